@@ -1,0 +1,67 @@
+"""The command line: `python -m bot [run | console]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.app import configured_channels, run_bot, run_console_app
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+NO_CHANNEL = (
+    "No channel is configured (TELEGRAM_BOT_TOKEN is empty): "
+    "opening the terminal console. See README.md to go live."
+)
+NO_CHANNEL_NO_TTY = "No channel is configured (set TELEGRAM_BOT_TOKEN), and there is no terminal for the console."
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Gương Sáng chatbot")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run every configured channel until SIGTERM")
+    sub.add_parser("console", help="chat with the bot in this terminal (no token, no network)")
+    return parser
+
+
+def _secrets(settings: Settings) -> list[str]:
+    tokens = (settings.telegram_bot_token, settings.zalo_bot_token)
+    return [t.get_secret_value() for t in tokens if t is not None]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command, load settings, and run it; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    setup_logging(_secrets(settings), logging.WARNING if args.command == "console" else logging.INFO)
+    command = args.command
+    if command is None:
+        if configured_channels(settings):
+            command = "run"
+        elif sys.stdin.isatty():
+            print(NO_CHANNEL, file=sys.stderr)
+            command = "console"
+        else:
+            print(NO_CHANNEL_NO_TTY, file=sys.stderr)
+            return 2
+    if command == "console":
+        asyncio.run(run_console_app(settings))
+        return 0
+    if not configured_channels(settings):
+        print(NO_CHANNEL_NO_TTY.split(", and")[0] + ".", file=sys.stderr)
+        return 2
+    asyncio.run(run_bot(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,65 @@
+"""Composition: open storage, build the channels, run until a stop signal, shut down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import TextIO
+
+from bot.channels.console import run_console
+from bot.config import Settings
+from bot.dialog import Dialog
+from bot.storage import open_storage
+
+__all__ = ["configured_channels", "run_bot", "run_console_app"]
+
+log = logging.getLogger(__name__)
+
+
+def configured_channels(settings: Settings) -> list[str]:
+    """The channels that have what they need to run."""
+    return ["telegram"] if settings.telegram_bot_token else []
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def run_bot(settings: Settings) -> None:
+    """Run every configured channel until SIGINT/SIGTERM; finish in-flight updates; close storage."""
+    from bot.channels.telegram import build_application
+
+    storage = await open_storage(settings.database_path)
+    try:
+        dialog = Dialog(storage, settings)
+        app = build_application(settings, dialog)
+        stop = _stop_event()
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(drop_pending_updates=False)
+            log.info("Telegram polling started; database %s", settings.database_path)
+            await stop.wait()
+            log.info("stopping: finishing in-flight updates")
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await storage.close()
+        log.info("stopped")
+
+
+async def run_console_app(
+    settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> None:
+    """Chat with the bot in the terminal over the same database."""
+    storage = await open_storage(settings.database_path)
+    try:
+        await run_console(Dialog(storage, settings), stdin, stdout)
+    finally:
+        await storage.close()

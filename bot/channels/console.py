@@ -1,0 +1,65 @@
+"""The terminal console: chat with the very same bot, choices drawn as numbered lines."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import TextIO
+
+from bot.dialog import Dialog
+from bot.messages import ChannelTraits, Incoming, Reply, plain_text
+
+__all__ = ["CHANNEL", "TRAITS", "render", "run_console", "to_incoming"]
+
+CHANNEL = "console"
+TRAITS = ChannelTraits(
+    buttons=False, max_text=100_000, max_caption=100_000, can_request_contact=False,
+    can_request_location=False,
+)
+
+
+def to_incoming(line: str, user: str) -> Incoming | None:
+    """A typed line as Incoming: '/cmd args' is a command, anything else text."""
+    line = line.strip()
+    if not line:
+        return None
+    if line.startswith("/") and len(line) > 1:
+        head, *args = line.split()
+        return Incoming(CHANNEL, user, user, TRAITS, display_name=user,
+                        command=head[1:].lower(), args=tuple(args))
+    return Incoming(CHANNEL, user, user, TRAITS, display_name=user, text=line)
+
+
+def render(reply: Reply) -> str:
+    """A reply as terminal text: plain words, then options numbered 1, 2, 3 …"""
+    lines = [plain_text(reply.text)]
+    if reply.photos:
+        lines.append(f"[{len(reply.photos)} ảnh / photos]")
+    for number, choice in enumerate(reply.flat_choices(), start=1):
+        lines.append(f"  {number}. {plain_text(choice.label)}")
+    return "\n".join(lines)
+
+
+async def run_console(
+    dialog: Dialog, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user: str | None = None
+) -> None:
+    """Read lines until end of input or Ctrl-C, answering each as the bot would."""
+    who = user or getpass.getuser() or "console"
+    loop = asyncio.get_running_loop()
+    stdout.write("Gương Sáng — console. Gõ /start để bắt đầu, Ctrl-D để thoát.\n")
+    stdout.write("(Type /start to begin, Ctrl-D to quit.)\n\n")
+    stdout.flush()
+    while True:
+        stdout.write("> ")
+        stdout.flush()
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            stdout.write("\n")
+            return
+        incoming = to_incoming(line, who)
+        if incoming is None:
+            continue
+        for reply in await dialog.handle(incoming):
+            stdout.write("\n" + render(reply) + "\n\n")
+        stdout.flush()

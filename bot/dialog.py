@@ -1,0 +1,174 @@
+"""The dialog core: find the person and their open dialog, route, save the completed step."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import unicodedata
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from bot.config import Settings
+from bot.content import catalogue, fold
+from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_unknown
+from bot.messages import Choice, Incoming, Reply
+from bot.storage import DialogState, Prompt, Storage
+
+__all__ = ["Dialog", "MAX_INPUT", "normalise"]
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT = 4096
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+
+def normalise(text: str) -> str:
+    """NFC, no zero-width characters, no control characters but line breaks and tabs."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return text.strip()
+
+
+class _ChatLocks:
+    """One lock per chat, so one person's messages are handled in order; dropped when idle."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class Dialog:
+    """Turns every Incoming into Replies, whatever the channel."""
+
+    def __init__(self, storage: Storage, settings: Settings) -> None:
+        self.storage = storage
+        self.settings = settings
+        self._locks = _ChatLocks()
+        self._timeout = timedelta(hours=settings.dialog_timeout_hours)
+
+    async def handle(self, incoming: Incoming, now: datetime | None = None) -> list[Reply]:
+        """Answer one message; never raises for anything a person can send."""
+        async with self._locks.hold((incoming.channel, incoming.chat_id)):
+            return await self._handle(incoming, now or datetime.now(UTC))
+
+    async def _handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
+        if incoming.text is not None:
+            incoming = replace(incoming, text=normalise(incoming.text)[: MAX_INPUT * 2])
+        people = self.storage.people
+        person = await people.get_or_create(incoming.channel, incoming.user_id, self.settings.language)
+        if (
+            incoming.channel == "telegram"
+            and person.role != "admin"
+            and incoming.user_id.lstrip("-").isdigit()
+            and int(incoming.user_id) in self.settings.admin_ids
+        ):
+            await people.set_role(person, "admin")
+        if person.consent and incoming.display_name and incoming.display_name != person.display_name:
+            await people.update_profile(person, incoming.display_name, incoming.username)
+        state = await self.storage.dialogs.load(incoming.channel, incoming.chat_id)
+        if state is None:
+            state = DialogState(incoming.channel, incoming.chat_id, person.id)
+        ctx = Context(incoming, person, state, self.storage, self.settings,
+                      catalogue(person.language), now)
+        lead: list[Reply] = []
+        if state.flow and state.updated_at and now - state.updated_at > self._timeout:
+            hours = f"{self.settings.dialog_timeout_hours:g}"
+            lead.append(Reply(ctx.t("dialog.expired", hours=hours)))
+            state.reset()
+            state.prompt = Prompt()
+        before = (state.flow, state.step)
+        try:
+            replies = lead + await self._route(ctx)
+        except Exception:
+            log.exception("handler failed for %s:%s", incoming.channel, incoming.chat_id)
+            return [Reply(catalogue(person.language).t("dialog.error"))]
+        replies = self._number(ctx.state, replies, before)
+        await self.storage.dialogs.save(ctx.state, now)
+        return replies
+
+    async def _route(self, ctx: Context) -> list[Reply]:
+        incoming, state = ctx.incoming, ctx.state
+        if incoming.callback is not None:
+            ctx.choice = self._from_button(state.prompt, incoming.callback)
+            if ctx.choice is None:
+                stale = Reply(ctx.t("dialog.stale_button"))
+                if state.flow in FLOWS:
+                    return [stale, *await FLOWS[state.flow].reask(ctx)]
+                return [menu_reply(ctx, stale.text)]
+        elif incoming.text and not incoming.command:
+            ctx.choice = self._from_text(state.prompt, incoming.text, incoming.traits.buttons)
+        if incoming.command:
+            handler = COMMANDS.get(incoming.command, on_unknown)
+            return await handler(ctx)
+        if ctx.choice:
+            prefix = ctx.choice.split(":", 1)[0]
+            if prefix in CHOICES:
+                return await CHOICES[prefix](ctx)
+        if state.flow in FLOWS:
+            return await FLOWS[state.flow].handle(ctx)
+        return await on_unknown(ctx)
+
+    @staticmethod
+    def _from_button(prompt: Prompt, data: str) -> str | None:
+        """The value behind a button, if it belongs to the question being asked."""
+        nonce, _, index = data.partition(":")
+        if not prompt.nonce or nonce != prompt.nonce or not index.isdigit():
+            return None
+        i = int(index)
+        return prompt.values[i] if i < len(prompt.values) else None
+
+    @staticmethod
+    def _from_text(prompt: Prompt, text: str, buttons: bool) -> str | None:
+        """A typed answer that names an option: its label, or (where no buttons) its number."""
+        if not prompt.values:
+            return None
+        if not buttons and text.isdigit():
+            i = int(text) - 1
+            return prompt.values[i] if 0 <= i < len(prompt.values) else None
+        folded = fold(text)
+        if not folded:
+            return None
+        for label, value in zip(prompt.labels, prompt.values, strict=False):
+            if fold(label) == folded:
+                return value
+        return None
+
+    @staticmethod
+    def _number(state: DialogState, replies: list[Reply], before: tuple[str, str]) -> list[Reply]:
+        """Give the question's options opaque keys and remember them as the current question."""
+        if not any(r.choices for r in replies):
+            if (state.flow, state.step) != before:
+                state.prompt = Prompt()
+            return replies
+        nonce = secrets.token_urlsafe(6)
+        values: list[str] = []
+        labels: list[str] = []
+        out: list[Reply] = []
+        for reply in replies:
+            rows = []
+            for row in reply.choices:
+                keyed = []
+                for choice in row:
+                    keyed.append(Choice(choice.label, f"{nonce}:{len(values)}"))
+                    values.append(choice.value)
+                    labels.append(choice.label)
+                rows.append(tuple(keyed))
+            out.append(replace(reply, choices=tuple(rows)))
+        state.prompt = Prompt(nonce, values, labels)
+        return out

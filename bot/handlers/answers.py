@@ -1,0 +1,98 @@
+"""Reading typed answers: lengths, dates, phone numbers, coordinates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.content import fold
+
+__all__ = [
+    "DateAnswer",
+    "Length",
+    "parse_coordinates",
+    "parse_date",
+    "parse_phone",
+    "single_line",
+]
+
+_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
+_TODAY = {"hom nay", "today", "nay"}
+_YESTERDAY = {"hom qua", "yesterday", "qua"}
+_COORDS = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+EARLIEST_YEAR = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Length:
+    """Bounds on a typed answer, in characters."""
+
+    low: int
+    high: int
+
+    def problem(self, text: str) -> tuple[str, int] | None:
+        """('too_short' | 'too_long', limit) when out of bounds."""
+        if len(text) < self.low:
+            return "too_short", self.low
+        if len(text) > self.high:
+            return "too_long", self.high
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class DateAnswer:
+    """A date read from text, or why it was refused."""
+
+    value: date | None
+    problem: str | None = None
+
+
+def single_line(text: str) -> str:
+    """Collapse white space, for names and titles."""
+    return " ".join(text.split())
+
+
+def parse_date(text: str, today: date) -> DateAnswer:
+    """'dd/mm/yyyy', 'd/m/yy', 'hôm nay', 'hôm qua'; refuse the future and the far past."""
+    folded = fold(text)
+    if folded in _TODAY:
+        return DateAnswer(today)
+    if folded in _YESTERDAY:
+        return DateAnswer(today - timedelta(days=1))
+    match = _DATE.match(text.strip())
+    if not match:
+        return DateAnswer(None, "date_bad")
+    day, month, year = (int(g) for g in match.groups())
+    if year < 100:
+        year += 2000
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        return DateAnswer(None, "date_bad")
+    if value > today:
+        return DateAnswer(value, "date_future")
+    if value.year < EARLIEST_YEAR:
+        return DateAnswer(value, "date_too_old")
+    return DateAnswer(value)
+
+
+def parse_phone(text: str) -> str | None:
+    """A Vietnamese phone number as 0xxxxxxxxx, or None."""
+    digits = re.sub(r"[\s.\-()]", "", text)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits if re.fullmatch(r"0[1-9]\d{8}", digits) else None
+
+
+def parse_coordinates(text: str) -> tuple[float, float] | None:
+    """'10.3759, 105.4185' as (latitude, longitude), or None."""
+    match = _COORDS.match(text)
+    if not match:
+        return None
+    lat, lon = float(match.group(1)), float(match.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon

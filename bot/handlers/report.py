@@ -1,0 +1,221 @@
+"""/report: the guided report, from the kind of story to `#id` in the review queue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from bot.content import Safe, campaign, localities
+from bot.handlers.context import Context, menu_choices, menu_reply
+from bot.handlers.report_steps import ORDER, STEPS, applies
+from bot.handlers.start import ask_consent_first
+from bot.messages import Choice, Reply
+from bot.storage import NewStory
+
+__all__ = ["FLOW", "ReportFlow", "on_report"]
+
+FLOW = "report"
+EDITABLE = [s for s in STEPS if s != "movement"]
+
+
+async def on_report(ctx: Context) -> list[Reply]:
+    """Start a report, or offer to continue the one already open."""
+    if not ctx.person.consent:
+        return await ask_consent_first(ctx)
+    if ctx.state.flow == FLOW:
+        step = ctx.t(f"report.step_{ctx.state.step}")
+        rows = (
+            (Choice(ctx.t("report.resume"), "r:resume"),),
+            (Choice(ctx.t("report.restart"), "r:restart"),),
+            (Choice(ctx.t("nav.cancel"), "r:cancel"),),
+        )
+        return [Reply(ctx.t("report.open_exists", step=step), choices=rows)]
+    return _begin(ctx)
+
+
+def _begin(ctx: Context) -> list[Reply]:
+    ctx.state.flow, ctx.state.step = FLOW, "kind"
+    ctx.state.data = {"key": uuid.uuid4().hex}
+    first = STEPS["kind"].ask(ctx)
+    return [Reply(f"{ctx.t('report.intro')}\n\n{first.text}", choices=first.choices)]
+
+
+def _ask(ctx: Context, step: str) -> Reply:
+    return _summary(ctx) if step == "summary" else STEPS[step].ask(ctx)
+
+
+def _neighbour(ctx: Context, step: str, direction: int) -> str:
+    index = ORDER.index(step) + direction
+    while 0 <= index < len(ORDER) and not applies(ORDER[index], ctx.state.data):
+        index += direction
+    return ORDER[max(0, min(index, len(ORDER) - 1))]
+
+
+class ReportFlow:
+    """The report journey's step machine."""
+
+    async def reask(self, ctx: Context) -> list[Reply]:
+        """Ask the current question again."""
+        if ctx.state.step == "edit_pick":
+            return [_edit_pick(ctx)]
+        if ctx.state.step not in ORDER:
+            ctx.state.step = "kind"
+        return [_ask(ctx, ctx.state.step)]
+
+    async def handle(self, ctx: Context) -> list[Reply]:
+        """Take the answer to the current step and ask the next question."""
+        state, choice = ctx.state, ctx.choice
+        if choice == "r:cancel":
+            state.reset()
+            return [menu_reply(ctx, ctx.t("report.cancelled"))]
+        if choice == "r:resume":
+            return await self.reask(ctx)
+        if choice == "r:restart":
+            return _begin(ctx)
+        if state.step not in ORDER and state.step != "edit_pick":
+            state.step = "kind"
+            return await self.reask(ctx)
+        if choice == "r:back":
+            return self._back(ctx)
+        if state.step == "summary":
+            return await self._at_summary(ctx)
+        if state.step == "edit_pick":
+            return self._pick_field(ctx)
+        refusal = self._wrong_kind_of_message(ctx)
+        if refusal:
+            return [Reply(ctx.t(refusal)), *await self.reask(ctx)]
+        stay = await STEPS[state.step].answer(ctx)
+        if stay is not None:
+            return stay
+        if state.data.get("editing") and not (
+            state.step == "content" and applies("movement", state.data)
+            and "movement" not in state.data
+        ):
+            state.step = "summary"
+        else:
+            state.step = _neighbour(ctx, state.step, +1)
+        return [_ask(ctx, state.step)]
+
+    def _wrong_kind_of_message(self, ctx: Context) -> str | None:
+        incoming, step = ctx.incoming, ctx.state.step
+        if incoming.unsupported:
+            return "dialog.unsupported"
+        if incoming.photos and step != "photos":
+            return "dialog.no_photo_here"
+        if incoming.location and step != "location":
+            return "dialog.no_location_here"
+        if incoming.contact and step != "phone":
+            return "dialog.no_contact_here"
+        return None
+
+    def _back(self, ctx: Context) -> list[Reply]:
+        state = ctx.state
+        if state.data.get("editing") or state.step == "edit_pick":
+            state.data.pop("editing", None)
+            state.step = "summary"
+        elif state.step != "kind":
+            state.step = _neighbour(ctx, state.step, -1)
+        return [_ask(ctx, state.step)]
+
+    async def _at_summary(self, ctx: Context) -> list[Reply]:
+        if ctx.choice == "r:submit":
+            return await _submit(ctx)
+        if ctx.choice == "r:edit":
+            ctx.state.step = "edit_pick"
+            return [_edit_pick(ctx)]
+        return [Reply(ctx.t("dialog.use_choices")), _summary(ctx)]
+
+    def _pick_field(self, ctx: Context) -> list[Reply]:
+        field = (ctx.choice or "").removeprefix("r:field:")
+        if field not in EDITABLE:
+            return [Reply(ctx.t("dialog.use_choices")), _edit_pick(ctx)]
+        ctx.state.data["editing"] = True
+        if field == "photos":
+            ctx.state.data["photos"] = []
+        if field == "content":
+            ctx.state.data.pop("movement", None)
+        ctx.state.step = field
+        return [_ask(ctx, field)]
+
+
+def _edit_pick(ctx: Context) -> Reply:
+    choices = [Choice(ctx.t(f"report.field_{f}"), f"r:field:{f}") for f in EDITABLE]
+    rows = tuple(tuple(choices[i : i + 2]) for i in range(0, len(choices), 2))
+    return Reply(ctx.t("report.ask_edit_field"), choices=(*rows, (Choice(ctx.t("nav.back"), "r:back"),)))
+
+
+def _summary(ctx: Context) -> Reply:
+    data, lang = ctx.state.data, ctx.person.language
+    kind = campaign().kind(str(data.get("kind")))
+    content = campaign().content(int(data.get("content", 0)))
+    movement = ""
+    if content and isinstance(data.get("movement"), int):
+        movement = ctx.t(
+            "report.summary_movement", movement=content.movements[data["movement"]].label(lang)
+        )
+    unit = localities(ctx.settings.province_code).get(int(data.get("commune", 0)))
+    none = ctx.t("report.summary_none")
+    photos = len(data.get("photos", []))
+    lat, lon = data.get("lat"), data.get("lon")
+    when = date.fromisoformat(data["date"]).strftime("%d/%m/%Y") if data.get("date") else none
+    text = ctx.t(
+        "report.summary",
+        kind=kind.label(lang) if kind else none,
+        content=content.label(lang) if content else none,
+        movement=Safe(movement),
+        commune=unit.name if unit else none,
+        honoree=data.get("honoree", none),
+        honoree_role=data.get("honoree_role", none),
+        title=data.get("title", none),
+        description=data.get("description", none),
+        date=when,
+        photos=ctx.t("report.summary_photos", count=photos) if photos else none,
+        location=f"{lat:.5f}, {lon:.5f}" if lat is not None and lon is not None else none,
+        phone=data.get("phone") or none,
+        show_name=ctx.t("report.summary_yes" if data.get("show_name") else "report.summary_no"),
+    )
+    rows = (
+        (Choice(ctx.t("report.submit"), "r:submit"),),
+        (Choice(ctx.t("report.edit"), "r:edit"), Choice(ctx.t("report.cancel"), "r:cancel")),
+    )
+    return Reply(f"{text}\n\n{ctx.t('report.summary_ask')}", choices=rows)
+
+
+REQUIRED = ("kind", "content", "commune", "honoree", "honoree_role", "title", "description", "date")
+
+
+def _missing(data: dict[str, object]) -> str | None:
+    """The first required answer not given (a defence: the steps ask them in order)."""
+    return next((step for step in REQUIRED if data.get(step) in (None, "")), None)
+
+
+async def _submit(ctx: Context) -> list[Reply]:
+    """File the story as pending review and give the reporter its number."""
+    data = ctx.state.data
+    gap = _missing(data)
+    if gap:
+        ctx.state.step = gap
+        return [_ask(ctx, gap)]
+    story_id = await ctx.storage.stories.file(
+        NewStory(
+            submission_key=str(data["key"]),
+            reporter_id=ctx.person.id,
+            channel=ctx.incoming.channel,
+            kind=str(data["kind"]),
+            content=int(data["content"]),
+            movement=data.get("movement"),
+            commune_code=int(data["commune"]),
+            honoree_name=str(data["honoree"]),
+            honoree_role=str(data["honoree_role"]),
+            title=str(data["title"]),
+            description=str(data["description"]),
+            event_date=date.fromisoformat(str(data["date"])),
+            latitude=data.get("lat"),
+            longitude=data.get("lon"),
+            reporter_phone=data.get("phone"),
+            show_name=bool(data.get("show_name")),
+            photos=list(data.get("photos", [])),
+        )
+    )
+    ctx.state.reset()
+    return [Reply(ctx.t("report.submitted", id=story_id), choices=menu_choices(ctx))]

@@ -1,0 +1,366 @@
+"""The questions of /report: how each step asks, and how it takes an answer."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.content import campaign, localities
+from bot.handlers.answers import Length, parse_coordinates, parse_date, parse_phone, single_line
+from bot.handlers.context import Context
+from bot.messages import Choice, Reply, esc
+
+__all__ = ["MAX_PHOTOS", "ORDER", "STEPS", "Step", "applies", "nav_row"]
+
+MAX_PHOTOS = 5
+TITLE = Length(5, 120)
+DESCRIPTION = Length(40, 3000)
+NAME = Length(2, 120)
+ROLE = Length(2, 200)
+Answer = Callable[[Context], Awaitable[list[Reply] | None]]
+Row = tuple[Choice, ...]
+
+
+def nav_row(ctx: Context, back: bool = True) -> Row:
+    """Back and Cancel, offered at every step."""
+    cancel = Choice(ctx.t("nav.cancel"), "r:cancel")
+    return (Choice(ctx.t("nav.back"), "r:back"), cancel) if back else (cancel,)
+
+
+def _ask(ctx: Context, text: str, rows: tuple[Row, ...] = (), **extra: Any) -> Reply:
+    back = ctx.state.step != "kind" or bool(ctx.state.data.get("editing"))
+    return Reply(text, choices=(*rows, nav_row(ctx, back=back)), **extra)
+
+
+def _again(ctx: Context, key: str, **values: object) -> list[Reply]:
+    """A short note on what was wrong, then the same question."""
+    return [Reply(ctx.t(key, **values)), STEPS[ctx.state.step].ask(ctx)]
+
+
+def _picked(ctx: Context, prefix: str) -> str | None:
+    if ctx.choice and ctx.choice.startswith(prefix):
+        return ctx.choice[len(prefix) :]
+    return None
+
+
+def _typed(ctx: Context, key: str, bounds: Length, one_line: bool) -> list[Reply] | None:
+    """Store a typed text answer within bounds, or say what is wrong with it."""
+    if ctx.text is None:
+        return _again(ctx, "report.need_text")
+    text = single_line(ctx.text) if one_line else ctx.text.strip()
+    problem = bounds.problem(text)
+    if problem:
+        which, limit = problem
+        bound = {"min": limit} if which == "too_short" else {"max": limit}
+        return _again(ctx, f"report.{which}", length=len(text), **bound)
+    ctx.state.data[key] = text
+    return None
+
+
+# --- kind, content, movement -------------------------------------------------------------
+
+
+def ask_kind(ctx: Context) -> Reply:
+    """Which kind of story."""
+    lang = ctx.person.language
+    rows = tuple((Choice(k.label(lang), f"r:kind:{k.value}"),) for k in campaign().kinds)
+    return _ask(ctx, ctx.t("report.ask_kind"), rows)
+
+
+async def answer_kind(ctx: Context) -> list[Reply] | None:
+    """Take a kind."""
+    value = _picked(ctx, "r:kind:")
+    if value is None or campaign().kind(value) is None:
+        return _again(ctx, "dialog.use_choices")
+    ctx.state.data["kind"] = value
+    return None
+
+
+def ask_content(ctx: Context) -> Reply:
+    """Which of the five contents: listed in full, with short buttons."""
+    lang = ctx.person.language
+    listing = "\n".join(f"{c.number}. {esc(c.label(lang))}" for c in campaign().contents)
+    rows = tuple(
+        (Choice(f"{c.number}. {c.short(lang)}", f"r:content:{c.number}"),)
+        for c in campaign().contents
+    )
+    return _ask(ctx, f"{ctx.t('report.ask_content')}\n\n{listing}", rows)
+
+
+async def answer_content(ctx: Context) -> list[Reply] | None:
+    """Take a content; a new content forgets the movement."""
+    value = _picked(ctx, "r:content:")
+    content = campaign().content(int(value)) if value and value.isdigit() else None
+    if content is None:
+        return _again(ctx, "dialog.use_choices")
+    if ctx.state.data.get("content") != content.number:
+        ctx.state.data.pop("movement", None)
+    ctx.state.data["content"] = content.number
+    return None
+
+
+def ask_movement(ctx: Context) -> Reply:
+    """Which national movement, if any."""
+    lang = ctx.person.language
+    content = campaign().content(int(ctx.state.data.get("content", 0)))
+    movements = content.movements if content else []
+    rows = tuple((Choice(m.label(lang), f"r:movement:{i}"),) for i, m in enumerate(movements))
+    rows += ((Choice(ctx.t("report.no_movement"), "r:movement:none"),),)
+    return _ask(ctx, ctx.t("report.ask_movement"), rows)
+
+
+async def answer_movement(ctx: Context) -> list[Reply] | None:
+    """Take a movement, or none."""
+    value = _picked(ctx, "r:movement:")
+    content = campaign().content(int(ctx.state.data.get("content", 0)))
+    count = len(content.movements) if content else 0
+    if value == "none":
+        ctx.state.data["movement"] = None
+        return None
+    if value is None or not value.isdigit() or int(value) >= count:
+        return _again(ctx, "dialog.use_choices")
+    ctx.state.data["movement"] = int(value)
+    return None
+
+
+# --- commune ------------------------------------------------------------------------------
+
+
+def ask_commune(ctx: Context) -> Reply:
+    """Type part of the commune's name."""
+    return _ask(ctx, ctx.t("report.ask_commune"))
+
+
+async def answer_commune(ctx: Context) -> list[Reply] | None:
+    """Pick from the matches of what was typed; a sure single match is taken at once."""
+    units = localities(ctx.settings.province_code)
+    code = _picked(ctx, "r:commune:")
+    if code is not None:
+        if code.isdigit() and units.get(int(code)):
+            ctx.state.data["commune"] = int(code)
+            return None
+        return _again(ctx, "dialog.use_choices")
+    if ctx.text is None:
+        return _again(ctx, "report.need_text")
+    query = single_line(ctx.text)[:60]
+    if len(query) < 2:
+        return _again(ctx, "report.commune_short")
+    found, sure = units.search(query)
+    if sure:
+        ctx.state.data["commune"] = found[0].code
+        return None
+    key = "report.commune_many"
+    if not found:
+        found, key = units.suggest(query), "report.commune_none"
+    if not found:
+        return [_ask(ctx, ctx.t("report.commune_none_at_all", query=query))]
+    rows = tuple((Choice(u.name, f"r:commune:{u.code}"),) for u in found)
+    return [_ask(ctx, ctx.t(key, query=query), rows)]
+
+
+# --- honoree, title, description ----------------------------------------------------------
+
+
+def ask_honoree(ctx: Context) -> Reply:
+    """Who is honoured."""
+    return _ask(ctx, ctx.t("report.ask_honoree"))
+
+
+async def answer_honoree(ctx: Context) -> list[Reply] | None:
+    """Take the honoured person's or collective's name."""
+    return _typed(ctx, "honoree", NAME, one_line=True)
+
+
+def ask_honoree_role(ctx: Context) -> Reply:
+    """Their role or unit."""
+    return _ask(ctx, ctx.t("report.ask_honoree_role"))
+
+
+async def answer_honoree_role(ctx: Context) -> list[Reply] | None:
+    """Take their role or unit."""
+    return _typed(ctx, "honoree_role", ROLE, one_line=True)
+
+
+def ask_title(ctx: Context) -> Reply:
+    """A short title."""
+    return _ask(ctx, ctx.t("report.ask_title", max=TITLE.high))
+
+
+async def answer_title(ctx: Context) -> list[Reply] | None:
+    """Take the title."""
+    return _typed(ctx, "title", TITLE, one_line=True)
+
+
+def ask_description(ctx: Context) -> Reply:
+    """What they did."""
+    return _ask(ctx, ctx.t("report.ask_description", min=DESCRIPTION.low, max=DESCRIPTION.high))
+
+
+async def answer_description(ctx: Context) -> list[Reply] | None:
+    """Take the description."""
+    return _typed(ctx, "description", DESCRIPTION, one_line=False)
+
+
+# --- date -----------------------------------------------------------------------------------
+
+
+def ask_date(ctx: Context) -> Reply:
+    """When it happened."""
+    rows = (
+        (
+            Choice(ctx.t("report.today"), "r:date:today"),
+            Choice(ctx.t("report.yesterday"), "r:date:yesterday"),
+        ),
+    )
+    return _ask(ctx, ctx.t("report.ask_date"), rows)
+
+
+async def answer_date(ctx: Context) -> list[Reply] | None:
+    """Take a date that is not in the future."""
+    today = ctx.today.date()
+    picked = _picked(ctx, "r:date:")
+    if picked in ("today", "yesterday"):
+        value = today if picked == "today" else today - timedelta(days=1)
+        ctx.state.data["date"] = value.isoformat()
+        return None
+    if ctx.text is None:
+        return _again(ctx, "report.need_text")
+    answer = parse_date(ctx.text, today)
+    if answer.problem:
+        shown = answer.value.strftime("%d/%m/%Y") if answer.value else ""
+        return _again(ctx, f"report.{answer.problem}", date=shown, year=2000)
+    assert answer.value is not None
+    ctx.state.data["date"] = answer.value.isoformat()
+    return None
+
+
+# --- photos, location, phone, name ----------------------------------------------------------
+
+
+def ask_photos(ctx: Context) -> Reply:
+    """Up to five photos, optional."""
+    have = len(ctx.state.data.get("photos", []))
+    move_on = Choice(ctx.t("nav.done"), "r:done") if have else Choice(ctx.t("nav.skip"), "r:skip")
+    return _ask(ctx, ctx.t("report.ask_photos", max=MAX_PHOTOS), ((move_on,),))
+
+
+async def answer_photos(ctx: Context) -> list[Reply] | None:
+    """Collect photos until Done, Skip or the fifth."""
+    photos: list[str] = ctx.state.data.setdefault("photos", [])
+    if ctx.choice in ("r:done", "r:skip"):
+        return None
+    if not ctx.incoming.photos:
+        return _again(ctx, "dialog.use_choices")
+    room = MAX_PHOTOS - len(photos)
+    photos.extend(ctx.incoming.photos[:room])
+    if len(photos) >= MAX_PHOTOS:
+        return None
+    done = Choice(ctx.t("nav.done"), "r:done")
+    text = ctx.t("report.photo_received", count=len(photos), max=MAX_PHOTOS)
+    return [Reply(text, choices=((done,), nav_row(ctx)))]
+
+
+def ask_location(ctx: Context) -> Reply:
+    """The place on a map, optional."""
+    skip = (Choice(ctx.t("nav.skip"), "r:skip"),)
+    if ctx.incoming.traits.can_request_location:
+        label = ctx.t("report.share_location")
+        return _ask(ctx, ctx.t("report.ask_location"), (skip,), request="location",
+                    request_label=label)
+    return _ask(ctx, ctx.t("report.ask_location_typed"), (skip,))
+
+
+async def answer_location(ctx: Context) -> list[Reply] | None:
+    """Take a pin or typed coordinates."""
+    data = ctx.state.data
+    if ctx.choice == "r:skip":
+        data["lat"] = data["lon"] = None
+        return None
+    if ctx.incoming.location:
+        data["lat"], data["lon"] = ctx.incoming.location.latitude, ctx.incoming.location.longitude
+        return None
+    coords = parse_coordinates(ctx.text or "")
+    if coords is None:
+        return _again(ctx, "report.location_bad")
+    data["lat"], data["lon"] = coords
+    return None
+
+
+def ask_phone(ctx: Context) -> Reply:
+    """The reporter's phone, optional."""
+    skip = (Choice(ctx.t("nav.skip"), "r:skip"),)
+    if ctx.incoming.traits.can_request_contact:
+        label = ctx.t("report.share_phone")
+        return _ask(ctx, ctx.t("report.ask_phone"), (skip,), request="contact",
+                    request_label=label)
+    return _ask(ctx, ctx.t("report.ask_phone_typed"), (skip,))
+
+
+async def answer_phone(ctx: Context) -> list[Reply] | None:
+    """Take a shared or typed phone number."""
+    if ctx.choice == "r:skip":
+        ctx.state.data["phone"] = None
+        return None
+    contact = ctx.incoming.contact
+    if contact and not contact.own:
+        return _again(ctx, "report.phone_not_own")
+    phone = parse_phone(contact.phone if contact else ctx.text or "")
+    if phone is None:
+        return _again(ctx, "report.phone_bad")
+    ctx.state.data["phone"] = phone
+    return None
+
+
+def ask_show_name(ctx: Context) -> Reply:
+    """May the reporter's name be shown when published (default no)."""
+    rows = (
+        (Choice(ctx.t("report.show_name_no"), "r:show:0"),),
+        (Choice(ctx.t("report.show_name_yes"), "r:show:1"),),
+    )
+    name = ctx.person.display_name or ctx.incoming.display_name
+    return _ask(ctx, ctx.t("report.ask_show_name", name=name), rows)
+
+
+async def answer_show_name(ctx: Context) -> list[Reply] | None:
+    """Take yes or no."""
+    value = _picked(ctx, "r:show:")
+    if value not in ("0", "1"):
+        return _again(ctx, "dialog.use_choices")
+    ctx.state.data["show_name"] = value == "1"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One question of the report: how to ask it and how to take its answer."""
+
+    ask: Callable[[Context], Reply]
+    answer: Answer
+
+
+STEPS: dict[str, Step] = {
+    "kind": Step(ask_kind, answer_kind),
+    "content": Step(ask_content, answer_content),
+    "movement": Step(ask_movement, answer_movement),
+    "commune": Step(ask_commune, answer_commune),
+    "honoree": Step(ask_honoree, answer_honoree),
+    "honoree_role": Step(ask_honoree_role, answer_honoree_role),
+    "title": Step(ask_title, answer_title),
+    "description": Step(ask_description, answer_description),
+    "date": Step(ask_date, answer_date),
+    "photos": Step(ask_photos, answer_photos),
+    "location": Step(ask_location, answer_location),
+    "phone": Step(ask_phone, answer_phone),
+    "show_name": Step(ask_show_name, answer_show_name),
+}
+ORDER = [*STEPS, "summary"]
+
+
+def applies(step: str, data: dict[str, Any]) -> bool:
+    """Whether a step is asked for these answers (movements only under contents that have them)."""
+    if step != "movement":
+        return True
+    content = campaign().content(int(data.get("content", 0)))
+    return bool(content and content.movements)

@@ -1,0 +1,168 @@
+"""The channel-neutral language: what a person sent (Incoming) and what the bot says (Reply)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+__all__ = [
+    "ChannelTraits",
+    "Choice",
+    "Contact",
+    "Incoming",
+    "Location",
+    "Reply",
+    "Sender",
+    "esc",
+    "plain_text",
+    "split_text",
+]
+
+Request = Literal["location", "contact"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelTraits:
+    """What a channel can draw; handlers adapt questions to it."""
+
+    buttons: bool
+    max_text: int
+    max_caption: int
+    can_request_contact: bool
+    can_request_location: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One option of a question: what the person sees and the value the bot gets back."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A map pin."""
+
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A phone number the person shared."""
+
+    phone: str
+    own: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One thing a person sent, already translated from the channel's update."""
+
+    channel: str
+    chat_id: str
+    user_id: str
+    traits: ChannelTraits
+    display_name: str = ""
+    username: str | None = None
+    text: str | None = None
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    callback: str | None = None
+    photos: tuple[str, ...] = ()
+    location: Location | None = None
+    contact: Contact | None = None
+    unsupported: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message from the bot.
+
+    `text` is safe markup: catalogue text with <b>/<i> and every user-supplied value
+    escaped (see `esc`). `choices` are rows of options; `request` asks the channel for the
+    person's location or phone (with `request_label` on the button); `edit` means "replace
+    the message whose button was pressed".
+    """
+
+    text: str
+    choices: tuple[tuple[Choice, ...], ...] = ()
+    photos: tuple[str, ...] = ()
+    request: Request | None = None
+    request_label: str = ""
+    edit: bool = False
+
+    def flat_choices(self) -> list[Choice]:
+        """Every option, in reading order."""
+        return [c for row in self.choices for c in row]
+
+
+class Sender(Protocol):
+    """What every channel offers to deliver a message to a chat it knows."""
+
+    channel: str
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Deliver one reply; raise on failure."""
+
+
+def esc(value: object) -> str:
+    """Escape a user-supplied value for safe markup."""
+    return html.escape(str(value), quote=False)
+
+
+_TAG = re.compile(r"</?(?:b|i|u|s|code)>")
+
+
+def plain_text(markup: str) -> str:
+    """Turn safe markup into the plain text a terminal or Zalo shows."""
+    return html.unescape(_TAG.sub("", markup))
+
+
+def _visible_len(markup: str) -> int:
+    return len(plain_text(markup))
+
+
+def _cut(piece: str, limit: int) -> list[str]:
+    """Cut one over-long paragraph at sentence, then word, then character boundaries."""
+    out: list[str] = []
+    rest = piece
+    while _visible_len(rest) > limit:
+        window = rest[: limit]
+        cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "), window.rfind("\n"))
+        if cut < limit // 3:
+            cut = window.rfind(" ")
+        if cut < limit // 3:
+            cut = limit - 1
+            amp = window.rfind("&", max(0, cut - 8))
+            if amp != -1 and ";" not in window[amp:cut + 1]:
+                cut = amp - 1
+        out.append(rest[: cut + 1].rstrip())
+        rest = rest[cut + 1 :].lstrip()
+    if rest:
+        out.append(rest)
+    return out
+
+
+def split_text(markup: str, limit: int) -> list[str]:
+    """Split a message into parts of at most `limit` visible characters, on paragraphs first."""
+    if _visible_len(markup) <= limit:
+        return [markup]
+    parts: list[str] = []
+    current = ""
+    for paragraph in markup.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if _visible_len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        pieces = _cut(paragraph, limit)
+        parts.extend(pieces[:-1])
+        current = pieces[-1] if pieces else ""
+    if current:
+        parts.append(current)
+    return parts

@@ -1,0 +1,52 @@
+"""Storage: repositories over one SQLite file. SQL lives here and only here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.storage.database import Database, migrations
+from bot.storage.dialogs import DialogState, Dialogs, Prompt
+from bot.storage.erasure import erase_person
+from bot.storage.people import People, Person
+from bot.storage.stories import NewStory, Stories, Story, StoryLine
+
+__all__ = [
+    "Database",
+    "DialogState",
+    "Dialogs",
+    "NewStory",
+    "People",
+    "Person",
+    "Prompt",
+    "Storage",
+    "Stories",
+    "Story",
+    "StoryLine",
+    "migrations",
+    "open_storage",
+]
+
+
+@dataclass(slots=True)
+class Storage:
+    """The facade handed to every handler: one repository per aggregate."""
+
+    db: Database
+    people: People
+    dialogs: Dialogs
+    stories: Stories
+
+    async def erase_person(self, person_id: int) -> int:
+        """Erase a person's personal data; return how many open stories were withdrawn."""
+        return await erase_person(self.db, person_id)
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.db.close()
+
+
+async def open_storage(path: Path | str) -> Storage:
+    """Open the database file, migrate it, and build the repositories."""
+    db = await Database.open(path)
+    return Storage(db, People(db), Dialogs(db), Stories(db))

@@ -1,0 +1,34 @@
+"""Erasing a person's personal data on request (/deleteme)."""
+
+from __future__ import annotations
+
+from bot.storage.database import Database
+from bot.storage.people import now_iso
+
+__all__ = ["erase_person"]
+
+_OPEN = ("pending", "needs_changes")
+
+
+async def erase_person(db: Database, person_id: int) -> int:
+    """Withdraw open stories, detach every story from the person, blank their data; return withdrawn."""
+    stamp = now_iso()
+    async with db.transaction() as tx:
+        async with tx.execute(
+            "UPDATE stories SET status = 'withdrawn', version = version + 1, updated_at = ?"
+            " WHERE reporter_id = ? AND status IN (?, ?)",
+            (stamp, person_id, *_OPEN),
+        ) as cur:
+            withdrawn = cur.rowcount
+        await tx.execute(
+            "UPDATE stories SET reporter_id = NULL, reporter_phone = NULL, show_name = 0,"
+            " updated_at = ? WHERE reporter_id = ?",
+            (stamp, person_id),
+        )
+        await tx.execute("DELETE FROM dialogs WHERE person_id = ?", (person_id,))
+        await tx.execute(
+            "UPDATE people SET display_name = NULL, username = NULL, consent = NULL,"
+            " consent_at = NULL, erased_at = ? WHERE id = ?",
+            (stamp, person_id),
+        )
+    return max(withdrawn, 0)

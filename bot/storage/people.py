@@ -1,0 +1,123 @@
+"""People: one row per channel account, with language, consent and role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.storage.database import Database
+
+__all__ = ["People", "Person"]
+
+
+def now_iso() -> str:
+    """The current instant in UTC, as stored."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class Person:
+    """Someone who wrote to the bot on one channel."""
+
+    id: int
+    channel: str
+    external_id: str
+    display_name: str | None
+    username: str | None
+    language: str
+    consent: bool | None
+    role: str
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Person:
+        """Build from a `people` row."""
+        consent = row["consent"]
+        return cls(
+            id=row["id"],
+            channel=row["channel"],
+            external_id=row["external_id"],
+            display_name=row["display_name"],
+            username=row["username"],
+            language=row["language"],
+            consent=None if consent is None else bool(consent),
+            role=row["role"],
+        )
+
+
+class People:
+    """Repository of people."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def find(self, channel: str, external_id: str) -> Person | None:
+        """The person behind a channel account, if known."""
+        row = await self._db.fetchone(
+            "SELECT * FROM people WHERE channel = ? AND external_id = ?", (channel, external_id)
+        )
+        return Person.from_row(row) if row else None
+
+    async def get(self, person_id: int) -> Person | None:
+        """A person by id."""
+        row = await self._db.fetchone("SELECT * FROM people WHERE id = ?", (person_id,))
+        return Person.from_row(row) if row else None
+
+    async def get_or_create(self, channel: str, external_id: str, language: str) -> Person:
+        """The person behind a channel account, created (with no personal data) if new."""
+        found = await self.find(channel, external_id)
+        if found:
+            return found
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO people (channel, external_id, language, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (channel, external_id) DO NOTHING",
+                (channel, external_id, language, now_iso()),
+            )
+            async with tx.execute(
+                "SELECT * FROM people WHERE channel = ? AND external_id = ?", (channel, external_id)
+            ) as cur:
+                row = await cur.fetchone()
+        assert row is not None
+        return Person.from_row(row)
+
+    async def set_consent(self, person: Person, consent: bool, name: str, username: str | None) -> None:
+        """Record the consent answer; the name is kept only with consent."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE people SET consent = ?, consent_at = ?, display_name = ?, username = ?,"
+                " erased_at = NULL WHERE id = ?",
+                (
+                    int(consent),
+                    now_iso(),
+                    name if consent else None,
+                    username if consent else None,
+                    person.id,
+                ),
+            )
+        person.consent = consent
+        person.display_name = name if consent else None
+        person.username = username if consent else None
+
+    async def update_profile(self, person: Person, name: str, username: str | None) -> None:
+        """Keep a consenting person's display name and username current."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE people SET display_name = ?, username = ? WHERE id = ? AND consent = 1",
+                (name, username, person.id),
+            )
+        person.display_name = name
+        person.username = username
+
+    async def set_language(self, person: Person, language: str) -> None:
+        """Switch the person's language."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person.id))
+        person.language = language
+
+    async def set_role(self, person: Person, role: str) -> None:
+        """Give the person a role."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE people SET role = ? WHERE id = ?", (role, person.id))
+        person.role = role

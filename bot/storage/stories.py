@@ -1,0 +1,176 @@
+"""Stories: filed reports with their photos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import aiosqlite
+
+from bot.storage.database import Database
+from bot.storage.people import now_iso
+
+__all__ = ["NewStory", "Stories", "Story", "StoryLine"]
+
+
+@dataclass(slots=True)
+class NewStory:
+    """Everything a reporter answered, ready to file."""
+
+    submission_key: str
+    reporter_id: int
+    channel: str
+    kind: str
+    content: int
+    movement: int | None
+    commune_code: int
+    honoree_name: str
+    honoree_role: str
+    title: str
+    description: str
+    event_date: date
+    latitude: float | None = None
+    longitude: float | None = None
+    reporter_phone: str | None = None
+    show_name: bool = False
+    photos: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class StoryLine:
+    """A story as listed: number, title, status, filing date."""
+
+    id: int
+    title: str
+    status: str
+    created_at: str
+
+
+@dataclass(slots=True)
+class Story:
+    """A stored story, every field."""
+
+    id: int
+    reporter_id: int | None
+    kind: str
+    content: int
+    movement: int | None
+    commune_code: int
+    honoree_name: str
+    honoree_role: str
+    title: str
+    description: str
+    event_date: str
+    latitude: float | None
+    longitude: float | None
+    reporter_phone: str | None
+    show_name: bool
+    status: str
+    version: int
+    created_at: str
+    photos: list[str]
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row, photos: list[str]) -> Story:
+        """Build from a `stories` row and its photo refs."""
+        return cls(
+            id=row["id"],
+            reporter_id=row["reporter_id"],
+            kind=row["kind"],
+            content=row["content"],
+            movement=row["movement"],
+            commune_code=row["commune_code"],
+            honoree_name=row["honoree_name"],
+            honoree_role=row["honoree_role"],
+            title=row["title"],
+            description=row["description"],
+            event_date=row["event_date"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+            reporter_phone=row["reporter_phone"],
+            show_name=bool(row["show_name"]),
+            status=row["status"],
+            version=row["version"],
+            created_at=row["created_at"],
+            photos=photos,
+        )
+
+
+class Stories:
+    """Repository of stories."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def file(self, new: NewStory) -> int:
+        """Store a new pending story with its photos; filing the same submission twice is a no-op."""
+        stamp = now_iso()
+        async with self._db.transaction() as tx:
+            async with tx.execute(
+                "INSERT INTO stories (reporter_id, submission_key, channel, kind, content,"
+                " movement, commune_code, honoree_name, honoree_role, title, description,"
+                " event_date, latitude, longitude, reporter_phone, show_name, status,"
+                " created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+                " ON CONFLICT (submission_key) DO NOTHING RETURNING id",
+                (
+                    new.reporter_id,
+                    new.submission_key,
+                    new.channel,
+                    new.kind,
+                    new.content,
+                    new.movement,
+                    new.commune_code,
+                    new.honoree_name,
+                    new.honoree_role,
+                    new.title,
+                    new.description,
+                    new.event_date.isoformat(),
+                    new.latitude,
+                    new.longitude,
+                    new.reporter_phone,
+                    int(new.show_name),
+                    stamp,
+                    stamp,
+                ),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                async with tx.execute(
+                    "SELECT id FROM stories WHERE submission_key = ?", (new.submission_key,)
+                ) as cur:
+                    existing = await cur.fetchone()
+                assert existing is not None
+                return int(existing[0])
+            story_id = int(row[0])
+            await tx.executemany(
+                "INSERT INTO story_photos (story_id, position, file_ref) VALUES (?, ?, ?)",
+                [(story_id, i, ref) for i, ref in enumerate(new.photos)],
+            )
+        return story_id
+
+    async def get(self, story_id: int) -> Story | None:
+        """A story with its photos."""
+        row = await self._db.fetchone("SELECT * FROM stories WHERE id = ?", (story_id,))
+        if row is None:
+            return None
+        photos = await self._db.fetchall(
+            "SELECT file_ref FROM story_photos WHERE story_id = ? ORDER BY position", (story_id,)
+        )
+        return Story.from_row(row, [p["file_ref"] for p in photos])
+
+    async def count_by_reporter(self, person_id: int) -> int:
+        """How many stories a person has filed."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) FROM stories WHERE reporter_id = ?", (person_id,)
+        )
+        return int(row[0]) if row else 0
+
+    async def by_reporter(self, person_id: int, offset: int, limit: int) -> list[StoryLine]:
+        """A person's stories, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT id, title, status, created_at FROM stories WHERE reporter_id = ?"
+            " ORDER BY id DESC LIMIT ? OFFSET ?",
+            (person_id, limit, offset),
+        )
+        return [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
