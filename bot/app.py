@@ -33,7 +33,7 @@ def _stop_event() -> asyncio.Event:
 
 async def run_bot(settings: Settings) -> None:
     """Run every configured channel until SIGINT/SIGTERM; finish in-flight updates; close storage."""
-    from bot.channels.telegram import build_application
+    from bot.channels.telegram import build_application, set_commands
 
     storage = await open_storage(settings.database_path)
     try:
@@ -42,6 +42,7 @@ async def run_bot(settings: Settings) -> None:
         stop = _stop_event()
         async with app:
             await app.start()
+            await set_commands(app)
             assert app.updater is not None
             await app.updater.start_polling(drop_pending_updates=False)
             log.info("Telegram polling started; database %s", settings.database_path)

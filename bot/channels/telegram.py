@@ -35,7 +35,14 @@ from bot.content import catalogue
 from bot.dialog import Dialog
 from bot.messages import ChannelTraits, Contact, Incoming, Location, Reply, split_text
 
-__all__ = ["CHANNEL", "TRAITS", "TelegramSender", "build_application", "to_incoming"]
+__all__ = [
+    "CHANNEL",
+    "TRAITS",
+    "TelegramSender",
+    "build_application",
+    "set_commands",
+    "to_incoming",
+]
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +181,7 @@ class TelegramSender:
                 log.info("could not remove old buttons: %s", exc)
 
 
-async def _set_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def set_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Command menus in Vietnamese (the default) and English; a refusal is logged, not fatal."""
     for language, code in (("vi", None), ("en", "en")):
         texts = catalogue(language)
@@ -201,7 +208,6 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .concurrent_updates(concurrent_updates)
-        .post_init(_set_commands)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
