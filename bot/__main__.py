@@ -15,7 +15,9 @@ NO_CHANNEL = (
     "No channel is configured (TELEGRAM_BOT_TOKEN is empty): "
     "opening the terminal console. See README.md to go live."
 )
-NO_CHANNEL_NO_TTY = "No channel is configured (set TELEGRAM_BOT_TOKEN), and there is no terminal for the console."
+NO_CHANNEL_NO_TTY = (
+    "No channel is configured (set TELEGRAM_BOT_TOKEN), and there is no terminal for the console."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_logging(_secrets(settings), logging.WARNING if args.command == "console" else logging.INFO)
+    setup_logging(
+        _secrets(settings), logging.WARNING if args.command == "console" else logging.INFO
+    )
     command = args.command
     if command is None:
         if configured_channels(settings):

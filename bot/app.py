@@ -32,7 +32,7 @@ def _stop_event() -> asyncio.Event:
 
 
 async def run_bot(settings: Settings) -> None:
-    """Run every configured channel until SIGINT/SIGTERM; finish in-flight updates; close storage."""
+    """Run every configured channel until SIGINT/SIGTERM, finish in-flight work, close storage."""
     from bot.channels.telegram import build_application, set_commands
 
     storage = await open_storage(settings.database_path)

@@ -17,7 +17,7 @@ from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_unkno
 from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Prompt, Storage
 
-__all__ = ["Dialog", "MAX_INPUT", "normalise"]
+__all__ = ["MAX_INPUT", "Dialog", "normalise"]
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,9 @@ class Dialog:
         if incoming.text is not None:
             incoming = replace(incoming, text=normalise(incoming.text)[: MAX_INPUT * 2])
         people = self.storage.people
-        person = await people.get_or_create(incoming.channel, incoming.user_id, self.settings.language)
+        person = await people.get_or_create(
+            incoming.channel, incoming.user_id, self.settings.language
+        )
         if (
             incoming.channel == "telegram"
             and person.role != "admin"
@@ -79,13 +81,18 @@ class Dialog:
             and int(incoming.user_id) in self.settings.admin_ids
         ):
             await people.set_role(person, "admin")
-        if person.consent and incoming.display_name and incoming.display_name != person.display_name:
+        if (
+            person.consent
+            and incoming.display_name
+            and incoming.display_name != person.display_name
+        ):
             await people.update_profile(person, incoming.display_name, incoming.username)
         state = await self.storage.dialogs.load(incoming.channel, incoming.chat_id)
         if state is None:
             state = DialogState(incoming.channel, incoming.chat_id, person.id)
-        ctx = Context(incoming, person, state, self.storage, self.settings,
-                      catalogue(person.language), now)
+        ctx = Context(
+            incoming, person, state, self.storage, self.settings, catalogue(person.language), now
+        )
         lead: list[Reply] = []
         if state.flow and state.updated_at and now - state.updated_at > self._timeout:
             hours = f"{self.settings.dialog_timeout_hours:g}"

@@ -131,14 +131,14 @@ def _cut(piece: str, limit: int) -> list[str]:
     out: list[str] = []
     rest = piece
     while _visible_len(rest) > limit:
-        window = rest[: limit]
+        window = rest[:limit]
         cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "), window.rfind("\n"))
         if cut < limit // 3:
             cut = window.rfind(" ")
         if cut < limit // 3:
             cut = limit - 1
             amp = window.rfind("&", max(0, cut - 8))
-            if amp != -1 and ";" not in window[amp:cut + 1]:
+            if amp != -1 and ";" not in window[amp : cut + 1]:
                 cut = amp - 1
         out.append(rest[: cut + 1].rstrip())
         rest = rest[cut + 1 :].lstrip()

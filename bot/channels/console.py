@@ -14,7 +14,10 @@ __all__ = ["CHANNEL", "TRAITS", "render", "run_console", "to_incoming"]
 
 CHANNEL = "console"
 TRAITS = ChannelTraits(
-    buttons=False, max_text=100_000, max_caption=100_000, can_request_contact=False,
+    buttons=False,
+    max_text=100_000,
+    max_caption=100_000,
+    can_request_contact=False,
     can_request_location=False,
 )
 
@@ -26,8 +29,15 @@ def to_incoming(line: str, user: str) -> Incoming | None:
         return None
     if line.startswith("/") and len(line) > 1:
         head, *args = line.split()
-        return Incoming(CHANNEL, user, user, TRAITS, display_name=user,
-                        command=head[1:].lower(), args=tuple(args))
+        return Incoming(
+            CHANNEL,
+            user,
+            user,
+            TRAITS,
+            display_name=user,
+            command=head[1:].lower(),
+            args=tuple(args),
+        )
     return Incoming(CHANNEL, user, user, TRAITS, display_name=user, text=line)
 
 

@@ -48,12 +48,26 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 TRAITS = ChannelTraits(
-    buttons=True, max_text=4096, max_caption=1024, can_request_contact=True,
+    buttons=True,
+    max_text=4096,
+    max_caption=1024,
+    can_request_contact=True,
     can_request_location=True,
 )
 MENU = ("start", "report", "mystories", "help", "privacy", "language", "deleteme", "cancel")
-_UNSUPPORTED = ("sticker", "voice", "audio", "document", "video", "video_note", "animation",
-                "poll", "dice", "game", "venue")
+_UNSUPPORTED = (
+    "sticker",
+    "voice",
+    "audio",
+    "document",
+    "video",
+    "video_note",
+    "animation",
+    "poll",
+    "dice",
+    "game",
+    "venue",
+)
 
 
 def _command(text: str) -> tuple[str, tuple[str, ...]]:
@@ -67,8 +81,12 @@ def to_incoming(update: Update) -> Incoming | None:
     if user is None or chat is None or user.is_bot:
         return None
     base: dict[str, Any] = {
-        "channel": CHANNEL, "chat_id": str(chat.id), "user_id": str(user.id), "traits": TRAITS,
-        "display_name": user.full_name, "username": user.username,
+        "channel": CHANNEL,
+        "chat_id": str(chat.id),
+        "user_id": str(user.id),
+        "traits": TRAITS,
+        "display_name": user.full_name,
+        "username": user.username,
     }
     query = update.callback_query
     if query is not None:
@@ -97,7 +115,10 @@ def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.choices:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(c.label, callback_data=c.value) for c in row] for row in reply.choices]
+        [
+            [InlineKeyboardButton(c.label, callback_data=c.value) for c in row]
+            for row in reply.choices
+        ]
     )
 
 
@@ -140,7 +161,10 @@ class TelegramSender:
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             await bot.send_message(
-                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None,
+                chat_id,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
                 disable_web_page_preview=True,
             )
 
@@ -159,7 +183,9 @@ class TelegramSender:
             return False
         try:
             await message.edit_text(
-                parts[0], parse_mode=ParseMode.HTML, reply_markup=_inline(reply),
+                parts[0],
+                parse_mode=ParseMode.HTML,
+                reply_markup=_inline(reply),
                 disable_web_page_preview=True,
             )
         except BadRequest as exc:
@@ -168,7 +194,7 @@ class TelegramSender:
         return True
 
     async def settle_button(self, query: CallbackQuery) -> None:
-        """Answer the press and take the buttons off the message, so they cannot be pressed twice."""
+        """Answer the press and take the buttons off its message, so none is pressed twice."""
         try:
             await query.answer()
         except TelegramError as exc:
@@ -212,7 +238,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
     sender = TelegramSender(app)
     app.bot_data["sender"] = sender

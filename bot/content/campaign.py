@@ -75,8 +75,16 @@ class Campaign(BaseModel):
         return next((c for c in self.contents if c.number == number), None)
 
 
-@cache
-def campaign(path: Path = Path(__file__).with_name("campaign.toml")) -> Campaign:
-    """Load and validate the campaign data."""
+DEFAULT_FILE = Path(__file__).with_name("campaign.toml")
+
+
+def load_campaign(path: Path) -> Campaign:
+    """Load and validate a campaign data file."""
     with path.open("rb") as fh:
         return Campaign.model_validate(tomllib.load(fh))
+
+
+@cache
+def campaign() -> Campaign:
+    """The shipped campaign, loaded once."""
+    return load_campaign(DEFAULT_FILE)

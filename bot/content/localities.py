@@ -9,7 +9,7 @@ from functools import cache
 
 from vietnam_provinces import Province, ProvinceCode, Ward
 
-__all__ = ["Locality", "Localities", "fold", "localities"]
+__all__ = ["Localities", "Locality", "fold", "localities"]
 
 _PREFIXES = ("dac khu ", "phuong ", "xa ", "p. ", "x. ", "p ", "x ")
 
@@ -74,9 +74,7 @@ class Localities:
             for u in self.units
             if u not in exact and u not in starts and all(w in u.key.split() for w in bare.split())
         ]
-        inside = [
-            u for u in self.units if bare in u.key and u not in exact + starts + words
-        ]
+        inside = [u for u in self.units if bare in u.key and u not in exact + starts + words]
         found = exact + starts + words + inside
         return found[:limit], len(exact) == 1
 

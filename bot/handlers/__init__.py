@@ -7,7 +7,6 @@ from bot.handlers.mystories import on_mystories, on_mystories_page
 from bot.handlers.report import FLOW as REPORT_FLOW
 from bot.handlers.report import ReportFlow, on_report
 from bot.handlers.report_steps import ORDER as REPORT_STEPS
-from bot.messages import Reply
 from bot.handlers.start import (
     on_cancel,
     on_consent_choice,
@@ -20,6 +19,7 @@ from bot.handlers.start import (
     on_start,
     on_unknown,
 )
+from bot.messages import Reply
 
 __all__ = [
     "CHOICES",

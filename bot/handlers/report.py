@@ -88,7 +88,8 @@ class ReportFlow:
         if stay is not None:
             return stay
         if state.data.get("editing") and not (
-            state.step == "content" and applies("movement", state.data)
+            state.step == "content"
+            and applies("movement", state.data)
             and "movement" not in state.data
         ):
             state.step = "summary"
@@ -141,7 +142,9 @@ class ReportFlow:
 def _edit_pick(ctx: Context) -> Reply:
     choices = [Choice(ctx.t(f"report.field_{f}"), f"r:field:{f}") for f in EDITABLE]
     rows = tuple(tuple(choices[i : i + 2]) for i in range(0, len(choices), 2))
-    return Reply(ctx.t("report.ask_edit_field"), choices=(*rows, (Choice(ctx.t("nav.back"), "r:back"),)))
+    return Reply(
+        ctx.t("report.ask_edit_field"), choices=(*rows, (Choice(ctx.t("nav.back"), "r:back"),))
+    )
 
 
 def _summary(ctx: Context) -> Reply:

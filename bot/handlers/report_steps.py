@@ -267,8 +267,9 @@ def ask_location(ctx: Context) -> Reply:
     skip = (Choice(ctx.t("nav.skip"), "r:skip"),)
     if ctx.incoming.traits.can_request_location:
         label = ctx.t("report.share_location")
-        return _ask(ctx, ctx.t("report.ask_location"), (skip,), request="location",
-                    request_label=label)
+        return _ask(
+            ctx, ctx.t("report.ask_location"), (skip,), request="location", request_label=label
+        )
     return _ask(ctx, ctx.t("report.ask_location_typed"), (skip,))
 
 
@@ -293,8 +294,7 @@ def ask_phone(ctx: Context) -> Reply:
     skip = (Choice(ctx.t("nav.skip"), "r:skip"),)
     if ctx.incoming.traits.can_request_contact:
         label = ctx.t("report.share_phone")
-        return _ask(ctx, ctx.t("report.ask_phone"), (skip,), request="contact",
-                    request_label=label)
+        return _ask(ctx, ctx.t("report.ask_phone"), (skip,), request="contact", request_label=label)
     return _ask(ctx, ctx.t("report.ask_phone_typed"), (skip,))
 
 

@@ -60,7 +60,11 @@ async def on_consent_choice(ctx: Context) -> list[Reply]:
 
 async def ask_consent_first(ctx: Context) -> list[Reply]:
     """Explain that consent comes before anything personal, and ask for it."""
-    return [Reply(ctx.t("consent.required")), Reply(ctx.t("privacy.notice")), _consent_question(ctx)]
+    return [
+        Reply(ctx.t("consent.required")),
+        Reply(ctx.t("privacy.notice")),
+        _consent_question(ctx),
+    ]
 
 
 async def on_privacy(ctx: Context) -> list[Reply]:

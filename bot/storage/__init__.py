@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.storage.database import Database, migrations
-from bot.storage.dialogs import DialogState, Dialogs, Prompt
+from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
 from bot.storage.people import People, Person
 from bot.storage.stories import NewStory, Stories, Story, StoryLine

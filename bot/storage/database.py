@@ -43,7 +43,7 @@ async def _configure(conn: aiosqlite.Connection) -> None:
 
 
 class Database:
-    """Writes go through one connection under a lock, one transaction at a time; reads use another."""
+    """Writes through one connection under a lock, a transaction at a time; reads use another."""
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
         self._writer = writer

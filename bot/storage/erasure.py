@@ -11,7 +11,7 @@ _OPEN = ("pending", "needs_changes")
 
 
 async def erase_person(db: Database, person_id: int) -> int:
-    """Withdraw open stories, detach every story from the person, blank their data; return withdrawn."""
+    """Withdraw open stories, detach all stories, blank the person; return the withdrawn count."""
     stamp = now_iso()
     async with db.transaction() as tx:
         async with tx.execute(

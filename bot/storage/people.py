@@ -71,7 +71,8 @@ class People:
             return found
         async with self._db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO people (channel, external_id, language, created_at) VALUES (?, ?, ?, ?)"
+                "INSERT INTO people (channel, external_id, language, created_at)"
+                " VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (channel, external_id) DO NOTHING",
                 (channel, external_id, language, now_iso()),
             )
@@ -82,7 +83,9 @@ class People:
         assert row is not None
         return Person.from_row(row)
 
-    async def set_consent(self, person: Person, consent: bool, name: str, username: str | None) -> None:
+    async def set_consent(
+        self, person: Person, consent: bool, name: str, username: str | None
+    ) -> None:
         """Record the consent answer; the name is kept only with consent."""
         async with self._db.transaction() as tx:
             await tx.execute(

@@ -103,7 +103,7 @@ class Stories:
         self._db = db
 
     async def file(self, new: NewStory) -> int:
-        """Store a new pending story with its photos; filing the same submission twice is a no-op."""
+        """Store a new pending story with its photos; the same submission twice files once."""
         stamp = now_iso()
         async with self._db.transaction() as tx:
             async with tx.execute(
