@@ -108,7 +108,7 @@ async def file_report(chat: FakeChat, title: str = "Sửa cầu khỉ cho bà co
     await chat.picks("Tôi đồng ý")
     await chat.says("/report")
     await chat.picks("Gương người tốt, việc tốt")
-    await chat.picks("1. Chấp hành")
+    await chat.picks("Chấp hành tốt chủ trương")
     await chat.says("long xuyen")
     await chat.says("Nguyễn Văn An")
     await chat.says("nông dân ấp Mỹ Thạnh")

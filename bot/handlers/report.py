@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date
 
 from bot.content import Safe, campaign, localities
@@ -84,7 +85,8 @@ class ReportFlow:
         refusal = self._wrong_kind_of_message(ctx)
         if refusal:
             return [Reply(ctx.t(refusal)), *await self.reask(ctx)]
-        stay = await STEPS[state.step].answer(ctx)
+        answered = state.step
+        stay = await STEPS[answered].answer(ctx)
         if stay is not None:
             return stay
         if state.data.get("editing") and not (
@@ -95,7 +97,12 @@ class ReportFlow:
             state.step = "summary"
         else:
             state.step = _neighbour(ctx, state.step, +1)
-        return [_ask(ctx, state.step)]
+        question = _ask(ctx, state.step)
+        if answered == "commune":
+            unit = localities(ctx.settings.province_code).get(int(state.data["commune"]))
+            note = ctx.t("report.commune_set", name=unit.name if unit else "")
+            question = replace(question, text=f"{note}\n\n{question.text}")
+        return [question]
 
     def _wrong_kind_of_message(self, ctx: Context) -> str | None:
         incoming, step = ctx.incoming, ctx.state.step

@@ -79,12 +79,15 @@ async def answer_kind(ctx: Context) -> list[Reply] | None:
 
 
 def ask_content(ctx: Context) -> Reply:
-    """Which of the five contents: listed in full, with short buttons."""
+    """Which of the five contents: listed in full with short buttons, or as full options."""
     lang = ctx.person.language
-    listing = "\n".join(f"{c.number}. {esc(c.label(lang))}" for c in campaign().contents)
+    contents = campaign().contents
+    if not ctx.incoming.traits.buttons:
+        rows = tuple((Choice(c.label(lang), f"r:content:{c.number}"),) for c in contents)
+        return _ask(ctx, ctx.t("report.ask_content"), rows)
+    listing = "\n".join(f"{c.number}. {esc(c.label(lang))}" for c in contents)
     rows = tuple(
-        (Choice(f"{c.number}. {c.short(lang)}", f"r:content:{c.number}"),)
-        for c in campaign().contents
+        (Choice(f"{c.number}. {c.short(lang)}", f"r:content:{c.number}"),) for c in contents
     )
     return _ask(ctx, f"{ctx.t('report.ask_content')}\n\n{listing}", rows)
 
