@@ -9,16 +9,26 @@ from bot.storage.database import Database, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
 from bot.storage.people import People, Person
+from bot.storage.outbox import Outbox, OutboxItem
+from bot.storage.reviews import Event, Outcome, Reviews
+from bot.storage.roles import ReviewerLine, Roles
 from bot.storage.stories import NewStory, Stories, Story, StoryLine
 
 __all__ = [
     "Database",
     "DialogState",
     "Dialogs",
+    "Event",
     "NewStory",
+    "Outbox",
+    "OutboxItem",
+    "Outcome",
     "People",
     "Person",
     "Prompt",
+    "ReviewerLine",
+    "Reviews",
+    "Roles",
     "Storage",
     "Stories",
     "Story",
@@ -36,6 +46,9 @@ class Storage:
     people: People
     dialogs: Dialogs
     stories: Stories
+    reviews: Reviews
+    roles: Roles
+    outbox: Outbox
 
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
@@ -46,7 +59,11 @@ class Storage:
         await self.db.close()
 
 
-async def open_storage(path: Path | str) -> Storage:
+async def open_storage(
+    path: Path | str, *, review_levels: int = 1, notify_reviewers: bool = True,
+    publish_chat: str | None = None,
+) -> Storage:
     """Open the database file, migrate it, and build the repositories."""
     db = await Database.open(path)
-    return Storage(db, People(db), Dialogs(db), Stories(db))
+    reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
+    return Storage(db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db))

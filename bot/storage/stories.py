@@ -9,6 +9,7 @@ import aiosqlite
 
 from bot.storage.database import Database
 from bot.storage.people import now_iso
+from bot.storage.reviews import queue_reviewers
 
 __all__ = ["NewStory", "Stories", "Story", "StoryLine"]
 
@@ -69,6 +70,13 @@ class Story:
     version: int
     created_at: str
     photos: list[str]
+    channel: str = ""
+    review_note: str | None = None
+    original_title: str | None = None
+    original_description: str | None = None
+    published_message_id: str | None = None
+    publish_error: str | None = None
+    reporter_name: str | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row, photos: list[str]) -> Story:
@@ -93,6 +101,13 @@ class Story:
             version=row["version"],
             created_at=row["created_at"],
             photos=photos,
+            channel=row["channel"],
+            review_note=row["review_note"],
+            original_title=row["original_title"],
+            original_description=row["original_description"],
+            published_message_id=row["published_message_id"],
+            publish_error=row["publish_error"],
+            reporter_name=row["reporter_name"] if "reporter_name" in row.keys() else None,  # noqa: SIM118
         )
 
 
@@ -102,7 +117,7 @@ class Stories:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def file(self, new: NewStory) -> int:
+    async def file(self, new: NewStory, notify_reviewers: bool = True) -> int:
         """Store a new pending story with its photos; the same submission twice files once."""
         stamp = now_iso()
         async with self._db.transaction() as tx:
@@ -147,11 +162,23 @@ class Stories:
                 "INSERT INTO story_photos (story_id, position, file_ref) VALUES (?, ?, ?)",
                 [(story_id, i, ref) for i, ref in enumerate(new.photos)],
             )
+            await tx.execute(
+                "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status,"
+                " created_at) VALUES (?, ?, 'submit', NULL, 'pending', ?)",
+                (story_id, new.reporter_id, stamp),
+            )
+            if notify_reviewers:
+                params = {"id": story_id, "title": new.title, "status": "pending", "note": ""}
+                await queue_reviewers(tx, new.commune_code, "notify.new_story", params,
+                                      story_id, skip=new.reporter_id)
         return story_id
 
     async def get(self, story_id: int) -> Story | None:
         """A story with its photos."""
-        row = await self._db.fetchone("SELECT * FROM stories WHERE id = ?", (story_id,))
+        row = await self._db.fetchone(
+            "SELECT s.*, p.display_name AS reporter_name FROM stories s"
+            " LEFT JOIN people p ON p.id = s.reporter_id WHERE s.id = ?", (story_id,),
+        )
         if row is None:
             return None
         photos = await self._db.fetchall(
@@ -174,3 +201,69 @@ class Stories:
             (person_id, limit, offset),
         )
         return [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
+
+    async def filed_since(self, person_id: int, since: str) -> int:
+        """How many stories a person filed since an instant (for the daily limit)."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) FROM stories WHERE reporter_id = ? AND created_at >= ?",
+            (person_id, since),
+        )
+        return int(row[0]) if row else 0
+
+    async def queue(
+        self, communes: frozenset[int] | None, commune: int | None, kind: str | None,
+        offset: int, limit: int,
+    ) -> tuple[int, list[StoryLine]]:
+        """Stories waiting for review that a reviewer may see (None = all communes), oldest first."""
+        where = ["status IN ('pending', 'recommended')"]
+        params: list[object] = []
+        if communes is not None and 0 not in communes:
+            where.append(f"commune_code IN ({','.join('?' * len(communes))})")
+            params.extend(sorted(communes))
+        if commune is not None:
+            where.append("commune_code = ?")
+            params.append(commune)
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        clause = " AND ".join(where)
+        total = await self._db.fetchone(f"SELECT COUNT(*) FROM stories WHERE {clause}", params)
+        rows = await self._db.fetchall(
+            f"SELECT id, title, status, created_at FROM stories WHERE {clause}"
+            " ORDER BY id LIMIT ? OFFSET ?", [*params, limit, offset],
+        )
+        lines = [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
+        return (int(total[0]) if total else 0), lines
+
+    async def published(
+        self, commune: int | None, kind: str | None, offset: int, limit: int
+    ) -> tuple[int, list[StoryLine]]:
+        """Published stories, newest first, optionally of one commune and kind."""
+        where, params = ["status = 'published'"], []
+        if commune is not None:
+            where.append("commune_code = ?")
+            params.append(commune)
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        clause = " AND ".join(where)
+        total = await self._db.fetchone(f"SELECT COUNT(*) FROM stories WHERE {clause}", params)
+        rows = await self._db.fetchall(
+            f"SELECT id, title, status, created_at FROM stories WHERE {clause}"
+            " ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset],
+        )
+        lines = [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
+        return (int(total[0]) if total else 0), lines
+
+    async def amend(
+        self, story_id: int, reporter_id: int, title: str | None, description: str | None
+    ) -> bool:
+        """The reporter's own correction while changes are requested; False if not allowed now."""
+        async with self._db.transaction() as tx:
+            async with tx.execute(
+                "UPDATE stories SET title = COALESCE(?, title),"
+                " description = COALESCE(?, description), version = version + 1, updated_at = ?"
+                " WHERE id = ? AND reporter_id = ? AND status = 'needs_changes'",
+                (title, description, now_iso(), story_id, reporter_id),
+            ) as cur:
+                return cur.rowcount == 1

@@ -1,0 +1,142 @@
+"""The outbox: messages queued in the transaction that caused them, until delivered."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.storage.database import Database
+from bot.storage.people import now_iso
+from bot.storage.reviews import queue_message, queue_reviewers
+
+__all__ = ["Outbox", "OutboxItem"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One queued delivery."""
+
+    id: int
+    kind: str
+    person_id: int | None
+    channel: str
+    chat_id: str
+    template: str
+    params: dict[str, Any]
+    story_id: int | None
+    attempts: int
+    language: str | None
+
+
+class Outbox:
+    """Repository of queued deliveries."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        """Pending deliveries whose time has come, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT o.*, p.language FROM outbox o LEFT JOIN people p ON p.id = o.person_id"
+            " WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            (now.isoformat(timespec="seconds"), limit),
+        )
+        return [
+            OutboxItem(r["id"], r["kind"], r["person_id"], r["channel"], r["chat_id"],
+                       r["template"], json.loads(r["params"]), r["story_id"], r["attempts"],
+                       r["language"])
+            for r in rows
+        ]
+
+    async def sent(self, item_id: int) -> None:
+        """Mark delivered."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
+                " WHERE id = ?", (now_iso(), item_id),
+            )
+
+    async def retry(self, item_id: int, at: datetime, error: str) -> None:
+        """Try again later."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+                " WHERE id = ?", (at.isoformat(timespec="seconds"), error[:500], item_id),
+            )
+
+    async def failed(self, item_id: int, error: str) -> None:
+        """Give up on a delivery."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+                " WHERE id = ?", (error[:500], item_id),
+            )
+
+    async def published(self, item_id: int, story_id: int, message_id: str) -> bool:
+        """Record the post and move the story approved → published, all at once."""
+        stamp = now_iso()
+        async with self._db.transaction() as tx:
+            async with tx.execute(
+                "UPDATE stories SET status = 'published', published_message_id = ?,"
+                " published_at = ?, publish_error = NULL, version = version + 1, updated_at = ?"
+                " WHERE id = ? AND status = 'approved'", (message_id, stamp, stamp, story_id),
+            ) as cur:
+                moved = cur.rowcount == 1
+            await tx.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
+                " WHERE id = ?", (stamp, item_id),
+            )
+            if not moved:
+                return False
+            await tx.execute(
+                "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status,"
+                " note, created_at) VALUES (?, NULL, 'publish', 'approved', 'published', ?, ?)",
+                (story_id, message_id, stamp),
+            )
+            async with tx.execute(
+                "SELECT reporter_id, title, commune_code FROM stories WHERE id = ?", (story_id,)
+            ) as cur:
+                story = await cur.fetchone()
+            if story and story["reporter_id"] is not None:
+                await queue_message(
+                    tx, story["reporter_id"], "notify.status",
+                    {"id": story_id, "title": story["title"], "status": "published", "note": ""},
+                    story_id,
+                )
+        return True
+
+    async def publish_failed(self, item_id: int, story_id: int, error: str) -> None:
+        """Keep the story approved, record why, and tell the admins."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE stories SET publish_error = ? WHERE id = ?", (error[:500], story_id)
+            )
+            await tx.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+                " WHERE id = ?", (error[:500], item_id),
+            )
+            async with tx.execute(
+                "SELECT commune_code FROM stories WHERE id = ?", (story_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            await queue_reviewers(
+                tx, int(row["commune_code"]) if row else 0, "notify.publish_failed",
+                {"id": story_id, "error": error[:300]}, story_id, roles=("admin",),
+            )
+
+    async def queue_publish(self, story_id: int, chat_id: str) -> None:
+        """Queue (again) the post of an approved story."""
+        stamp = now_iso()
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO outbox (kind, channel, chat_id, template, story_id, next_attempt_at,"
+                " created_at) VALUES ('publish', 'telegram', ?, 'publish', ?, ?, ?)",
+                (chat_id, story_id, stamp, stamp),
+            )
+
+    async def count(self, status: str) -> int:
+        """How many deliveries are in a status."""
+        row = await self._db.fetchone("SELECT COUNT(*) FROM outbox WHERE status = ?", (status,))
+        return int(row[0]) if row else 0
