@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     province_code: int = 91
     publish_chat_id: str | None = None
     dialog_timeout_hours: float = Field(default=24.0, gt=0)
+    review_levels: int = Field(default=1, ge=1, le=2)
+    notify_reviewers: bool = True
+    reports_per_day: int = Field(default=5, ge=1)
     zalo_bot_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
 
@@ -58,7 +61,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             for part in parts:
-                if not part.lstrip("-").isdigit():
+                if not part.lstrip("-").isdecimal():
                     raise ValueError(f"not a numeric Telegram user id: {part!r}")
             return tuple(int(p) for p in parts)
         if isinstance(value, int):

@@ -77,7 +77,7 @@ class Dialog:
         if (
             incoming.channel == "telegram"
             and person.role != "admin"
-            and incoming.user_id.lstrip("-").isdigit()
+            and incoming.user_id.lstrip("-").isdecimal()
             and int(incoming.user_id) in self.settings.admin_ids
         ):
             await people.set_role(person, "admin")
@@ -135,7 +135,7 @@ class Dialog:
     def _from_button(prompt: Prompt, data: str) -> str | None:
         """The value behind a button, if it belongs to the question being asked."""
         nonce, _, index = data.partition(":")
-        if not prompt.nonce or nonce != prompt.nonce or not index.isdigit():
+        if not prompt.nonce or nonce != prompt.nonce or not index.isdecimal():
             return None
         i = int(index)
         return prompt.values[i] if i < len(prompt.values) else None
@@ -145,7 +145,7 @@ class Dialog:
         """A typed answer that names an option: its label, or (where no buttons) its number."""
         if not prompt.values:
             return None
-        if not buttons and text.isdigit():
+        if not buttons and text.isdecimal():
             i = int(text) - 1
             return prompt.values[i] if 0 <= i < len(prompt.values) else None
         folded = fold(text)

@@ -11,6 +11,7 @@ __all__ = [
     "ChannelTraits",
     "Choice",
     "Contact",
+    "DeliveryError",
     "Incoming",
     "Location",
     "Reply",
@@ -100,13 +101,23 @@ class Reply:
         return [c for row in self.choices for c in row]
 
 
+class DeliveryError(Exception):
+    """A send failed: `permanent` (blocked, chat gone, refused) or worth retrying."""
+
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
 class Sender(Protocol):
     """What every channel offers to deliver a message to a chat it knows."""
 
     channel: str
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        """Deliver one reply; raise on failure."""
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Deliver one reply and return the id of the (last) message; raise DeliveryError."""
 
 
 def esc(value: object) -> str:

@@ -10,7 +10,7 @@ from typing import TextIO
 from bot.dialog import Dialog
 from bot.messages import ChannelTraits, Incoming, Reply, plain_text
 
-__all__ = ["CHANNEL", "TRAITS", "render", "run_console", "to_incoming"]
+__all__ = ["CHANNEL", "TRAITS", "ConsoleSender", "render", "run_console", "to_incoming"]
 
 CHANNEL = "console"
 TRAITS = ChannelTraits(
@@ -49,6 +49,23 @@ def render(reply: Reply) -> str:
     for number, choice in enumerate(reply.flat_choices(), start=1):
         lines.append(f"  {number}. {plain_text(choice.label)}")
     return "\n".join(lines)
+
+
+class ConsoleSender:
+    """Messages for the console person (decisions, new stories) printed as they are delivered."""
+
+    channel = CHANNEL
+
+    def __init__(self, stdout: TextIO) -> None:
+        self._stdout = stdout
+        self._sent = 0
+
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Print the message with a bell mark."""
+        self._sent += 1
+        self._stdout.write(f"\n🔔 {render(reply)}\n\n")
+        self._stdout.flush()
+        return str(self._sent)
 
 
 async def run_console(

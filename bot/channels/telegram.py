@@ -18,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -33,7 +33,15 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.content import catalogue
 from bot.dialog import Dialog
-from bot.messages import ChannelTraits, Contact, Incoming, Location, Reply, split_text
+from bot.messages import (
+    ChannelTraits,
+    Contact,
+    DeliveryError,
+    Incoming,
+    Location,
+    Reply,
+    split_text,
+)
 
 __all__ = [
     "CHANNEL",
@@ -141,13 +149,26 @@ class TelegramSender:
         self._app = app
         self._open_keyboards: set[str] = set()
 
-    async def send(self, chat_id: str, reply: Reply, *, button_label: str | None = None) -> None:
-        """Send one reply to a chat."""
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Send one reply to a chat; return the last message's id; raise DeliveryError."""
+        try:
+            return await self._send(chat_id, reply)
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+            raise DeliveryError("flood control", permanent=False, retry_after=seconds) from exc
+        except (Forbidden, BadRequest) as exc:
+            raise DeliveryError(exc.message, permanent=True) from exc
+        except TelegramError as exc:
+            raise DeliveryError(exc.message, permanent=False) from exc
+
+    async def _send(self, chat_id: str, reply: Reply) -> str | None:
         bot = self._app.bot
+        last: Message | None = None
         if reply.photos:
-            await self._photos(chat_id, reply)
+            last = await self._photos(chat_id, reply)
             if not reply.text:
-                return
+                return str(last.message_id)
         parts = split_text(reply.text, TRAITS.max_text)
         markup: Any = None
         if reply.request:
@@ -159,22 +180,21 @@ class TelegramSender:
             markup = ReplyKeyboardRemove()
             self._open_keyboards.discard(chat_id)
         for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            await bot.send_message(
-                chat_id,
-                part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if last else None,
+            final = i == len(parts) - 1
+            last = await bot.send_message(
+                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if final else None,
                 disable_web_page_preview=True,
             )
+        return str(last.message_id) if last else None
 
-    async def _photos(self, chat_id: str, reply: Reply) -> None:
+    async def _photos(self, chat_id: str, reply: Reply) -> Message:
         bot = self._app.bot
         if len(reply.photos) == 1:
-            await bot.send_photo(chat_id, reply.photos[0])
-            return
+            single: Message = await bot.send_photo(chat_id, reply.photos[0])
+            return single
         media = [InputMediaPhoto(p) for p in reply.photos[:10]]
-        await bot.send_media_group(chat_id, media)
+        album: tuple[Message, ...] = await bot.send_media_group(chat_id, media)
+        return album[-1]
 
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from bot.handlers.admin import on_ban, on_grant, on_reviewers, on_revoke, on_unban
 from bot.handlers.context import Context, Flow, Handler, menu_reply
-from bot.handlers.mystories import on_mystories, on_mystories_page
+from bot.handlers.mystories import FLOW as MINE_FLOW
+from bot.handlers.mystories import MineFlow, on_mine_choice, on_mystories, on_mystories_page
 from bot.handlers.report import FLOW as REPORT_FLOW
 from bot.handlers.report import ReportFlow, on_report
 from bot.handlers.report_steps import ORDER as REPORT_STEPS
+from bot.handlers.review import FLOW as REVIEW_FLOW
+from bot.handlers.review import ReviewFlow, on_pending, on_review_choice
+from bot.handlers.review_commands import (
+    on_approve,
+    on_changes,
+    on_history,
+    on_publish,
+    on_reject,
+    on_story,
+)
 from bot.handlers.start import (
     on_cancel,
     on_consent_choice,
@@ -19,6 +31,7 @@ from bot.handlers.start import (
     on_start,
     on_unknown,
 )
+from bot.handlers.stories import on_stories, on_stories_choice
 from bot.messages import Reply
 
 __all__ = [
@@ -42,6 +55,19 @@ COMMANDS: dict[str, Handler] = {
     "deleteme": on_deleteme,
     "report": on_report,
     "mystories": on_mystories,
+    "stories": on_stories,
+    "story": on_story,
+    "pending": on_pending,
+    "approve": on_approve,
+    "reject": on_reject,
+    "changes": on_changes,
+    "history": on_history,
+    "publish": on_publish,
+    "grant": on_grant,
+    "revoke": on_revoke,
+    "reviewers": on_reviewers,
+    "ban": on_ban,
+    "unban": on_unban,
 }
 
 
@@ -52,6 +78,26 @@ async def _menu_choice(ctx: Context) -> list[Reply]:
     return await handler(ctx)
 
 
+async def _guarded(ctx: Context, handler: Handler) -> list[Reply]:
+    """Button values carry ids; a value that does not parse is an old or forged button."""
+    try:
+        return await handler(ctx)
+    except ValueError:
+        return [Reply(ctx.t("dialog.stale_button"))]
+
+
+async def _review_choice(ctx: Context) -> list[Reply]:
+    return await _guarded(ctx, on_review_choice)
+
+
+async def _mine_choice(ctx: Context) -> list[Reply]:
+    return await _guarded(ctx, on_mine_choice)
+
+
+async def _stories_choice(ctx: Context) -> list[Reply]:
+    return await _guarded(ctx, on_stories_choice)
+
+
 # Options that mean the same whatever journey is open, by the prefix of their value.
 CHOICES: dict[str, Handler] = {
     "menu": _menu_choice,
@@ -59,6 +105,13 @@ CHOICES: dict[str, Handler] = {
     "lang": on_language_choice,
     "deleteme": on_deleteme_choice,
     "mystories": on_mystories_page,
+    "mine": _mine_choice,
+    "rv": _review_choice,
+    "st": _stories_choice,
 }
 
-FLOWS: dict[str, Flow] = {REPORT_FLOW: ReportFlow()}
+FLOWS: dict[str, Flow] = {
+    REPORT_FLOW: ReportFlow(),
+    REVIEW_FLOW: ReviewFlow(),
+    MINE_FLOW: MineFlow(),
+}

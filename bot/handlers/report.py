@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from bot.content import Safe, campaign, localities
 from bot.handlers.context import Context, menu_choices, menu_reply
@@ -23,6 +23,9 @@ async def on_report(ctx: Context) -> list[Reply]:
     """Start a report, or offer to continue the one already open."""
     if not ctx.person.consent:
         return await ask_consent_first(ctx)
+    refusal = await _may_not_file(ctx)
+    if refusal:
+        return [refusal]
     if ctx.state.flow == FLOW:
         step = ctx.t(f"report.step_{ctx.state.step}")
         rows = (
@@ -32,6 +35,17 @@ async def on_report(ctx: Context) -> list[Reply]:
         )
         return [Reply(ctx.t("report.open_exists", step=step), choices=rows)]
     return _begin(ctx)
+
+
+async def _may_not_file(ctx: Context) -> Reply | None:
+    """A banned person, or one over the daily limit, is told so politely."""
+    if await ctx.storage.roles.is_banned(ctx.person.id):
+        return Reply(ctx.t("roles.you_are_banned"))
+    since = (ctx.now - timedelta(hours=24)).isoformat(timespec="seconds")
+    count = await ctx.storage.stories.filed_since(ctx.person.id, since)
+    if count >= ctx.settings.reports_per_day:
+        return Reply(ctx.t("roles.daily_limit", count=count))
+    return None
 
 
 def _begin(ctx: Context) -> list[Reply]:
@@ -98,6 +112,9 @@ class ReportFlow:
         else:
             state.step = _neighbour(ctx, state.step, +1)
         question = _ask(ctx, state.step)
+        ack = _acknowledge(ctx, answered)
+        if ack is not None:
+            return [ack, question]
         if answered == "commune":
             unit = localities(ctx.settings.province_code).get(int(state.data["commune"]))
             note = ctx.t("report.commune_set", name=unit.name if unit else "")
@@ -144,6 +161,18 @@ class ReportFlow:
             ctx.state.data.pop("movement", None)
         ctx.state.step = field
         return [_ask(ctx, field)]
+
+
+def _acknowledge(ctx: Context, step: str) -> Reply | None:
+    """A line of its own after a location or phone step, so a keyboard that asked for it goes."""
+    traits = ctx.incoming.traits
+    if step == "location" and traits.can_request_location:
+        saved = ctx.state.data.get("lat") is not None
+        return Reply(ctx.t("report.location_saved" if saved else "report.skipped"))
+    if step == "phone" and traits.can_request_contact:
+        saved = ctx.state.data.get("phone") is not None
+        return Reply(ctx.t("report.phone_saved" if saved else "report.skipped"))
+    return None
 
 
 def _edit_pick(ctx: Context) -> Reply:
@@ -202,6 +231,9 @@ def _missing(data: dict[str, object]) -> str | None:
 async def _submit(ctx: Context) -> list[Reply]:
     """File the story as pending review and give the reporter its number."""
     data = ctx.state.data
+    refusal = await _may_not_file(ctx)
+    if refusal:
+        return [refusal]
     gap = _missing(data)
     if gap:
         ctx.state.step = gap
@@ -225,7 +257,8 @@ async def _submit(ctx: Context) -> list[Reply]:
             reporter_phone=data.get("phone"),
             show_name=bool(data.get("show_name")),
             photos=list(data.get("photos", [])),
-        )
+        ),
+        notify_reviewers=ctx.settings.notify_reviewers,
     )
     ctx.state.reset()
     return [Reply(ctx.t("report.submitted", id=story_id), choices=menu_choices(ctx))]

@@ -95,7 +95,7 @@ def ask_content(ctx: Context) -> Reply:
 async def answer_content(ctx: Context) -> list[Reply] | None:
     """Take a content; a new content forgets the movement."""
     value = _picked(ctx, "r:content:")
-    content = campaign().content(int(value)) if value and value.isdigit() else None
+    content = campaign().content(int(value)) if value and value.isdecimal() else None
     if content is None:
         return _again(ctx, "dialog.use_choices")
     if ctx.state.data.get("content") != content.number:
@@ -122,7 +122,7 @@ async def answer_movement(ctx: Context) -> list[Reply] | None:
     if value == "none":
         ctx.state.data["movement"] = None
         return None
-    if value is None or not value.isdigit() or int(value) >= count:
+    if value is None or not value.isdecimal() or int(value) >= count:
         return _again(ctx, "dialog.use_choices")
     ctx.state.data["movement"] = int(value)
     return None
@@ -141,7 +141,7 @@ async def answer_commune(ctx: Context) -> list[Reply] | None:
     units = localities(ctx.settings.province_code)
     code = _picked(ctx, "r:commune:")
     if code is not None:
-        if code.isdigit() and units.get(int(code)):
+        if code.isdecimal() and units.get(int(code)):
             ctx.state.data["commune"] = int(code)
             return None
         return _again(ctx, "dialog.use_choices")

@@ -76,8 +76,13 @@ async def on_privacy(ctx: Context) -> list[Reply]:
 
 async def on_help(ctx: Context) -> list[Reply]:
     """List the commands for the person's role."""
-    extra = ctx.t("help.admin") if ctx.person.role == "admin" else ""
-    return [Reply(ctx.t("help.citizen") + extra)]
+    role = ctx.person.role
+    text: str = ctx.t("help.citizen")
+    if role in ("reviewer", "admin"):
+        text += ctx.t("help.reviewer")
+    if role == "admin":
+        text += ctx.t("help.admin")
+    return [Reply(text)]
 
 
 async def on_language(ctx: Context) -> list[Reply]:

@@ -8,8 +8,8 @@ from pathlib import Path
 from bot.storage.database import Database, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
-from bot.storage.people import People, Person
 from bot.storage.outbox import Outbox, OutboxItem
+from bot.storage.people import People, Person
 from bot.storage.reviews import Event, Outcome, Reviews
 from bot.storage.roles import ReviewerLine, Roles
 from bot.storage.stories import NewStory, Stories, Story, StoryLine

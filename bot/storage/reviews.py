@@ -1,4 +1,4 @@
-"""Every change of a story's status: checked, conditional on version, audited, notified — at once."""
+"""Every change of a story's status: checked, conditional on version, audited and notified."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ class Reviews:
         self, story_id: int, action: str, actor_id: int, *, note: str | None = None,
         version: int | None = None, title: str | None = None, description: str | None = None,
     ) -> Outcome:
-        """Take an action on a story, or refuse it; the change, audit and messages commit together."""
+        """Take an action or refuse it; the change, audit row and messages commit together."""
         async with self._db.transaction() as tx:
             async with tx.execute(
                 "SELECT status, version, commune_code, reporter_id, title FROM stories"

@@ -37,7 +37,7 @@ class Roles:
             row = await self._db.fetchone(
                 "SELECT * FROM people WHERE channel = ? AND external_id = ?", (channel, external)
             )
-        elif ref.lstrip("-").isdigit():
+        elif ref.lstrip("-").isdecimal():
             row = await self._db.fetchone(
                 "SELECT * FROM people WHERE channel = 'telegram' AND external_id = ?", (ref,)
             )

@@ -214,7 +214,7 @@ class Stories:
         self, communes: frozenset[int] | None, commune: int | None, kind: str | None,
         offset: int, limit: int,
     ) -> tuple[int, list[StoryLine]]:
-        """Stories waiting for review that a reviewer may see (None = all communes), oldest first."""
+        """Stories waiting that a reviewer may see (None = all communes), oldest first."""
         where = ["status IN ('pending', 'recommended')"]
         params: list[object] = []
         if communes is not None and 0 not in communes:
@@ -239,7 +239,8 @@ class Stories:
         self, commune: int | None, kind: str | None, offset: int, limit: int
     ) -> tuple[int, list[StoryLine]]:
         """Published stories, newest first, optionally of one commune and kind."""
-        where, params = ["status = 'published'"], []
+        where: list[str] = ["status = 'published'"]
+        params: list[object] = []
         if commune is not None:
             where.append("commune_code = ?")
             params.append(commune)
@@ -259,11 +260,10 @@ class Stories:
         self, story_id: int, reporter_id: int, title: str | None, description: str | None
     ) -> bool:
         """The reporter's own correction while changes are requested; False if not allowed now."""
-        async with self._db.transaction() as tx:
-            async with tx.execute(
-                "UPDATE stories SET title = COALESCE(?, title),"
-                " description = COALESCE(?, description), version = version + 1, updated_at = ?"
-                " WHERE id = ? AND reporter_id = ? AND status = 'needs_changes'",
-                (title, description, now_iso(), story_id, reporter_id),
-            ) as cur:
-                return cur.rowcount == 1
+        async with self._db.transaction() as tx, tx.execute(
+            "UPDATE stories SET title = COALESCE(?, title),"
+            " description = COALESCE(?, description), version = version + 1, updated_at = ?"
+            " WHERE id = ? AND reporter_id = ? AND status = 'needs_changes'",
+            (title, description, now_iso(), story_id, reporter_id),
+        ) as cur:
+            return cur.rowcount == 1

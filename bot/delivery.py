@@ -1,0 +1,96 @@
+"""The outbox worker: delivers queued messages and publications through each channel's Sender."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from bot.cards import post_card
+from bot.content import Safe, catalogue
+from bot.messages import DeliveryError, Reply, Sender
+from bot.storage import OutboxItem, Storage
+
+__all__ = ["OutboxWorker"]
+
+log = logging.getLogger(__name__)
+
+
+class OutboxWorker:
+    """Sends what the outbox holds, retrying transient failures with backoff up to a limit."""
+
+    def __init__(self, storage: Storage, senders: Mapping[str, Sender], province: int,
+                 *, max_attempts: int = 5, base_delay: float = 5.0, poll: float = 1.0) -> None:
+        self._storage = storage
+        self._senders = senders
+        self._province = province
+        self._max_attempts = max_attempts
+        self._base_delay = base_delay
+        self._poll = poll
+
+    def _render(self, item: OutboxItem) -> Reply:
+        texts = catalogue(item.language or "vi")
+        params: dict[str, object] = dict(item.params)
+        if "status" in params:
+            params["status"] = texts.t(f"status.{params['status']}")
+        note = str(item.params.get("note") or "")
+        if item.template == "notify.status":
+            params["note"] = texts.t("notify.note", note=note) if note else Safe("")
+        return Reply(texts.t(item.template, **params))
+
+    async def _publish(self, item: OutboxItem, sender: Sender) -> None:
+        assert item.story_id is not None
+        story = await self._storage.stories.get(item.story_id)
+        if story is None or story.status != "approved":
+            await self._storage.outbox.sent(item.id)
+            return
+        card = post_card(story, catalogue("vi"), self._province)
+        message_id = await sender.send(item.chat_id, Reply(card, photos=tuple(story.photos)))
+        await self._storage.outbox.published(item.id, story.id, message_id or "")
+
+    async def deliver(self, item: OutboxItem, now: datetime) -> None:
+        """Deliver one item and record what happened."""
+        sender = self._senders.get(item.channel)
+        outbox = self._storage.outbox
+        if sender is None:
+            await outbox.retry(item.id, now + timedelta(minutes=10), f"no {item.channel} sender")
+            return
+        try:
+            if item.kind == "publish":
+                await self._publish(item, sender)
+            else:
+                await sender.send(item.chat_id, self._render(item))
+                await outbox.sent(item.id)
+        except DeliveryError as exc:
+            final = exc.permanent or item.attempts + 1 >= self._max_attempts
+            if final and item.kind == "publish" and item.story_id is not None:
+                await outbox.publish_failed(item.id, item.story_id, exc.reason)
+            elif final:
+                await outbox.failed(item.id, exc.reason)
+            else:
+                delay = exc.retry_after or self._base_delay * 2 ** item.attempts
+                await outbox.retry(item.id, now + timedelta(seconds=delay), exc.reason)
+            log.info("outbox %s to %s:%s failed (%s)", item.id, item.channel, item.chat_id,
+                     exc.reason)
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Deliver everything due now; return how many items were tried."""
+        when = now or datetime.now(UTC)
+        items = await self._storage.outbox.due(when)
+        for item in items:
+            try:
+                await self.deliver(item, when)
+            except Exception:
+                log.exception("outbox item %s could not be delivered", item.id)
+                await self._storage.outbox.retry(item.id, when + timedelta(minutes=1), "error")
+        return len(items)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until told to stop."""
+        while not stop.is_set():
+            tried = await self.run_once()
+            if tried == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self._poll)
