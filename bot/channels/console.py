@@ -7,6 +7,7 @@ import getpass
 import sys
 from typing import TextIO
 
+from bot.content import catalogue
 from bot.dialog import Dialog
 from bot.messages import ChannelTraits, Incoming, Reply, plain_text
 
@@ -45,7 +46,7 @@ def render(reply: Reply) -> str:
     """A reply as terminal text: plain words, then options numbered 1, 2, 3 …"""
     lines = [plain_text(reply.text)]
     if reply.photos:
-        lines.append(f"[{len(reply.photos)} ảnh / photos]")
+        lines.append(f"[{len(reply.photos)} 🖼]")
     for number, choice in enumerate(reply.flat_choices(), start=1):
         lines.append(f"  {number}. {plain_text(choice.label)}")
     return "\n".join(lines)
@@ -74,8 +75,8 @@ async def run_console(
     """Read lines until end of input or Ctrl-C, answering each as the bot would."""
     who = user or getpass.getuser() or "console"
     loop = asyncio.get_running_loop()
-    stdout.write("Gương Sáng — console. Gõ /start để bắt đầu, Ctrl-D để thoát.\n")
-    stdout.write("(Type /start to begin, Ctrl-D to quit.)\n\n")
+    stdout.write(catalogue("vi").t("console.banner") + "\n")
+    stdout.write(catalogue("en").t("console.banner") + "\n\n")
     stdout.flush()
     while True:
         stdout.write("> ")

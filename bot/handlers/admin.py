@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.content import localities
+from bot.content import fold, localities
 from bot.handlers.context import Context
 from bot.messages import Reply
 from bot.storage import Person
@@ -36,7 +36,7 @@ def _scope_text(ctx: Context, communes: tuple[int, ...]) -> str:
 
 
 def _communes(ctx: Context, words: tuple[str, ...]) -> tuple[int, ...] | Reply:
-    if not words or any(w.lower() in ("all", "tatca", "toanbo", "toàn_tỉnh") for w in words):
+    if not words or any(fold(w) in ("all", "tat ca", "toan tinh") for w in words):
         return (0,)
     units = localities(ctx.settings.province_code)
     codes: list[int] = []

@@ -54,7 +54,7 @@ def single_line(text: str) -> str:
 
 
 def parse_date(text: str, today: date) -> DateAnswer:
-    """'dd/mm/yyyy', 'd/m/yy', 'hôm nay', 'hôm qua'; refuse the future and the far past."""
+    """'dd/mm/yyyy', 'd/m/yy', today and yesterday in words; refuse the future and far past."""
     folded = fold(text)
     if folded in _TODAY:
         return DateAnswer(today)

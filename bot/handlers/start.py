@@ -90,7 +90,12 @@ async def on_language(ctx: Context) -> list[Reply]:
     return [
         Reply(
             ctx.t("language.ask"),
-            choices=((Choice("Tiếng Việt", "lang:vi"), Choice("English", "lang:en")),),
+            choices=(
+                (
+                    Choice(catalogue("vi").t("language.name"), "lang:vi"),
+                    Choice(catalogue("en").t("language.name"), "lang:en"),
+                ),
+            ),
         )
     ]
 
