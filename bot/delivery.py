@@ -46,8 +46,11 @@ class OutboxWorker:
         if story is None or story.status != "approved":
             await self._storage.outbox.sent(item.id)
             return
+        if story.photos and not item.params.get("album_sent"):
+            await sender.send(item.chat_id, Reply("", photos=tuple(story.photos)))
+            await self._storage.outbox.remember(item.id, {**item.params, "album_sent": True})
         card = post_card(story, catalogue("vi"), self._province)
-        message_id = await sender.send(item.chat_id, Reply(card, photos=tuple(story.photos)))
+        message_id = await sender.send(item.chat_id, Reply(card))
         await self._storage.outbox.published(item.id, story.id, message_id or "")
 
     async def deliver(self, item: OutboxItem, now: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from telegram import (
@@ -29,6 +30,7 @@ from telegram.ext import (
     filters,
 )
 from telegram.request import BaseRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.content import catalogue
@@ -150,11 +152,21 @@ class TelegramSender:
         self._open_keyboards: set[str] = set()
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
-        """Send one reply to a chat; return the last message's id; raise DeliveryError."""
+        """Deliver a message outside the conversation (the outbox): keyboards are left alone."""
+        return await self._guarded(chat_id, reply, in_dialog=False)
+
+    async def answer(self, chat_id: str, reply: Reply) -> str | None:
+        """Answer the person in the conversation, taking away a request keyboard once used."""
+        return await self._guarded(chat_id, reply, in_dialog=True)
+
+    async def _guarded(self, chat_id: str, reply: Reply, *, in_dialog: bool) -> str | None:
+        """Send; return the last message's id; raise DeliveryError on any Bot API failure."""
         try:
-            return await self._send(chat_id, reply)
+            return await self._send(chat_id, reply, in_dialog)
         except RetryAfter as exc:
-            delay = exc.retry_after
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                delay = exc.retry_after
             seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
             raise DeliveryError("flood control", permanent=False, retry_after=seconds) from exc
         except (Forbidden, BadRequest) as exc:
@@ -162,7 +174,7 @@ class TelegramSender:
         except TelegramError as exc:
             raise DeliveryError(exc.message, permanent=False) from exc
 
-    async def _send(self, chat_id: str, reply: Reply) -> str | None:
+    async def _send(self, chat_id: str, reply: Reply, in_dialog: bool) -> str | None:
         bot = self._app.bot
         last: Message | None = None
         if reply.photos:
@@ -176,7 +188,7 @@ class TelegramSender:
             self._open_keyboards.add(chat_id)
         elif reply.choices:
             markup = _inline(reply)
-        elif chat_id in self._open_keyboards:
+        elif in_dialog and chat_id in self._open_keyboards:
             markup = ReplyKeyboardRemove()
             self._open_keyboards.discard(chat_id)
         for i, part in enumerate(parts):
@@ -276,7 +288,7 @@ def build_application(
             message = query.message if query is not None else None
             if reply.edit and isinstance(message, Message) and await sender.edit(message, reply):
                 continue
-            await sender.send(incoming.chat_id, reply)
+            await sender.answer(incoming.chat_id, reply)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log and carry on; the process never dies of one update."""

@@ -58,6 +58,14 @@ class Outbox:
                 " WHERE id = ?", (now_iso(), item_id),
             )
 
+    async def remember(self, item_id: int, params: dict[str, Any]) -> None:
+        """Keep what part of a delivery is done, so a retry does not repeat it."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET params = ? WHERE id = ?",
+                (json.dumps(params, ensure_ascii=False), item_id),
+            )
+
     async def retry(self, item_id: int, at: datetime, error: str) -> None:
         """Try again later."""
         async with self._db.transaction() as tx:
@@ -127,13 +135,20 @@ class Outbox:
             )
 
     async def queue_publish(self, story_id: int, chat_id: str) -> None:
-        """Queue (again) the post of an approved story."""
+        """Queue the post of an approved story again, minus what an earlier try already posted."""
         stamp = now_iso()
         async with self._db.transaction() as tx:
+            async with tx.execute(
+                "SELECT params FROM outbox WHERE kind = 'publish' AND story_id = ? AND chat_id = ?"
+                " ORDER BY id DESC LIMIT 1", (story_id, chat_id),
+            ) as cur:
+                row = await cur.fetchone()
+            album_sent = bool(row and json.loads(row["params"]).get("album_sent"))
             await tx.execute(
-                "INSERT INTO outbox (kind, channel, chat_id, template, story_id, next_attempt_at,"
-                " created_at) VALUES ('publish', 'telegram', ?, 'publish', ?, ?, ?)",
-                (chat_id, story_id, stamp, stamp),
+                "INSERT INTO outbox (kind, channel, chat_id, template, params, story_id,"
+                " next_attempt_at, created_at) VALUES ('publish', 'telegram', ?, 'publish', ?, ?,"
+                " ?, ?)",
+                (chat_id, json.dumps({"album_sent": album_sent}), story_id, stamp, stamp),
             )
 
     async def count(self, status: str) -> int:
