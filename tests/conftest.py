@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
+from bot.channels.telegram import build_application
 from bot.config import Settings
 from bot.dialog import Dialog
 from bot.messages import ChannelTraits, Contact, Incoming, Location, Reply, plain_text
 from bot.storage import Storage, open_storage
+from tests.wire import TOKEN, RecordingRequest
 
 NUMBERED = ChannelTraits(buttons=False, max_text=2000, max_caption=2000, can_request_contact=False,
                          can_request_location=False)
@@ -38,6 +41,30 @@ async def storage(settings: Settings) -> AsyncIterator[Storage]:
 @pytest.fixture
 def dialog(storage: Storage, settings: Settings) -> Dialog:
     return Dialog(storage, settings)
+
+
+TelegramApp = tuple[Any, RecordingRequest]
+
+
+async def start_telegram(
+    settings: Settings, dialog: Dialog, wire: RecordingRequest | None = None, **overrides: Any
+) -> TelegramApp:
+    """The real python-telegram-bot Application over a recording wire, initialised."""
+    wire = wire if wire is not None else RecordingRequest()
+    tg_settings = settings.model_copy(
+        update={"telegram_bot_token": SecretStr(TOKEN), **overrides}
+    )
+    app = build_application(tg_settings, dialog, request=wire, rate_limit=False)
+    await app.initialize()
+    return app, wire
+
+
+@pytest.fixture
+async def tg(dialog: Dialog, settings: Settings) -> AsyncIterator[TelegramApp]:
+    """The Telegram application with only the Bot API wire faked: (app, wire)."""
+    app, wire = await start_telegram(settings, dialog)
+    yield app, wire
+    await app.shutdown()
 
 
 class FakeChat:
@@ -121,3 +148,4 @@ async def file_report(chat: FakeChat, title: str = "Sửa cầu khỉ cho bà co
     await chat.picks("Không, giấu tên tôi")
     await chat.picks("Gửi")
     return chat.text
+

@@ -57,7 +57,8 @@ class RecordingRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         """Record the call and answer it."""
         name = url.rsplit("/", 1)[-1]
-        params = {k: _decode(v) for k, v in (request_data.parameters if request_data else {}).items()}
+        raw = request_data.parameters if request_data else {}
+        params = {k: _decode(v) for k, v in raw.items()}
         self.calls.append(Call(name, params, url))
         if name in self.failures:
             status, description = self.failures[name]
@@ -76,21 +77,23 @@ class RecordingRequest(BaseRequest):
         }
         if "text" in params:
             msg["text"] = params["text"]
-        if isinstance(params.get("reply_markup"), dict) and "inline_keyboard" in params["reply_markup"]:
-            msg["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            msg["reply_markup"] = markup
         msg.update(extra)
         return msg
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
-            return {"id": BOT_ID, "is_bot": True, "first_name": "Gương Sáng", "username": "guongsang_bot",
-                    "can_join_groups": False, "can_read_all_group_messages": False,
-                    "supports_inline_queries": False}
+            return {"id": BOT_ID, "is_bot": True, "first_name": "Gương Sáng",
+                    "username": "guongsang_bot", "can_join_groups": False,
+                    "can_read_all_group_messages": False, "supports_inline_queries": False}
         if name in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
             return self._message(params)
         if name == "sendPhoto":
-            return self._message(params, photo=[{"file_id": params.get("photo"), "file_unique_id": "u",
-                                                 "width": 1, "height": 1}])
+            photo = {"file_id": params.get("photo"), "file_unique_id": "u", "width": 1,
+                     "height": 1}
+            return self._message(params, photo=[photo])
         if name == "sendMediaGroup":
             return [self._message(params) for _ in params.get("media", [])]
         if name == "getUpdates":
@@ -110,7 +113,8 @@ class RecordingRequest(BaseRequest):
 
     def last_keyboard_message(self, chat_id: int) -> Call:
         """The last message to a chat that carried inline buttons."""
-        for call in reversed(self.sent("sendMessage", chat_id) + self.sent("editMessageText", chat_id)):
+        drawn = self.sent("sendMessage", chat_id) + self.sent("editMessageText", chat_id)
+        for call in reversed(drawn):
             if "inline_keyboard" in (call.params.get("reply_markup") or {}):
                 return call
         raise AssertionError(f"no message with buttons was sent to {chat_id}")
@@ -139,7 +143,8 @@ class TelegramPerson:
     def _message(self, **content: Any) -> dict[str, Any]:
         self._message_id += 1
         return {"message_id": self._message_id, "date": int(time.time()),
-                "chat": {"id": self.user_id, "type": "private", "first_name": self.user["first_name"]},
+                "chat": {"id": self.user_id, "type": "private",
+                         "first_name": self.user["first_name"]},
                 "from": self.user, **content}
 
     async def _process(self, payload: dict[str, Any]) -> None:
@@ -156,13 +161,16 @@ class TelegramPerson:
 
     async def sends_photo(self, file_id: str) -> None:
         """Send a photo."""
-        sizes = [{"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}s", "width": 90, "height": 90},
-                 {"file_id": file_id, "file_unique_id": f"{file_id}l", "width": 1280, "height": 960}]
+        sizes = [{"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}s", "width": 90,
+                  "height": 90},
+                 {"file_id": file_id, "file_unique_id": f"{file_id}l", "width": 1280,
+                  "height": 960}]
         await self._process({"message": self._message(photo=sizes)})
 
     async def sends_location(self, latitude: float, longitude: float) -> None:
         """Share a location pin."""
-        await self._process({"message": self._message(location={"latitude": latitude, "longitude": longitude})})
+        pin = {"latitude": latitude, "longitude": longitude}
+        await self._process({"message": self._message(location=pin)})
 
     async def sends_contact(self, phone: str, own: bool = True) -> None:
         """Share a contact (their own by default)."""
@@ -204,5 +212,6 @@ class TelegramPerson:
 
     def buttons(self) -> list[str]:
         """Labels of the buttons on the last message that had buttons."""
-        rows = self.wire.last_keyboard_message(self.user_id).params["reply_markup"]["inline_keyboard"]
+        call = self.wire.last_keyboard_message(self.user_id)
+        rows = call.params["reply_markup"]["inline_keyboard"]
         return [b["text"] for row in rows for b in row]

@@ -7,16 +7,22 @@ from bot.storage.people import now_iso
 
 __all__ = ["erase_person"]
 
-_OPEN = ("pending", "needs_changes")
+_OPEN = ("pending", "recommended", "needs_changes")
 
 
 async def erase_person(db: Database, person_id: int) -> int:
     """Withdraw open stories, detach all stories, blank the person; return the withdrawn count."""
     stamp = now_iso()
     async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status, note,"
+            " created_at) SELECT id, ?, 'withdraw', status, 'withdrawn', NULL, ? FROM stories"
+            " WHERE reporter_id = ? AND status IN (?, ?, ?)",
+            (person_id, stamp, person_id, *_OPEN),
+        )
         async with tx.execute(
             "UPDATE stories SET status = 'withdrawn', version = version + 1, updated_at = ?"
-            " WHERE reporter_id = ? AND status IN (?, ?)",
+            " WHERE reporter_id = ? AND status IN (?, ?, ?)",
             (stamp, person_id, *_OPEN),
         ) as cur:
             withdrawn = cur.rowcount
