@@ -6,10 +6,15 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import date
 
 from bot.app import configured_channels, run_bot, run_console_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.content import catalogue
+from bot.content.calendar import CalendarError, calendar
 from bot.logs import setup_logging
+from bot.messages import plain_text
+from bot.reminders import due_on, render
 
 NO_CHANNEL = (
     "No channel is configured (TELEGRAM_BOT_TOKEN is empty): "
@@ -25,7 +30,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run every configured channel until SIGTERM")
     sub.add_parser("console", help="chat with the bot in this terminal (no token, no network)")
+    rem = sub.add_parser("reminders", help="print the reminders due on a date, sending nothing")
+    rem.add_argument("--date", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
     return parser
+
+
+def print_reminders(day: date, settings: Settings) -> None:
+    """Every reminder due on `day` (heads-ups and deadlines included), in full, in Vietnamese."""
+    due = due_on(day, calendar(), settings.reminder_lead_days)
+    texts = catalogue(settings.language)
+    print(f"{day.strftime('%d/%m/%Y')}: {len(due)} reminder(s)")
+    for item in due:
+        print(f"\n[{item.key}] → subscribers of '{item.topic}'")
+        print(plain_text(render(item, texts)))
 
 
 def _secrets(settings: Settings) -> list[str]:
@@ -41,10 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_logging(
-        _secrets(settings), logging.WARNING if args.command == "console" else logging.INFO
-    )
+    quiet = args.command in ("console", "reminders")
+    setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO)
+    try:
+        calendar()
+    except CalendarError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     command = args.command
+    if command == "reminders":
+        print_reminders(args.date, settings)
+        return 0
     if command is None:
         if configured_channels(settings):
             command = "run"

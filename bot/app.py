@@ -8,10 +8,13 @@ import signal
 import sys
 from typing import TextIO
 
+from bot.broadcast import BroadcastEngine
 from bot.channels.console import ConsoleSender, run_console
 from bot.config import Settings
-from bot.delivery import OutboxWorker
+from bot.content.calendar import calendar
 from bot.dialog import Dialog
+from bot.messages import Sender
+from bot.scheduler import Reminders, build_scheduler
 from bot.storage import Storage, open_storage
 
 __all__ = ["configured_channels", "run_bot", "run_console_app"]
@@ -32,6 +35,29 @@ async def open_storage_for(settings: Settings) -> Storage:
         notify_reviewers=settings.notify_reviewers,
         publish_chat=settings.publish_chat_id,
     )
+
+
+async def _start_background(
+    settings: Settings, storage: Storage, senders: dict[str, Sender], stop: asyncio.Event,
+    poll: float = 1.0,
+) -> asyncio.Task[None]:
+    """The scheduler (catching up on today's reminders) and the broadcast engine."""
+    reminders = Reminders(storage, calendar(), settings.tz, settings.reminder_time,
+                          settings.reminder_lead_days)
+    scheduler = build_scheduler(reminders, settings.tz, settings.reminder_time)
+    scheduler.start()
+    await reminders.catch_up()
+    engine = BroadcastEngine(storage, senders, settings.province_code,
+                             rate=settings.broadcast_rate, per_chat=settings.broadcast_per_chat,
+                             poll=poll)
+
+    async def run() -> None:
+        try:
+            await engine.run(stop)
+        finally:
+            scheduler.shutdown(wait=False)
+
+    return asyncio.create_task(run())
 
 
 def _stop_event() -> asyncio.Event:
@@ -57,11 +83,10 @@ async def run_bot(settings: Settings) -> None:
             assert app.updater is not None
             await app.updater.start_polling(drop_pending_updates=False)
             log.info("Telegram polling started; database %s", settings.database_path)
-            worker = OutboxWorker(storage, {"telegram": app.bot_data["sender"]},
-                                  settings.province_code)
-            delivering = asyncio.create_task(worker.run(stop))
+            delivering = await _start_background(settings, storage,
+                                                 {"telegram": app.bot_data["sender"]}, stop)
             await stop.wait()
-            log.info("stopping: finishing in-flight updates")
+            log.info("stopping: finishing in-flight updates and sends")
             await app.updater.stop()
             await app.stop()
             await delivering
@@ -76,9 +101,8 @@ async def run_console_app(
     """Chat with the bot in the terminal over the same database."""
     storage = await open_storage_for(settings)
     stop = asyncio.Event()
-    worker = OutboxWorker(storage, {"console": ConsoleSender(stdout)}, settings.province_code,
-                          poll=0.2)
-    delivering = asyncio.create_task(worker.run(stop))
+    delivering = await _start_background(settings, storage, {"console": ConsoleSender(stdout)},
+                                         stop, poll=0.2)
     try:
         await run_console(Dialog(storage, settings), stdin, stdout)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     review_levels: int = Field(default=1, ge=1, le=2)
     notify_reviewers: bool = True
     reports_per_day: int = Field(default=5, ge=1)
+    reminder_time: time = time(7, 30)
+    reminder_lead_days: int = Field(default=3, ge=0, le=60)
+    broadcast_rate: float = Field(default=25.0, gt=0)
+    broadcast_per_chat: float = Field(default=1.0, ge=0)
     zalo_bot_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
 

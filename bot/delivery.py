@@ -7,11 +7,15 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.cards import post_card
 from bot.content import Safe, catalogue
 from bot.messages import DeliveryError, Reply, Sender
 from bot.storage import OutboxItem, Storage
+
+if TYPE_CHECKING:
+    from bot.broadcast import Limiter
 
 __all__ = ["OutboxWorker"]
 
@@ -22,7 +26,9 @@ class OutboxWorker:
     """Sends what the outbox holds, retrying transient failures with backoff up to a limit."""
 
     def __init__(self, storage: Storage, senders: Mapping[str, Sender], province: int,
-                 *, max_attempts: int = 5, base_delay: float = 5.0, poll: float = 1.0) -> None:
+                 *, max_attempts: int = 5, base_delay: float = 5.0, poll: float = 1.0,
+                 limiter: Limiter | None = None) -> None:
+        self._limiter = limiter
         self._storage = storage
         self._senders = senders
         self._province = province
@@ -60,6 +66,8 @@ class OutboxWorker:
         if sender is None:
             await outbox.retry(item.id, now + timedelta(minutes=10), f"no {item.channel} sender")
             return
+        if self._limiter is not None:
+            await self._limiter.acquire(f"{item.channel}:{item.chat_id}")
         try:
             if item.kind == "publish":
                 await self._publish(item, sender)
@@ -67,6 +75,8 @@ class OutboxWorker:
                 await sender.send(item.chat_id, self._render(item))
                 await outbox.sent(item.id)
         except DeliveryError as exc:
+            if exc.retry_after is not None and self._limiter is not None:
+                self._limiter.pause(exc.retry_after)
             final = exc.permanent or item.attempts + 1 >= self._max_attempts
             if final and item.kind == "publish" and item.story_id is not None:
                 await outbox.publish_failed(item.id, item.story_id, exc.reason)

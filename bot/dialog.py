@@ -22,6 +22,8 @@ __all__ = ["MAX_INPUT", "Dialog", "normalise"]
 log = logging.getLogger(__name__)
 
 MAX_INPUT = 4096
+# Buttons on broadcast messages, valid whenever pressed: they act only on the one pressing.
+STATIC_BUTTONS = ("unsub:",)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
@@ -81,6 +83,9 @@ class Dialog:
             and int(incoming.user_id) in self.settings.admin_ids
         ):
             await people.set_role(person, "admin")
+        if person.stopped:
+            await self.storage.broadcasts.resume_person(person.id)
+            person.stopped = False
         if (
             person.consent
             and incoming.display_name
@@ -113,6 +118,8 @@ class Dialog:
         incoming, state = ctx.incoming, ctx.state
         if incoming.callback is not None:
             ctx.choice = self._from_button(state.prompt, incoming.callback)
+            if incoming.callback.startswith(STATIC_BUTTONS):
+                ctx.choice = incoming.callback
             if ctx.choice is None:
                 stale = Reply(ctx.t("dialog.stale_button"))
                 if state.flow in FLOWS:

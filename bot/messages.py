@@ -102,13 +102,15 @@ class Reply:
 
 
 class DeliveryError(Exception):
-    """A send failed: `permanent` (blocked, chat gone, refused) or worth retrying."""
+    """A send failed: `permanent` (refused), `stopped` (blocked the bot, account gone), or not."""
 
-    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None,
+                 stopped: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.permanent = permanent
+        self.permanent = permanent or stopped
         self.retry_after = retry_after
+        self.stopped = stopped
 
 
 class Sender(Protocol):

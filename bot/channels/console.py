@@ -52,6 +52,14 @@ def render(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+def _login() -> str:
+    """The terminal user's name; containers may run as a uid with no name."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
 class ConsoleSender:
     """Messages for the console person (decisions, new stories) printed as they are delivered."""
 
@@ -73,7 +81,7 @@ async def run_console(
     dialog: Dialog, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user: str | None = None
 ) -> None:
     """Read lines until end of input or Ctrl-C, answering each as the bot would."""
-    who = user or getpass.getuser() or "console"
+    who = user or _login() or "console"
     loop = asyncio.get_running_loop()
     stdout.write(catalogue("vi").t("console.banner") + "\n")
     stdout.write(catalogue("en").t("console.banner") + "\n\n")

@@ -64,7 +64,8 @@ TRAITS = ChannelTraits(
     can_request_contact=True,
     can_request_location=True,
 )
-MENU = ("start", "report", "mystories", "help", "privacy", "language", "deleteme", "cancel")
+MENU = ("start", "report", "mystories", "stories", "subscribe", "unsubscribe", "help", "privacy",
+        "language", "deleteme", "cancel")
 _UNSUPPORTED = (
     "sticker",
     "voice",
@@ -169,7 +170,9 @@ class TelegramSender:
                 delay = exc.retry_after
             seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
             raise DeliveryError("flood control", permanent=False, retry_after=seconds) from exc
-        except (Forbidden, BadRequest) as exc:
+        except Forbidden as exc:
+            raise DeliveryError(exc.message, permanent=True, stopped=True) from exc
+        except BadRequest as exc:
             raise DeliveryError(exc.message, permanent=True) from exc
         except TelegramError as exc:
             raise DeliveryError(exc.message, permanent=False) from exc

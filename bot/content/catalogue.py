@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from functools import cache
@@ -32,6 +33,9 @@ def _flatten(table: dict[str, object], prefix: str = "") -> dict[str, str]:
         else:
             raise ValueError(f"catalogue entry {name} is not text")
     return out
+
+
+_STRAY_TAG = re.compile(r"<(?!/?(?:b|i|u|s|code)>)")
 
 
 def _fields(text: str) -> frozenset[str]:
@@ -74,6 +78,8 @@ def load_catalogues(folder: Path = _HERE) -> dict[str, Catalogue]:
         if missing:
             raise ValueError(f"catalogue {lang}.toml differs in keys: {sorted(missing)[:5]}")
         for key, text in entries.items():
+            if _STRAY_TAG.search(text):
+                raise ValueError(f"catalogue {lang}.toml: {key} has a '<' that is not a tag")
             if _fields(text) != _fields(reference[key]):
                 raise ValueError(f"catalogue {lang}.toml: placeholders of {key} differ")
     return {lang: Catalogue(lang, entries) for lang, entries in raw.items()}

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from bot.handlers.admin import on_ban, on_grant, on_reviewers, on_revoke, on_unban
+from bot.handlers.broadcasts import FLOW as BROADCAST_FLOW
+from bot.handlers.broadcasts import (
+    BroadcastFlow,
+    on_broadcast,
+    on_broadcasts,
+    on_cancelbroadcast,
+)
 from bot.handlers.context import Context, Flow, Handler, menu_reply
 from bot.handlers.mystories import FLOW as MINE_FLOW
 from bot.handlers.mystories import MineFlow, on_mine_choice, on_mystories, on_mystories_page
@@ -32,6 +39,7 @@ from bot.handlers.start import (
     on_unknown,
 )
 from bot.handlers.stories import on_stories, on_stories_choice
+from bot.handlers.subscriptions import on_subscribe, on_subscription_choice, on_unsubscribe
 from bot.messages import Reply
 
 __all__ = [
@@ -68,6 +76,11 @@ COMMANDS: dict[str, Handler] = {
     "reviewers": on_reviewers,
     "ban": on_ban,
     "unban": on_unban,
+    "subscribe": on_subscribe,
+    "unsubscribe": on_unsubscribe,
+    "broadcast": on_broadcast,
+    "broadcasts": on_broadcasts,
+    "cancelbroadcast": on_cancelbroadcast,
 }
 
 
@@ -108,10 +121,13 @@ CHOICES: dict[str, Handler] = {
     "mine": _mine_choice,
     "rv": _review_choice,
     "st": _stories_choice,
+    "sub": on_subscription_choice,
+    "unsub": on_subscription_choice,
 }
 
 FLOWS: dict[str, Flow] = {
     REPORT_FLOW: ReportFlow(),
     REVIEW_FLOW: ReviewFlow(),
     MINE_FLOW: MineFlow(),
+    BROADCAST_FLOW: BroadcastFlow(),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.content import catalogue
 from bot.handlers.context import Context, menu_reply
+from bot.handlers.subscriptions import offer
 from bot.messages import Choice, Reply
 
 __all__ = [
@@ -53,7 +54,7 @@ async def on_consent_choice(ctx: Context) -> list[Reply]:
         ctx.person, agreed, ctx.incoming.display_name.strip(), ctx.incoming.username
     )
     if agreed:
-        return [menu_reply(ctx, ctx.t("consent.thanks"))]
+        return [offer(ctx, ctx.t("consent.thanks"))]
     ctx.state.reset()
     return [Reply(ctx.t("consent.refused"))]
 

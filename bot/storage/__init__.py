@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.storage.broadcasts import TOPICS, Broadcasts, Delivery, Progress, Result
 from bot.storage.database import Database, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
@@ -15,7 +16,10 @@ from bot.storage.roles import ReviewerLine, Roles
 from bot.storage.stories import NewStory, Stories, Story, StoryLine
 
 __all__ = [
+    "TOPICS",
+    "Broadcasts",
     "Database",
+    "Delivery",
     "DialogState",
     "Dialogs",
     "Event",
@@ -25,7 +29,9 @@ __all__ = [
     "Outcome",
     "People",
     "Person",
+    "Progress",
     "Prompt",
+    "Result",
     "ReviewerLine",
     "Reviews",
     "Roles",
@@ -49,6 +55,7 @@ class Storage:
     reviews: Reviews
     roles: Roles
     outbox: Outbox
+    broadcasts: Broadcasts
 
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
@@ -66,4 +73,6 @@ async def open_storage(
     """Open the database file, migrate it, and build the repositories."""
     db = await Database.open(path)
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
-    return Storage(db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db))
+    return Storage(
+        db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db)
+    )

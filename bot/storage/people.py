@@ -29,6 +29,7 @@ class Person:
     language: str
     consent: bool | None
     role: str
+    stopped: bool = False
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Person:
@@ -43,6 +44,7 @@ class Person:
             language=row["language"],
             consent=None if consent is None else bool(consent),
             role=row["role"],
+            stopped=bool(row["stopped_at"]) if "stopped_at" in row.keys() else False,  # noqa: SIM118
         )
 
 

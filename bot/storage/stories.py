@@ -267,3 +267,11 @@ class Stories:
             (title, description, now_iso(), story_id, reporter_id),
         ) as cur:
             return cur.rowcount == 1
+
+    async def published_since(self, since: str, limit: int) -> list[StoryLine]:
+        """Stories published since an instant, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT id, title, status, created_at FROM stories WHERE status = 'published'"
+            " AND published_at >= ? ORDER BY id DESC LIMIT ?", (since, limit),
+        )
+        return [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
