@@ -86,10 +86,11 @@ class Settings(BaseSettings):
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
-        """Only the shipped catalogues."""
-        if value not in ("vi", "en"):
+        """Only the shipped catalogues; a locale-style value ('en_US:en', 'vi_VN') is read too."""
+        language = value.split(":")[0].split("_")[0].split(".")[0].strip().lower()
+        if language not in ("vi", "en"):
             raise ValueError("must be 'vi' or 'en'")
-        return value
+        return language
 
     @field_validator("telegram_api_url", "zalo_api_url")
     @classmethod
