@@ -7,11 +7,13 @@ import asyncio
 import logging
 import sys
 from datetime import date
+from pathlib import Path
 
-from bot.app import configured_channels, run_bot, run_console_app
+from bot.app import configured_channels, export, run_bot, run_console_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import catalogue
 from bot.content.calendar import CalendarError, calendar
+from bot.content.campaign import CampaignError, use_campaign
 from bot.logs import setup_logging
 from bot.messages import plain_text
 from bot.reminders import due_on, render
@@ -32,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="chat with the bot in this terminal (no token, no network)")
     rem = sub.add_parser("reminders", help="print the reminders due on a date, sending nothing")
     rem.add_argument("--date", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
+    exp = sub.add_parser("export", help="write the workbook for the summary report")
+    exp.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
+    exp.add_argument("--from", dest="start", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    exp.add_argument("--to", dest="end", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    exp.add_argument("--format", choices=("xlsx", "csv"), default=None)
     return parser
 
 
@@ -43,6 +50,17 @@ def print_reminders(day: date, settings: Settings) -> None:
     for item in due:
         print(f"\n[{item.key}] → subscribers of '{item.topic}'")
         print(plain_text(render(item, texts)))
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the workbook or CSV and say how many stories it lists."""
+    if args.start and args.end and args.start > args.end:
+        print(f"--from {args.start} is after --to {args.end}.", file=sys.stderr)
+        return 2
+    fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
+    listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt))
+    print(f"{args.out}: {listed} stories")
+    return 0
 
 
 def _secrets(settings: Settings) -> list[str]:
@@ -58,14 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    quiet = args.command in ("console", "reminders")
+    quiet = args.command in ("console", "reminders", "export")
     setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO)
     try:
         calendar()
-    except CalendarError as exc:
+        use_campaign(settings.campaign)
+    except (CalendarError, CampaignError) as exc:
         print(exc, file=sys.stderr)
         return 2
     command = args.command
+    if command == "export":
+        return _export(args, settings)
     if command == "reminders":
         print_reminders(args.date, settings)
         return 0

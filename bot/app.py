@@ -6,18 +6,21 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from bot.broadcast import BroadcastEngine
 from bot.channels.console import ConsoleSender, run_console
 from bot.config import Settings
+from bot.content import catalogue
 from bot.content.calendar import calendar
 from bot.dialog import Dialog
 from bot.messages import Sender
 from bot.scheduler import Reminders, build_scheduler
 from bot.storage import Storage, open_storage
 
-__all__ = ["configured_channels", "run_bot", "run_console_app"]
+__all__ = ["configured_channels", "export", "run_bot", "run_console_app"]
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +107,39 @@ async def run_console_app(
     delivering = await _start_background(settings, storage, {"console": ConsoleSender(stdout)},
                                          stop, poll=0.2)
     try:
-        await run_console(Dialog(storage, settings), stdin, stdout)
+        await run_console(Dialog(storage, settings), stdin, stdout,
+                          files=settings.database_path.parent / "exports")
     finally:
         stop.set()
         await delivering
         await storage.close()
+
+
+async def export(settings: Settings, out: Path, start: date | None, end: date | None,
+                 fmt: str) -> int:
+    """Write the province's workbook (or the CSV list) to a file; return the stories listed."""
+    from bot.export import ExportRange, write_csv
+    from bot.handlers.stats import export_workbook
+
+    storage = await open_storage_for(settings)
+    try:
+        rng = ExportRange(settings.province_code, settings.tz, settings.publish_chat_id)
+        texts = catalogue(settings.language)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            since = _utc_start(start, settings)
+            until = _utc_start(end + timedelta(days=1), settings) if end else None
+            with out.open("wb") as fh:
+                return await write_csv(fh, rng, texts, storage.reports.stories(None, since, until))
+        data, listed = await export_workbook(storage, texts, None, start, end, rng)
+        out.write_bytes(data)
+        return listed
+    finally:
+        await storage.close()
+
+
+def _utc_start(day: date | None, settings: Settings) -> str | None:
+    if day is None:
+        return None
+    moment = datetime.combine(day, time(), settings.tz).astimezone(UTC)
+    return moment.isoformat(timespec="seconds")

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     reminder_lead_days: int = Field(default=3, ge=0, le=60)
     broadcast_rate: float = Field(default=25.0, gt=0)
     broadcast_per_chat: float = Field(default=1.0, ge=0)
+    campaign: str = "an-giang-2025"
     zalo_bot_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
 

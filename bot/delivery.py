@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.cards import post_card
-from bot.content import Safe, catalogue
+from bot.content import Safe, campaign, catalogue
 from bot.messages import DeliveryError, Reply, Sender
 from bot.storage import OutboxItem, Storage
 
@@ -41,6 +41,9 @@ class OutboxWorker:
         params: dict[str, object] = dict(item.params)
         if "status" in params:
             params["status"] = texts.t(f"status.{params['status']}")
+        if "award" in params:
+            award = campaign().award(str(params["award"]))
+            params["award"] = award.label(texts.language) if award else params["award"]
         note = str(item.params.get("note") or "")
         if item.template == "notify.status":
             params["note"] = texts.t("notify.note", note=note) if note else Safe("")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 __all__ = [
+    "Attachment",
     "ChannelTraits",
     "Choice",
     "Contact",
@@ -80,6 +81,15 @@ class Incoming:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file the bot made (a chart, a workbook): sent as a photo or a document."""
+
+    filename: str
+    data: bytes
+    kind: Literal["photo", "document"] = "document"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message from the bot.
 
@@ -95,6 +105,7 @@ class Reply:
     request: Request | None = None
     request_label: str = ""
     edit: bool = False
+    files: tuple[Attachment, ...] = ()
 
     def flat_choices(self) -> list[Choice]:
         """Every option, in reading order."""

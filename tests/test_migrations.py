@@ -101,6 +101,14 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
             (5, 1, "pending", 0, "2025-09-06T01:00:00+00:00"),
         ),
     ],
+    5: [
+        ("UPDATE stories SET campaign = ? WHERE id = ?", ("an-giang-2025", 7)),
+        (
+            "INSERT INTO nominations (story_id, award, reason, nominated_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (7, "bang_khen", "Gương tiêu biểu của xã", 2, "2025-09-07T01:00:00+00:00"),
+        ),
+    ],
 }
 
 

@@ -550,8 +550,8 @@ async def test_set_commands_registers_the_vietnamese_menu_and_an_english_one(
     assert vi_menu["subscribe"] == "Nhận tin nhắc"
     assert en_menu["unsubscribe"] == "Stop reminders"
     assert list(vi_menu) == list(en_menu) == [
-        "start", "report", "mystories", "stories", "subscribe", "unsubscribe", "help",
-        "privacy", "language", "deleteme", "cancel",
+        "start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe",
+        "help", "privacy", "language", "deleteme", "cancel",
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.content import catalogue
@@ -42,9 +43,21 @@ def to_incoming(line: str, user: str) -> Incoming | None:
     return Incoming(CHANNEL, user, user, TRAITS, display_name=user, text=line)
 
 
-def render(reply: Reply) -> str:
-    """A reply as terminal text: plain words, then options numbered 1, 2, 3 …"""
+def save_files(reply: Reply, folder: Path) -> list[Path]:
+    """Files the bot made (charts, workbooks), written where the person can open them."""
+    saved = []
+    for item in reply.files:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / Path(item.filename).name
+        path.write_bytes(item.data)
+        saved.append(path)
+    return saved
+
+
+def render(reply: Reply, saved: list[Path] | None = None) -> str:
+    """A reply as terminal text: plain words, files saved, then options numbered 1, 2, 3 …"""
     lines = [plain_text(reply.text)]
+    lines.extend(f"[📎 {path}]" for path in saved or [])
     if reply.photos:
         lines.append(f"[{len(reply.photos)} 🖼]")
     for number, choice in enumerate(reply.flat_choices(), start=1):
@@ -78,7 +91,8 @@ class ConsoleSender:
 
 
 async def run_console(
-    dialog: Dialog, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user: str | None = None
+    dialog: Dialog, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user: str | None = None,
+    files: Path = Path("exports"),
 ) -> None:
     """Read lines until end of input or Ctrl-C, answering each as the bot would."""
     who = user or _login() or "console"
@@ -97,5 +111,6 @@ async def run_console(
         if incoming is None:
             continue
         for reply in await dialog.handle(incoming):
-            stdout.write("\n" + render(reply) + "\n\n")
+            saved = save_files(reply, files)
+            stdout.write("\n" + render(reply, saved) + "\n\n")
         stdout.flush()

@@ -11,6 +11,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     InputMediaPhoto,
     KeyboardButton,
     Message,
@@ -64,8 +65,8 @@ TRAITS = ChannelTraits(
     can_request_contact=True,
     can_request_location=True,
 )
-MENU = ("start", "report", "mystories", "stories", "subscribe", "unsubscribe", "help", "privacy",
-        "language", "deleteme", "cancel")
+MENU = ("start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe", "help",
+        "privacy", "language", "deleteme", "cancel")
 _UNSUPPORTED = (
     "sticker",
     "voice",
@@ -180,6 +181,12 @@ class TelegramSender:
     async def _send(self, chat_id: str, reply: Reply, in_dialog: bool) -> str | None:
         bot = self._app.bot
         last: Message | None = None
+        for item in reply.files:
+            upload = InputFile(item.data, filename=item.filename)
+            if item.kind == "photo":
+                last = await bot.send_photo(chat_id, upload)
+            else:
+                last = await bot.send_document(chat_id, upload)
         if reply.photos:
             last = await self._photos(chat_id, reply)
             if not reply.text:

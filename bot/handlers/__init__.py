@@ -10,9 +10,12 @@ from bot.handlers.broadcasts import (
     on_broadcasts,
     on_cancelbroadcast,
 )
+from bot.handlers.campaign import on_campaign, on_campaign_choice
 from bot.handlers.context import Context, Flow, Handler, menu_reply
 from bot.handlers.mystories import FLOW as MINE_FLOW
 from bot.handlers.mystories import MineFlow, on_mine_choice, on_mystories, on_mystories_page
+from bot.handlers.nominations import FLOW as NOMINATE_FLOW
+from bot.handlers.nominations import NominationFlow, on_nominate_choice, on_nominations
 from bot.handlers.report import FLOW as REPORT_FLOW
 from bot.handlers.report import ReportFlow, on_report
 from bot.handlers.report_steps import ORDER as REPORT_STEPS
@@ -38,6 +41,7 @@ from bot.handlers.start import (
     on_start,
     on_unknown,
 )
+from bot.handlers.stats import on_export, on_stats
 from bot.handlers.stories import on_stories, on_stories_choice
 from bot.handlers.subscriptions import on_subscribe, on_subscription_choice, on_unsubscribe
 from bot.messages import Reply
@@ -81,6 +85,11 @@ COMMANDS: dict[str, Handler] = {
     "broadcast": on_broadcast,
     "broadcasts": on_broadcasts,
     "cancelbroadcast": on_cancelbroadcast,
+    "phongtrao": on_campaign,
+    "campaign": on_campaign,
+    "nominations": on_nominations,
+    "stats": on_stats,
+    "export": on_export,
 }
 
 
@@ -123,6 +132,8 @@ CHOICES: dict[str, Handler] = {
     "st": _stories_choice,
     "sub": on_subscription_choice,
     "unsub": on_subscription_choice,
+    "pt": on_campaign_choice,
+    "nm": on_nominate_choice,
 }
 
 FLOWS: dict[str, Flow] = {
@@ -130,4 +141,5 @@ FLOWS: dict[str, Flow] = {
     REVIEW_FLOW: ReviewFlow(),
     MINE_FLOW: MineFlow(),
     BROADCAST_FLOW: BroadcastFlow(),
+    NOMINATE_FLOW: NominationFlow(),
 }

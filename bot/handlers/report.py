@@ -159,6 +159,7 @@ class ReportFlow:
             ctx.state.data["photos"] = []
         if field == "content":
             ctx.state.data.pop("movement", None)
+            ctx.state.data.pop("preset_content", None)
         ctx.state.step = field
         return [_ask(ctx, field)]
 
@@ -257,6 +258,7 @@ async def _submit(ctx: Context) -> list[Reply]:
             reporter_phone=data.get("phone"),
             show_name=bool(data.get("show_name")),
             photos=list(data.get("photos", [])),
+            campaign=campaign().id,
         ),
         notify_reviewers=ctx.settings.notify_reviewers,
     )

@@ -363,6 +363,8 @@ ORDER = [*STEPS, "summary"]
 
 def applies(step: str, data: dict[str, Any]) -> bool:
     """Whether a step is asked for these answers (movements only under contents that have them)."""
+    if step == "content":
+        return not data.get("preset_content")
     if step != "movement":
         return True
     content = campaign().content(int(data.get("content", 0)))

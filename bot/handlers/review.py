@@ -113,6 +113,8 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
              Choice(ctx.t("review.correct"), f"rv:ask:correct:{v}")),
             (Choice(ctx.t("review.skip"), f"rv:next:{story.id}"),),
         )
+    elif story.status in ("approved", "published"):
+        rows = ((Choice(ctx.t("nominate.button"), f"nm:start:{story.id}"),),)
     return [Reply(text, choices=rows, photos=tuple(story.photos))]
 
 

@@ -11,6 +11,7 @@ from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
 from bot.storage.outbox import Outbox, OutboxItem
 from bot.storage.people import People, Person
+from bot.storage.reports import Count, Nomination, Reports
 from bot.storage.reviews import Event, Outcome, Reviews
 from bot.storage.roles import ReviewerLine, Roles
 from bot.storage.stories import NewStory, Stories, Story, StoryLine
@@ -18,12 +19,14 @@ from bot.storage.stories import NewStory, Stories, Story, StoryLine
 __all__ = [
     "TOPICS",
     "Broadcasts",
+    "Count",
     "Database",
     "Delivery",
     "DialogState",
     "Dialogs",
     "Event",
     "NewStory",
+    "Nomination",
     "Outbox",
     "OutboxItem",
     "Outcome",
@@ -31,6 +34,7 @@ __all__ = [
     "Person",
     "Progress",
     "Prompt",
+    "Reports",
     "Result",
     "ReviewerLine",
     "Reviews",
@@ -56,6 +60,7 @@ class Storage:
     roles: Roles
     outbox: Outbox
     broadcasts: Broadcasts
+    reports: Reports
 
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
@@ -74,5 +79,6 @@ async def open_storage(
     db = await Database.open(path)
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
     return Storage(
-        db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db)
+        db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
+        Reports(db),
     )

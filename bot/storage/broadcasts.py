@@ -15,6 +15,11 @@ __all__ = ["TOPICS", "Broadcasts", "Delivery", "Progress", "Result"]
 
 TOPICS = ("anniversaries", "stories", "deadlines")
 _OK = "p.erased_at IS NULL AND p.stopped_at IS NULL AND p.consent = 1"
+_RETRY = ("UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?"
+          " WHERE broadcast_id = ? AND person_id = ? AND status = 'pending'")
+_FINISH = ("UPDATE deliveries SET status = ?, attempts = attempts + 1, sent_at = ?, error = ?"
+           " WHERE broadcast_id = ? AND person_id = ? AND status = 'pending'")
+_STOPPED = "UPDATE people SET stopped_at = ? WHERE id = ?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,15 +158,17 @@ class Broadcasts:
     async def due(self, now: datetime, limit: int, skip: Iterable[tuple[int, int]] = ()
                   ) -> list[Delivery]:
         """Pending deliveries of active broadcasts whose time has come, in order."""
+        # What is busy is read before the query: a send recorded (and forgotten by the caller)
+        # while the query runs is then either still skipped or already not pending in its result.
+        busy = set(skip)
         rows = await self._db.fetchall(
             "SELECT d.broadcast_id, d.person_id, d.attempts, p.channel, p.external_id,"
             " p.language FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id"
             " JOIN people p ON p.id = d.person_id WHERE d.status = 'pending'"
             " AND d.next_attempt_at <= ? AND b.status = 'active'"
             " ORDER BY d.broadcast_id, d.person_id LIMIT ?",
-            (now.isoformat(timespec="seconds"), limit + len(set(skip))),
+            (now.isoformat(timespec="seconds"), limit + len(busy)),
         )
-        busy = set(skip)
         out = [
             Delivery(r["broadcast_id"], r["person_id"], r["channel"], r["external_id"],
                      r["language"], r["attempts"])
@@ -174,27 +181,29 @@ class Broadcasts:
         if not results:
             return
         stamp = now_iso()
+        # The statements in order, consecutive runs of one statement sent as one executemany:
+        # one hop to the database thread per run instead of one per result.
+        steps: list[tuple[str, list[tuple[Any, ...]]]] = []
+
+        def add(sql: str, args: tuple[Any, ...]) -> None:
+            if steps and steps[-1][0] == sql:
+                steps[-1][1].append(args)
+            else:
+                steps.append((sql, [args]))
+
+        for r in results:
+            if r.status == "retry":
+                assert r.retry_at is not None
+                add(_RETRY, (r.retry_at.isoformat(timespec="seconds"), r.error, r.broadcast_id,
+                             r.person_id))
+                continue
+            add(_FINISH, (r.status, stamp if r.status == "sent" else None, r.error,
+                          r.broadcast_id, r.person_id))
+            if r.status == "stopped":
+                add(_STOPPED, (stamp, r.person_id))
         async with self._db.transaction() as tx:
-            for r in results:
-                if r.status == "retry":
-                    assert r.retry_at is not None
-                    await tx.execute(
-                        "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?,"
-                        " error = ? WHERE broadcast_id = ? AND person_id = ? AND status ="
-                        " 'pending'", (r.retry_at.isoformat(timespec="seconds"), r.error,
-                                       r.broadcast_id, r.person_id),
-                    )
-                    continue
-                await tx.execute(
-                    "UPDATE deliveries SET status = ?, attempts = attempts + 1, sent_at = ?,"
-                    " error = ? WHERE broadcast_id = ? AND person_id = ? AND status = 'pending'",
-                    (r.status, stamp if r.status == "sent" else None, r.error, r.broadcast_id,
-                     r.person_id),
-                )
-                if r.status == "stopped":
-                    await tx.execute(
-                        "UPDATE people SET stopped_at = ? WHERE id = ?", (stamp, r.person_id)
-                    )
+            for sql, rows in steps:
+                await tx.executemany(sql, rows)
             ids = sorted({r.broadcast_id for r in results})
             await tx.execute(
                 f"UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id IN"

@@ -35,6 +35,7 @@ class NewStory:
     reporter_phone: str | None = None
     show_name: bool = False
     photos: list[str] = field(default_factory=list)
+    campaign: str = "an-giang-2025"
 
 
 @dataclass(slots=True)
@@ -125,8 +126,8 @@ class Stories:
                 "INSERT INTO stories (reporter_id, submission_key, channel, kind, content,"
                 " movement, commune_code, honoree_name, honoree_role, title, description,"
                 " event_date, latitude, longitude, reporter_phone, show_name, status,"
-                " created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+                " created_at, updated_at, campaign)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
                 " ON CONFLICT (submission_key) DO NOTHING RETURNING id",
                 (
                     new.reporter_id,
@@ -147,6 +148,7 @@ class Stories:
                     int(new.show_name),
                     stamp,
                     stamp,
+                    new.campaign,
                 ),
             ) as cur:
                 row = await cur.fetchone()
