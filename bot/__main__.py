@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.app import configured_channels, export, run_bot, run_console_app
+from bot.backup import backup
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import catalogue
 from bot.content.calendar import CalendarError, calendar
@@ -19,11 +20,12 @@ from bot.messages import plain_text
 from bot.reminders import due_on, render
 
 NO_CHANNEL = (
-    "No channel is configured (TELEGRAM_BOT_TOKEN is empty): "
+    "No channel is configured (TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are empty): "
     "opening the terminal console. See README.md to go live."
 )
 NO_CHANNEL_NO_TTY = (
-    "No channel is configured (set TELEGRAM_BOT_TOKEN), and there is no terminal for the console."
+    "No channel is configured (set TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN), and there is no"
+    " terminal for the console."
 )
 
 
@@ -34,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="chat with the bot in this terminal (no token, no network)")
     rem = sub.add_parser("reminders", help="print the reminders due on a date, sending nothing")
     rem.add_argument("--date", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
+    bak = sub.add_parser("backup", help="an online, consistent copy of the database")
+    bak.add_argument("--out", required=True, type=Path, metavar="FILE")
     exp = sub.add_parser("export", help="write the workbook for the summary report")
     exp.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
     exp.add_argument("--from", dest="start", type=date.fromisoformat, metavar="YYYY-MM-DD")
@@ -64,7 +68,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    tokens = (settings.telegram_bot_token, settings.zalo_bot_token)
+    tokens = (settings.telegram_bot_token, settings.zalo_bot_token,
+              settings.telegram_webhook_secret, settings.zalo_webhook_secret)
     return [t.get_secret_value() for t in tokens if t is not None]
 
 
@@ -76,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    quiet = args.command in ("console", "reminders", "export")
-    setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO)
+    quiet = args.command in ("console", "reminders", "export", "backup")
+    setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO,
+                  json_lines=settings.log_format == "json")
     try:
         calendar()
         use_campaign(settings.campaign)
@@ -87,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command
     if command == "export":
         return _export(args, settings)
+    if command == "backup":
+        version = backup(settings.database_path, args.out)
+        print(f"{args.out}: copy of {settings.database_path} (schema version {version})")
+        return 0
     if command == "reminders":
         print_reminders(args.date, settings)
         return 0

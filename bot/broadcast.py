@@ -32,11 +32,13 @@ class Limiter:
         self._gap = 1.0 / rate if rate else 0.0
         self._per_chat = per_chat
         self._next = 0.0
+        self._paused_until = 0.0
         self._chat_next: dict[str, float] = {}
 
     def pause(self, seconds: float) -> None:
-        """Flood control said wait: nothing goes out before then."""
-        self._next = max(self._next, time.monotonic() + seconds)
+        """Flood control said wait: nothing goes out before then, not even a waiting send."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._next = max(self._next, self._paused_until)
 
     async def acquire(self, chat: str) -> None:
         """Wait for this chat's turn within the overall rate."""
@@ -51,6 +53,8 @@ class Limiter:
             self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
         if start > now:
             await asyncio.sleep(start - now)
+        while (wait := self._paused_until - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
 
 
 class BroadcastEngine:
@@ -60,11 +64,13 @@ class BroadcastEngine:
         self, storage: Storage, senders: Mapping[str, Sender], province: int, *,
         rate: float | None = 25.0, per_chat: float = 1.0, concurrency: int = 200,
         max_attempts: int = 5, base_delay: float = 2.0, batch: int = 500, poll: float = 1.0,
+        rates: Mapping[str, float | None] | None = None,
     ) -> None:
         self._storage = storage
         self._senders = senders
         self.limiter = Limiter(rate, per_chat)
-        self.outbox = OutboxWorker(storage, senders, province, limiter=self.limiter)
+        self._limiters = {ch: Limiter(r, per_chat) for ch, r in (rates or {}).items()}
+        self.outbox = OutboxWorker(storage, senders, province, limiter_for=self.limiter_for)
         self._slots = asyncio.Semaphore(concurrency)
         self._max_attempts = max_attempts
         self._base_delay = base_delay
@@ -74,6 +80,10 @@ class BroadcastEngine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: list[Result] = []
         self._texts: dict[tuple[int, str], Reply] = {}
+
+    def limiter_for(self, channel: str) -> Limiter:
+        """The channel's own limiter, or the default one."""
+        return self._limiters.get(channel, self.limiter)
 
     @property
     def in_flight(self) -> int:
@@ -122,7 +132,7 @@ class BroadcastEngine:
     def _after_error(self, delivery: Delivery, exc: DeliveryError, now: datetime) -> Result:
         ident = (delivery.broadcast_id, delivery.person_id)
         if exc.retry_after is not None:
-            self.limiter.pause(exc.retry_after)
+            self.limiter_for(delivery.channel).pause(exc.retry_after)
             return Result(*ident, "retry", exc.reason, now + timedelta(seconds=exc.retry_after))
         if exc.stopped:
             return Result(*ident, "stopped", exc.reason)
@@ -146,7 +156,7 @@ class BroadcastEngine:
         due = await self._storage.broadcasts.due(when, self._batch, self._in_flight)
         for delivery in due:
             await self._slots.acquire()
-            await self.limiter.acquire(f"{delivery.channel}:{delivery.chat_id}")
+            await self.limiter_for(delivery.channel).acquire(delivery.chat_id)
             self._in_flight.add((delivery.broadcast_id, delivery.person_id))
             task = asyncio.create_task(self._send(delivery))
             self._tasks.add(task)

@@ -40,11 +40,22 @@ class Settings(BaseSettings):
     reminder_lead_days: int = Field(default=3, ge=0, le=60)
     broadcast_rate: float = Field(default=25.0, gt=0)
     broadcast_per_chat: float = Field(default=1.0, ge=0)
+    zalo_broadcast_rate: float = Field(default=10.0, gt=0)
     campaign: str = "an-giang-2025"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: SecretStr | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=1, le=65535)
+    log_format: str = Field(default="text", pattern="^(text|json)$")
     zalo_bot_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
 
-    @field_validator("telegram_bot_token", "zalo_bot_token", mode="before")
+    @field_validator(
+        "telegram_bot_token", "zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret",
+        "telegram_webhook_url", "zalo_webhook_url", "http_port", mode="before",
+    )
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         """An empty token in `.env` means the channel is not configured."""
@@ -92,6 +103,14 @@ class Settings(BaseSettings):
         if language not in ("vi", "en"):
             raise ValueError("must be 'vi' or 'en'")
         return language
+
+    @field_validator("telegram_webhook_url", "zalo_webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        """The platforms call webhooks over HTTPS only."""
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must start with https://")
+        return value
 
     @field_validator("telegram_api_url", "zalo_api_url")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -27,8 +27,8 @@ class OutboxWorker:
 
     def __init__(self, storage: Storage, senders: Mapping[str, Sender], province: int,
                  *, max_attempts: int = 5, base_delay: float = 5.0, poll: float = 1.0,
-                 limiter: Limiter | None = None) -> None:
-        self._limiter = limiter
+                 limiter_for: Callable[[str], Limiter] | None = None) -> None:
+        self._limiter_for = limiter_for
         self._storage = storage
         self._senders = senders
         self._province = province
@@ -69,8 +69,9 @@ class OutboxWorker:
         if sender is None:
             await outbox.retry(item.id, now + timedelta(minutes=10), f"no {item.channel} sender")
             return
-        if self._limiter is not None:
-            await self._limiter.acquire(f"{item.channel}:{item.chat_id}")
+        limiter = self._limiter_for(item.channel) if self._limiter_for else None
+        if limiter is not None:
+            await limiter.acquire(item.chat_id)
         try:
             if item.kind == "publish":
                 await self._publish(item, sender)
@@ -78,8 +79,8 @@ class OutboxWorker:
                 await sender.send(item.chat_id, self._render(item))
                 await outbox.sent(item.id)
         except DeliveryError as exc:
-            if exc.retry_after is not None and self._limiter is not None:
-                self._limiter.pause(exc.retry_after)
+            if exc.retry_after is not None and limiter is not None:
+                limiter.pause(exc.retry_after)
             final = exc.permanent or item.attempts + 1 >= self._max_attempts
             if final and item.kind == "publish" and item.story_id is not None:
                 await outbox.publish_failed(item.id, item.story_id, exc.reason)

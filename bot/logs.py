@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 
-__all__ = ["RedactSecrets", "setup_logging"]
+__all__ = ["JsonLines", "RedactSecrets", "setup_logging"]
 
 
 class RedactSecrets(logging.Filter):
@@ -31,10 +32,24 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(secrets: Iterable[str], level: int = logging.INFO) -> None:
+class JsonLines(logging.Formatter):
+    """One JSON object a line, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """time, level, logger, message (and the exception, if any)."""
+        entry = {"time": self.formatTime(record), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(secrets: Iterable[str], level: int = logging.INFO,
+                  json_lines: bool = False) -> None:
     """Log to stderr; the HTTP client's per-request lines (which carry the URL) stay quiet."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonLines() if json_lines else
+                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

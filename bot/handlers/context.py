@@ -12,7 +12,7 @@ from bot.content import Catalogue, Safe
 from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Person, Storage
 
-__all__ = ["Context", "Flow", "Handler", "menu_choices", "menu_reply"]
+__all__ = ["Context", "Flow", "Handler", "menu_choices", "menu_reply", "unsupported_key"]
 
 
 @dataclass(slots=True)
@@ -54,6 +54,11 @@ class Flow(Protocol):
 
     async def reask(self, ctx: Context) -> list[Reply]:
         """Ask the current step's question again."""
+
+
+def unsupported_key(ctx: Context) -> str:
+    """Why the message could not be read: protected content (Zalo) or a sticker, voice, file."""
+    return "dialog.protected" if ctx.incoming.unsupported == "protected" else "dialog.unsupported"
 
 
 def menu_choices(ctx: Context) -> tuple[tuple[Choice, ...], ...]:

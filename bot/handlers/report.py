@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.content import Safe, campaign, localities
-from bot.handlers.context import Context, menu_choices, menu_reply
+from bot.handlers.context import Context, menu_choices, menu_reply, unsupported_key
 from bot.handlers.report_steps import ORDER, STEPS, applies
 from bot.handlers.start import ask_consent_first
 from bot.messages import Choice, Reply
@@ -124,7 +124,7 @@ class ReportFlow:
     def _wrong_kind_of_message(self, ctx: Context) -> str | None:
         incoming, step = ctx.incoming, ctx.state.step
         if incoming.unsupported:
-            return "dialog.unsupported"
+            return unsupported_key(ctx)
         if incoming.photos and step != "photos":
             return "dialog.no_photo_here"
         if incoming.location and step != "location":

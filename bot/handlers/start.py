@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.content import catalogue
-from bot.handlers.context import Context, menu_reply
+from bot.handlers.context import Context, menu_reply, unsupported_key
 from bot.handlers.subscriptions import offer
 from bot.messages import Choice, Reply
 
@@ -149,5 +149,5 @@ async def on_unknown(ctx: Context) -> list[Reply]:
     """Anything not understood outside a journey: the menu, never silence."""
     if ctx.person.consent is None:
         return await on_start(ctx)
-    lead = ctx.t("dialog.unsupported") if ctx.incoming.unsupported else ctx.t("menu.unknown")
+    lead = ctx.t(unsupported_key(ctx)) if ctx.incoming.unsupported else ctx.t("menu.unknown")
     return [menu_reply(ctx, lead)]

@@ -147,7 +147,11 @@ class Broadcasts:
                 f" SELECT ?, id, ? FROM ({sql})", (broadcast_id, stamp, *args),
             ) as cur:
                 total = cur.rowcount
-            await tx.execute("UPDATE broadcasts SET total = ? WHERE id = ?", (total, broadcast_id))
+            await tx.execute(
+                "UPDATE broadcasts SET total = ?, status = CASE WHEN ? = 0 THEN 'done'"
+                " ELSE status END, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
+                (total, total, total, stamp, broadcast_id),
+            )
         return broadcast_id
 
     async def get(self, broadcast_id: int) -> dict[str, Any] | None:

@@ -32,6 +32,11 @@ async def erase_person(db: Database, person_id: int) -> int:
             (stamp, person_id),
         )
         await tx.execute("DELETE FROM dialogs WHERE person_id = ?", (person_id,))
+        await tx.execute("DELETE FROM subscriptions WHERE person_id = ?", (person_id,))
+        await tx.execute(
+            "UPDATE deliveries SET status = 'cancelled' WHERE person_id = ? AND status = 'pending'",
+            (person_id,),
+        )
         await tx.execute(
             "UPDATE people SET display_name = NULL, username = NULL, consent = NULL,"
             " consent_at = NULL, erased_at = ? WHERE id = ?",

@@ -1,0 +1,223 @@
+"""Zalo Bot Platform: a Telegram-like HTTP API without buttons, 2,000-character messages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from bot.messages import ChannelTraits, DeliveryError, Incoming, Reply, plain_text, split_text
+
+__all__ = ["CHANNEL", "TRAITS", "ZaloApiError", "ZaloChannel", "ZaloClient", "to_incoming"]
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo"
+TRAITS = ChannelTraits(
+    buttons=False, max_text=2000, max_caption=2000, can_request_contact=False,
+    can_request_location=False,
+)
+EVENTS = ("message.text.received", "message.image.received", "message.sticker.received",
+          "message.unsupported.received")
+
+
+class ZaloApiError(Exception):
+    """The platform answered ok=false."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(f"{code} {description}")
+        self.code = code
+        self.description = description
+
+
+class ZaloClient:
+    """Calls `<ZALO_API_URL><token>/<method>` with JSON and unwraps {ok, result}."""
+
+    def __init__(self, api_url: str, token: str, transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: float = 40.0) -> None:
+        self._base = f"{api_url}{token}/"
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+
+    async def call(self, method: str, payload: dict[str, Any] | None = None) -> Any:
+        """One API call; raises ZaloApiError or httpx.HTTPError."""
+        response = await self._http.post(self._base + method, json=payload or {})
+        try:
+            body = response.json()
+        except ValueError:
+            raise ZaloApiError(response.status_code, "not JSON") from None
+        if not isinstance(body, dict) or not body.get("ok"):
+            code = int(body.get("error_code") or response.status_code) if isinstance(body, dict) \
+                else response.status_code
+            description = str(body.get("description", "")) if isinstance(body, dict) else ""
+            raise ZaloApiError(code, description)
+        return body.get("result")
+
+    async def close(self) -> None:
+        """Close the HTTP client."""
+        await self._http.aclose()
+
+
+def to_incoming(update: dict[str, Any]) -> Incoming | None:
+    """Translate one update into Incoming; None for what the bot does not answer."""
+    event = update.get("event_name")
+    message = update.get("message")
+    if event not in EVENTS or not isinstance(message, dict):
+        return None
+    sender = message.get("from") or {}
+    chat = message.get("chat") or {}
+    if sender.get("is_bot") or not sender.get("id") or not chat.get("id"):
+        return None
+    base: dict[str, Any] = {
+        "channel": CHANNEL, "chat_id": str(chat["id"]), "user_id": str(sender["id"]),
+        "traits": TRAITS,
+        "display_name": str(sender.get("display_name") or sender.get("name") or "")[:100],
+    }
+    if event == "message.text.received":
+        text = str(message.get("text") or "")
+        if text.startswith("/") and len(text) > 1:
+            head, *args = text.split()
+            return Incoming(**base, command=head[1:].lower(), args=tuple(args))
+        return Incoming(**base, text=text)
+    if event == "message.image.received" and message.get("photo"):
+        return Incoming(**base, photos=(str(message["photo"]),))
+    if event == "message.sticker.received":
+        return Incoming(**base, unsupported="sticker")
+    return Incoming(**base, unsupported="protected")
+
+
+def render(reply: Reply) -> list[str]:
+    """A reply as Zalo messages: plain text split under 2,000 characters, options numbered."""
+    text = reply.text
+    options = reply.flat_choices()
+    if options:
+        lines = "\n".join(f"{n}. {plain_text(c.label)}" for n, c in enumerate(options, start=1))
+        text = f"{text}\n\n{lines}" if text else lines
+    return [plain_text(part) for part in split_text(text, TRAITS.max_text)] if text else []
+
+
+class ZaloSender:
+    """Sends Replies through the Zalo API; errors become DeliveryError."""
+
+    channel = CHANNEL
+
+    def __init__(self, client: ZaloClient) -> None:
+        self._client = client
+
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Deliver a reply; return the last message id."""
+        last: str | None = None
+        try:
+            for photo in reply.photos:
+                if photo.startswith(("http://", "https://")):
+                    result = await self._client.call("sendPhoto", {"chat_id": chat_id,
+                                                                   "photo": photo})
+                    last = _message_id(result) or last
+            for part in render(reply):
+                result = await self._client.call("sendMessage", {"chat_id": chat_id,
+                                                                 "text": part})
+                last = _message_id(result) or last
+        except ZaloApiError as exc:
+            if exc.code == 429:
+                raise DeliveryError("quota exceeded", permanent=False, retry_after=5.0) from exc
+            if exc.code == 403:
+                raise DeliveryError(exc.description, permanent=True, stopped=True) from exc
+            raise DeliveryError(exc.description or str(exc.code), permanent=exc.code < 500) \
+                from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryError(type(exc).__name__, permanent=False) from exc
+        return last
+
+    async def answer(self, chat_id: str, reply: Reply) -> str | None:
+        """A direct reply is sent the same way."""
+        return await self.send(chat_id, reply)
+
+
+def _message_id(result: Any) -> str | None:
+    if isinstance(result, dict) and result.get("message_id") is not None:
+        return str(result["message_id"])
+    return None
+
+
+Handle = Callable[[Incoming], Awaitable[list[Reply]]]
+
+
+class ZaloChannel:
+    """Long polling or webhook updates in; each answered through the dialog core."""
+
+    def __init__(self, client: ZaloClient, handle: Handle, *, seen: int = 10_000) -> None:
+        self.client = client
+        self.sender = ZaloSender(client)
+        self._handle = handle
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen_max = seen
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.state = "stopped"
+
+    def _first_time(self, update: dict[str, Any]) -> bool:
+        """De-duplicate by message id: getUpdates has no offset, so repeats happen."""
+        message = update.get("message") if isinstance(update.get("message"), dict) else {}
+        key = str((message or {}).get("message_id") or "")
+        if not key:
+            return True
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._seen_max:
+            self._seen.popitem(last=False)
+        return True
+
+    def accept(self, update: dict[str, Any]) -> bool:
+        """Take one update (from polling or a webhook) and answer it in the background."""
+        if not self._first_time(update):
+            return False
+        incoming = to_incoming(update)
+        if incoming is None:
+            log.info("zalo update ignored: event %r", update.get("event_name"))
+            return False
+        task = asyncio.create_task(self._answer(incoming))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def _answer(self, incoming: Incoming) -> None:
+        try:
+            for reply in await self._handle(incoming):
+                await self.sender.answer(incoming.chat_id, reply)
+        except DeliveryError as exc:
+            log.warning("zalo reply to %s failed: %s", incoming.chat_id, exc.reason)
+        except Exception:
+            log.exception("zalo update from %s failed", incoming.chat_id)
+
+    async def poll(self, stop: asyncio.Event, timeout: int = 30) -> None:
+        """Long-poll until told to stop; 408 means no update; errors back off and retry."""
+        self.state = "polling"
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                result = await self.client.call("getUpdates", {"timeout": timeout})
+            except ZaloApiError as exc:
+                if exc.code == 408:
+                    continue
+                log.warning("zalo getUpdates failed (%s); retrying in %.0fs", exc.code, delay)
+            except httpx.HTTPError as exc:
+                log.warning("zalo getUpdates: %s; retrying in %.0fs", type(exc).__name__, delay)
+            else:
+                delay = 1.0
+                for update in result if isinstance(result, list) else [result]:
+                    if isinstance(update, dict):
+                        self.accept(update)
+                continue
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except TimeoutError:
+                delay = min(delay * 2, 60.0)
+        self.state = "stopped"
+
+    async def drain(self) -> None:
+        """Finish the updates being answered."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

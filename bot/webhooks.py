@@ -1,0 +1,75 @@
+"""The HTTP server: Zalo and Telegram webhooks, answered at once and processed in the background,
+and GET /healthz."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["MAX_BODY", "build_web_app"]
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+Accept = Callable[[dict[str, Any]], Awaitable[None]]
+Health = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def _guarded(secret: str, header: str, accept: Accept) -> Callable[[web.Request],
+                                                                 Awaitable[web.Response]]:
+    """Secret (constant time), JSON only, at most 1 MB; then 200 at once."""
+
+    async def handler(request: web.Request) -> web.Response:
+        given = request.headers.get(header)
+        if not given:
+            return web.json_response({"ok": False, "error": "missing secret"}, status=401)
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.json_response({"ok": False, "error": "wrong secret"}, status=403)
+        if request.content_type != "application/json":
+            return web.json_response({"ok": False, "error": "JSON only"}, status=415)
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.json_response({"ok": False, "error": "too large"}, status=413)
+        try:
+            body = await request.content.read(MAX_BODY + 1)
+        except web.HTTPException:
+            return web.json_response({"ok": False, "error": "too large"}, status=413)
+        if len(body) > MAX_BODY:
+            return web.json_response({"ok": False, "error": "too large"}, status=413)
+        try:
+            update = json.loads(body)
+        except ValueError:
+            return web.json_response({"ok": False, "error": "not JSON"}, status=400)
+        if not isinstance(update, dict):
+            return web.json_response({"ok": False, "error": "not an update"}, status=400)
+        await accept(update)
+        return web.json_response({"ok": True})
+
+    return handler
+
+
+def build_web_app(
+    health: Health, *, zalo: tuple[str, Accept] | None = None,
+    telegram: tuple[str, Accept] | None = None,
+) -> web.Application:
+    """Routes: POST /zalo/webhook, POST /telegram/webhook (when configured), GET /healthz."""
+    app = web.Application(client_max_size=MAX_BODY)
+
+    async def healthz(_: web.Request) -> web.Response:
+        report = await health()
+        status = 200 if report.get("storage") == "ok" else 503
+        return web.json_response(report, status=status)
+
+    app.router.add_get("/healthz", healthz)
+    if zalo is not None:
+        app.router.add_post("/zalo/webhook", _guarded(zalo[0], "X-Bot-Api-Secret-Token", zalo[1]))
+    if telegram is not None:
+        app.router.add_post(
+            "/telegram/webhook",
+            _guarded(telegram[0], "X-Telegram-Bot-Api-Secret-Token", telegram[1]),
+        )
+    return app
