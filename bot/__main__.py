@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
@@ -94,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     if command == "export":
         return _export(args, settings)
     if command == "backup":
-        version = backup(settings.database_path, args.out)
+        try:
+            version = backup(settings.database_path, args.out)
+        except (OSError, sqlite3.Error, RuntimeError) as exc:
+            print(f"Backup failed: {exc}", file=sys.stderr)
+            return 2
         print(f"{args.out}: copy of {settings.database_path} (schema version {version})")
         return 0
     if command == "reminders":

@@ -35,10 +35,8 @@ def _guarded(secret: str, header: str, accept: Accept) -> Callable[[web.Request]
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.json_response({"ok": False, "error": "too large"}, status=413)
         try:
-            body = await request.content.read(MAX_BODY + 1)
-        except web.HTTPException:
-            return web.json_response({"ok": False, "error": "too large"}, status=413)
-        if len(body) > MAX_BODY:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
             return web.json_response({"ok": False, "error": "too large"}, status=413)
         try:
             update = json.loads(body)

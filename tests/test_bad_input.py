@@ -13,7 +13,8 @@ from tests.conftest import GOOD_DESCRIPTION, FakeChat
 from tests.journeys import GOOD_TITLE, agree, answer_from, report_until
 
 USE_CHOICES = (
-    "Vui lòng chọn một trong các lựa chọn bên dưới (bấm nút hoặc gõ đúng tên lựa chọn)."
+    "Vui lòng chọn một trong các lựa chọn bên dưới (bấm nút, gõ số thứ tự hoặc gõ"
+    " đúng tên lựa chọn)."
 )
 ASK_TITLE = "Bước 5. Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự)."
 ASK_DESCRIPTION = "Kể lại việc làm đó: đã làm gì, khi nào, kết quả ra sao (40–3000 ký tự)."

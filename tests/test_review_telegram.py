@@ -77,7 +77,7 @@ CHANGES_ASKED_1 = "✏️ Đã yêu cầu bổ sung #1."
 NOTIFY_NEEDS_CHANGES = (
     f"Câu chuyện <b>#1</b> “{TITLE}” cần bổ sung.\n"
     f"Ghi chú của cán bộ thẩm định: {NOTE_SHOWN}\n\n"
-    "Để sửa và gửi lại: gõ /mystories, chọn #1, sửa tiêu đề hoặc mô tả rồi bấm"
+    "Để sửa và gửi lại: gõ /mystories, chọn #1, sửa tiêu đề hoặc mô tả rồi chọn"
     " “Gửi lại để duyệt”."
 )
 EDIT_DESCRIPTION, RESUBMIT = "✏️ Sửa mô tả", "📨 Gửi lại để duyệt"
@@ -651,7 +651,7 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     mark = len(wire.calls)
     await lan.says(NEW_DESCRIPTION)
     assert texts_to(wire.calls[mark:], LAN) == [
-        "Đã cập nhật #1. Khi sửa xong, bấm <b>Gửi lại để duyệt</b>.",
+        "Đã cập nhật #1. Khi sửa xong, chọn <b>Gửi lại để duyệt</b>.",
         "Bạn muốn làm gì với #1?",
     ]
     assert labels(wire.last_keyboard_message(LAN)) == MINE_BUTTONS

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -108,6 +109,15 @@ class ZaloSender:
         self._client = client
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Deliver a message outside the conversation: numbered options would answer the open
+        question instead, so none are drawn (the text says what to type)."""
+        return await self._deliver(chat_id, replace(reply, choices=()))
+
+    async def answer(self, chat_id: str, reply: Reply) -> str | None:
+        """Answer the person in the conversation, options numbered."""
+        return await self._deliver(chat_id, reply)
+
+    async def _deliver(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver a reply; return the last message id."""
         last: str | None = None
         try:
@@ -130,10 +140,6 @@ class ZaloSender:
         except httpx.HTTPError as exc:
             raise DeliveryError(type(exc).__name__, permanent=False) from exc
         return last
-
-    async def answer(self, chat_id: str, reply: Reply) -> str | None:
-        """A direct reply is sent the same way."""
-        return await self.send(chat_id, reply)
 
 
 def _message_id(result: Any) -> str | None:
@@ -201,6 +207,7 @@ class ZaloChannel:
                 result = await self.client.call("getUpdates", {"timeout": timeout})
             except ZaloApiError as exc:
                 if exc.code == 408:
+                    delay = 1.0
                     continue
                 log.warning("zalo getUpdates failed (%s); retrying in %.0fs", exc.code, delay)
             except httpx.HTTPError as exc:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.charts import bar_chart, stacked_weeks
 from bot.content import Catalogue, campaign, localities
-from bot.export import ExportRange, write_xlsx
 from bot.handlers.answers import parse_date
 from bot.handlers.context import Context
 from bot.handlers.review import is_reviewer
 from bot.messages import Attachment, Reply
 from bot.stats import gather
 from bot.storage import Storage
+
+if TYPE_CHECKING:
+    from bot.export import ExportRange
 
 __all__ = ["export_workbook", "on_export", "on_stats", "parse_range"]
 
@@ -66,6 +68,8 @@ async def on_stats(ctx: Context) -> list[Reply]:
         ctx.t("stats.without", count=stats.communes_without),
         ctx.t("stats.weeks", this=stats.this_week, last=stats.last_week),
     ]
+    from bot.charts import bar_chart, stacked_weeks  # matplotlib loads only when drawing
+
     weeks = [w.strftime("%d/%m") for w in stats.weeks]
     weekly = stacked_weeks(ctx.t("stats.chart_weekly"), weeks,
                            {kind_name(k): v for k, v in stats.weekly.items()},
@@ -113,6 +117,8 @@ async def export_workbook(
     end: date | None, rng: ExportRange,
 ) -> tuple[bytes, int]:
     """The workbook for a scope and an inclusive date range, in memory."""
+    from bot.export import write_xlsx  # openpyxl loads only when exporting
+
     reports = storage.reports
     since = _utc(start, rng.tz)
     until = _utc(end + timedelta(days=1), rng.tz) if end else None
@@ -136,6 +142,8 @@ async def on_export(ctx: Context) -> list[Reply]:
                             end=ctx.incoming.args[1]))]
     start, end = parsed
     assert not isinstance(start, str) and not isinstance(end, str)
+    from bot.export import ExportRange
+
     rng = ExportRange(ctx.settings.province_code, ctx.settings.tz, ctx.settings.publish_chat_id)
     data, listed = await export_workbook(ctx.storage, ctx.texts, await _scope(ctx), start, end, rng)
     shown = ctx.t("export.range_all")
