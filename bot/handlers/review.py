@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.cards import review_card
-from bot.content import campaign, fold, localities
 from bot.handlers.answers import Length, single_line
 from bot.handlers.context import Context
+from bot.handlers.listing import filter_key, filter_label, page_rows, parse_filter
 from bot.handlers.report_steps import DESCRIPTION, TITLE
 from bot.messages import Choice, Reply
 from bot.storage import Outcome
@@ -16,7 +16,6 @@ __all__ = [
     "act_and_say",
     "on_pending",
     "on_review_choice",
-    "parse_filter",
 ]
 
 FLOW = "review"
@@ -40,18 +39,6 @@ async def _scope(ctx: Context) -> frozenset[int] | None:
     return None if 0 in communes else communes
 
 
-def parse_filter(ctx: Context, words: list[str]) -> tuple[int | None, str | None]:
-    query = " ".join(words).strip()
-    if not query:
-        return None, None
-    folded = fold(query)
-    for kind in campaign().kinds:
-        if folded in (kind.value.replace("_", " "), fold(kind.vi), fold(kind.en)):
-            return None, kind.value
-    found, sure = localities(ctx.settings.province_code).search(query)
-    return (found[0].code if found and (sure or len(found) == 1) else -1), None
-
-
 async def _queue(ctx: Context, page: int, commune: int | None, kind: str | None,
                  edit: bool = False) -> list[Reply]:
     total, lines = await ctx.storage.stories.queue(
@@ -59,26 +46,9 @@ async def _queue(ctx: Context, page: int, commune: int | None, kind: str | None,
     if total == 0:
         return [Reply(ctx.t("review.queue_empty"), edit=edit)]
     pages = (total + PAGE - 1) // PAGE
-    what = []
-    if commune is not None:
-        unit = localities(ctx.settings.province_code).get(commune)
-        what.append(unit.name if unit else str(commune))
-    if kind is not None:
-        found = campaign().kind(kind)
-        what.append(found.label(ctx.person.language) if found else kind)
-    filt = ctx.t("review.queue_filter", what=", ".join(what)) if what else ""
+    filt = filter_label(ctx, commune, kind)
     header = ctx.t("review.queue_header", total=total, filter=filt, page=page, pages=pages)
-    rows: list[tuple[Choice, ...]] = [
-        (Choice(f"#{s.id} · {s.title}"[:60], f"rv:open:{s.id}"),) for s in lines
-    ]
-    key = f"{commune if commune is not None else '-'}:{kind or '-'}"
-    nav = []
-    if page > 1:
-        nav.append(Choice(ctx.t("nav.prev_page"), f"rv:page:{page - 1}:{key}"))
-    if page < pages:
-        nav.append(Choice(ctx.t("nav.next_page"), f"rv:page:{page + 1}:{key}"))
-    if nav:
-        rows.append(tuple(nav))
+    rows = page_rows(ctx, "rv", lines, page, pages, filter_key(commune, kind))
     return [Reply(header, choices=tuple(rows), edit=edit)]
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.cards import public_card
-from bot.content import campaign, localities
+from bot.content import campaign
 from bot.handlers.context import Context
-from bot.handlers.review import parse_filter
+from bot.handlers.listing import filter_key, filter_label, page_rows, parse_filter
 from bot.messages import Choice, Reply
 
 __all__ = ["on_stories", "on_stories_choice"]
@@ -16,32 +16,16 @@ PAGE = 5
 async def _list(ctx: Context, page: int, commune: int | None, kind: str | None,
                 edit: bool = False) -> list[Reply]:
     total, lines = await ctx.storage.stories.published(commune, kind, (page - 1) * PAGE, PAGE)
-    what = []
-    if commune is not None:
-        unit = localities(ctx.settings.province_code).get(commune)
-        what.append(unit.name if unit else str(commune))
-    if kind is not None:
-        found = campaign().kind(kind)
-        what.append(found.label(ctx.person.language) if found else kind)
-    filt = ctx.t("review.queue_filter", what=", ".join(what)) if what else ""
+    filt = filter_label(ctx, commune, kind)
     if total == 0:
-        clear = (Choice(ctx.t("stories.filter_clear"), "st:page:1:-:-"),) if what else ()
+        clear = (Choice(ctx.t("stories.filter_clear"), "st:page:1:-:-"),) if filt else ()
         return [Reply(ctx.t("stories.empty", filter=filt), choices=(clear,) if clear else (),
                       edit=edit)]
     pages = (total + PAGE - 1) // PAGE
     page = max(1, min(page, pages))
     header = ctx.t("stories.header", filter=filt, total=total, page=page, pages=pages)
-    rows: list[tuple[Choice, ...]] = [
-        (Choice(f"#{s.id} · {s.title}"[:60], f"st:open:{s.id}"),) for s in lines
-    ]
-    key = f"{commune if commune is not None else '-'}:{kind or '-'}"
-    nav = []
-    if page > 1:
-        nav.append(Choice(ctx.t("nav.prev_page"), f"st:page:{page - 1}:{key}"))
-    if page < pages:
-        nav.append(Choice(ctx.t("nav.next_page"), f"st:page:{page + 1}:{key}"))
-    if nav:
-        rows.append(tuple(nav))
+    key = filter_key(commune, kind)
+    rows = page_rows(ctx, "st", lines, page, pages, key)
     lang = ctx.person.language
     if kind is None:
         rows.extend((Choice(k.label(lang), f"st:page:1:{key.split(':')[0]}:{k.value}"),)

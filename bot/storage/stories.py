@@ -212,6 +212,27 @@ class Stories:
         )
         return int(row[0]) if row else 0
 
+    async def _page(self, where: list[str], params: list[object], order: str, offset: int,
+                    limit: int) -> tuple[int, list[StoryLine]]:
+        clause = " AND ".join(where)
+        total = await self._db.fetchone(f"SELECT COUNT(*) FROM stories WHERE {clause}", params)
+        rows = await self._db.fetchall(
+            f"SELECT id, title, status, created_at FROM stories WHERE {clause}"
+            f" ORDER BY id {order} LIMIT ? OFFSET ?", [*params, limit, offset],
+        )
+        lines = [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
+        return (int(total[0]) if total else 0), lines
+
+    @staticmethod
+    def _filters(commune: int | None, kind: str | None, where: list[str],
+                 params: list[object]) -> None:
+        if commune is not None:
+            where.append("commune_code = ?")
+            params.append(commune)
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+
     async def queue(
         self, communes: frozenset[int] | None, commune: int | None, kind: str | None,
         offset: int, limit: int,
@@ -222,41 +243,17 @@ class Stories:
         if communes is not None and 0 not in communes:
             where.append(f"commune_code IN ({','.join('?' * len(communes))})")
             params.extend(sorted(communes))
-        if commune is not None:
-            where.append("commune_code = ?")
-            params.append(commune)
-        if kind is not None:
-            where.append("kind = ?")
-            params.append(kind)
-        clause = " AND ".join(where)
-        total = await self._db.fetchone(f"SELECT COUNT(*) FROM stories WHERE {clause}", params)
-        rows = await self._db.fetchall(
-            f"SELECT id, title, status, created_at FROM stories WHERE {clause}"
-            " ORDER BY id LIMIT ? OFFSET ?", [*params, limit, offset],
-        )
-        lines = [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
-        return (int(total[0]) if total else 0), lines
+        self._filters(commune, kind, where, params)
+        return await self._page(where, params, "ASC", offset, limit)
 
     async def published(
         self, commune: int | None, kind: str | None, offset: int, limit: int
     ) -> tuple[int, list[StoryLine]]:
         """Published stories, newest first, optionally of one commune and kind."""
-        where: list[str] = ["status = 'published'"]
+        where = ["status = 'published'"]
         params: list[object] = []
-        if commune is not None:
-            where.append("commune_code = ?")
-            params.append(commune)
-        if kind is not None:
-            where.append("kind = ?")
-            params.append(kind)
-        clause = " AND ".join(where)
-        total = await self._db.fetchone(f"SELECT COUNT(*) FROM stories WHERE {clause}", params)
-        rows = await self._db.fetchall(
-            f"SELECT id, title, status, created_at FROM stories WHERE {clause}"
-            " ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset],
-        )
-        lines = [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
-        return (int(total[0]) if total else 0), lines
+        self._filters(commune, kind, where, params)
+        return await self._page(where, params, "DESC", offset, limit)
 
     async def amend(
         self, story_id: int, reporter_id: int, title: str | None, description: str | None
