@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from typing import Any
@@ -291,9 +292,10 @@ def build_application(
         if incoming is None:
             return
         query = update.callback_query
-        if query is not None:
-            await sender.settle_button(query)
+        settling = asyncio.create_task(sender.settle_button(query)) if query else None
         replies = await dialog.handle(incoming)
+        if settling is not None:
+            await settling
         for reply in replies:
             message = query.message if query is not None else None
             if reply.edit and isinstance(message, Message) and await sender.edit(message, reply):

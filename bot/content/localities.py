@@ -37,6 +37,7 @@ class Locality:
     name: str
     division: str
     key: str
+    folded: str
 
 
 class Localities:
@@ -49,7 +50,8 @@ class Localities:
             Ward.iter_by_province(ProvinceCode(province_code)), key=lambda w: fold(w.name)
         )
         self.units = [
-            Locality(int(w.code), w.name, w.division_type.value, _strip_prefix(fold(w.name)))
+            Locality(int(w.code), w.name, w.division_type.value, _strip_prefix(fold(w.name)),
+                     fold(w.name))
             for w in units
         ]
         self._by_code = {u.code: u for u in self.units}
@@ -64,7 +66,7 @@ class Localities:
         bare = _strip_prefix(folded)
         if not bare:
             return [], False
-        full = [u for u in self.units if fold(u.name) == folded]
+        full = [u for u in self.units if u.folded == folded]
         if len(full) == 1:
             return full, True
         exact = [u for u in self.units if u.key == bare]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -98,13 +98,25 @@ class Database:
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         """One row of a read."""
-        async with self._reader.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
-    async def fetchall(self, sql: str, params: Params = ()) -> Iterable[aiosqlite.Row]:
-        """Every row of a read."""
-        async with self._reader.execute(sql, params) as cur:
-            return await cur.fetchall()
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Every row of a read, run to completion in one trip to the reader thread.
+
+        A cursor left open between trips would keep the reader's snapshot alive while other
+        coroutines read through the same connection, and they would see the database as it
+        was before writes that have since committed.
+        """
+        return list(await self._reader.execute_fetchall(sql, params))
+
+    async def write(self, sql: str, params: Params = ()) -> int:
+        """One statement on its own, atomic by itself: one trip; returns the rows changed."""
+        async with self._lock:
+            cursor = await self._writer.execute(sql, params)
+            changed = cursor.rowcount
+            await cursor.close()
+            return changed
 
     async def close(self) -> None:
         """Finish and close both connections."""

@@ -75,22 +75,21 @@ class Dialogs:
             "values": state.prompt.values,
             "labels": state.prompt.labels,
         }
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO dialogs (channel, chat_id, person_id, flow, step, data, prompt,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (channel, chat_id) DO UPDATE SET person_id = excluded.person_id,"
-                " flow = excluded.flow, step = excluded.step, data = excluded.data,"
-                " prompt = excluded.prompt, updated_at = excluded.updated_at",
-                (
-                    state.channel,
-                    state.chat_id,
-                    state.person_id,
-                    state.flow,
-                    state.step,
-                    json.dumps(state.data, ensure_ascii=False),
-                    json.dumps(prompt, ensure_ascii=False),
-                    now.isoformat(timespec="seconds"),
-                ),
-            )
+        await self._db.write(
+            "INSERT INTO dialogs (channel, chat_id, person_id, flow, step, data, prompt,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel, chat_id) DO UPDATE SET person_id = excluded.person_id,"
+            " flow = excluded.flow, step = excluded.step, data = excluded.data,"
+            " prompt = excluded.prompt, updated_at = excluded.updated_at",
+            (
+                state.channel,
+                state.chat_id,
+                state.person_id,
+                state.flow,
+                state.step,
+                json.dumps(state.data, ensure_ascii=False),
+                json.dumps(prompt, ensure_ascii=False),
+                now.isoformat(timespec="seconds"),
+            ),
+        )
         state.updated_at = now

@@ -71,58 +71,50 @@ class People:
         found = await self.find(channel, external_id)
         if found:
             return found
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO people (channel, external_id, language, created_at)"
-                " VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (channel, external_id) DO NOTHING",
-                (channel, external_id, language, now_iso()),
-            )
-            async with tx.execute(
-                "SELECT * FROM people WHERE channel = ? AND external_id = ?", (channel, external_id)
-            ) as cur:
-                row = await cur.fetchone()
-        assert row is not None
-        return Person.from_row(row)
+        await self._db.write(
+            "INSERT INTO people (channel, external_id, language, created_at)"
+            " VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (channel, external_id) DO NOTHING",
+            (channel, external_id, language, now_iso()),
+        )
+        created = await self.find(channel, external_id)
+        assert created is not None
+        return created
 
     async def set_consent(
         self, person: Person, consent: bool, name: str, username: str | None
     ) -> None:
         """Record the consent answer; the name is kept only with consent."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE people SET consent = ?, consent_at = ?, display_name = ?, username = ?,"
-                " erased_at = NULL WHERE id = ?",
-                (
-                    int(consent),
-                    now_iso(),
-                    name if consent else None,
-                    username if consent else None,
-                    person.id,
-                ),
-            )
+        await self._db.write(
+            "UPDATE people SET consent = ?, consent_at = ?, display_name = ?, username = ?,"
+            " erased_at = NULL WHERE id = ?",
+            (
+                int(consent),
+                now_iso(),
+                name if consent else None,
+                username if consent else None,
+                person.id,
+            ),
+        )
         person.consent = consent
         person.display_name = name if consent else None
         person.username = username if consent else None
 
     async def update_profile(self, person: Person, name: str, username: str | None) -> None:
         """Keep a consenting person's display name and username current."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE people SET display_name = ?, username = ? WHERE id = ? AND consent = 1",
-                (name, username, person.id),
-            )
+        await self._db.write(
+            "UPDATE people SET display_name = ?, username = ? WHERE id = ? AND consent = 1",
+            (name, username, person.id),
+        )
         person.display_name = name
         person.username = username
 
     async def set_language(self, person: Person, language: str) -> None:
         """Switch the person's language."""
-        async with self._db.transaction() as tx:
-            await tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person.id))
+        await self._db.write("UPDATE people SET language = ? WHERE id = ?", (language, person.id))
         person.language = language
 
     async def set_role(self, person: Person, role: str) -> None:
         """Give the person a role."""
-        async with self._db.transaction() as tx:
-            await tx.execute("UPDATE people SET role = ? WHERE id = ?", (role, person.id))
+        await self._db.write("UPDATE people SET role = ? WHERE id = ?", (role, person.id))
         person.role = role
