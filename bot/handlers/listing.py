@@ -26,7 +26,7 @@ def parse_filter(ctx: Context, words: list[str]) -> tuple[int | None, str | None
 
 
 def filter_label(ctx: Context, commune: int | None, kind: str | None) -> str:
-    """' (Phường Long Xuyên, Nhân tố mới)', or '' without a filter."""
+    """' (<commune>, <kind>)' naming the filter, or '' without one."""
     what = []
     if commune is not None:
         unit = localities(ctx.settings.province_code).get(commune)
