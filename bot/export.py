@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections import defaultdict
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -24,6 +26,8 @@ from bot.workflow import STATUSES
 __all__ = ["ExportRange", "published_link", "safe_text", "write_csv", "write_xlsx"]
 
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
+# Rows written between two chances for the event loop to answer other people.
+_YIELD_EVERY = 250
 
 
 def safe_text(value: str) -> str:
@@ -88,6 +92,15 @@ def _cell(ws: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
     return cell
 
 
+def _value(ws: Any, value: Any) -> Any:
+    """A data cell for `ws.append`: text that openpyxl would store as a formula or an error code
+    goes in a cell forced to text; anything else as is, which openpyxl types the same way (text
+    as text) without building a cell object per value."""
+    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+        return _cell(ws, value)
+    return value
+
+
 def _sheet(wb: Workbook, title: str, headers: Sequence[str], widths: Sequence[int]) -> Any:
     ws = wb.create_sheet(title)
     ws.freeze_panes = "A2"
@@ -136,8 +149,10 @@ async def write_xlsx(out: Path | IO[bytes], rng: ExportRange, texts: Catalogue,
     ws = _sheet(wb, texts.t("export.sheet_list"), list_headers, widths)
     listed = 0
     async for r in stories:
-        ws.append([_cell(ws, v) for v in rng.row(r, texts)])
+        ws.append([_value(ws, v) for v in rng.row(r, texts)])
         listed += 1
+        if listed % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)
     _filter(ws, len(list_headers), listed)
 
     nom_headers = _headers(texts, "export.nomination_headers")
@@ -145,13 +160,13 @@ async def write_xlsx(out: Path | IO[bytes], rng: ExportRange, texts: Catalogue,
                 [7, 34, 50, 22, 36, 24, 16, 20, 12])
     for n in nominations:
         award = campaign().award(n.award)
-        ws.append([_cell(ws, v) for v in (
+        ws.append([_value(ws, v) for v in (
             n.story_id, award.label(texts.language) if award else n.award, n.reason,
             place(n.commune), n.title, n.honoree,
             texts.t(f"status_name.{n.status}"), n.nominated_by or "",
             datetime.fromisoformat(n.created_at).astimezone(rng.tz).strftime("%d/%m/%Y"))])
     _filter(ws, len(nom_headers), len(nominations))
-    wb.save(out)
+    await asyncio.to_thread(wb.save, out)  # the zip step, off the event loop
     return listed
 
 
@@ -165,6 +180,8 @@ async def write_csv(out: IO[bytes], rng: ExportRange, texts: Catalogue,
     async for r in stories:
         writer.writerow([safe_text(v) if isinstance(v, str) else v for v in rng.row(r, texts)])
         listed += 1
+        if listed % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)
     text.flush()
     text.detach()
     return listed
