@@ -6,28 +6,26 @@ import io
 from collections.abc import Sequence
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 __all__ = ["bar_chart", "stacked_weeks"]
 
-plt.rcParams["font.family"] = "DejaVu Sans"
+matplotlib.rcParams["font.family"] = "DejaVu Sans"
 
 
-def _png(fig: object) -> bytes:
+def _png(fig: Figure) -> bytes:
+    """Figures without pyplot: safe to draw in worker threads, nothing kept afterwards."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")  # type: ignore[attr-defined]
-    plt.close(fig)  # type: ignore[arg-type]
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     return buf.getvalue()
 
 
 def stacked_weeks(title: str, weeks: Sequence[str], series: dict[str, Sequence[int]],
                   ylabel: str) -> bytes:
     """Stories per week, one colour per kind."""
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig = Figure(figsize=(8, 4.2))
+    ax = fig.subplots()
     bottom = [0] * len(weeks)
     for label, values in series.items():
         ax.bar(weeks, values, bottom=bottom, label=label)
@@ -43,7 +41,8 @@ def stacked_weeks(title: str, weeks: Sequence[str], series: dict[str, Sequence[i
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[int], xlabel: str) -> bytes:
     """Stories per commune, largest at the top."""
-    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(labels) + 1)))
+    fig = Figure(figsize=(8, max(2.5, 0.35 * len(labels) + 1)))
+    ax = fig.subplots()
     ax.barh(list(reversed(labels)), list(reversed(values)), color="#c0392b")
     ax.set_title(title)
     ax.set_xlabel(xlabel)

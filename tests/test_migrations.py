@@ -109,6 +109,9 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
             (7, "bang_khen", "Gương tiêu biểu của xã", 2, "2025-09-07T01:00:00+00:00"),
         ),
     ],
+    6: [
+        ("UPDATE stories SET kind = ? WHERE id = ?", ("model_practice", 7)),
+    ],
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -71,12 +72,13 @@ async def on_stats(ctx: Context) -> list[Reply]:
     from bot.charts import bar_chart, stacked_weeks  # matplotlib loads only when drawing
 
     weeks = [w.strftime("%d/%m") for w in stats.weeks]
-    weekly = stacked_weeks(ctx.t("stats.chart_weekly"), weeks,
-                           {kind_name(k): v for k, v in stats.weekly.items()},
-                           ctx.t("stats.axis_stories"))
+    weekly = await asyncio.to_thread(
+        stacked_weeks, ctx.t("stats.chart_weekly"), weeks,
+        {kind_name(k): v for k, v in stats.weekly.items()}, ctx.t("stats.axis_stories"))
     top15 = stats.by_commune.most_common(15)
-    communes = bar_chart(ctx.t("stats.chart_communes"), [place(code) for code, _ in top15],
-                         [n for _, n in top15], ctx.t("stats.axis_stories"))
+    communes = await asyncio.to_thread(
+        bar_chart, ctx.t("stats.chart_communes"), [place(code) for code, _ in top15],
+        [n for _, n in top15], ctx.t("stats.axis_stories"))
     files = (Attachment("stats-weekly.png", weekly, "photo"),
              Attachment("stats-communes.png", communes, "photo"))
     return [Reply("\n\n".join(lines), files=files)]
