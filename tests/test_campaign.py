@@ -515,6 +515,18 @@ async def test_a_pending_story_cannot_be_nominated(town: Commune) -> None:
     assert await snapshot(storage) == before
 
 
+async def test_a_reviewer_cannot_nominate_their_own_story(town: Commune) -> None:
+    storage = town.storage
+    await storage.db.write("UPDATE stories SET status = 'approved', reporter_id = ? WHERE id = 1",
+                           (town.reviewer.id,))
+    before = await snapshot(storage)
+
+    outcome = await storage.reports.nominate(1, "bang_khen", REASON, town.reviewer.id)
+
+    assert (outcome.ok, outcome.refusal) == (False, "review.own_story")
+    assert await snapshot(storage) == before
+
+
 async def test_nominations_list_by_form_then_commune_in_scope(
     dialog: Dialog, storage: Storage
 ) -> None:

@@ -142,6 +142,8 @@ class Reports:
                 return Outcome(story_id, status, refusal="review.not_yours")
             if status not in ("approved", "published"):
                 return Outcome(story_id, status, refusal="review.wrong_status")
+            if story["reporter_id"] == actor_id:
+                return Outcome(story_id, status, refusal="review.own_story")
             await tx.execute(
                 "INSERT INTO nominations (story_id, award, reason, nominated_by, created_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (story_id) DO UPDATE SET"
