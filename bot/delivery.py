@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -26,7 +24,7 @@ class OutboxWorker:
     """Sends what the outbox holds, retrying transient failures with backoff up to a limit."""
 
     def __init__(self, storage: Storage, senders: Mapping[str, Sender], province: int,
-                 *, max_attempts: int = 5, base_delay: float = 5.0, poll: float = 1.0,
+                 *, max_attempts: int = 5, base_delay: float = 5.0,
                  limiter_for: Callable[[str], Limiter] | None = None) -> None:
         self._limiter_for = limiter_for
         self._storage = storage
@@ -34,7 +32,6 @@ class OutboxWorker:
         self._province = province
         self._max_attempts = max_attempts
         self._base_delay = base_delay
-        self._poll = poll
 
     def _render(self, item: OutboxItem) -> Reply:
         texts = catalogue(item.language or "vi")
@@ -103,11 +100,3 @@ class OutboxWorker:
                 log.exception("outbox item %s could not be delivered", item.id)
                 await self._storage.outbox.retry(item.id, when + timedelta(minutes=1), "error")
         return len(items)
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until told to stop."""
-        while not stop.is_set():
-            tried = await self.run_once()
-            if tried == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._poll)
