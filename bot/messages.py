@@ -113,15 +113,24 @@ class Reply:
 
 
 class DeliveryError(Exception):
-    """A send failed: `permanent` (refused), `stopped` (blocked the bot, account gone), or not."""
+    """A send failed: `permanent` (refused), `stopped` (blocked the bot, account gone), or not.
+
+    `channel_down`: the channel itself cannot send (its token is invalid or expired); nothing
+    sent on it will go through until an operator acts. `window_closed`: the platform allows no
+    message to this person now (a Zalo OA interaction window has closed); the message can wait
+    until the person writes again.
+    """
 
     def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None,
-                 stopped: bool = False) -> None:
+                 stopped: bool = False, channel_down: bool = False,
+                 window_closed: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent or stopped
         self.retry_after = retry_after
         self.stopped = stopped
+        self.channel_down = channel_down
+        self.window_closed = window_closed
 
 
 class Sender(Protocol):

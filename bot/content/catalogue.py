@@ -65,8 +65,17 @@ class Catalogue:
 
 
 def _load(language: str, folder: Path) -> dict[str, str]:
-    with (folder / f"{language}.toml").open("rb") as fh:
-        return _flatten(tomllib.load(fh))
+    """`<lang>.toml` and every `<lang>.<part>.toml` beside it; a key may be defined once."""
+    files = [folder / f"{language}.toml", *sorted(folder.glob(f"{language}.*.toml"))]
+    entries: dict[str, str] = {}
+    for path in files:
+        with path.open("rb") as fh:
+            part = _flatten(tomllib.load(fh))
+        again = set(part) & set(entries)
+        if again:
+            raise ValueError(f"catalogue {path.name}: {sorted(again)[0]} is defined twice")
+        entries.update(part)
+    return entries
 
 
 def load_catalogues(folder: Path = _HERE) -> dict[str, Catalogue]:
