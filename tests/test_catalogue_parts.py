@@ -28,5 +28,5 @@ def test_a_key_defined_in_two_files_is_refused(tmp_path: Path) -> None:
     _write(tmp_path, "en.toml", '[menu]\nprompt = "What would you like to do?"\n')
     _write(tmp_path, "vi.extra.toml", '[menu]\nprompt = "Lần nữa"\n')
     _write(tmp_path, "en.extra.toml", '[menu]\nprompt = "Again"\n')
-    with pytest.raises(ValueError, match=r"en\.extra\.toml: menu\.prompt is defined twice"):
+    with pytest.raises(ValueError, match=r"vi\.extra\.toml: menu\.prompt is defined twice"):
         load_catalogues(tmp_path)
