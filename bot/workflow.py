@@ -3,29 +3,65 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-__all__ = ["ACTIONS", "STATUSES", "Actor", "Decision", "decide"]
+__all__ = [
+    "ACTIONS",
+    "STATUSES",
+    "Action",
+    "Actor",
+    "Decision",
+    "NominationState",
+    "Role",
+    "Status",
+    "decide",
+]
 
-STATUSES = (
-    "pending",
-    "recommended",
-    "needs_changes",
-    "approved",
-    "published",
-    "rejected",
-    "withdrawn",
-)
-ACTIONS = (
-    "approve",
-    "recommend",
-    "request_changes",
-    "reject",
-    "correct",
-    "resubmit",
-    "withdraw",
-    "publish",
-)
-REVIEWABLE = ("pending", "recommended")
+
+class Status(StrEnum):
+    """Where a story stands."""
+
+    PENDING = "pending"
+    RECOMMENDED = "recommended"
+    NEEDS_CHANGES = "needs_changes"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Action(StrEnum):
+    """What someone does to a story."""
+
+    APPROVE = "approve"
+    RECOMMEND = "recommend"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+    CORRECT = "correct"
+    RESUBMIT = "resubmit"
+    WITHDRAW = "withdraw"
+    PUBLISH = "publish"
+
+
+class Role(StrEnum):
+    """What a person may do: report, review some communes, administer, file for others."""
+
+    CITIZEN = "citizen"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class NominationState(StrEnum):
+    """A nomination for an award: proposed, then granted or not."""
+
+    PROPOSED = "proposed"
+    GRANTED = "granted"
+    DECLINED = "declined"
+
+
+STATUSES = tuple(Status)
+ACTIONS = tuple(Action)
+REVIEWABLE = (Status.PENDING, Status.RECOMMENDED)
 
 
 @dataclass(frozen=True, slots=True)
