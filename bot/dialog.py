@@ -17,6 +17,7 @@ from bot.content import catalogue, fold
 from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_unknown
 from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Prompt, Storage
+from bot.workflow import Role
 
 __all__ = ["MAX_INPUT", "Dialog", "normalise"]
 
@@ -77,11 +78,11 @@ class Dialog:
         )
         if (
             incoming.channel == "telegram"
-            and person.role != "admin"
+            and person.role != Role.ADMIN
             and incoming.user_id.lstrip("-").isdecimal()
             and int(incoming.user_id) in self.settings.admin_ids
         ):
-            await people.set_role(person, "admin")
+            await people.set_role(person, Role.ADMIN)
         if person.stopped:
             await self.storage.broadcasts.resume_person(person.id)
             person.stopped = False

@@ -10,6 +10,7 @@ from bot.handlers.answers import Length
 from bot.handlers.context import Context, menu_reply
 from bot.messages import Choice, Reply
 from bot.storage import TOPICS
+from bot.workflow import Role
 
 __all__ = ["FLOW", "BroadcastFlow", "on_broadcast", "on_broadcasts", "on_cancelbroadcast"]
 
@@ -50,7 +51,7 @@ def _audience_name(ctx: Context, audience: str) -> str:
 
 async def on_broadcast(ctx: Context) -> list[Reply]:
     """Start writing a broadcast (admins only)."""
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     ctx.state.flow, ctx.state.step, ctx.state.data = FLOW, "text", {}
     return await BroadcastFlow().reask(ctx)
@@ -88,7 +89,7 @@ class BroadcastFlow:
     async def handle(self, ctx: Context) -> list[Reply]:
         """Take the answer of the current step."""
         state, choice = ctx.state, ctx.choice
-        if isinstance(choice, BroadcastCancel) or ctx.person.role != "admin":
+        if isinstance(choice, BroadcastCancel) or ctx.person.role != Role.ADMIN:
             state.reset()
             return [menu_reply(ctx, ctx.t("cancel.done"))]
         if state.step == "text":
@@ -131,7 +132,7 @@ class BroadcastFlow:
 
 async def on_broadcasts(ctx: Context) -> list[Reply]:
     """Each broadcast's progress: sent / total, failed, stopped, ETA."""
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     rows = await ctx.storage.broadcasts.progress()
     if not rows:
@@ -152,7 +153,7 @@ async def on_broadcasts(ctx: Context) -> list[Reply]:
 
 async def on_cancelbroadcast(ctx: Context) -> list[Reply]:
     """/cancelbroadcast <id>."""
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     args = ctx.incoming.args
     if len(args) != 1 or not args[0].lstrip("#").isdecimal():

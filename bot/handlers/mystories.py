@@ -12,7 +12,7 @@ from bot.handlers.context import Context
 from bot.handlers.report_steps import DESCRIPTION, TITLE
 from bot.handlers.review import say_outcome
 from bot.messages import Choice, Reply
-from bot.workflow import Action
+from bot.workflow import Action, Status
 
 __all__ = [
     "FLOW",
@@ -113,13 +113,13 @@ async def _own_card(ctx: Context, story_id: int) -> list[Reply]:
     if story.review_note:
         card += ctx.t("review.card_note", note=story.review_note)
     rows: list[tuple[Choice, ...]] = []
-    if story.status == "needs_changes":
+    if story.status == Status.NEEDS_CHANGES:
         rows += [
             (Choice(ctx.t("mine.edit_title"), MineEdit("title", story_id)),),
             (Choice(ctx.t("mine.edit_description"), MineEdit("description", story_id)),),
             (Choice(ctx.t("mine.resubmit"), MineAct(Action.RESUBMIT, story_id)),),
         ]
-    if story.status in ("pending", "recommended", "needs_changes"):
+    if story.status in (Status.PENDING, Status.RECOMMENDED, Status.NEEDS_CHANGES):
         rows.append((Choice(ctx.t("mine.withdraw"), MineAct(Action.WITHDRAW, story_id)),))
     rows.append((Choice(ctx.t("mine.back"), MinePage(1)),))
     return [Reply(card, photos=tuple(story.photos)),
@@ -139,7 +139,8 @@ async def on_mine_choice(ctx: Context) -> list[Reply]:
         return [Reply(ctx.t(done, id=choice.story_id))]
     if isinstance(choice, MineEdit) and choice.field in ("title", "description"):
         story = await ctx.storage.stories.get(choice.story_id)
-        if story is None or story.reporter_id != ctx.person.id or story.status != "needs_changes":
+        mine = story is not None and story.reporter_id == ctx.person.id
+        if story is None or not mine or story.status != Status.NEEDS_CHANGES:
             return [Reply(ctx.t("mine.not_editable"))]
         ctx.state.flow, ctx.state.step = FLOW, choice.field
         ctx.state.data = {"id": story.id}

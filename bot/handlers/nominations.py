@@ -10,6 +10,7 @@ from bot.handlers.answers import single_line
 from bot.handlers.context import Context
 from bot.handlers.review import NOTE, NominateStart, is_reviewer, say_outcome
 from bot.messages import Choice, Reply
+from bot.workflow import Role
 
 __all__ = ["FLOW", "NominationFlow", "on_nominate_choice", "on_nominations"]
 
@@ -88,7 +89,7 @@ async def on_nominations(ctx: Context) -> list[Reply]:
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
     scope = None
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         communes = await ctx.storage.roles.scopes(ctx.person.id)
         scope = None if 0 in communes else communes
     items = await ctx.storage.reports.nominations(scope)

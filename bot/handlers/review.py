@@ -14,7 +14,7 @@ from bot.handlers.listing import filter_label, page_rows, parse_filter
 from bot.handlers.report_steps import DESCRIPTION, TITLE
 from bot.messages import Choice, Reply
 from bot.storage import Outcome
-from bot.workflow import Action
+from bot.workflow import Action, Role, Status
 
 __all__ = [
     "FLOW",
@@ -109,18 +109,22 @@ FLOW = "review"
 PAGE = 5
 NOTE = Length(3, 500)
 REASONS = ("duplicate", "unverifiable", "off_topic", "inappropriate")
-DONE = {"approved": "review.done_approved", "recommended": "review.done_recommended",
-        "rejected": "review.done_rejected", "needs_changes": "review.done_needs_changes"}
+DONE: dict[str, str] = {
+    Status.APPROVED: "review.done_approved",
+    Status.RECOMMENDED: "review.done_recommended",
+    Status.REJECTED: "review.done_rejected",
+    Status.NEEDS_CHANGES: "review.done_needs_changes",
+}
 
 
 def is_reviewer(ctx: Context) -> bool:
     """Whether the person reviews anything, as stored now."""
-    return ctx.person.role in ("reviewer", "admin")
+    return ctx.person.role in (Role.REVIEWER, Role.ADMIN)
 
 
 async def _scope(ctx: Context) -> frozenset[int] | None:
     """The communes the person reviews; None for the whole province."""
-    if ctx.person.role == "admin":
+    if ctx.person.role == Role.ADMIN:
         return None
     communes = await ctx.storage.roles.scopes(ctx.person.id)
     return None if 0 in communes else communes
@@ -160,9 +164,9 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
         return [Reply(ctx.t("review.not_yours", id=story_id))]
     text = review_card(story, ctx.texts, ctx.settings.province_code)
     rows: tuple[tuple[Choice, ...], ...] = ()
-    if story.status in ("pending", "recommended"):
+    if story.status in (Status.PENDING, Status.RECOMMENDED):
         v = (story.id, story.version)
-        two_level = ctx.settings.review_levels == 2 and actor.role != "admin"
+        two_level = ctx.settings.review_levels == 2 and actor.role != Role.ADMIN
         approve = ctx.t("review.recommend" if two_level else "review.approve")
         rows = (
             (Choice(approve, ReviewDo(Action.APPROVE, *v)),
@@ -171,7 +175,7 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
              Choice(ctx.t("review.correct"), ReviewAsk(Question.CORRECT, *v))),
             (Choice(ctx.t("review.skip"), ReviewNext(story.id)),),
         )
-    elif story.status in ("approved", "published"):
+    elif story.status in (Status.APPROVED, Status.PUBLISHED):
         rows = ((Choice(ctx.t("nominate.button"), NominateStart(story.id)),),)
     return [Reply(text, choices=rows, photos=tuple(story.photos))]
 
@@ -194,7 +198,7 @@ def say_outcome(ctx: Context, outcome: Outcome) -> str:
     return ctx.t(outcome.refusal or "review.wrong_status", id=outcome.story_id, status=status)
 
 
-async def act_and_say(ctx: Context, story_id: int, action: str, *, version: int | None = None,
+async def act_and_say(ctx: Context, story_id: int, action: Action, *, version: int | None = None,
                       note: str | None = None, title: str | None = None,
                       description: str | None = None) -> tuple[Outcome, str]:
     """Take the action through the one transition function and word the result."""

@@ -9,6 +9,7 @@ from bot.content import LANGUAGES, catalogue
 from bot.handlers.context import Context, menu_reply, unsupported_key
 from bot.handlers.subscriptions import offer
 from bot.messages import Choice, Reply
+from bot.workflow import Role
 
 __all__ = [
     "Consent",
@@ -106,9 +107,9 @@ async def on_help(ctx: Context) -> list[Reply]:
     """List the commands for the person's role."""
     role = ctx.person.role
     text: str = ctx.t("help.citizen")
-    if role in ("reviewer", "admin"):
+    if role in (Role.REVIEWER, Role.ADMIN):
         text += ctx.t("help.reviewer")
-    if role == "admin":
+    if role == Role.ADMIN:
         text += ctx.t("help.admin")
     return [Reply(text)]
 

@@ -11,6 +11,7 @@ from bot.content import campaign
 from bot.handlers.context import Context
 from bot.handlers.listing import filter_label, page_rows, parse_filter
 from bot.messages import Choice, Reply
+from bot.workflow import Status
 
 __all__ = ["StoriesOpen", "StoriesPage", "on_stories", "on_stories_choice"]
 
@@ -68,7 +69,7 @@ async def on_stories_choice(ctx: Context) -> list[Reply]:
     choice = ctx.choice
     if isinstance(choice, StoriesOpen):
         story = await ctx.storage.stories.get(choice.story_id)
-        if story is None or story.status != "published":
+        if story is None or story.status != Status.PUBLISHED:
             return [Reply(ctx.t("stories.not_public", id=choice.story_id))]
         card = public_card(story, ctx.texts, ctx.settings.province_code)
         return [Reply(card, photos=tuple(story.photos))]

@@ -8,6 +8,7 @@ from bot.buttons import Button, Unsubscribe
 from bot.handlers.context import Context, menu_reply
 from bot.messages import Choice, Reply
 from bot.storage import TOPICS
+from bot.workflow import Role
 
 __all__ = [
     "SubscribeAdd",
@@ -47,7 +48,7 @@ class SubscribeToggle(Button, tag="sub.toggle"):
 
 def _topics_for(ctx: Context, current: set[str]) -> list[str]:
     """Deadlines are for reviewers and officers; everyone else sees the two public topics."""
-    officer = ctx.person.role in ("reviewer", "admin")
+    officer = ctx.person.role in (Role.REVIEWER, Role.ADMIN)
     return [t for t in TOPICS if t != "deadlines" or officer or t in current]
 
 
