@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -131,6 +131,7 @@ class Supervisor:
 
     def __init__(self) -> None:
         self.stopping = False
+        self.outages: Outages | None = None
         self._probes: dict[str, Callable[[], State]] = {}
         self._dead: dict[str, str] = {}
 
@@ -165,4 +166,10 @@ class Supervisor:
             states[name] = state.text
             if not state.ok:
                 problems.append(f"{name}: {state.text}")
+        down = self.outages.report() if self.outages else {}
+        problems.extend(f"{channel}: {text}" for channel, text in down.items())
         return states, problems
+
+    def channels(self, running: Mapping[str, str]) -> dict[str, str]:
+        """How each channel runs (polling, webhook), or that it is down and why."""
+        return {**running, **(self.outages.report() if self.outages else {})}
