@@ -7,6 +7,7 @@ recording wire; one chat forwards a hundred messages at once, then another perso
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -99,3 +100,56 @@ async def test_a_flood_on_any_channel_is_cut_to_the_backlog_with_one_note_in_eng
     assert len(notes) == 1, notes
     assert len(answered) <= FLOOD_BACKLOG + 1
     assert sum(1 for replies in answers if not replies) == 60 - 1 - len(answered)
+
+
+class FloodWire(RecordingRequest):
+    """Telegram answers 429 (retry after 30 s) to the first message to one chat."""
+
+    def __init__(self, flooded: int) -> None:
+        super().__init__()
+        self.flooded = flooded
+        self.refused = 0
+
+    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any,
+                         **kwargs: Any) -> tuple[int, bytes]:
+        status, body = await super().do_request(url, method, request_data, *args, **kwargs)
+        call = self.calls[-1]
+        if (call.method == "sendMessage" and int(call.params["chat_id"]) == self.flooded
+                and not self.refused):
+            self.refused += 1
+            return 429, json.dumps({"ok": False, "error_code": 429,
+                                    "description": "Too Many Requests: retry after 30",
+                                    "parameters": {"retry_after": 30}}).encode()
+        return status, body
+
+
+async def test_a_429_in_one_chat_pauses_that_chat_only(
+    dialog: Dialog, settings: Settings,
+) -> None:
+    """Telegram's flood control answers one chat 429: the others are answered meanwhile."""
+    from pydantic import SecretStr
+    from telegram import Update
+
+    from bot.channels.telegram import build_application
+    from tests.wire import TOKEN
+
+    wire = FloodWire(FLOODER)
+    tg_settings = settings.model_copy(update={"telegram_bot_token": SecretStr(TOKEN)})
+    app = build_application(tg_settings, dialog, request=wire, rate_limit=True)
+    await app.initialize()
+    try:
+        flooder = asyncio.create_task(app.process_update(
+            Update.de_json(_message(30_001, FLOODER, "/start"), app.bot)))
+        deadline = time.monotonic() + 10
+        while not wire.refused:
+            assert time.monotonic() < deadline, "the flooder's answer never went out"
+            await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(app.process_update(
+            Update.de_json(_message(30_002, NEWCOMER, "/start"), app.bot)), timeout=10)
+
+        assert CONSENT_QUESTION in wire.last_text(NEWCOMER)
+        assert len(wire.sent("sendMessage", FLOODER)) == 1  # still waiting out its 30 s
+        flooder.cancel()
+    finally:
+        await app.shutdown()

@@ -23,7 +23,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -34,6 +33,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram_rate import ChatRateLimiter
 from bot.config import Settings
 from bot.content import catalogue
 from bot.dialog import Dialog
@@ -310,7 +310,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(ChatRateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
     sender = TelegramSender(app, settings.language)
     app.bot_data["sender"] = sender
