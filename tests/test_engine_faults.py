@@ -394,3 +394,27 @@ async def test_a_broadcast_outside_the_window_is_counted_apart_in_broadcasts(
     admin = FakeChat(dialog, "admin")
     await admin.says("/broadcasts")
     assert "2/3 đã gửi, 0 lỗi, 0 đã chặn bot · 1 ngoài thời hạn tương tác" in admin.text
+
+
+async def test_a_commit_that_fails_leaves_no_transaction_open_and_the_next_write_works(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLite may or may not roll back by itself when COMMIT fails (disk full, I/O error)."""
+    import aiosqlite
+
+    person = await member(storage, "lan")
+    real = aiosqlite.Connection.execute
+    failures = ["COMMIT"]
+
+    async def execute(conn: aiosqlite.Connection, sql: str, *args: Any) -> Any:
+        if failures and sql == failures[0]:
+            failures.pop()
+            raise sqlite3.OperationalError("disk I/O error")
+        return await real(conn, sql, *args)
+
+    monkeypatch.setattr(aiosqlite.Connection, "execute", execute)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        await notify(storage, person, story=1)
+    await notify(storage, person, story=2)
+    rows = await storage.db.fetchall("SELECT params FROM outbox")
+    assert ['"id": 2' in r["params"] for r in rows] == [True]
