@@ -86,7 +86,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     states: dict[str, str] = {}
     senders: dict[str, Sender] = {}
     routes: dict[str, tuple[str, Accept]] = {}
-    supervisor = Supervisor()
+    supervisor = Supervisor(stop)
     try:
         stack.push_async_callback(storage.close)
         dialog = Dialog(storage, settings)
@@ -106,7 +106,6 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             log.info("HTTP server on %s:%s (webhooks, /healthz)", settings.http_host, port)
         delivering = await start_background(settings, storage, senders, stop, supervisor)
         await stop.wait()
-        supervisor.stopping = True
         log.info("stopping: finishing in-flight updates and sends")
         await delivering
     finally:
@@ -196,14 +195,13 @@ async def run_console_app(
     """Chat with the bot in the terminal over the same database."""
     storage = await open_storage_for(settings)
     stop = asyncio.Event()
-    supervisor = Supervisor()
+    supervisor = Supervisor(stop)
     delivering = await start_background(settings, storage, {"console": ConsoleSender(stdout)},
                                         stop, supervisor, poll=0.2)
     try:
         await run_console(Dialog(storage, settings), stdin, stdout,
                           files=settings.database_path.parent / "exports")
     finally:
-        supervisor.stopping = True
         stop.set()
         await delivering
         await storage.close()

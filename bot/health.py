@@ -127,10 +127,10 @@ class Outages:
 
 class Supervisor:
     """Watches the background tasks (engine, pollers) and probes (scheduler, engine state):
-    a task that ends before shutdown is logged at once and reported dead with its reason."""
+    a task that ends before `stop` is set is logged at once and reported dead with its reason."""
 
-    def __init__(self) -> None:
-        self.stopping = False
+    def __init__(self, stop: asyncio.Event | None = None) -> None:
+        self._stop = stop or asyncio.Event()
         self.outages: Outages | None = None
         self._probes: dict[str, Callable[[], State]] = {}
         self._dead: dict[str, str] = {}
@@ -146,7 +146,7 @@ class Supervisor:
         self._probes[name] = state
 
     def _ended(self, name: str, task: asyncio.Task[None]) -> None:
-        if self.stopping:
+        if self._stop.is_set():
             return
         if task.cancelled():
             reason = "cancelled"

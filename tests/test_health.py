@@ -125,7 +125,7 @@ class FullDisk:
 
 
 async def test_the_running_bot_reports_its_tasks_and_503_while_storage_refuses_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     path = tmp_path / "bot.sqlite3"
     setup = await open_storage(path)
@@ -180,6 +180,7 @@ async def test_the_running_bot_reports_its_tasks_and_503_while_storage_refuses_w
                 stop.set()
                 await bot
     assert zalo.recipients() == ["z-42"]  # sent once, although it was recorded only later
+    assert not [r for r in caplog.records if "died" in r.getMessage()]  # a clean stop
     check = sqlite3.connect(path)
     try:
         assert check.execute("SELECT status, attempts FROM outbox").fetchall() == [("sent", 1)]
