@@ -183,9 +183,11 @@ class BroadcastEngine:
             return
         try:
             await self._storage.broadcasts.record(done)
-        except Exception as exc:
+        except BaseException as exc:  # cancelled at shutdown too: recording again is harmless
             self._results[:0] = done
-            raise Unrecorded(f"{len(done)} broadcast results") from exc
+            if isinstance(exc, Exception):
+                raise Unrecorded(f"{len(done)} broadcast results") from exc
+            raise
         for r in done:
             self._in_flight.discard((r.broadcast_id, r.person_id))
 
@@ -238,8 +240,10 @@ class BroadcastEngine:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=wait)
         finally:
-            flusher.cancel()
-            await self._finish()
+            try:
+                await self._finish()
+            finally:
+                flusher.cancel()
 
     async def _finish(self) -> None:
         try:
