@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,11 +20,15 @@ from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Prompt, Storage
 from bot.workflow import Role
 
-__all__ = ["MAX_INPUT", "Dialog", "normalise"]
+__all__ = ["FLOOD_BACKLOG", "MAX_INPUT", "Dialog", "normalise"]
 
 log = logging.getLogger(__name__)
 
 MAX_INPUT = 4096
+# A chat's messages wait their turn behind the one being answered; past this many waiting (a
+# forwarded batch, a stuck key), the surplus is dropped, and the person told once, politely.
+FLOOD_BACKLOG = 10
+FLOOD_NOTE_EVERY = 600.0
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
@@ -39,6 +44,11 @@ class _ChatLocks:
 
     def __init__(self) -> None:
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    def users(self, key: tuple[str, str]) -> int:
+        """Messages of this chat being answered or waiting to be."""
+        held = self._locks.get(key)
+        return held[1] if held else 0
 
     @asynccontextmanager
     async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
@@ -63,11 +73,29 @@ class Dialog:
         self.settings = settings
         self._locks = _ChatLocks()
         self._timeout = timedelta(hours=settings.dialog_timeout_hours)
+        self._flood_noted: dict[tuple[str, str], float] = {}
 
     async def handle(self, incoming: Incoming, now: datetime | None = None) -> list[Reply]:
         """Answer one message; never raises for anything a person can send."""
-        async with self._locks.hold((incoming.channel, incoming.chat_id)):
+        key = (incoming.channel, incoming.chat_id)
+        if self._locks.users(key) > FLOOD_BACKLOG:
+            return await self._flooded(incoming, key)
+        async with self._locks.hold(key):
             return await self._handle(incoming, now or datetime.now(UTC))
+
+    async def _flooded(self, incoming: Incoming, key: tuple[str, str]) -> list[Reply]:
+        """A message past the chat's backlog: dropped; the first of a flood gets a polite note."""
+        clock = time.monotonic()
+        if clock - self._flood_noted.get(key, -FLOOD_NOTE_EVERY) < FLOOD_NOTE_EVERY:
+            return []
+        self._flood_noted[key] = clock
+        if len(self._flood_noted) > 10_000:
+            self._flood_noted = {k: t for k, t in self._flood_noted.items()
+                                 if clock - t < FLOOD_NOTE_EVERY}
+        log.info("chat %s:%s sends faster than it is answered: surplus messages dropped", *key)
+        person = await self.storage.people.find(incoming.channel, incoming.user_id)
+        return [Reply(catalogue(person.language if person else self.settings.language)
+                      .t("engine.flood_note"))]
 
     async def _handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
         if incoming.text is not None:
@@ -86,6 +114,7 @@ class Dialog:
         if person.stopped:
             await self.storage.broadcasts.resume_person(person.id)
             person.stopped = False
+        await self.storage.outbox.release_held(person.id)
         if (
             person.consent
             and incoming.display_name

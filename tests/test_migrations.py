@@ -112,6 +112,10 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     6: [
         ("UPDATE stories SET kind = ? WHERE id = ?", ("model_practice", 7)),
     ],
+    7: [
+        ("UPDATE outbox SET status = ? WHERE person_id = ?", ("held", 1)),
+        ("UPDATE deliveries SET status = ? WHERE person_id = ?", ("out_of_window", 1)),
+    ],
 }
 
 
@@ -245,6 +249,9 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
         await _insert_rows(storage.db, old + 1, LATEST)
         assert (await storage.stories.get(7)) is not None
         assert await storage.stories.count_by_reporter(1) == 1
+        # What was held for a person is released when they write again.
+        assert await storage.outbox.release_held(1) == 1
+        assert await _rows(storage.db, "SELECT status FROM outbox") == [("pending",)]
     finally:
         await storage.close()
     assert _raw(path, "PRAGMA user_version") == [(LATEST,)]
