@@ -112,6 +112,26 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     6: [
         ("UPDATE stories SET kind = ? WHERE id = ?", ("model_practice", 7)),
     ],
+    7: [
+        (
+            "INSERT INTO zalo_oa_tokens (id, access_token, refresh_token, expires_at, state,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (1, "at-1", "rt-1", "2025-09-08T02:00:00.000+00:00", "ok",
+             "2025-09-07T01:00:00.000+00:00"),
+        ),
+        (
+            "INSERT INTO zalo_oa_pkce (id, code_verifier, state, created_at) VALUES (?, ?, ?, ?)",
+            (1, "v" * 43, "st-1", "2025-09-07T01:00:00.000+00:00"),
+        ),
+        (
+            "INSERT INTO zalo_oa_users (user_id, last_inbound_at) VALUES (?, ?)",
+            ("6012345678901234567", "2025-09-07T01:00:00.000+00:00"),
+        ),
+        (
+            "INSERT INTO zalo_oa_events (key, body, received_at) VALUES (?, ?, ?)",
+            ("msg:abc", None, "2025-09-07T01:00:00.000+00:00"),
+        ),
+    ],
 }
 
 
