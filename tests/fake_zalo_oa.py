@@ -103,6 +103,7 @@ class FakeOa:
         self.profiles: dict[str, str] = {}
         self.templates: dict[str, tuple[str, ...]] = {}
         self.refresh_delay = 0.0
+        self.detail_delays: list[float] = []  # seconds before answering the next profile calls
         self.oauth_down = 0
         self._failures: dict[str, list[int]] = {}
         self._ids = itertools.count(1)
@@ -319,6 +320,8 @@ class FakeOa:
     async def _detail(self, request: web.Request) -> web.Response:
         data = json.loads(request.query.get("data", "{}"))
         call = await self._record(request, data)
+        if self.detail_delays:
+            await asyncio.sleep(self.detail_delays.pop(0))
         error = self._scripted(call) or self._token_error(request)
         if error:
             return self._answer(call, error)

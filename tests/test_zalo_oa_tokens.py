@@ -238,6 +238,9 @@ async def test_authorize_prints_the_link_with_pkce_and_saves_the_pair_from_the_p
     assert f"&code_challenge={challenge}&" in again.getvalue()
     assert "another permission link" in again.getvalue()
     assert (await stored(storage))["access_token"] == row["access_token"]
+    renewed = io.StringIO()
+    assert await authorize(configured, io.StringIO("\n"), renewed, renew=True) == 2
+    assert challenge not in renewed.getvalue() and "code_challenge=" in renewed.getvalue()
 
 
 async def test_authorize_without_pkce_and_with_a_refused_code(

@@ -21,6 +21,7 @@ from tests.fake_zalo_oa import APP_ID, APP_SECRET, OA_ID, SECRET_KEY, FakeOa, Tr
 from tests.oa_harness import OaBot, OaPerson, start_oa
 
 USER = "6012345678901234567"
+STALE = "Nút này thuộc một tin nhắn cũ và không còn dùng được."
 CONSENT = "Bạn có đồng ý để Gương Sáng lưu và xử lý thông tin như trên không?"
 
 
@@ -122,6 +123,23 @@ async def test_an_event_is_answered_200_before_it_is_handled_and_a_retry_is_hand
         await bot.stop()
 
 
+async def test_a_person_s_messages_are_answered_in_the_order_they_came(
+    oa: FakeOa, bot: OaBot, storage: Storage,
+) -> None:
+    """The first message waits for the person's profile; the second must not overtake it."""
+    oa.profiles[USER] = "Trần Thị Bình"
+    oa.detail_delays = [0.3]
+    for text in ("/start", "1"):  # "1": the first option of the consent question
+        event = oa.event("user_send_text", USER, message={"msg_id": oa.message_id(),
+                                                          "text": text})
+        assert await oa.deliver(event) == 200
+    await bot.channel.drain()
+    assert oa.texts(USER)[2] == CONSENT
+    assert oa.texts(USER)[3].startswith("Cảm ơn bạn! Bây giờ bạn có thể kể một gương sáng.")
+    who = await storage.people.find("zalo_oa", USER)
+    assert who is not None and who.consent is True
+
+
 async def test_an_event_taken_just_before_a_crash_is_answered_after_the_restart(
     oa: FakeOa, settings: Settings, storage: Storage, dialog: Dialog,
 ) -> None:
@@ -150,6 +168,29 @@ async def test_an_event_taken_just_before_a_crash_is_answered_after_the_restart(
         await bot.stop()
 
 
+async def test_upkeep_refreshes_ahead_of_expiry_and_forgets_old_event_keys(
+    oa: FakeOa, bot: OaBot, storage: Storage,
+) -> None:
+    async def upkeep() -> None:
+        stop = asyncio.Event()
+        running = asyncio.create_task(bot.channel.maintain(stop, every=0.01))
+        await asyncio.sleep(0.05)
+        stop.set()
+        await running
+
+    person = OaPerson(oa, bot, USER)
+    await person.follows()
+    refreshed = len(oa.refreshes())
+    oa.clock.travel(hours=24, minutes=30)
+    await upkeep()
+    assert len(oa.refreshes()) == refreshed + 1  # renewed with no message to send
+    oa.clock.travel(hours=2)  # the follow is now 26.5 hours old: twice the 13 h accepted
+    await person.says("/help")
+    await upkeep()
+    rows = await storage.db.fetchall("SELECT key FROM zalo_oa_events")
+    assert len(rows) == 1 and rows[0]["key"].startswith("msg:")  # only the /help
+
+
 @pytest.mark.parametrize(("key", "reading", "accepted"), [
     (SECRET_KEY, "app_id+secret_key", True),
     (APP_SECRET, "app_id+secret_key", False),
@@ -171,6 +212,24 @@ async def test_the_signature_readings_accepted_are_the_ones_configured(
         await bot.stop()
     assert status == (200 if accepted else 403)
     assert bool(oa.texts(USER)) is accepted
+
+
+async def test_the_oa_id_first_reading_when_configured(
+    oa: FakeOa, settings: Settings, storage: Storage, dialog: Dialog,
+) -> None:
+    bot = await start_oa(settings, storage, dialog, oa, oa.grant(),
+                         zalo_oa_signature=("oa_id+secret_key",))
+    try:
+        event = oa.event("user_send_text", USER, message={"msg_id": "m1", "text": "/start"})
+        raw = json.dumps(event).encode()
+        by_app = oa.sign(raw, event["timestamp"])
+        assert await oa.deliver(event, raw=raw, signature=by_app) == 403
+        by_oa = oa.sign(raw, event["timestamp"], app_id=OA_ID)
+        assert await oa.deliver(event, raw=raw, signature=by_oa.upper().replace("MAC=", "")) == 200
+        await bot.channel.drain()
+    finally:
+        await bot.stop()
+    assert oa.texts(USER)[-1] == CONSENT
 
 
 async def test_by_default_both_key_readings_pass_and_the_one_seen_is_logged(
@@ -210,6 +269,20 @@ async def test_an_unfollow_stops_deliveries_until_the_person_writes_again(
     assert who is not None and not who.stopped
     await bot.channel.sender.send(USER, Reply("Tin nhắc"))
     assert oa.texts(USER)[-1] == "Tin nhắc"
+
+
+async def test_a_button_of_an_earlier_question_is_refused_and_changes_nothing(
+    oa: FakeOa, bot: OaBot, storage: Storage,
+) -> None:
+    person = OaPerson(oa, bot, USER)
+    await person.follows()
+    old = person.buttons()
+    await person.taps("Tôi đồng ý")
+    person.last = [{"text": "", "attachment": {"payload": {"buttons": old}}}]
+    said = await person.taps("Không đồng ý")  # a tap on the consent question, answered already
+    assert said[0].startswith(STALE + "\n\n")
+    who = await storage.people.find("zalo_oa", USER)
+    assert who is not None and who.consent is True
 
 
 # --- each documented event, as Incoming -------------------------------------------------------

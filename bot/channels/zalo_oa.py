@@ -150,6 +150,7 @@ class ZaloOaChannel:
         self._names: OrderedDict[str, str] = OrderedDict()
         self._names_max = names
         self._tasks: set[asyncio.Task[None]] = set()
+        self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @property
     def state(self) -> str:
@@ -183,12 +184,24 @@ class ZaloOaChannel:
         task.add_done_callback(self._tasks.discard)
 
     async def _process(self, key: str, event: dict[str, Any]) -> None:
+        """Answer one event after the same user's earlier ones (their name is looked up on the
+        way, so without a turn a later message could overtake an earlier one)."""
+        user = user_of(event) or ""
+        turn, waiting = self._turns.get(user, (asyncio.Lock(), 0))
+        self._turns[user] = (turn, waiting + 1)
         try:
-            await self._answer(event)
+            async with turn:
+                await self._answer(event)
         except DeliveryError as exc:
-            log.warning("zalo_oa reply to %s failed: %s", user_of(event), exc.reason)
+            log.warning("zalo_oa reply to %s failed: %s", user, exc.reason)
         except Exception:
             log.exception("zalo_oa event %s failed", key)
+        finally:
+            turn, waiting = self._turns[user]
+            if waiting <= 1:
+                del self._turns[user]
+            else:
+                self._turns[user] = (turn, waiting - 1)
         await self.store.handled(key)
 
     async def _answer(self, event: dict[str, Any]) -> None:
