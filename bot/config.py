@@ -76,9 +76,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "telegram_bot_token", "zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret",
-        "telegram_webhook_url", "zalo_webhook_url", "http_port", "zalo_oa_app_id",
-        "zalo_oa_app_secret", "zalo_oa_secret_key", "zalo_oa_webhook_url",
-        "zalo_oa_refresh_token", "zalo_oa_redirect_url", mode="before",
+        "telegram_webhook_url", "zalo_webhook_url", "http_port", mode="before",
     )
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
@@ -128,6 +126,16 @@ class Settings(BaseSettings):
             raise ValueError("must be 'vi' or 'en'")
         return language
 
+    @field_validator("zalo_oa_app_id", "zalo_oa_app_secret", "zalo_oa_secret_key",
+                     "zalo_oa_webhook_url", "zalo_oa_refresh_token", "zalo_oa_redirect_url",
+                     mode="before")
+    @classmethod
+    def _oa_empty_is_none(cls, value: object) -> object:
+        """An empty Zalo OA value in `.env` means it is not set."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("zalo_oa_app_secret", "zalo_oa_secret_key", "zalo_oa_webhook_url")
     @classmethod
     def _oa_needs(cls, value: object, info: ValidationInfo) -> object:
@@ -135,6 +143,22 @@ class Settings(BaseSettings):
         if value is None and info.data.get("zalo_oa_app_id"):
             raise ValueError("required when ZALO_OA_APP_ID is set")
         return value
+
+    @field_validator("zalo_oa_webhook_url", "zalo_oa_redirect_url")
+    @classmethod
+    def _oa_https(cls, value: str | None) -> str | None:
+        """Zalo calls the webhook, and sends the admin back, over HTTPS only."""
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must start with https://")
+        return value
+
+    @field_validator("zalo_oa_api_url", "zalo_oa_oauth_url")
+    @classmethod
+    def _oa_base_url(cls, value: str) -> str:
+        """A base URL the API paths are appended to."""
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
     @field_validator("zalo_oa_templates", mode="before")
     @classmethod
@@ -172,8 +196,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"unknown reading {item!r}; use {', '.join(SIGNATURE_READINGS)}")
         return tuple(items)
 
-    @field_validator("telegram_webhook_url", "zalo_webhook_url", "zalo_oa_webhook_url",
-                     "zalo_oa_redirect_url")
+    @field_validator("telegram_webhook_url", "zalo_webhook_url")
     @classmethod
     def _https_webhook(cls, value: str | None) -> str | None:
         """The platforms call webhooks over HTTPS only."""
@@ -181,7 +204,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with https://")
         return value
 
-    @field_validator("telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
+    @field_validator("telegram_api_url", "zalo_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         """A base URL the token is appended to."""

@@ -191,6 +191,32 @@ async def test_upkeep_refreshes_ahead_of_expiry_and_forgets_old_event_keys(
     assert len(rows) == 1 and rows[0]["key"].startswith("msg:")  # only the /help
 
 
+async def test_events_that_come_while_the_oa_needs_reauthorisation_are_answered_after_it(
+    oa: FakeOa, bot: OaBot, storage: Storage,
+) -> None:
+    oa.refresh.clear()  # the app was removed from the OA: its refresh token is dead
+    await bot.channel.keeper.access_token_quietly()
+    assert bot.states == {"zalo_oa": "needs re-authorisation"}
+    assert await oa.deliver(oa.event("follow", USER)) == 200
+    await bot.channel.drain()
+    assert oa.calls("message/cs") == []
+    rows = await storage.db.fetchall("SELECT body IS NOT NULL AS kept FROM zalo_oa_events")
+    assert [r["kept"] for r in rows] == [1]
+
+    # An OA admin grants the app again (`python -m bot zalo-oa authorize`, another process).
+    await bot.channel.store.authorised("", oa.grant(), oa.clock(), oa.clock())
+    stop = asyncio.Event()
+    upkeep = asyncio.create_task(bot.channel.maintain(stop, every=0.01))
+    await asyncio.sleep(0.05)
+    stop.set()
+    await upkeep
+    await bot.channel.drain()
+    assert bot.states == {"zalo_oa": "webhook"}
+    assert len(oa.texts(USER)) == 3 and oa.texts(USER)[-1] == CONSENT  # answered once
+    rows = await storage.db.fetchall("SELECT body FROM zalo_oa_events")
+    assert [r["body"] for r in rows] == [None]
+
+
 @pytest.mark.parametrize(("key", "reading", "accepted"), [
     (SECRET_KEY, "app_id+secret_key", True),
     (APP_SECRET, "app_id+secret_key", False),

@@ -17,7 +17,15 @@ import httpx
 
 from bot.channels.zalo_oa_api import OaApi, OaApiError
 from bot.channels.zalo_oa_send import OaOptions, ZaloOaSender, button_value
-from bot.channels.zalo_oa_tokens import Clock, ReauthNeeded, TokenKeeper, TokenUnavailable, utcnow
+from bot.channels.zalo_oa_tokens import (
+    NEEDS_REAUTH,
+    READY,
+    Clock,
+    ReauthNeeded,
+    TokenKeeper,
+    TokenUnavailable,
+    utcnow,
+)
 from bot.messages import ChannelTraits, Contact, DeliveryError, Incoming, Location, Reply
 
 __all__ = ["CHANNEL", "EVENTS", "TRAITS", "ZaloOaChannel", "event_key", "event_time",
@@ -151,6 +159,7 @@ class ZaloOaChannel:
         self._names_max = names
         self._tasks: set[asyncio.Task[None]] = set()
         self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._running: set[str] = set()
 
     @property
     def state(self) -> str:
@@ -172,20 +181,33 @@ class ZaloOaChannel:
         return True
 
     async def replay(self) -> int:
-        """Answer the events received before a stop but not answered; return how many."""
-        pending = await self.store.unhandled()
+        """Answer the events kept but not answered (received before a stop, or while the OA
+        needed re-authorisation); return how many were started."""
+        pending = [(k, b) for k, b in await self.store.unhandled() if k not in self._running]
         for key, body in pending:
             self._spawn(key, json.loads(body))
         return len(pending)
 
     def _spawn(self, key: str, event: dict[str, Any]) -> None:
+        if key in self._running:
+            return
+        self._running.add(key)
         task = asyncio.create_task(self._process(key, event))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._tasks.discard(finished)
+            self._running.discard(key)
+
+        task.add_done_callback(done)
 
     async def _process(self, key: str, event: dict[str, Any]) -> None:
         """Answer one event after the same user's earlier ones (their name is looked up on the
         way, so without a turn a later message could overtake an earlier one)."""
+        if self.keeper.state == NEEDS_REAUTH:
+            # No answer could be sent: keep the event; upkeep answers it once a token works.
+            log.warning("zalo_oa event %s kept until the OA is authorised again", key)
+            return
         user = user_of(event) or ""
         turn, waiting = self._turns.get(user, (asyncio.Lock(), 0))
         self._turns[user] = (turn, waiting + 1)
@@ -236,9 +258,13 @@ class ZaloOaChannel:
         return name
 
     async def maintain(self, stop: asyncio.Event, every: float = 300.0) -> None:
-        """Keep the token fresh and forget old event keys, until told to stop."""
+        """Keep the token fresh, answer events kept while it did not work, forget old event
+        keys, until told to stop."""
         while not stop.is_set():
             await self.keeper.access_token_quietly()
+            with contextlib.suppress(Exception):
+                if self.keeper.state == READY:
+                    await self.replay()
             with contextlib.suppress(Exception):
                 await self.store.prune(self._clock() - 2 * self.max_age)
             with contextlib.suppress(TimeoutError):
