@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--from", dest="start", type=date.fromisoformat, metavar="YYYY-MM-DD")
     exp.add_argument("--to", dest="end", type=date.fromisoformat, metavar="YYYY-MM-DD")
     exp.add_argument("--format", choices=("xlsx", "csv"), default=None)
+    oa = sub.add_parser("zalo-oa", help="Zalo Official Account: grant the app its tokens")
+    oa_sub = oa.add_subparsers(dest="oa_command", required=True)
+    auth = oa_sub.add_parser("authorize", help="print the permission link, exchange the code")
+    auth.add_argument("--code", help="the code (or the whole address) from the consent page")
+    auth.add_argument("--new-verifier", action="store_true",
+                      help="make a new PKCE verifier (update the challenge in the app console)")
     return parser
 
 
@@ -71,7 +77,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 def _secrets(settings: Settings) -> list[str]:
     tokens = (settings.telegram_bot_token, settings.zalo_bot_token,
-              settings.telegram_webhook_secret, settings.zalo_webhook_secret)
+              settings.telegram_webhook_secret, settings.zalo_webhook_secret,
+              settings.zalo_oa_app_secret, settings.zalo_oa_secret_key,
+              settings.zalo_oa_refresh_token)
     return [t.get_secret_value() for t in tokens if t is not None]
 
 
@@ -94,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     # In the console the screen is the conversation: log lines go to a file beside the database.
     log_file = settings.database_path.parent / "guongsang.log" if command == "console" else None
-    quiet = command in ("reminders", "export", "backup")
+    quiet = command in ("reminders", "export", "backup", "zalo-oa")
     setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO,
                   json_lines=settings.log_format == "json", file=log_file)
     try:
@@ -116,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     if command == "reminders":
         print_reminders(args.date, settings)
         return 0
+    if command == "zalo-oa":
+        from bot.channels.zalo_oa_auth import authorize
+
+        return asyncio.run(authorize(settings, sys.stdin, sys.stdout, code=args.code,
+                                     renew=args.new_verifier))
     if command == "console":
         print((NO_CHANNEL if args.command is None else CONSOLE).format(log=log_file),
               file=sys.stderr)

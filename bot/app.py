@@ -8,6 +8,7 @@ import logging
 import secrets
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -54,6 +55,8 @@ def configured_channels(settings: Settings) -> list[str]:
         found.append("telegram")
     if settings.zalo_bot_token:
         found.append("zalo")
+    if settings.zalo_oa_app_id:
+        found.append("zalo_oa")
     return found
 
 
@@ -94,10 +97,14 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             await _start_telegram(settings, dialog, stack, states, senders, routes, supervisor)
         if settings.zalo_bot_token:
             await _start_zalo(settings, dialog, stack, states, senders, routes, stop, supervisor)
+        oa_webhook = None
+        if settings.zalo_oa_app_id:
+            oa_webhook = await _start_zalo_oa(settings, dialog, stack, states, senders, stop,
+                                              supervisor)
         health = health_report(storage, states, supervisor)
-        if routes or settings.http_port:
+        if routes or oa_webhook or settings.http_port:
             web_app = build_web_app(health, zalo=routes.get("zalo"),
-                                    telegram=routes.get("telegram"))
+                                    telegram=routes.get("telegram"), zalo_oa=oa_webhook)
             runner = web.AppRunner(web_app)
             await runner.setup()
             port = settings.http_port or 8080
@@ -187,6 +194,39 @@ async def _start_zalo(
 
     stack.push_async_callback(finish)
     states["zalo"] = "polling"
+
+
+async def _start_zalo_oa(
+    settings: Settings, dialog: Dialog, stack: contextlib.AsyncExitStack,
+    states: dict[str, str], senders: dict[str, Sender], stop: asyncio.Event,
+    supervisor: Supervisor,
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Zalo OA: tokens from the database (seeded once), events kept before they are answered;
+    returns the webhook handler for POST /zalo-oa/webhook."""
+    from bot.channels.zalo_oa_app import build_zalo_oa
+    from bot.channels.zalo_oa_tokens import NEEDS_REAUTH
+
+    channel, handler = build_zalo_oa(settings, dialog.storage.db, dialog.handle,
+                                     on_state=lambda state: states.__setitem__("zalo_oa", state))
+    stack.push_async_callback(channel.api.close)
+    stack.push_async_callback(channel.drain)
+    seed = settings.zalo_oa_refresh_token
+    await channel.keeper.seed(seed.get_secret_value() if seed else None)
+    states["zalo_oa"] = channel.state
+    senders["zalo_oa"] = channel.sender
+    replayed = await channel.replay()
+    if replayed:
+        log.info("zalo_oa: answering %d event(s) kept before the last stop", replayed)
+    maintaining = asyncio.create_task(channel.maintain(stop))
+    supervisor.watch("zalo_oa", maintaining,
+                     lambda: State(channel.state, ok=channel.state != NEEDS_REAUTH))
+
+    async def finish() -> None:
+        await maintaining
+
+    stack.push_async_callback(finish)
+    log.info("Zalo OA: webhook expected at %s (%s)", settings.zalo_oa_webhook_url, channel.state)
+    return handler
 
 
 async def run_console_app(

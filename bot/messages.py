@@ -17,6 +17,7 @@ __all__ = [
     "DeliveryError",
     "Incoming",
     "Location",
+    "Notice",
     "Reply",
     "Sender",
     "esc",
@@ -108,6 +109,15 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """Which catalogue notice a message is, with its values: a channel that can only reach a
+    person through pre-approved templates (a Zalo OA outside the window) picks one by `kind`."""
+
+    kind: str
+    values: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message from the bot.
 
@@ -124,6 +134,7 @@ class Reply:
     request_label: str = ""
     edit: bool = False
     files: tuple[Attachment, ...] = ()
+    notice: Notice | None = None
 
     def flat_choices(self) -> list[Choice]:
         """Every option, in reading order."""

@@ -300,7 +300,7 @@ TEXTS = st.one_of(
         "31/02/2025", "1/1/2099", "Nguyễn Văn An", GOOD_TITLE, GOOD_DESCRIPTION,
         "<b>x</b> & <i>", "<script>alert(1)</script>", "&amp;", "</i>", "0912345678",
         "10.3759, 105.4185", "Gửi", "Sửa", "Tiêu đề", "Tiếp tục", "Làm lại từ đầu", "Quay lại",
-        "Hủy", "Xong", "\u200b", " ", "/", "Tôi đồng ý", "Không đồng ý", "English",
+        "Hủy", "Xong", "\u200b", " ", "/", "Tôi đồng ý", "Không, để sau", "English",
     ]),
     st.from_regex(r"\A[0-9]{1,12}\Z"),
     st.builds(lambda s, n: s * n, st.text(min_size=1, max_size=4), st.integers(700, 2000)),
