@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cards import post_card
 from bot.content import Safe, campaign, catalogue
 from bot.health import Outages, Unrecorded, describe
-from bot.messages import DeliveryError, Reply, Sender
+from bot.messages import DeliveryError, Notice, Reply, Sender, plain_text
 from bot.storage import OutboxItem, Storage, Story
 from bot.workflow import Status
 
@@ -73,7 +73,10 @@ class OutboxWorker:
         note = str(item.params.get("note") or "")
         if item.template == "notify.status":
             params["note"] = texts.t("notify.note", note=note) if note else Safe("")
-        return Reply(texts.t(item.template, **params))
+        # The notice's kind and plain values, for a channel that can only send approved
+        # templates outside a person's window (a Zalo OA with ZALO_OA_TEMPLATES).
+        values = tuple((k, plain_text(str(v))) for k, v in params.items() if str(v))
+        return Reply(texts.t(item.template, **params), notice=Notice(item.template, values))
 
     async def _commit(self, record: Record) -> None:
         """Record what happened, now or, if storage refuses, as soon as it answers."""

@@ -204,15 +204,40 @@ async def test_a_decision_after_the_window_closed_is_not_sent_until_the_resident
 
     assert oa.requests[mark:] == []  # checked locally: nothing was posted to the platform
     (row,) = await outbox(storage)
-    assert row["status"] != "sent" and "interaction window" in row["last_error"]
+    assert row["status"] == "held" and "interaction window" in row["last_error"]
+    assert await sender.pump(datetime.now(UTC) + timedelta(days=30)) == 0  # held, not retried
 
-    # The resident writes again: the window is open, and the decision goes out.
+    # The resident writes again: the window is open, the decision is released and goes out.
     said = await resident.says("/mystories")
     assert any("#1" in text and "Đã duyệt" in text for text in said), said
-    later = datetime.now(UTC) + timedelta(days=1)  # past any back-off
-    await sender.pump(later)
+    assert await sender.pump() == 1
     await sender.drain()
     assert oa.texts(RESIDENT)[-1] == NOTIFY_APPROVED
+    assert [r["status"] for r in await outbox(storage)] == ["sent"]
+
+
+async def test_a_decision_outside_the_window_goes_as_the_configured_template(
+    oa: FakeOa, settings: Settings, storage: Storage, dialog: Dialog, tg: TelegramApp,
+) -> None:
+    bot = await start_oa(settings, storage, dialog, oa, oa.grant(),
+                         zalo_oa_templates={"notify.status": "tpl-status"})
+    try:
+        await files_report(OaPerson(oa, bot, RESIDENT))
+        await approves_on_telegram(tg)
+        oa.clock.travel(days=8)
+        oa.templates["tpl-status"] = ("id", "title", "status")
+        mark = len(oa.requests)
+        sender = engine(storage, tg, bot)
+        assert await sender.pump() == 1
+        await sender.drain()
+    finally:
+        await bot.stop()
+
+    (call,) = [r for r in oa.requests[mark:] if r.path.endswith("message/template")]
+    assert call.error == 0
+    assert call.body == {"template_id": "tpl-status", "user_id": RESIDENT, "template_data": {
+        "id": "1", "title": TITLE, "status": "✅ Đã duyệt"}}
+    assert [r["status"] for r in await outbox(storage)] == ["sent"]
     assert [r["status"] for r in await outbox(storage)] == ["sent"]
 
 
