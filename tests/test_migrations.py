@@ -112,6 +112,35 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     6: [
         ("UPDATE stories SET kind = ? WHERE id = ?", ("model_practice", 7)),
     ],
+    7: [
+        (
+            "UPDATE stories SET original = ?, duplicate_of = NULL WHERE id = ?",
+            (json.dumps({"title": "Sửa cầu", "commune_code": 30316}), 7),
+        ),
+        (
+            "INSERT INTO story_posts (story_id, chat_id, message_id, part, posted_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (7, "-100777", "501", "photo", "2025-09-08T01:00:00+00:00"),
+        ),
+        (
+            "INSERT INTO story_events (story_id, actor_id, system_actor, action, from_status,"
+            " to_status, note, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (7, 2, None, "correct", "pending", "pending", None,
+             json.dumps({"changes": [{"field": "title", "old": "Sửa cầu", "new": "Sửa cầu khỉ"}]},
+                        ensure_ascii=False),
+             "2025-09-08T02:00:00+00:00"),
+        ),
+        ("UPDATE nominations SET state = ?, decided_by = ?, decided_at = ? WHERE story_id = ?",
+         ("granted", 2, "2025-09-09T01:00:00+00:00", 7)),
+        (
+            "INSERT INTO audit_log (actor_id, system_actor, action, person_id, details,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (2, None, "grant", 1, json.dumps({"role": "reviewer", "communes": [30307]}),
+             "2025-09-09T02:00:00+00:00"),
+        ),
+        ("INSERT INTO filing_marks (account, filed_at) VALUES (?, ?)",
+         ("ab" * 32, "2025-09-09T03:00:00+00:00")),
+    ],
 }
 
 
