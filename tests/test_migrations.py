@@ -323,3 +323,64 @@ async def test_reopening_an_up_to_date_file_applies_nothing_and_keeps_data(
         await storage.close()
     assert _raw(path, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == schema
     assert _dump(path) == contents
+
+
+async def test_version_seven_keeps_old_audit_rows_and_posts_and_anonymises_erased_people(
+    tmp_path: Path,
+) -> None:
+    """0007: publish events get their system actor, the reporter's original title and text move
+    into `original`, a published post's message is remembered, and people erased before it lose
+    their platform id, their chat and the messages addressed to them."""
+    path = tmp_path / "guongsang.sqlite3"
+    db = await Database.open(path, upto=6)
+    stamp = "2025-09-10T01:00:00+00:00"
+    try:
+        await _insert_rows(db, 1, 6)
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO people (id, channel, external_id, language, role, created_at,"
+                " erased_at) VALUES (8, 'telegram', '8888', 'vi', 'citizen', ?, ?)",
+                (stamp, stamp))
+            await tx.execute(
+                "INSERT INTO dialogs (channel, chat_id, person_id, updated_at)"
+                " VALUES ('telegram', '8888', 8, ?)", (stamp,))
+            for status in ("pending", "sent"):
+                await tx.execute(
+                    "INSERT INTO outbox (person_id, channel, chat_id, template, params, status,"
+                    " next_attempt_at, created_at) VALUES (8, 'telegram', '8888',"
+                    " 'notify.status', '{\"id\": 7}', ?, ?, ?)", (status, stamp, stamp))
+            await tx.execute(
+                "UPDATE stories SET status = 'published', original_title = 'Sửa cầu',"
+                " published_message_id = '321', published_at = ? WHERE id = 7", (stamp,))
+            await tx.execute(
+                "INSERT INTO outbox (kind, channel, chat_id, template, story_id, status,"
+                " next_attempt_at, created_at) VALUES ('publish', 'telegram', '-100777',"
+                " 'publish', 7, 'sent', ?, ?)", (stamp, stamp))
+            await tx.execute(
+                "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status,"
+                " note, created_at) VALUES (7, NULL, 'publish', 'approved', 'published', '321',"
+                " ?)", (stamp,))
+    finally:
+        await db.close()
+
+    storage = await open_storage(path)
+    try:
+        story = await storage.stories.get(7)
+        assert story is not None
+        assert (story.original, story.original_title, story.original_description) == (
+            {"title": "Sửa cầu"}, "Sửa cầu", None)
+        assert [(p.chat_id, p.message_id, p.part) for p in await storage.stories.posts(7)] == [
+            ("-100777", "321", "text")]
+        history = await storage.reviews.history(7)
+        assert [(e.action, e.actor_id, e.system) for e in history] == [
+            ("request_changes", 2, None), ("publish", None, "publisher")]
+        assert await storage.people.find("telegram", "8888") is None
+        erased = await storage.people.get(8)
+        assert erased is not None and erased.external_id.startswith("erased:")
+        assert await _rows(storage.db, "SELECT * FROM dialogs WHERE person_id = 8") == []
+        assert await _rows(storage.db, "SELECT status, chat_id, params FROM outbox"
+                                       " WHERE person_id = 8") == [("sent", "", "{}")]
+        binh = await storage.people.find("telegram", "4242")
+        assert binh is not None and binh.display_name == "Trần Thị Bình"  # not erased: kept
+    finally:
+        await storage.close()

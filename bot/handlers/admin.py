@@ -59,14 +59,14 @@ async def on_grant(ctx: Context) -> list[Reply]:
     args = ctx.incoming.args
     role = args[1].lower() if len(args) > 1 else ""
     if role == "admin":
-        await ctx.storage.roles.grant(target.id, "admin", (0,))
+        await ctx.storage.roles.grant(target.id, "admin", (0,), by=ctx.person.id)
         return [Reply(ctx.t("roles.granted_admin", who=_who(target)))]
     if role != "reviewer":
         return [Reply(ctx.t("roles.usage_grant"))]
     communes = _communes(ctx, args[2:])
     if isinstance(communes, Reply):
         return [communes]
-    await ctx.storage.roles.grant(target.id, "reviewer", communes)
+    await ctx.storage.roles.grant(target.id, "reviewer", communes, by=ctx.person.id)
     scope = _scope_text(ctx, communes)
     return [Reply(ctx.t("roles.granted_reviewer", who=_who(target), scope=scope))]
 
@@ -76,7 +76,7 @@ async def on_revoke(ctx: Context) -> list[Reply]:
     target = await _target(ctx, "roles.usage_revoke")
     if isinstance(target, Reply):
         return [target]
-    await ctx.storage.roles.revoke(target.id)
+    await ctx.storage.roles.revoke(target.id, by=ctx.person.id)
     return [Reply(ctx.t("roles.revoked", who=_who(target)))]
 
 
@@ -103,7 +103,7 @@ async def on_ban(ctx: Context) -> list[Reply]:
     if isinstance(target, Reply):
         return [target]
     reason = " ".join(ctx.incoming.args[1:])[:300] or None
-    await ctx.storage.roles.ban(target.id, reason)
+    await ctx.storage.roles.ban(target.id, reason, by=ctx.person.id)
     return [Reply(ctx.t("roles.banned", who=_who(target)))]
 
 
@@ -112,5 +112,5 @@ async def on_unban(ctx: Context) -> list[Reply]:
     target = await _target(ctx, "roles.usage_unban")
     if isinstance(target, Reply):
         return [target]
-    await ctx.storage.roles.unban(target.id)
+    await ctx.storage.roles.unban(target.id, by=ctx.person.id)
     return [Reply(ctx.t("roles.unbanned", who=_who(target)))]

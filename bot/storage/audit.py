@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.clock import now_iso
+from bot.storage.clock import now_precise
 from bot.storage.database import Database
 from bot.workflow import SystemActor
 
@@ -30,7 +30,7 @@ async def write_audit(
         "INSERT INTO audit_log (actor_id, system_actor, action, person_id, broadcast_id,"
         " details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (actor_id, system, action, person_id, broadcast_id,
-         json.dumps(details or {}, ensure_ascii=False), now_iso()),
+         json.dumps(details or {}, ensure_ascii=False), now_precise()),
     )
 
 

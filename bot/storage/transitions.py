@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.people import now_iso
+from bot.storage.clock import now_iso, now_precise
 from bot.storage.story_effects import Policy, after
 from bot.storage.story_fields import (
     AMENDABLE,
@@ -221,7 +221,7 @@ async def _event(tx: aiosqlite.Connection, change: Change, from_status: str | No
         "INSERT INTO story_events (story_id, actor_id, system_actor, action, from_status,"
         " to_status, note, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (change.story_id, change.actor_id, change.system, change.action, from_status, to,
-         note, json.dumps(details, ensure_ascii=False) if details else None, now_iso()),
+         note, json.dumps(details, ensure_ascii=False) if details else None, now_precise()),
     )
 
 
