@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bot.buttons import Button
 from bot.content import campaign, fold, localities
 from bot.handlers.context import Context
 from bot.messages import Choice
 from bot.storage import StoryLine
 
-__all__ = ["filter_key", "filter_label", "page_rows", "parse_filter"]
+__all__ = ["filter_label", "page_rows", "parse_filter"]
 
 Row = tuple[Choice, ...]
 
@@ -37,22 +40,15 @@ def filter_label(ctx: Context, commune: int | None, kind: str | None) -> str:
     return ctx.t("review.queue_filter", what=", ".join(what)) if what else ""
 
 
-def filter_key(commune: int | None, kind: str | None) -> str:
-    """The filter as it rides in a button's value: 'commune:kind' with '-' for none."""
-    return f"{commune if commune is not None else '-'}:{kind or '-'}"
-
-
-def page_rows(ctx: Context, prefix: str, lines: list[StoryLine], page: int, pages: int,
-              key: str) -> list[Row]:
-    """One button per story ('<prefix>:open:<id>') and a row to turn pages."""
-    rows: list[Row] = [
-        (Choice(f"#{s.id} · {s.title}"[:60], f"{prefix}:open:{s.id}"),) for s in lines
-    ]
+def page_rows(ctx: Context, lines: list[StoryLine], page: int, pages: int,
+              opener: Callable[[int], Button], pager: Callable[[int], Button]) -> list[Row]:
+    """One button per story (`opener(id)`) and a row to turn pages (`pager(page)`)."""
+    rows: list[Row] = [(Choice(f"#{s.id} · {s.title}"[:60], opener(s.id)),) for s in lines]
     nav = []
     if page > 1:
-        nav.append(Choice(ctx.t("nav.prev_page"), f"{prefix}:page:{page - 1}:{key}"))
+        nav.append(Choice(ctx.t("nav.prev_page"), pager(page - 1)))
     if page < pages:
-        nav.append(Choice(ctx.t("nav.next_page"), f"{prefix}:page:{page + 1}:{key}"))
+        nav.append(Choice(ctx.t("nav.next_page"), pager(page + 1)))
     if nav:
         rows.append(tuple(nav))
     return rows

@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from bot.buttons import Button
 from bot.content import campaign, localities
 from bot.handlers.answers import single_line
 from bot.handlers.context import Context
-from bot.handlers.review import NOTE, is_reviewer, say_outcome
+from bot.handlers.review import NOTE, NominateStart, is_reviewer, say_outcome
 from bot.messages import Choice, Reply
+from bot.workflow import Role
 
-__all__ = ["FLOW", "NominationFlow", "nominate_button", "on_nominate_choice", "on_nominations"]
+__all__ = ["FLOW", "NominationFlow", "on_nominate_choice", "on_nominations"]
 
 FLOW = "nominate"
 
 
-def nominate_button(ctx: Context, story_id: int) -> Choice:
-    """The card's button for an approved or published story."""
-    return Choice(ctx.t("nominate.button"), f"nm:start:{story_id}")
+@dataclass(frozen=True)
+class PickAward(Button, tag="nm.award"):
+    """The form of award proposed."""
+
+    award: str
+
+
+@dataclass(frozen=True)
+class NominateCancel(Button, tag="nm.cancel"):
+    """Leave the nomination."""
 
 
 async def on_nominate_choice(ctx: Context) -> list[Reply]:
     """Start a nomination from a story's card."""
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
-    parts = (ctx.choice or "").split(":")
-    if len(parts) != 3 or parts[1] != "start" or not parts[2].isdecimal():
+    if not isinstance(ctx.choice, NominateStart):
         return [Reply(ctx.t("dialog.stale_button"))]
     ctx.state.flow, ctx.state.step = FLOW, "award"
-    ctx.state.data = {"id": int(parts[2])}
+    ctx.state.data = {"id": ctx.choice.story_id}
     return await NominationFlow().reask(ctx)
 
 
@@ -36,12 +46,12 @@ class NominationFlow:
     async def reask(self, ctx: Context) -> list[Reply]:
         """Ask for the form, or the reason."""
         story_id, lang = ctx.state.data.get("id", 0), ctx.person.language
-        cancel = (Choice(ctx.t("nav.cancel"), "nf:cancel"),)
+        cancel = (Choice(ctx.t("nav.cancel"), NominateCancel()),)
         if ctx.state.step == "reason":
             award = campaign().award(str(ctx.state.data.get("award")))
             name = award.label(lang) if award else ""
             return [Reply(ctx.t("nominate.ask_reason", id=story_id, award=name), choices=(cancel,))]
-        rows = tuple((Choice(a.label(lang), f"nf:award:{a.id}"),) for a in campaign().awards)
+        rows = tuple((Choice(a.label(lang), PickAward(a.id)),) for a in campaign().awards)
         text: str = ctx.t("nominate.ask_award", id=story_id)
         rule = campaign().text("award_rule", lang)
         if rule:
@@ -50,12 +60,12 @@ class NominationFlow:
 
     async def handle(self, ctx: Context) -> list[Reply]:
         """Take the form, then the reason."""
-        state, choice = ctx.state, ctx.choice or ""
-        if choice == "nf:cancel" or not is_reviewer(ctx):
+        state, choice = ctx.state, ctx.choice
+        if isinstance(choice, NominateCancel) or not is_reviewer(ctx):
             state.reset()
             return [Reply(ctx.t("cancel.done"))]
         if state.step == "award":
-            award = campaign().award(choice.removeprefix("nf:award:"))
+            award = campaign().award(choice.award) if isinstance(choice, PickAward) else None
             if award is None:
                 return [Reply(ctx.t("dialog.use_choices")), *await self.reask(ctx)]
             state.data["award"], state.step = award.id, "reason"
@@ -79,7 +89,7 @@ async def on_nominations(ctx: Context) -> list[Reply]:
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
     scope = None
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         communes = await ctx.storage.roles.scopes(ctx.person.id)
         scope = None if 0 in communes else communes
     items = await ctx.storage.reports.nominations(scope)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from bot.content import Safe, campaign, localities
 from bot.handlers.context import Context, menu_choices, menu_reply, unsupported_key
-from bot.handlers.report_steps import ORDER, STEPS, applies
+from bot.handlers.report_steps import ORDER, STEPS, EditField, Move, ReportMove, applies, moved
 from bot.handlers.start import ask_consent_first
 from bot.messages import Choice, Reply
 from bot.storage import NewStory
@@ -29,9 +29,9 @@ async def on_report(ctx: Context) -> list[Reply]:
     if ctx.state.flow == FLOW:
         step = ctx.t(f"report.step_{ctx.state.step}")
         rows = (
-            (Choice(ctx.t("report.resume"), "r:resume"),),
-            (Choice(ctx.t("report.restart"), "r:restart"),),
-            (Choice(ctx.t("nav.cancel"), "r:cancel"),),
+            (Choice(ctx.t("report.resume"), ReportMove(Move.RESUME)),),
+            (Choice(ctx.t("report.restart"), ReportMove(Move.RESTART)),),
+            (Choice(ctx.t("nav.cancel"), ReportMove(Move.CANCEL)),),
         )
         return [Reply(ctx.t("report.open_exists", step=step), choices=rows)]
     return _begin(ctx)
@@ -79,18 +79,18 @@ class ReportFlow:
 
     async def handle(self, ctx: Context) -> list[Reply]:
         """Take the answer to the current step and ask the next question."""
-        state, choice = ctx.state, ctx.choice
-        if choice == "r:cancel":
+        state = ctx.state
+        if moved(ctx, Move.CANCEL):
             state.reset()
             return [menu_reply(ctx, ctx.t("report.cancelled"))]
-        if choice == "r:resume":
+        if moved(ctx, Move.RESUME):
             return await self.reask(ctx)
-        if choice == "r:restart":
+        if moved(ctx, Move.RESTART):
             return _begin(ctx)
         if state.step not in ORDER and state.step != "edit_pick":
             state.step = "kind"
             return await self.reask(ctx)
-        if choice == "r:back":
+        if moved(ctx, Move.BACK):
             return self._back(ctx)
         if state.step == "summary":
             return await self._at_summary(ctx)
@@ -143,15 +143,15 @@ class ReportFlow:
         return [_ask(ctx, state.step)]
 
     async def _at_summary(self, ctx: Context) -> list[Reply]:
-        if ctx.choice == "r:submit":
+        if moved(ctx, Move.SUBMIT):
             return await _submit(ctx)
-        if ctx.choice == "r:edit":
+        if moved(ctx, Move.EDIT):
             ctx.state.step = "edit_pick"
             return [_edit_pick(ctx)]
         return [Reply(ctx.t("dialog.use_choices")), _summary(ctx)]
 
     def _pick_field(self, ctx: Context) -> list[Reply]:
-        field = (ctx.choice or "").removeprefix("r:field:")
+        field = ctx.choice.field if isinstance(ctx.choice, EditField) else ""
         if field not in EDITABLE:
             return [Reply(ctx.t("dialog.use_choices")), _edit_pick(ctx)]
         ctx.state.data["editing"] = True
@@ -177,11 +177,10 @@ def _acknowledge(ctx: Context, step: str) -> Reply | None:
 
 
 def _edit_pick(ctx: Context) -> Reply:
-    choices = [Choice(ctx.t(f"report.field_{f}"), f"r:field:{f}") for f in EDITABLE]
+    choices = [Choice(ctx.t(f"report.field_{f}"), EditField(f)) for f in EDITABLE]
     rows = tuple(tuple(choices[i : i + 2]) for i in range(0, len(choices), 2))
-    return Reply(
-        ctx.t("report.ask_edit_field"), choices=(*rows, (Choice(ctx.t("nav.back"), "r:back"),))
-    )
+    back = (Choice(ctx.t("nav.back"), ReportMove(Move.BACK)),)
+    return Reply(ctx.t("report.ask_edit_field"), choices=(*rows, back))
 
 
 def _summary(ctx: Context) -> Reply:
@@ -215,8 +214,9 @@ def _summary(ctx: Context) -> Reply:
         show_name=ctx.t("report.summary_yes" if data.get("show_name") else "report.summary_no"),
     )
     rows = (
-        (Choice(ctx.t("report.submit"), "r:submit"),),
-        (Choice(ctx.t("report.edit"), "r:edit"), Choice(ctx.t("report.cancel"), "r:cancel")),
+        (Choice(ctx.t("report.submit"), ReportMove(Move.SUBMIT)),),
+        (Choice(ctx.t("report.edit"), ReportMove(Move.EDIT)),
+         Choice(ctx.t("report.cancel"), ReportMove(Move.CANCEL))),
     )
     return Reply(f"{text}\n\n{ctx.t('report.summary_ask')}", choices=rows)
 

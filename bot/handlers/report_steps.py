@@ -5,14 +5,27 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
+from bot.buttons import Button
 from bot.content import campaign, localities
 from bot.handlers.answers import Length, parse_coordinates, parse_date, parse_phone, single_line
 from bot.handlers.context import Context
 from bot.messages import Choice, Reply, esc
 
-__all__ = ["MAX_PHOTOS", "ORDER", "STEPS", "Step", "applies", "nav_row"]
+__all__ = [
+    "MAX_PHOTOS",
+    "ORDER",
+    "STEPS",
+    "EditField",
+    "Move",
+    "ReportMove",
+    "Step",
+    "applies",
+    "moved",
+    "nav_row",
+]
 
 MAX_PHOTOS = 5
 TITLE = Length(5, 120)
@@ -23,10 +36,84 @@ Answer = Callable[[Context], Awaitable[list[Reply] | None]]
 Row = tuple[Choice, ...]
 
 
+class Move(StrEnum):
+    """Moving through the report rather than answering."""
+
+    CANCEL = "cancel"
+    RESUME = "resume"
+    RESTART = "restart"
+    BACK = "back"
+    SUBMIT = "submit"
+    EDIT = "edit"
+    DONE = "done"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class ReportMove(Button, tag="r.move"):
+    """Back, cancel, skip, done, submit …"""
+
+    move: Move
+
+
+@dataclass(frozen=True)
+class EditField(Button, tag="r.field"):
+    """The field to change from the summary."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class PickKind(Button, tag="r.kind"):
+    """A kind of story."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class PickContent(Button, tag="r.content"):
+    """An emulation content."""
+
+    number: int
+
+
+@dataclass(frozen=True)
+class PickMovement(Button, tag="r.movement"):
+    """A national movement under the content, or none."""
+
+    index: int | None
+
+
+@dataclass(frozen=True)
+class PickCommune(Button, tag="r.commune"):
+    """One commune among the matches of what was typed."""
+
+    code: int
+
+
+@dataclass(frozen=True)
+class PickDate(Button, tag="r.date"):
+    """Today (0) or yesterday (1)."""
+
+    days_ago: int
+
+
+@dataclass(frozen=True)
+class ShowName(Button, tag="r.show"):
+    """Whether the reporter's name may be published."""
+
+    show: bool
+
+
 def nav_row(ctx: Context, back: bool = True) -> Row:
     """Back and Cancel, offered at every step."""
-    cancel = Choice(ctx.t("nav.cancel"), "r:cancel")
-    return (Choice(ctx.t("nav.back"), "r:back"), cancel) if back else (cancel,)
+    cancel = Choice(ctx.t("nav.cancel"), ReportMove(Move.CANCEL))
+    return (Choice(ctx.t("nav.back"), ReportMove(Move.BACK)), cancel) if back else (cancel,)
+
+
+def moved(ctx: Context, *moves: Move) -> bool:
+    """Whether the person pressed one of these moves."""
+    return isinstance(ctx.choice, ReportMove) and ctx.choice.move in moves
 
 
 def _ask(ctx: Context, text: str, rows: tuple[Row, ...] = (), **extra: Any) -> Reply:
@@ -37,12 +124,6 @@ def _ask(ctx: Context, text: str, rows: tuple[Row, ...] = (), **extra: Any) -> R
 def _again(ctx: Context, key: str, **values: object) -> list[Reply]:
     """A short note on what was wrong, then the same question."""
     return [Reply(ctx.t(key, **values)), STEPS[ctx.state.step].ask(ctx)]
-
-
-def _picked(ctx: Context, prefix: str) -> str | None:
-    if ctx.choice and ctx.choice.startswith(prefix):
-        return ctx.choice[len(prefix) :]
-    return None
 
 
 def _typed(ctx: Context, key: str, bounds: Length, one_line: bool) -> list[Reply] | None:
@@ -65,16 +146,16 @@ def _typed(ctx: Context, key: str, bounds: Length, one_line: bool) -> list[Reply
 def ask_kind(ctx: Context) -> Reply:
     """Which kind of story."""
     lang = ctx.person.language
-    rows = tuple((Choice(k.label(lang), f"r:kind:{k.value}"),) for k in campaign().kinds)
+    rows = tuple((Choice(k.label(lang), PickKind(k.value)),) for k in campaign().kinds)
     return _ask(ctx, ctx.t("report.ask_kind"), rows)
 
 
 async def answer_kind(ctx: Context) -> list[Reply] | None:
     """Take a kind."""
-    value = _picked(ctx, "r:kind:")
-    if value is None or campaign().kind(value) is None:
+    choice = ctx.choice
+    if not isinstance(choice, PickKind) or campaign().kind(choice.value) is None:
         return _again(ctx, "dialog.use_choices")
-    ctx.state.data["kind"] = value
+    ctx.state.data["kind"] = choice.value
     return None
 
 
@@ -83,19 +164,19 @@ def ask_content(ctx: Context) -> Reply:
     lang = ctx.person.language
     contents = campaign().contents
     if not ctx.incoming.traits.buttons:
-        rows = tuple((Choice(c.label(lang), f"r:content:{c.number}"),) for c in contents)
+        rows = tuple((Choice(c.label(lang), PickContent(c.number)),) for c in contents)
         return _ask(ctx, ctx.t("report.ask_content"), rows)
     listing = "\n".join(f"{c.number}. {esc(c.label(lang))}" for c in contents)
     rows = tuple(
-        (Choice(f"{c.number}. {c.short(lang)}", f"r:content:{c.number}"),) for c in contents
+        (Choice(f"{c.number}. {c.short(lang)}", PickContent(c.number)),) for c in contents
     )
     return _ask(ctx, f"{ctx.t('report.ask_content')}\n\n{listing}", rows)
 
 
 async def answer_content(ctx: Context) -> list[Reply] | None:
     """Take a content; a new content forgets the movement."""
-    value = _picked(ctx, "r:content:")
-    content = campaign().content(int(value)) if value and value.isdecimal() else None
+    choice = ctx.choice
+    content = campaign().content(choice.number) if isinstance(choice, PickContent) else None
     if content is None:
         return _again(ctx, "dialog.use_choices")
     if ctx.state.data.get("content") != content.number:
@@ -109,22 +190,24 @@ def ask_movement(ctx: Context) -> Reply:
     lang = ctx.person.language
     content = campaign().content(int(ctx.state.data.get("content", 0)))
     movements = content.movements if content else []
-    rows = tuple((Choice(m.label(lang), f"r:movement:{i}"),) for i, m in enumerate(movements))
-    rows += ((Choice(ctx.t("report.no_movement"), "r:movement:none"),),)
+    rows = tuple((Choice(m.label(lang), PickMovement(i)),) for i, m in enumerate(movements))
+    rows += ((Choice(ctx.t("report.no_movement"), PickMovement(None)),),)
     return _ask(ctx, ctx.t("report.ask_movement"), rows)
 
 
 async def answer_movement(ctx: Context) -> list[Reply] | None:
     """Take a movement, or none."""
-    value = _picked(ctx, "r:movement:")
+    choice = ctx.choice
     content = campaign().content(int(ctx.state.data.get("content", 0)))
     count = len(content.movements) if content else 0
-    if value == "none":
+    if not isinstance(choice, PickMovement):
+        return _again(ctx, "dialog.use_choices")
+    if choice.index is None:
         ctx.state.data["movement"] = None
         return None
-    if value is None or not value.isdecimal() or int(value) >= count:
+    if not 0 <= choice.index < count:
         return _again(ctx, "dialog.use_choices")
-    ctx.state.data["movement"] = int(value)
+    ctx.state.data["movement"] = choice.index
     return None
 
 
@@ -139,10 +222,9 @@ def ask_commune(ctx: Context) -> Reply:
 async def answer_commune(ctx: Context) -> list[Reply] | None:
     """Pick from the matches of what was typed; a sure single match is taken at once."""
     units = localities(ctx.settings.province_code)
-    code = _picked(ctx, "r:commune:")
-    if code is not None:
-        if code.isdecimal() and units.get(int(code)):
-            ctx.state.data["commune"] = int(code)
+    if isinstance(ctx.choice, PickCommune):
+        if units.get(ctx.choice.code):
+            ctx.state.data["commune"] = ctx.choice.code
             return None
         return _again(ctx, "dialog.use_choices")
     if ctx.text is None:
@@ -159,7 +241,7 @@ async def answer_commune(ctx: Context) -> list[Reply] | None:
         found, key = units.suggest(query), "report.commune_none"
     if not found:
         return [_ask(ctx, ctx.t("report.commune_none_at_all", query=query))]
-    rows = tuple((Choice(u.name, f"r:commune:{u.code}"),) for u in found)
+    rows = tuple((Choice(u.name, PickCommune(u.code)),) for u in found)
     return [_ask(ctx, ctx.t(key, query=query), rows)]
 
 
@@ -213,8 +295,8 @@ def ask_date(ctx: Context) -> Reply:
     """When it happened."""
     rows = (
         (
-            Choice(ctx.t("report.today"), "r:date:today"),
-            Choice(ctx.t("report.yesterday"), "r:date:yesterday"),
+            Choice(ctx.t("report.today"), PickDate(0)),
+            Choice(ctx.t("report.yesterday"), PickDate(1)),
         ),
     )
     return _ask(ctx, ctx.t("report.ask_date"), rows)
@@ -223,9 +305,8 @@ def ask_date(ctx: Context) -> Reply:
 async def answer_date(ctx: Context) -> list[Reply] | None:
     """Take a date that is not in the future."""
     today = ctx.today.date()
-    picked = _picked(ctx, "r:date:")
-    if picked in ("today", "yesterday"):
-        value = today if picked == "today" else today - timedelta(days=1)
+    if isinstance(ctx.choice, PickDate) and ctx.choice.days_ago in (0, 1):
+        value = today - timedelta(days=ctx.choice.days_ago)
         ctx.state.data["date"] = value.isoformat()
         return None
     if ctx.text is None:
@@ -245,14 +326,15 @@ async def answer_date(ctx: Context) -> list[Reply] | None:
 def ask_photos(ctx: Context) -> Reply:
     """Up to five photos, optional."""
     have = len(ctx.state.data.get("photos", []))
-    move_on = Choice(ctx.t("nav.done"), "r:done") if have else Choice(ctx.t("nav.skip"), "r:skip")
+    move_on = (Choice(ctx.t("nav.done"), ReportMove(Move.DONE)) if have
+               else Choice(ctx.t("nav.skip"), ReportMove(Move.SKIP)))
     return _ask(ctx, ctx.t("report.ask_photos", max=MAX_PHOTOS), ((move_on,),))
 
 
 async def answer_photos(ctx: Context) -> list[Reply] | None:
     """Collect photos until Done, Skip or the fifth."""
     photos: list[str] = ctx.state.data.setdefault("photos", [])
-    if ctx.choice in ("r:done", "r:skip"):
+    if moved(ctx, Move.DONE, Move.SKIP):
         return None
     if not ctx.incoming.photos:
         return _again(ctx, "dialog.use_choices")
@@ -260,14 +342,14 @@ async def answer_photos(ctx: Context) -> list[Reply] | None:
     photos.extend(ctx.incoming.photos[:room])
     if len(photos) >= MAX_PHOTOS:
         return None
-    done = Choice(ctx.t("nav.done"), "r:done")
+    done = Choice(ctx.t("nav.done"), ReportMove(Move.DONE))
     text = ctx.t("report.photo_received", count=len(photos), max=MAX_PHOTOS)
     return [Reply(text, choices=((done,), nav_row(ctx)))]
 
 
 def ask_location(ctx: Context) -> Reply:
     """The place on a map, optional."""
-    skip = (Choice(ctx.t("nav.skip"), "r:skip"),)
+    skip = (Choice(ctx.t("nav.skip"), ReportMove(Move.SKIP)),)
     if ctx.incoming.traits.can_request_location:
         label = ctx.t("report.share_location")
         return _ask(
@@ -279,7 +361,7 @@ def ask_location(ctx: Context) -> Reply:
 async def answer_location(ctx: Context) -> list[Reply] | None:
     """Take a pin or typed coordinates."""
     data = ctx.state.data
-    if ctx.choice == "r:skip":
+    if moved(ctx, Move.SKIP):
         data["lat"] = data["lon"] = None
         return None
     if ctx.incoming.location:
@@ -294,7 +376,7 @@ async def answer_location(ctx: Context) -> list[Reply] | None:
 
 def ask_phone(ctx: Context) -> Reply:
     """The reporter's phone, optional."""
-    skip = (Choice(ctx.t("nav.skip"), "r:skip"),)
+    skip = (Choice(ctx.t("nav.skip"), ReportMove(Move.SKIP)),)
     if ctx.incoming.traits.can_request_contact:
         label = ctx.t("report.share_phone")
         return _ask(ctx, ctx.t("report.ask_phone"), (skip,), request="contact", request_label=label)
@@ -303,7 +385,7 @@ def ask_phone(ctx: Context) -> Reply:
 
 async def answer_phone(ctx: Context) -> list[Reply] | None:
     """Take a shared or typed phone number."""
-    if ctx.choice == "r:skip":
+    if moved(ctx, Move.SKIP):
         ctx.state.data["phone"] = None
         return None
     contact = ctx.incoming.contact
@@ -319,8 +401,8 @@ async def answer_phone(ctx: Context) -> list[Reply] | None:
 def ask_show_name(ctx: Context) -> Reply:
     """May the reporter's name be shown when published (default no)."""
     rows = (
-        (Choice(ctx.t("report.show_name_no"), "r:show:0"),),
-        (Choice(ctx.t("report.show_name_yes"), "r:show:1"),),
+        (Choice(ctx.t("report.show_name_no"), ShowName(False)),),
+        (Choice(ctx.t("report.show_name_yes"), ShowName(True)),),
     )
     name = ctx.person.display_name or ctx.incoming.display_name
     return _ask(ctx, ctx.t("report.ask_show_name", name=name), rows)
@@ -328,10 +410,9 @@ def ask_show_name(ctx: Context) -> Reply:
 
 async def answer_show_name(ctx: Context) -> list[Reply] | None:
     """Take yes or no."""
-    value = _picked(ctx, "r:show:")
-    if value not in ("0", "1"):
+    if not isinstance(ctx.choice, ShowName):
         return _again(ctx, "dialog.use_choices")
-    ctx.state.data["show_name"] = value == "1"
+    ctx.state.data["show_name"] = ctx.choice.show
     return None
 
 
