@@ -15,8 +15,7 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.delivery import OutboxWorker
 from bot.dialog import Dialog
-from bot.storage import Change, open_storage
-from bot.workflow import Action
+from bot.storage import open_storage
 from tests.conftest import start_telegram
 from tests.test_review_telegram import (
     ADMIN,
@@ -27,6 +26,7 @@ from tests.test_review_telegram import (
     TITLE,
     ReviewWire,
     World,
+    assert_wire_rules,
     files_report,
     texts_to,
 )
@@ -40,6 +40,9 @@ PARTLY_REMOVED = (
     " được thay bằng thông báo gỡ bài; 2 ảnh không xóa được — vui lòng xóa tay trong kênh."
     " (Telegram chỉ cho bot xóa tin trong 48 giờ, trừ khi bot có quyền xóa tin nhắn trong kênh.)"
 )
+UNPUBLISHED = (
+    "🗑 Đã gỡ #1 khỏi danh sách đã đăng. Bài trong kênh sẽ được xóa; bot sẽ báo kết quả cho bạn."
+    " Người gửi sẽ được báo.")
 TOLD_UNPUBLISHED = (
     f"Câu chuyện <b>#1</b> “{TITLE}” của bạn đã được gỡ khỏi kênh của tỉnh.\nLý do: Đăng nhầm ảnh"
 )
@@ -74,12 +77,19 @@ async def published(world: World, show_name: bool = False) -> list[str]:
     return [*ids, str(world.wire.result_of(text)["message_id"])]
 
 
-async def unpublish(world: World) -> None:
-    admin = await world.storage.people.find("telegram", str(ADMIN))
-    assert admin is not None
-    outcome = await world.storage.reviews.apply(
-        Change(Action.UNPUBLISH, 1, admin.id, note="Đăng nhầm ảnh"))
-    assert outcome.ok
+async def unpublish(world: World, on_card: bool = False) -> None:
+    """The admin takes #1 down: with /unpublish, or with the card's button and a reason."""
+    admin = world.person(ADMIN, "Minh", "Trần")
+    if on_card:
+        await admin.says("/story 1")
+        assert admin.buttons() == ["🏅 Đề nghị khen thưởng", "🗑 Gỡ bài đã đăng"]
+        await admin.presses("🗑 Gỡ bài đã đăng")
+        assert world.wire.last_text(ADMIN).startswith("Vì sao gỡ bài #1?")
+        await admin.says("Đăng nhầm ảnh")
+    else:
+        await admin.says("/unpublish 1 Đăng nhầm ảnh")
+    assert UNPUBLISHED in texts_to(world.wire.calls, ADMIN)
+    assert (await world.storage.stories.get(1)).status == "approved"  # type: ignore[union-attr]
 
 
 def removals(world: World, mark: int) -> list[tuple[str, str]]:
@@ -112,13 +122,14 @@ async def test_unpublishing_deletes_every_message_of_the_post_and_tells_the_admi
     assert texts_to(world.wire.calls[mark:], ADMIN) == [ALL_REMOVED]
     assert (await world.storage.stories.get(1)).status == "approved"  # type: ignore[union-attr]
     assert await world.worker.run_once() == 0
+    assert_wire_rules(world.wire)
 
 
 async def test_when_telegram_refuses_to_delete_the_text_becomes_a_withdrawal_note(
     world: World,
 ) -> None:
     ids = await published(world)
-    await unpublish(world)
+    await unpublish(world, on_card=True)
     world.wire.failures["deleteMessage"] = (400, REFUSED)
     mark = len(world.wire.calls)
 
@@ -135,6 +146,7 @@ async def test_when_telegram_refuses_to_delete_the_text_becomes_a_withdrawal_not
     mark = len(world.wire.calls)
     await world.worker.run_once()
     assert texts_to(world.wire.calls[mark:], ADMIN) == [PARTLY_REMOVED]
+    assert_wire_rules(world.wire)
 
 
 async def test_a_post_that_shows_the_reporters_name_is_rewritten_when_they_erase_their_data(
