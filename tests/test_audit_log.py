@@ -90,7 +90,7 @@ async def test_erasure_is_audited_under_the_anonymous_person(
     await chat.picks("Xóa dữ liệu của tôi")
     [erased] = [r for r in await audit_rows(storage) if r["action"] == "erase"]
     assert (erased["actor_id"], erased["person_id"], erased["details"]) == (
-        me.id, me.id, {"withdrawn": 1})
+        me.id, me.id, {"withdrawn": 1, "role": "citizen"})
 
 
 @pytest.mark.parametrize("change", ["grant", "revoke", "ban", "unban", "cancel"])

@@ -67,6 +67,7 @@ async def test_audit_rows_of_an_erased_person_point_to_an_anonymous_row(
 
     await erase(chat)
     await erase(reviewer)
+    assert await storage.roles.reviewers() == []  # an erased account reviews nothing
 
     events = await rows(
         storage, "SELECT e.action, p.external_id, p.display_name FROM story_events e"

@@ -339,8 +339,10 @@ async def test_version_seven_keeps_old_audit_rows_and_posts_and_anonymises_erase
         async with db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO people (id, channel, external_id, language, role, created_at,"
-                " erased_at) VALUES (8, 'telegram', '8888', 'vi', 'citizen', ?, ?)",
+                " erased_at) VALUES (8, 'telegram', '8888', 'vi', 'reviewer', ?, ?)",
                 (stamp, stamp))
+            await tx.execute("INSERT INTO reviewer_scopes (person_id, commune_code)"
+                             " VALUES (8, 0)")
             await tx.execute(
                 "INSERT INTO dialogs (channel, chat_id, person_id, updated_at)"
                 " VALUES ('telegram', '8888', 8, ?)", (stamp,))
@@ -377,6 +379,7 @@ async def test_version_seven_keeps_old_audit_rows_and_posts_and_anonymises_erase
         assert await storage.people.find("telegram", "8888") is None
         erased = await storage.people.get(8)
         assert erased is not None and erased.external_id.startswith("erased:")
+        assert erased.role == "citizen" and await storage.roles.scopes(8) == frozenset()
         assert await _rows(storage.db, "SELECT * FROM dialogs WHERE person_id = 8") == []
         assert await _rows(storage.db, "SELECT status, chat_id, params FROM outbox"
                                        " WHERE person_id = 8") == [("sent", "", "{}")]

@@ -21,6 +21,7 @@ from tests.test_review_telegram import (
     ADMIN,
     CHANNEL,
     LAN,
+    NOT_MEMBER,
     POST_CARD,
     PUBLISH_CHAT,
     TITLE,
@@ -167,3 +168,36 @@ async def test_a_post_that_shows_the_reporters_name_is_rewritten_when_they_erase
     assert edit.params["text"] == POST_CARD
     assert "Lan" not in edit.params["text"]
     assert await world.worker.run_once() == 0  # nobody is told; the reporter is gone
+
+
+async def test_a_channel_that_refuses_the_bot_is_reported_to_the_admin(world: World) -> None:
+    await published(world)
+    await unpublish(world)
+    world.wire.failures["deleteMessage"] = (403, NOT_MEMBER)
+
+    await world.worker.run_once()
+    mark = len(world.wire.calls)
+    await world.worker.run_once()
+
+    assert texts_to(world.wire.calls[mark:], ADMIN) == [
+        f"⚠️ Không gỡ được bài của câu chuyện #1: {NOT_MEMBER}. Vui lòng kiểm tra quyền của bot"
+        " trong kênh và gỡ tay."]
+    [item] = [r for r in await world.storage.db.fetchall("SELECT * FROM outbox")
+              if r["kind"] == "retract"]
+    assert item["status"] == "sent"
+
+
+async def test_the_sender_reads_telegrams_answers_to_delete_and_edit(world: World) -> None:
+    sender = world.app.bot_data["sender"]
+    world.wire.failures["deleteMessage"] = (400, "Bad Request: message to delete not found")
+    assert await sender.delete(PUBLISH_CHAT, "41") is True  # already gone
+    world.wire.failures["editMessageText"] = (
+        400, "Bad Request: there is no text in the message to edit")
+    assert await sender.replace_text(PUBLISH_CHAT, "42", WITHDRAWN_NOTE) is True
+    caption = world.wire.calls[-1]
+    assert caption.method == "editMessageCaption"
+    assert (caption.params["caption"], caption.params["parse_mode"]) == (WITHDRAWN_NOTE, "HTML")
+    world.wire.failures["editMessageText"] = (400, "Bad Request: message can't be edited")
+    assert await sender.replace_text(PUBLISH_CHAT, "43", WITHDRAWN_NOTE) is False
+    world.wire.failures["editMessageText"] = (400, "Bad Request: message is not modified")
+    assert await sender.replace_text(PUBLISH_CHAT, "44", WITHDRAWN_NOTE) is True

@@ -32,7 +32,7 @@ async def erase_person(db: Database, person_id: int) -> int:
     """Erase a person's personal data; return how many open stories were withdrawn."""
     async with db.transaction() as tx:
         async with tx.execute(
-            "SELECT channel, external_id FROM people WHERE id = ? AND erased_at IS NULL",
+            "SELECT channel, external_id, role FROM people WHERE id = ? AND erased_at IS NULL",
             (person_id,),
         ) as cur:
             person = await cur.fetchone()
@@ -43,7 +43,7 @@ async def erase_person(db: Database, person_id: int) -> int:
         await _redact_posts(tx, person_id)
         await _forget(tx, person_id)
         await write_audit(tx, "erase", actor_id=person_id, person_id=person_id,
-                          details={"withdrawn": withdrawn})
+                          details={"withdrawn": withdrawn, "role": person["role"]})
     return withdrawn
 
 
@@ -85,7 +85,8 @@ async def _redact_posts(tx: aiosqlite.Connection, person_id: int) -> None:
 
 
 async def _forget(tx: aiosqlite.Connection, person_id: int) -> None:
-    """Detach the stories, drop what named or reached the person, anonymise the row."""
+    """Detach the stories, drop what named or reached the person and any role (the account can
+    no longer act), anonymise the row."""
     stamp = now_iso()
     await tx.execute(
         "UPDATE stories SET reporter_id = NULL, reporter_phone = NULL, show_name = 0,"
@@ -93,6 +94,7 @@ async def _forget(tx: aiosqlite.Connection, person_id: int) -> None:
     )
     await tx.execute("DELETE FROM dialogs WHERE person_id = ?", (person_id,))
     await tx.execute("DELETE FROM subscriptions WHERE person_id = ?", (person_id,))
+    await tx.execute("DELETE FROM reviewer_scopes WHERE person_id = ?", (person_id,))
     await tx.execute(
         "UPDATE deliveries SET status = 'cancelled' WHERE person_id = ? AND status = 'pending'",
         (person_id,),
@@ -106,5 +108,5 @@ async def _forget(tx: aiosqlite.Connection, person_id: int) -> None:
     await tx.execute(
         "UPDATE people SET external_id = 'erased:' || lower(hex(randomblob(16))),"
         " display_name = NULL, username = NULL, consent = NULL, consent_at = NULL,"
-        " stopped_at = NULL, erased_at = ? WHERE id = ?", (stamp, person_id),
+        " role = 'citizen', stopped_at = NULL, erased_at = ? WHERE id = ?", (stamp, person_id),
     )

@@ -67,11 +67,14 @@ CREATE TABLE hash_keys (
     value BLOB NOT NULL
 );
 
--- People erased before this version lose their platform id and whatever still named their chat.
+-- People erased before this version lose their platform id, their role, and whatever still
+-- named their chat.
 DELETE FROM dialogs WHERE person_id IN (SELECT id FROM people WHERE erased_at IS NOT NULL);
 DELETE FROM outbox WHERE status = 'pending'
     AND person_id IN (SELECT id FROM people WHERE erased_at IS NOT NULL);
 UPDATE outbox SET chat_id = '', params = '{}'
     WHERE person_id IN (SELECT id FROM people WHERE erased_at IS NOT NULL);
-UPDATE people SET external_id = 'erased:' || lower(hex(randomblob(16))), stopped_at = NULL
+DELETE FROM reviewer_scopes WHERE person_id IN (SELECT id FROM people WHERE erased_at IS NOT NULL);
+UPDATE people SET external_id = 'erased:' || lower(hex(randomblob(16))), stopped_at = NULL,
+    role = 'citizen'
     WHERE erased_at IS NOT NULL;
