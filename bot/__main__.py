@@ -22,8 +22,9 @@ from bot.reminders import due_on, render
 
 NO_CHANNEL = (
     "No channel is configured (TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are empty): "
-    "opening the terminal console. See README.md to go live."
+    "opening the terminal console (logs in {log}). See README.md to go live."
 )
+CONSOLE = "Terminal console (logs in {log})."
 NO_CHANNEL_NO_TTY = (
     "No channel is configured (set TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN), and there is no"
     " terminal for the console."
@@ -82,16 +83,26 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    quiet = args.command in ("console", "reminders", "export", "backup")
+    command = args.command
+    if command is None:
+        if configured_channels(settings):
+            command = "run"
+        elif sys.stdin.isatty():
+            command = "console"
+        else:
+            print(NO_CHANNEL_NO_TTY, file=sys.stderr)
+            return 2
+    # In the console the screen is the conversation: log lines go to a file beside the database.
+    log_file = settings.database_path.parent / "guongsang.log" if command == "console" else None
+    quiet = command in ("reminders", "export", "backup")
     setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO,
-                  json_lines=settings.log_format == "json")
+                  json_lines=settings.log_format == "json", file=log_file)
     try:
         calendar()
         use_campaign(settings.campaign)
     except (CalendarError, CampaignError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    command = args.command
     if command == "export":
         return _export(args, settings)
     if command == "backup":
@@ -105,16 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "reminders":
         print_reminders(args.date, settings)
         return 0
-    if command is None:
-        if configured_channels(settings):
-            command = "run"
-        elif sys.stdin.isatty():
-            print(NO_CHANNEL, file=sys.stderr)
-            command = "console"
-        else:
-            print(NO_CHANNEL_NO_TTY, file=sys.stderr)
-            return 2
     if command == "console":
+        print((NO_CHANNEL if args.command is None else CONSOLE).format(log=log_file),
+              file=sys.stderr)
         asyncio.run(run_console_app(settings))
         return 0
     if not configured_channels(settings):

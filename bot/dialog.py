@@ -110,7 +110,7 @@ class Dialog:
         except Exception:
             log.exception("handler failed for %s:%s", incoming.channel, incoming.chat_id)
             return [Reply(catalogue(person.language).t("dialog.error"))]
-        replies = self._number(ctx.state, replies, before)
+        replies = self._number(ctx.state, replies, before, incoming.traits.buttons)
         await self.storage.dialogs.save(ctx.state, now)
         return replies
 
@@ -150,25 +150,29 @@ class Dialog:
             return None
         if not buttons and text.isdecimal():
             i = int(text) - 1
-            return decode(prompt.values[i]) if 0 <= i < len(prompt.values) else None
+            ok = 0 <= i < len(prompt.values) and i not in prompt.untyped
+            return decode(prompt.values[i]) if ok else None
         folded = fold(text)
         if not folded:
             return None
-        for label, value in zip(prompt.labels, prompt.values, strict=False):
-            if fold(label) == folded:
+        for i, (label, value) in enumerate(zip(prompt.labels, prompt.values, strict=False)):
+            if fold(label) == folded and i not in prompt.untyped:
                 return decode(value)
         return None
 
     @staticmethod
-    def _number(state: DialogState, replies: list[Reply], before: tuple[str, str]) -> list[Reply]:
-        """Give the question's options opaque keys and remember them as the current question."""
+    def _number(state: DialogState, replies: list[Reply], before: tuple[str, str],
+                buttons: bool) -> list[Reply]:
+        """Give the question's options opaque keys and remember them as the current question.
+
+        Where there are no buttons, an option that typing must not pick is not drawn at all
+        (the question says how to go back or cancel instead)."""
         if not any(r.choices for r in replies):
             if (state.flow, state.step) != before:
                 state.prompt = Prompt()
             return replies
         nonce = secrets.token_urlsafe(6)
-        values: list[str] = []
-        labels: list[str] = []
+        prompt = Prompt(nonce)
         out: list[Reply] = []
         for reply in replies:
             rows = []
@@ -178,10 +182,15 @@ class Dialog:
                     if not isinstance(choice.value, Button) or choice.value.STATIC:
                         keyed.append(choice)
                         continue
-                    keyed.append(Choice(choice.label, f"{nonce}:{len(values)}"))
-                    values.append(encode(choice.value))
-                    labels.append(choice.label)
-                rows.append(tuple(keyed))
+                    if not choice.typed:
+                        if not buttons:
+                            continue
+                        prompt.untyped.append(len(prompt.values))
+                    keyed.append(Choice(choice.label, f"{nonce}:{len(prompt.values)}"))
+                    prompt.values.append(encode(choice.value))
+                    prompt.labels.append(choice.label)
+                if keyed:
+                    rows.append(tuple(keyed))
             out.append(replace(reply, choices=tuple(rows)))
-        state.prompt = Prompt(nonce, values, labels)
+        state.prompt = prompt
         return out
