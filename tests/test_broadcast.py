@@ -318,6 +318,7 @@ async def test_a_person_who_erases_their_data_gets_nothing_still_pending(
 ) -> None:
     await subscribers(storage, "eraser", "stayer")
     pending = await reminder_of(storage, date(2026, 4, 30))
+    eraser = await member(storage, "eraser")
     chat = FakeChat(dialog, "eraser")
     await chat.says("/deleteme")
     await chat.picks("Xóa dữ liệu của tôi")
@@ -325,7 +326,11 @@ async def test_a_person_who_erases_their_data_gets_nothing_still_pending(
     sender = RecordingSender()
     await deliver(engine_for(storage, sender))
     assert sender.chats() == ["stayer"]
-    assert (await statuses(storage, pending))["eraser"] != "sent"
+    rows = await storage.db.fetchall(
+        "SELECT status FROM deliveries WHERE broadcast_id = ? AND person_id = ?",
+        (pending, eraser.id))
+    assert [r["status"] for r in rows] == ["cancelled"]
+    assert "eraser" not in await statuses(storage, pending)  # the account is named nowhere
 
 
 # --- the subscription offer and switches -------------------------------------------------------

@@ -136,6 +136,35 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
             ("msg:abc", None, "2025-09-07T01:00:00.000+00:00"),
         ),
     ],
+    9: [
+        (
+            "UPDATE stories SET original = ?, duplicate_of = NULL WHERE id = ?",
+            (json.dumps({"title": "Sửa cầu", "commune_code": 30316}), 7),
+        ),
+        (
+            "INSERT INTO story_posts (story_id, chat_id, message_id, part, posted_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (7, "-100777", "501", "photo", "2025-09-08T01:00:00+00:00"),
+        ),
+        (
+            "INSERT INTO story_events (story_id, actor_id, system_actor, action, from_status,"
+            " to_status, note, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (7, 2, None, "correct", "pending", "pending", None,
+             json.dumps({"changes": [{"field": "title", "old": "Sửa cầu", "new": "Sửa cầu khỉ"}]},
+                        ensure_ascii=False),
+             "2025-09-08T02:00:00+00:00"),
+        ),
+        ("UPDATE nominations SET state = ?, decided_by = ?, decided_at = ? WHERE story_id = ?",
+         ("granted", 2, "2025-09-09T01:00:00+00:00", 7)),
+        (
+            "INSERT INTO audit_log (actor_id, system_actor, action, person_id, details,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (2, None, "grant", 1, json.dumps({"role": "reviewer", "communes": [30307]}),
+             "2025-09-09T02:00:00+00:00"),
+        ),
+        ("INSERT INTO filing_marks (account, filed_at) VALUES (?, ?)",
+         ("ab" * 32, "2025-09-09T03:00:00+00:00")),
+    ],
 }
 
 
@@ -321,3 +350,67 @@ async def test_reopening_an_up_to_date_file_applies_nothing_and_keeps_data(
         await storage.close()
     assert _raw(path, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == schema
     assert _dump(path) == contents
+
+
+async def test_version_seven_keeps_old_audit_rows_and_posts_and_anonymises_erased_people(
+    tmp_path: Path,
+) -> None:
+    """0007: publish events get their system actor, the reporter's original title and text move
+    into `original`, a published post's message is remembered, and people erased before it lose
+    their platform id, their chat and the messages addressed to them."""
+    path = tmp_path / "guongsang.sqlite3"
+    db = await Database.open(path, upto=6)
+    stamp = "2025-09-10T01:00:00+00:00"
+    try:
+        await _insert_rows(db, 1, 6)
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO people (id, channel, external_id, language, role, created_at,"
+                " erased_at) VALUES (8, 'telegram', '8888', 'vi', 'reviewer', ?, ?)",
+                (stamp, stamp))
+            await tx.execute("INSERT INTO reviewer_scopes (person_id, commune_code)"
+                             " VALUES (8, 0)")
+            await tx.execute(
+                "INSERT INTO dialogs (channel, chat_id, person_id, updated_at)"
+                " VALUES ('telegram', '8888', 8, ?)", (stamp,))
+            for status in ("pending", "sent"):
+                await tx.execute(
+                    "INSERT INTO outbox (person_id, channel, chat_id, template, params, status,"
+                    " next_attempt_at, created_at) VALUES (8, 'telegram', '8888',"
+                    " 'notify.status', '{\"id\": 7}', ?, ?, ?)", (status, stamp, stamp))
+            await tx.execute(
+                "UPDATE stories SET status = 'published', original_title = 'Sửa cầu',"
+                " published_message_id = '321', published_at = ? WHERE id = 7", (stamp,))
+            await tx.execute(
+                "INSERT INTO outbox (kind, channel, chat_id, template, story_id, status,"
+                " next_attempt_at, created_at) VALUES ('publish', 'telegram', '-100777',"
+                " 'publish', 7, 'sent', ?, ?)", (stamp, stamp))
+            await tx.execute(
+                "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status,"
+                " note, created_at) VALUES (7, NULL, 'publish', 'approved', 'published', '321',"
+                " ?)", (stamp,))
+    finally:
+        await db.close()
+
+    storage = await open_storage(path)
+    try:
+        story = await storage.stories.get(7)
+        assert story is not None
+        assert (story.original, story.original_title, story.original_description) == (
+            {"title": "Sửa cầu"}, "Sửa cầu", None)
+        assert [(p.chat_id, p.message_id, p.part) for p in await storage.stories.posts(7)] == [
+            ("-100777", "321", "text")]
+        history = await storage.reviews.history(7)
+        assert [(e.action, e.actor_id, e.system) for e in history] == [
+            ("request_changes", 2, None), ("publish", None, "publisher")]
+        assert await storage.people.find("telegram", "8888") is None
+        erased = await storage.people.get(8)
+        assert erased is not None and erased.external_id.startswith("erased:")
+        assert erased.role == "citizen" and await storage.roles.scopes(8) == frozenset()
+        assert await _rows(storage.db, "SELECT * FROM dialogs WHERE person_id = 8") == []
+        assert await _rows(storage.db, "SELECT status, chat_id, params FROM outbox"
+                                       " WHERE person_id = 8") == [("sent", "", "{}")]
+        binh = await storage.people.find("telegram", "4242")
+        assert binh is not None and binh.display_name == "Trần Thị Bình"  # not erased: kept
+    finally:
+        await storage.close()

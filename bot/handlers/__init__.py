@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.buttons import Button, Unsubscribe
 from bot.handlers.admin import on_ban, on_grant, on_reviewers, on_revoke, on_unban
+from bot.handlers.audit import AuditPage, on_audit, on_audit_choice
 from bot.handlers.broadcasts import FLOW as BROADCAST_FLOW
 from bot.handlers.broadcasts import (
     BroadcastFlow,
@@ -88,6 +89,9 @@ from bot.handlers.subscriptions import (
     on_subscription_choice,
     on_unsubscribe,
 )
+from bot.handlers.undo import FLOW as UNDO_FLOW
+from bot.handlers.undo import UndoFlow, on_revert, on_undo_choice, on_unpublish
+from bot.handlers.undo_card import UndoAsk
 from bot.messages import Reply
 
 __all__ = [
@@ -161,6 +165,9 @@ COMMANDS: dict[str, Handler] = {
     "nominations": on_nominations,
     "stats": on_stats,
     "export": on_export,
+    "revert": on_revert,
+    "unpublish": on_unpublish,
+    "audit": on_audit,
 }
 
 
@@ -187,6 +194,8 @@ CHOICES: dict[type[Button], Handler] = {
     **dict.fromkeys((CampaignHome, CampaignContent, CampaignReport, CampaignSection),
                     on_campaign_choice),
     NominateStart: on_nominate_choice,
+    UndoAsk: on_undo_choice,
+    AuditPage: on_audit_choice,
 }
 
 AFTER_CONSENT["report"] = on_report
@@ -198,4 +207,5 @@ FLOWS: dict[str, Flow] = {
     MINE_FLOW: MineFlow(),
     BROADCAST_FLOW: BroadcastFlow(),
     NOMINATE_FLOW: NominationFlow(),
+    UNDO_FLOW: UndoFlow(),
 }

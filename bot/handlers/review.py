@@ -12,6 +12,7 @@ from bot.handlers.answers import Length, single_line
 from bot.handlers.context import Context
 from bot.handlers.listing import filter_label, page_rows, parse_filter
 from bot.handlers.report_steps import DESCRIPTION, TITLE
+from bot.handlers.undo_card import undo_rows
 from bot.messages import Choice, Reply
 from bot.storage import Outcome
 from bot.workflow import Action, Role, Status
@@ -176,7 +177,8 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
             (Choice(ctx.t("review.skip"), ReviewNext(story.id)),),
         )
     elif story.status in (Status.APPROVED, Status.PUBLISHED):
-        rows = ((Choice(ctx.t("nominate.button"), NominateStart(story.id)),),)
+        rows = ((Choice(ctx.t("nominate.button"), NominateStart(story.id)),),
+                *undo_rows(ctx, story))
     return [Reply(text, choices=rows, photos=tuple(story.photos))]
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.database import Database
-from bot.storage.people import now_iso
-from bot.storage.reviews import Outcome, load_actor, queue_message
+from bot.storage.transitions import Change, Outcome, apply
+from bot.workflow import Action
 
 __all__ = ["Count", "Nomination", "Reports"]
 
@@ -126,38 +126,8 @@ class Reports:
                 for r in rows]
 
     async def nominate(self, story_id: int, award: str, reason: str, actor_id: int) -> Outcome:
-        """Propose an approved or published story for an award; the reporter is told."""
-        stamp = now_iso()
+        """Propose an approved or published story for an award, through the door; the reporter
+        is told."""
+        change = Change(Action.NOMINATE, story_id, actor_id, note=reason, award=award)
         async with self._db.transaction() as tx:
-            async with tx.execute(
-                "SELECT status, commune_code, reporter_id, title FROM stories WHERE id = ?",
-                (story_id,),
-            ) as cur:
-                story = await cur.fetchone()
-            if story is None:
-                return Outcome(story_id, refusal="review.no_story")
-            actor = await load_actor(tx, actor_id)
-            status = story["status"]
-            if actor is None or not actor.covers(story["commune_code"]):
-                return Outcome(story_id, status, refusal="review.not_yours")
-            if status not in ("approved", "published"):
-                return Outcome(story_id, status, refusal="review.wrong_status")
-            if story["reporter_id"] == actor_id:
-                return Outcome(story_id, status, refusal="review.own_story")
-            await tx.execute(
-                "INSERT INTO nominations (story_id, award, reason, nominated_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (story_id) DO UPDATE SET"
-                " award = excluded.award, reason = excluded.reason,"
-                " nominated_by = excluded.nominated_by, created_at = excluded.created_at",
-                (story_id, award, reason, actor_id, stamp),
-            )
-            await tx.execute(
-                "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status,"
-                " note, created_at) VALUES (?, ?, 'nominate', ?, ?, ?, ?)",
-                (story_id, actor_id, status, status, f"{award}: {reason}", stamp),
-            )
-            if story["reporter_id"] is not None:
-                await queue_message(tx, story["reporter_id"], "notify.nominated",
-                                    {"id": story_id, "title": story["title"], "award": award},
-                                    story_id)
-            return Outcome(story_id, status, status)
+            return await apply(tx, change)
