@@ -13,9 +13,7 @@ from pathlib import Path
 from bot.app import configured_channels, export, run_bot, run_console_app
 from bot.backup import backup
 from bot.config import ConfigError, Settings, load_settings
-from bot.content import catalogue
-from bot.content.calendar import CalendarError, calendar
-from bot.content.campaign import CampaignError, use_campaign
+from bot.content import ContentError, Library, catalogue, check_content, load_library
 from bot.logs import setup_logging
 from bot.messages import plain_text
 from bot.reminders import due_on, render
@@ -44,12 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--from", dest="start", type=date.fromisoformat, metavar="YYYY-MM-DD")
     exp.add_argument("--to", dest="end", type=date.fromisoformat, metavar="YYYY-MM-DD")
     exp.add_argument("--format", choices=("xlsx", "csv"), default=None)
+    con = sub.add_parser("content", help="the campaign and calendar files")
+    con.add_argument("action", choices=("check",),
+                     help="check: name every problem in every file (shipped and CONTENT_DIR)")
     return parser
 
 
-def print_reminders(day: date, settings: Settings) -> None:
+def print_reminders(day: date, settings: Settings, library: Library) -> None:
     """Every reminder due on `day` (heads-ups and deadlines included), in full, in Vietnamese."""
-    due = due_on(day, calendar(), settings.reminder_lead_days)
+    due = due_on(day, library.calendar, settings.reminder_lead_days)
     texts = catalogue(settings.language)
     print(f"{day.strftime('%d/%m/%Y')}: {len(due)} reminder(s)")
     for item in due:
@@ -57,13 +58,26 @@ def print_reminders(day: date, settings: Settings) -> None:
         print(plain_text(render(item, texts)))
 
 
-def _export(args: argparse.Namespace, settings: Settings) -> int:
+def check_files(settings: Settings) -> int:
+    """`content check`: one line per problem in every content file; 1 when there is any."""
+    problems = check_content(settings.content_folder, settings.campaign)
+    for line in problems:
+        print(line)
+    if problems:
+        return 1
+    folder = settings.content_folder
+    found = "" if folder.is_dir() else " (the folder does not exist yet: nothing added)"
+    print(f"Content files are fine: shipped ones and {folder}{found}.")
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings, library: Library) -> int:
     """Write the workbook or CSV and say how many stories it lists."""
     if args.start and args.end and args.start > args.end:
         print(f"--from {args.start} is after --to {args.end}.", file=sys.stderr)
         return 2
     fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
-    listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt))
+    listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt, library))
     print(f"{args.out}: {listed} stories")
     return 0
 
@@ -82,18 +96,24 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    quiet = args.command in ("console", "reminders", "export", "backup")
+    quiet = args.command in ("console", "reminders", "export", "backup", "content")
     setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO,
                   json_lines=settings.log_format == "json")
+    if args.command == "content":
+        return check_files(settings)
     try:
-        calendar()
-        use_campaign(settings.campaign)
-    except (CalendarError, CampaignError) as exc:
+        library = load_library(settings.content_folder, settings.campaign)
+        return _command(args, settings, library)
+    except ContentError as exc:
         print(exc, file=sys.stderr)
         return 2
+
+
+def _command(args: argparse.Namespace, settings: Settings, library: Library) -> int:
+    """Run a command with the content loaded and checked."""
     command = args.command
     if command == "export":
-        return _export(args, settings)
+        return _export(args, settings, library)
     if command == "backup":
         try:
             version = backup(settings.database_path, args.out)
@@ -103,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.out}: copy of {settings.database_path} (schema version {version})")
         return 0
     if command == "reminders":
-        print_reminders(args.date, settings)
+        print_reminders(args.date, settings, library)
         return 0
     if command is None:
         if configured_channels(settings):
@@ -115,12 +135,12 @@ def main(argv: list[str] | None = None) -> int:
             print(NO_CHANNEL_NO_TTY, file=sys.stderr)
             return 2
     if command == "console":
-        asyncio.run(run_console_app(settings))
+        asyncio.run(run_console_app(settings, library=library))
         return 0
     if not configured_channels(settings):
         print(NO_CHANNEL_NO_TTY.split(", and")[0] + ".", file=sys.stderr)
         return 2
-    asyncio.run(run_bot(settings))
+    asyncio.run(run_bot(settings, library))
     return 0
 
 

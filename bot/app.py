@@ -17,15 +17,14 @@ from aiohttp import web
 from bot.broadcast import BroadcastEngine
 from bot.channels.console import ConsoleSender, run_console
 from bot.config import Settings
-from bot.content import catalogue
-from bot.content.calendar import calendar
+from bot.content import ContentError, Library, catalogue, load_library
 from bot.dialog import Dialog
 from bot.messages import Sender
 from bot.scheduler import Reminders, build_scheduler
 from bot.storage import Storage, open_storage
 from bot.webhooks import Accept, build_web_app
 
-__all__ = ["configured_channels", "export", "run_bot", "run_console_app"]
+__all__ = ["configured_channels", "export", "open_checked", "run_bot", "run_console_app"]
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +39,39 @@ async def open_storage_for(settings: Settings) -> Storage:
     )
 
 
+async def open_checked(settings: Settings, library: Library) -> Storage:
+    """Open storage and refuse, in one line, a campaign or content key that stories use and no
+    loaded campaign file defines any more (a file removed, a key renamed)."""
+    storage = await open_storage_for(settings)
+    try:
+        problems = library.campaigns.unknown(await storage.stories.keys_in_use())
+    except BaseException:
+        await storage.close()
+        raise
+    if problems:
+        await storage.close()
+        raise ContentError(problems[0])
+    return storage
+
+
+def _library(settings: Settings, library: Library | None) -> Library:
+    return library or load_library(settings.content_folder, settings.campaign)
+
+
 async def _start_background(
     settings: Settings, storage: Storage, senders: dict[str, Sender], stop: asyncio.Event,
-    poll: float = 1.0,
+    library: Library, poll: float = 1.0,
 ) -> asyncio.Task[None]:
     """The scheduler (catching up on today's reminders) and the broadcast engine."""
-    reminders = Reminders(storage, calendar(), settings.tz, settings.reminder_time,
+    reminders = Reminders(storage, library.calendar, settings.tz, settings.reminder_time,
                           settings.reminder_lead_days)
     scheduler = build_scheduler(reminders, settings.tz, settings.reminder_time)
     scheduler.start()
     await reminders.catch_up()
     engine = BroadcastEngine(storage, senders, settings.province_code,
                              rate=settings.broadcast_rate, per_chat=settings.broadcast_per_chat,
-                             rates={"zalo": settings.zalo_broadcast_rate}, poll=poll)
+                             rates={"zalo": settings.zalo_broadcast_rate}, poll=poll,
+                             campaigns=library.campaigns)
 
     async def run() -> None:
         try:
@@ -81,9 +100,10 @@ def configured_channels(settings: Settings) -> list[str]:
     return found
 
 
-async def run_bot(settings: Settings) -> None:
+async def run_bot(settings: Settings, library: Library | None = None) -> None:
     """Run every configured channel until SIGINT/SIGTERM, finish in-flight work, close storage."""
-    storage = await open_storage_for(settings)
+    library = _library(settings, library)
+    storage = await open_checked(settings, library)
     stop = _stop_event()
     stack = contextlib.AsyncExitStack()
     states: dict[str, str] = {}
@@ -91,7 +111,7 @@ async def run_bot(settings: Settings) -> None:
     routes: dict[str, tuple[str, Accept]] = {}
     try:
         stack.push_async_callback(storage.close)
-        dialog = Dialog(storage, settings)
+        dialog = Dialog(storage, settings, library.campaigns)
         if settings.telegram_bot_token:
             await _start_telegram(settings, dialog, stack, states, senders, routes)
         if settings.zalo_bot_token:
@@ -114,7 +134,7 @@ async def run_bot(settings: Settings) -> None:
             await web.TCPSite(runner, settings.http_host, port).start()
             stack.push_async_callback(runner.cleanup)
             log.info("HTTP server on %s:%s (webhooks, /healthz)", settings.http_host, port)
-        delivering = await _start_background(settings, storage, senders, stop)
+        delivering = await _start_background(settings, storage, senders, stop, library)
         await stop.wait()
         log.info("stopping: finishing in-flight updates and sends")
         await delivering
@@ -193,15 +213,17 @@ async def _start_zalo(
 
 
 async def run_console_app(
-    settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+    settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+    library: Library | None = None,
 ) -> None:
     """Chat with the bot in the terminal over the same database."""
-    storage = await open_storage_for(settings)
+    library = _library(settings, library)
+    storage = await open_checked(settings, library)
     stop = asyncio.Event()
     delivering = await _start_background(settings, storage, {"console": ConsoleSender(stdout)},
-                                         stop, poll=0.2)
+                                         stop, library, poll=0.2)
     try:
-        await run_console(Dialog(storage, settings), stdin, stdout,
+        await run_console(Dialog(storage, settings, library.campaigns), stdin, stdout,
                           files=settings.database_path.parent / "exports")
     finally:
         stop.set()
@@ -210,14 +232,16 @@ async def run_console_app(
 
 
 async def export(settings: Settings, out: Path, start: date | None, end: date | None,
-                 fmt: str) -> int:
+                 fmt: str, library: Library | None = None) -> int:
     """Write the province's workbook (or the CSV list) to a file; return the stories listed."""
     from bot.export import ExportRange, write_csv
     from bot.handlers.stats import export_workbook
 
-    storage = await open_storage_for(settings)
+    library = _library(settings, library)
+    storage = await open_checked(settings, library)
     try:
-        rng = ExportRange(settings.province_code, settings.tz, settings.publish_chat_id)
+        rng = ExportRange(settings.province_code, settings.tz, settings.publish_chat_id,
+                          library.campaigns)
         texts = catalogue(settings.language)
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "csv":

@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.content import Safe
+from bot.content import Campaigns, Safe
 from bot.content import catalogue as texts_for
 from bot.delivery import OutboxWorker
 from bot.messages import Choice, DeliveryError, Reply, Sender, esc
@@ -72,13 +72,14 @@ class BroadcastEngine:
         self, storage: Storage, senders: Mapping[str, Sender], province: int, *,
         rate: float | None = 25.0, per_chat: float = 1.0, concurrency: int = 200,
         max_attempts: int = 5, base_delay: float = 2.0, batch: int = 500, poll: float = 1.0,
-        rates: Mapping[str, float | None] | None = None,
+        rates: Mapping[str, float | None] | None = None, campaigns: Campaigns | None = None,
     ) -> None:
         self._storage = storage
         self._senders = senders
         self.limiter = Limiter(rate, per_chat)
         self._limiters = {ch: Limiter(r, per_chat) for ch, r in (rates or {}).items()}
-        self.outbox = OutboxWorker(storage, senders, province, limiter_for=self.limiter_for)
+        self.outbox = OutboxWorker(storage, senders, province, limiter_for=self.limiter_for,
+                                   campaigns=campaigns)
         self._slots = asyncio.Semaphore(concurrency)
         self._max_attempts = max_attempts
         self._base_delay = base_delay

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.cards import post_card
-from bot.content import Safe, campaign, catalogue
+from bot.content import Campaigns, Safe, catalogue, load_library
 from bot.messages import DeliveryError, Reply, Sender
 from bot.storage import OutboxItem, Storage
 
@@ -25,8 +25,10 @@ class OutboxWorker:
 
     def __init__(self, storage: Storage, senders: Mapping[str, Sender], province: int,
                  *, max_attempts: int = 5, base_delay: float = 5.0,
-                 limiter_for: Callable[[str], Limiter] | None = None) -> None:
+                 limiter_for: Callable[[str], Limiter] | None = None,
+                 campaigns: Campaigns | None = None) -> None:
         self._limiter_for = limiter_for
+        self._campaigns = campaigns or load_library(None).campaigns
         self._storage = storage
         self._senders = senders
         self._province = province
@@ -39,7 +41,7 @@ class OutboxWorker:
         if "status" in params:
             params["status"] = texts.t(f"status.{params['status']}")
         if "award" in params:
-            award = campaign().award(str(params["award"]))
+            award = self._campaigns.award(str(params.get("campaign", "")), str(params["award"]))
             params["award"] = award.label(texts.language) if award else params["award"]
         note = str(item.params.get("note") or "")
         if item.template == "notify.status":
@@ -55,7 +57,7 @@ class OutboxWorker:
         if story.photos and not item.params.get("album_sent"):
             await sender.send(item.chat_id, Reply("", photos=tuple(story.photos)))
             await self._storage.outbox.remember(item.id, {**item.params, "album_sent": True})
-        card = post_card(story, catalogue("vi"), self._province)
+        card = post_card(story, catalogue("vi"), self._province, self._campaigns)
         message_id = await sender.send(item.chat_id, Reply(card))
         await self._storage.outbox.published(item.id, story.id, message_id or "")
 

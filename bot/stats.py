@@ -24,7 +24,7 @@ class Stats:
     total: int = 0
     by_status: Counter[str] = field(default_factory=Counter)
     by_kind: Counter[str] = field(default_factory=Counter)
-    by_content: Counter[int] = field(default_factory=Counter)
+    by_content: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     by_commune: Counter[int] = field(default_factory=Counter)
     communes_in_scope: int = 0
     this_week: int = 0
@@ -52,7 +52,7 @@ async def gather(storage: Storage, communes: frozenset[int] | None, scope_size: 
         stats.total += c.n
         stats.by_status[c.status] += c.n
         stats.by_kind[c.kind] += c.n
-        stats.by_content[c.content] += c.n
+        stats.by_content[(c.campaign, c.content)] += c.n
         stats.by_commune[c.commune] += c.n
     monday = week_start(now.astimezone(tz).date())
     stats.this_week = await reports.filed_between(

@@ -115,6 +115,26 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
 }
 
 
+def _version(topic: str) -> int:
+    """The number of the migration named `<number>_<topic>.sql` (numbers change at merges)."""
+    return next(v for v, name, _ in migrations() if name.endswith(f"_{topic}.sql"))
+
+
+# Stories keep content and movement keys: a story of the standing campaign, content not chosen.
+KEYS = _version("campaign_keys")
+ROWS[KEYS] = [
+    (
+        "INSERT INTO stories (id, reporter_id, submission_key, channel, campaign, kind, content,"
+        " movement, commune_code, honoree_name, honoree_role, title, description, event_date,"
+        " show_name, status, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (8, 2, "key-8", "zalo", "thuong-xuyen", "good_deed", None, None, 30316, "Lê Thị Hoa",
+         "giáo viên", "Dạy bơi miễn phí", "Cô Hoa dạy bơi miễn phí cho trẻ em trong ấp.",
+         "2026-07-01", 0, "pending", "2026-07-02T01:00:00+00:00", "2026-07-02T01:00:00+00:00"),
+    ),
+]
+
+
 def _raw(path: Path, sql: str) -> list[tuple[object, ...]]:
     """Read the file with a plain sqlite3 connection, outside the bot."""
     conn = sqlite3.connect(path)
@@ -219,6 +239,14 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
             assert story is not None
             assert (story.title, story.status, story.reporter_id) == ("Sửa cầu khỉ", "pending", 1)
             assert story.photos == ["photo-ref-0", "photo-ref-1"]
+        if 2 <= old < KEYS:
+            # Content 2, movement 0 of the 2025 plan, as positions: now that file's keys.
+            assert story is not None
+            assert (story.campaign, story.content, story.movement) == (
+                "an-giang-2025", "key_movements", "new_rural_areas")
+        if 1 <= old < KEYS:
+            state = await storage.dialogs.load("telegram", "4242")
+            assert state is not None and state.data["content"] == "policy_law"
         if old >= 3:
             banned = await storage.people.find("telegram", "5151")
             assert banned is not None and banned.display_name == "Kẻ quấy rối"
@@ -245,6 +273,10 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
         await _insert_rows(storage.db, old + 1, LATEST)
         assert (await storage.stories.get(7)) is not None
         assert await storage.stories.count_by_reporter(1) == 1
+        unchosen = await storage.stories.get(8)
+        assert unchosen is not None
+        assert (unchosen.campaign, unchosen.content, unchosen.movement) == (
+            "thuong-xuyen", None, None)
     finally:
         await storage.close()
     assert _raw(path, "PRAGMA user_version") == [(LATEST,)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.content import Safe, campaign
+from bot.content import Safe
 from bot.handlers.context import Context
 from bot.handlers.report import on_report
 from bot.messages import Choice, Reply, esc
@@ -20,11 +20,11 @@ def _lines(ctx: Context, items: list[str]) -> str:
 
 async def on_campaign(ctx: Context, edit: bool = False) -> list[Reply]:
     """Name, theme, period and the five contents as buttons."""
-    c, lang = campaign(), ctx.person.language
+    c, lang = ctx.campaigns.filing(ctx.today.date())[0], ctx.person.language
     text = ctx.t("campaign.overview", name=c.text("name", lang), theme=c.text("theme", lang),
                  period=c.text("period", lang))
     rows: list[tuple[Choice, ...]] = [
-        (Choice(f"{x.number}. {x.short(lang)}", f"pt:content:{x.number}"),) for x in c.contents
+        (Choice(f"{x.number}. {x.short(lang)}", f"pt:content:{x.key}"),) for x in c.contents
     ]
     rows.append((Choice(ctx.t("campaign.goals_button"), "pt:goals"),))
     rows.append((Choice(ctx.t("campaign.awards_button"), "pt:awards"),
@@ -34,19 +34,19 @@ async def on_campaign(ctx: Context, edit: bool = False) -> list[Reply]:
 
 async def on_campaign_choice(ctx: Context) -> list[Reply]:
     """A content's movements and example; goals; awards; deadlines; report under a content."""
-    c, lang = campaign(), ctx.person.language
+    c, lang = ctx.campaigns.filing(ctx.today.date())[0], ctx.person.language
     parts = (ctx.choice or "").split(":")
     if parts[1:] == ["home"]:
         return await on_campaign(ctx, edit=True)
-    if len(parts) == 3 and parts[1] in ("content", "report") and parts[2].isdecimal():
-        content = c.content(int(parts[2]))
+    if len(parts) == 3 and parts[1] in ("content", "report"):
+        content = c.content(parts[2])
         if content is None:
             return [Reply(ctx.t("dialog.stale_button"))]
         if parts[1] == "report":
             ctx.state.reset()
             replies = await on_report(ctx)
             if ctx.state.flow == "report":
-                ctx.state.data["content"] = content.number
+                ctx.state.data["content"] = content.key
                 ctx.state.data["preset_content"] = True
             return replies
         movements = ""
@@ -55,7 +55,7 @@ async def on_campaign_choice(ctx: Context) -> list[Reply]:
             movements = ctx.t("campaign.movements", lines=Safe(lines))
         text = ctx.t("campaign.content", number=content.number, name=content.label(lang),
                      movements=Safe(movements), example=content.example(lang))
-        rows = ((Choice(ctx.t("campaign.report_here"), f"pt:report:{content.number}"),),
+        rows = ((Choice(ctx.t("campaign.report_here"), f"pt:report:{content.key}"),),
                 _back(ctx))
         return [Reply(text, choices=rows, edit=True)]
     if parts[1:] == ["goals"]:
@@ -66,8 +66,9 @@ async def on_campaign_choice(ctx: Context) -> list[Reply]:
                           for a in c.awards)
         text = ctx.t("campaign.awards", lines=Safe(lines), rule=c.text("award_rule", lang))
     elif parts[1:] == ["deadlines"]:
-        items = c.deadlines_en if lang == "en" else c.deadlines_vi
-        text = ctx.t("campaign.deadlines", lines=Safe(_lines(ctx, items)))
+        items = [ctx.t("campaign_words.deadline_line", name=d.name(lang),
+                       date=d.date.strftime("%d/%m/%Y")) for d in c.deadlines]
+        text = ctx.t("campaign.deadlines", lines=Safe("\n".join(items)))
     else:
         return [Reply(ctx.t("dialog.stale_button"))]
     return [Reply(text, choices=(_back(ctx),), edit=True)]

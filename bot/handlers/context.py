@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.config import Settings
-from bot.content import Catalogue, Safe
+from bot.content import Campaigns, Catalogue, Safe
 from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Person, Storage
 
@@ -17,7 +17,7 @@ __all__ = ["Context", "Flow", "Handler", "menu_choices", "menu_reply", "unsuppor
 
 @dataclass(slots=True)
 class Context:
-    """One incoming message with the person, their dialog state, storage and words."""
+    """One incoming message with the person, their dialog state, storage, words and campaigns."""
 
     incoming: Incoming
     person: Person
@@ -26,6 +26,7 @@ class Context:
     settings: Settings
     texts: Catalogue
     now: datetime
+    campaigns: Campaigns
     choice: str | None = None
 
     @property

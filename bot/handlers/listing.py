@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.content import campaign, fold, localities
+from bot.content import fold, localities
 from bot.handlers.context import Context
 from bot.messages import Choice
 from bot.storage import StoryLine
@@ -18,7 +18,7 @@ def parse_filter(ctx: Context, words: list[str]) -> tuple[int | None, str | None
     if not query:
         return None, None
     folded = fold(query)
-    for kind in campaign().kinds:
+    for kind in ctx.campaigns.kinds():
         if folded in (kind.value.replace("_", " "), fold(kind.vi), fold(kind.en)):
             return None, kind.value
     found, sure = localities(ctx.settings.province_code).search(query)
@@ -32,7 +32,7 @@ def filter_label(ctx: Context, commune: int | None, kind: str | None) -> str:
         unit = localities(ctx.settings.province_code).get(commune)
         what.append(unit.name if unit else str(commune))
     if kind is not None:
-        found = campaign().kind(kind)
+        found = next((k for k in ctx.campaigns.kinds() if k.value == kind), None)
         what.append(found.label(ctx.person.language) if found else kind)
     return ctx.t("review.queue_filter", what=", ".join(what)) if what else ""
 

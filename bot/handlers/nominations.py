@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.content import campaign, localities
+from bot.content import Campaign, localities
 from bot.handlers.answers import single_line
 from bot.handlers.context import Context
 from bot.handlers.review import NOTE, is_reviewer, say_outcome
@@ -11,6 +11,11 @@ from bot.messages import Choice, Reply
 __all__ = ["FLOW", "NominationFlow", "nominate_button", "on_nominate_choice", "on_nominations"]
 
 FLOW = "nominate"
+
+
+def _under(ctx: Context) -> Campaign:
+    """The campaign of the story being nominated: its awards are offered."""
+    return ctx.campaigns.get(str(ctx.state.data.get("campaign", ""))) or ctx.campaigns.standing
 
 
 def nominate_button(ctx: Context, story_id: int) -> Choice:
@@ -25,8 +30,9 @@ async def on_nominate_choice(ctx: Context) -> list[Reply]:
     parts = (ctx.choice or "").split(":")
     if len(parts) != 3 or parts[1] != "start" or not parts[2].isdecimal():
         return [Reply(ctx.t("dialog.stale_button"))]
+    story = await ctx.storage.stories.get(int(parts[2]))
     ctx.state.flow, ctx.state.step = FLOW, "award"
-    ctx.state.data = {"id": int(parts[2])}
+    ctx.state.data = {"id": int(parts[2]), "campaign": story.campaign if story else ""}
     return await NominationFlow().reask(ctx)
 
 
@@ -38,12 +44,12 @@ class NominationFlow:
         story_id, lang = ctx.state.data.get("id", 0), ctx.person.language
         cancel = (Choice(ctx.t("nav.cancel"), "nf:cancel"),)
         if ctx.state.step == "reason":
-            award = campaign().award(str(ctx.state.data.get("award")))
+            award = _under(ctx).award(str(ctx.state.data.get("award")))
             name = award.label(lang) if award else ""
             return [Reply(ctx.t("nominate.ask_reason", id=story_id, award=name), choices=(cancel,))]
-        rows = tuple((Choice(a.label(lang), f"nf:award:{a.id}"),) for a in campaign().awards)
+        rows = tuple((Choice(a.label(lang), f"nf:award:{a.id}"),) for a in _under(ctx).awards)
         text: str = ctx.t("nominate.ask_award", id=story_id)
-        rule = campaign().text("award_rule", lang)
+        rule = _under(ctx).text("award_rule", lang)
         if rule:
             text += "\n\n" + ctx.t("nominate.rule", rule=rule)
         return [Reply(text, choices=(*rows, cancel))]
@@ -55,7 +61,7 @@ class NominationFlow:
             state.reset()
             return [Reply(ctx.t("cancel.done"))]
         if state.step == "award":
-            award = campaign().award(choice.removeprefix("nf:award:"))
+            award = _under(ctx).award(choice.removeprefix("nf:award:"))
             if award is None:
                 return [Reply(ctx.t("dialog.use_choices")), *await self.reask(ctx)]
             state.data["award"], state.step = award.id, "reason"
@@ -65,11 +71,11 @@ class NominationFlow:
             return [Reply(ctx.t("review.note_bad", min=NOTE.low, max=NOTE.high)),
                     *await self.reask(ctx)]
         story_id, award_id = int(state.data["id"]), str(state.data["award"])
+        award = _under(ctx).award(award_id)
         outcome = await ctx.storage.reports.nominate(story_id, award_id, reason, ctx.person.id)
         state.reset()
         if not outcome.ok:
             return [Reply(say_outcome(ctx, outcome))]
-        award = campaign().award(award_id)
         name = award.label(ctx.person.language) if award else award_id
         return [Reply(ctx.t("nominate.done", id=story_id, award=name))]
 
@@ -91,7 +97,7 @@ async def on_nominations(ctx: Context) -> list[Reply]:
     for n in items:
         if n.award != current:
             current = n.award
-            award = campaign().award(n.award)
+            award = ctx.campaigns.award(n.campaign, n.award)
             lines.append("\n" + ctx.t("nominate.list_award",
                                       award=award.label(lang) if award else n.award))
         unit = units.get(n.commune)

@@ -6,9 +6,9 @@ import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.content import Safe, campaign, localities
+from bot.content import Safe, localities
 from bot.handlers.context import Context, menu_choices, menu_reply, unsupported_key
-from bot.handlers.report_steps import ORDER, STEPS, applies
+from bot.handlers.report_steps import ORDER, STEPS, applies, filed_under
 from bot.handlers.start import ask_consent_first
 from bot.messages import Choice, Reply
 from bot.storage import NewStory
@@ -51,6 +51,7 @@ async def _may_not_file(ctx: Context) -> Reply | None:
 def _begin(ctx: Context) -> list[Reply]:
     ctx.state.flow, ctx.state.step = FLOW, "kind"
     ctx.state.data = {"key": uuid.uuid4().hex}
+    ctx.state.data["campaign"] = filed_under(ctx).key
     first = STEPS["kind"].ask(ctx)
     return [Reply(f"{ctx.t('report.intro')}\n\n{first.text}", choices=first.choices)]
 
@@ -61,7 +62,8 @@ def _ask(ctx: Context, step: str) -> Reply:
 
 def _neighbour(ctx: Context, step: str, direction: int) -> str:
     index = ORDER.index(step) + direction
-    while 0 <= index < len(ORDER) and not applies(ORDER[index], ctx.state.data):
+    under = filed_under(ctx)
+    while 0 <= index < len(ORDER) and not applies(ORDER[index], ctx.state.data, under):
         index += direction
     return ORDER[max(0, min(index, len(ORDER) - 1))]
 
@@ -105,7 +107,7 @@ class ReportFlow:
             return stay
         if state.data.get("editing") and not (
             state.step == "content"
-            and applies("movement", state.data)
+            and applies("movement", state.data, filed_under(ctx))
             and "movement" not in state.data
         ):
             state.step = "summary"
@@ -185,14 +187,13 @@ def _edit_pick(ctx: Context) -> Reply:
 
 
 def _summary(ctx: Context) -> Reply:
-    data, lang = ctx.state.data, ctx.person.language
-    kind = campaign().kind(str(data.get("kind")))
-    content = campaign().content(int(data.get("content", 0)))
+    data, lang, under = ctx.state.data, ctx.person.language, filed_under(ctx)
+    kind = under.kind(str(data.get("kind")))
+    content = under.content(data.get("content"))
+    picked = content.movement(data.get("movement")) if content else None
     movement = ""
-    if content and isinstance(data.get("movement"), int):
-        movement = ctx.t(
-            "report.summary_movement", movement=content.movements[data["movement"]].label(lang)
-        )
+    if picked is not None:
+        movement = ctx.t("report.summary_movement", movement=picked.label(lang))
     unit = localities(ctx.settings.province_code).get(int(data.get("commune", 0)))
     none = ctx.t("report.summary_none")
     photos = len(data.get("photos", []))
@@ -236,6 +237,9 @@ async def _submit(ctx: Context) -> list[Reply]:
     if refusal:
         return [refusal]
     gap = _missing(data)
+    if gap is None and filed_under(ctx).content(data.get("content")) is None:
+        data.pop("preset_content", None)  # a content the campaign does not know: asked again
+        gap = "content"
     if gap:
         ctx.state.step = gap
         return [_ask(ctx, gap)]
@@ -244,8 +248,9 @@ async def _submit(ctx: Context) -> list[Reply]:
             submission_key=str(data["key"]),
             reporter_id=ctx.person.id,
             channel=ctx.incoming.channel,
+            campaign=filed_under(ctx).key,
             kind=str(data["kind"]),
-            content=int(data["content"]),
+            content=str(data["content"]),
             movement=data.get("movement"),
             commune_code=int(data["commune"]),
             honoree_name=str(data["honoree"]),
@@ -258,7 +263,6 @@ async def _submit(ctx: Context) -> list[Reply]:
             reporter_phone=data.get("phone"),
             show_name=bool(data.get("show_name")),
             photos=list(data.get("photos", [])),
-            campaign=campaign().id,
         ),
         notify_reviewers=ctx.settings.notify_reviewers,
     )

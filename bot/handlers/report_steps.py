@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.content import campaign, localities
+from bot.content import Campaign, localities
 from bot.handlers.answers import Length, parse_coordinates, parse_date, parse_phone, single_line
 from bot.handlers.context import Context
 from bot.messages import Choice, Reply, esc
 
-__all__ = ["MAX_PHOTOS", "ORDER", "STEPS", "Step", "applies", "nav_row"]
+__all__ = ["MAX_PHOTOS", "ORDER", "STEPS", "Step", "applies", "filed_under", "nav_row"]
 
 MAX_PHOTOS = 5
 TITLE = Length(5, 120)
@@ -62,17 +62,23 @@ def _typed(ctx: Context, key: str, bounds: Length, one_line: bool) -> list[Reply
 # --- kind, content, movement -------------------------------------------------------------
 
 
+def filed_under(ctx: Context) -> Campaign:
+    """The campaign the report is filed under: the one chosen, or the first open today."""
+    chosen = ctx.campaigns.get(str(ctx.state.data.get("campaign", "")))
+    return chosen or ctx.campaigns.filing(ctx.today.date())[0]
+
+
 def ask_kind(ctx: Context) -> Reply:
     """Which kind of story."""
     lang = ctx.person.language
-    rows = tuple((Choice(k.label(lang), f"r:kind:{k.value}"),) for k in campaign().kinds)
+    rows = tuple((Choice(k.label(lang), f"r:kind:{k.value}"),) for k in filed_under(ctx).kinds)
     return _ask(ctx, ctx.t("report.ask_kind"), rows)
 
 
 async def answer_kind(ctx: Context) -> list[Reply] | None:
     """Take a kind."""
     value = _picked(ctx, "r:kind:")
-    if value is None or campaign().kind(value) is None:
+    if value is None or filed_under(ctx).kind(value) is None:
         return _again(ctx, "dialog.use_choices")
     ctx.state.data["kind"] = value
     return None
@@ -81,35 +87,34 @@ async def answer_kind(ctx: Context) -> list[Reply] | None:
 def ask_content(ctx: Context) -> Reply:
     """Which of the five contents: listed in full with short buttons, or as full options."""
     lang = ctx.person.language
-    contents = campaign().contents
+    contents = filed_under(ctx).contents
     if not ctx.incoming.traits.buttons:
-        rows = tuple((Choice(c.label(lang), f"r:content:{c.number}"),) for c in contents)
+        rows = tuple((Choice(c.label(lang), f"r:content:{c.key}"),) for c in contents)
         return _ask(ctx, ctx.t("report.ask_content"), rows)
     listing = "\n".join(f"{c.number}. {esc(c.label(lang))}" for c in contents)
     rows = tuple(
-        (Choice(f"{c.number}. {c.short(lang)}", f"r:content:{c.number}"),) for c in contents
+        (Choice(f"{c.number}. {c.short(lang)}", f"r:content:{c.key}"),) for c in contents
     )
     return _ask(ctx, f"{ctx.t('report.ask_content')}\n\n{listing}", rows)
 
 
 async def answer_content(ctx: Context) -> list[Reply] | None:
     """Take a content; a new content forgets the movement."""
-    value = _picked(ctx, "r:content:")
-    content = campaign().content(int(value)) if value and value.isdecimal() else None
+    content = filed_under(ctx).content(_picked(ctx, "r:content:"))
     if content is None:
         return _again(ctx, "dialog.use_choices")
-    if ctx.state.data.get("content") != content.number:
+    if ctx.state.data.get("content") != content.key:
         ctx.state.data.pop("movement", None)
-    ctx.state.data["content"] = content.number
+    ctx.state.data["content"] = content.key
     return None
 
 
 def ask_movement(ctx: Context) -> Reply:
     """Which national movement, if any."""
     lang = ctx.person.language
-    content = campaign().content(int(ctx.state.data.get("content", 0)))
+    content = filed_under(ctx).content(ctx.state.data.get("content"))
     movements = content.movements if content else []
-    rows = tuple((Choice(m.label(lang), f"r:movement:{i}"),) for i, m in enumerate(movements))
+    rows = tuple((Choice(m.label(lang), f"r:movement:{m.key}"),) for m in movements)
     rows += ((Choice(ctx.t("report.no_movement"), "r:movement:none"),),)
     return _ask(ctx, ctx.t("report.ask_movement"), rows)
 
@@ -117,14 +122,14 @@ def ask_movement(ctx: Context) -> Reply:
 async def answer_movement(ctx: Context) -> list[Reply] | None:
     """Take a movement, or none."""
     value = _picked(ctx, "r:movement:")
-    content = campaign().content(int(ctx.state.data.get("content", 0)))
-    count = len(content.movements) if content else 0
+    content = filed_under(ctx).content(ctx.state.data.get("content"))
     if value == "none":
         ctx.state.data["movement"] = None
         return None
-    if value is None or not value.isdecimal() or int(value) >= count:
+    movement = content.movement(value) if content else None
+    if movement is None:
         return _again(ctx, "dialog.use_choices")
-    ctx.state.data["movement"] = int(value)
+    ctx.state.data["movement"] = movement.key
     return None
 
 
@@ -361,11 +366,11 @@ STEPS: dict[str, Step] = {
 ORDER = [*STEPS, "summary"]
 
 
-def applies(step: str, data: dict[str, Any]) -> bool:
+def applies(step: str, data: dict[str, Any], under: Campaign) -> bool:
     """Whether a step is asked for these answers (movements only under contents that have them)."""
     if step == "content":
         return not data.get("preset_content")
     if step != "movement":
         return True
-    content = campaign().content(int(data.get("content", 0)))
+    content = under.content(data.get("content"))
     return bool(content and content.movements)

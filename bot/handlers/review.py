@@ -70,7 +70,7 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
     actor = await ctx.storage.reviews.actor(ctx.person.id)
     if actor is None or not actor.covers(story.commune_code):
         return [Reply(ctx.t("review.not_yours", id=story_id))]
-    text = review_card(story, ctx.texts, ctx.settings.province_code)
+    text = review_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
     rows: tuple[tuple[Choice, ...], ...] = ()
     if story.status in ("pending", "recommended"):
         v = f"{story.id}:{story.version}"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.content import Catalogue, campaign, localities
+from bot.content import Catalogue, localities
 from bot.handlers.answers import parse_date
 from bot.handlers.context import Context
 from bot.handlers.review import is_reviewer
@@ -43,13 +44,18 @@ async def on_stats(ctx: Context) -> list[Reply]:
     stats = await gather(ctx.storage, scope, size, ctx.settings.tz, ctx.now)
     if stats.total == 0:
         return [Reply(ctx.t("stats.none"))]
-    lang, c = ctx.person.language, campaign()
+    lang, campaigns = ctx.person.language, ctx.campaigns
     where = (ctx.t("stats.scope_province") if scope is None
              else ctx.t("stats.scope_mine", count=len(scope)))
 
     def kind_name(value: str) -> str:
-        kind = c.kind(value)
+        kind = next((k for k in campaigns.kinds() if k.value == value), None)
         return kind.label(lang) if kind else value
+
+    by_number: Counter[str] = Counter()
+    for (campaign, key), n in stats.by_content.items():
+        content = campaigns.content(campaign, key)
+        by_number[str(content.number) if content else str(key or "—")] += n
 
     def place(code: int) -> str:
         unit = units.get(code)
@@ -63,7 +69,7 @@ async def on_stats(ctx: Context) -> list[Reply]:
         ctx.t("stats.by_kind", items=_items(
             [(kind_name(k), n) for k, n in stats.by_kind.most_common()])),
         ctx.t("stats.by_content", items=_items(
-            [(f"{n_}", n) for n_, n in sorted(stats.by_content.items())])),
+            sorted(by_number.items()))),
         ctx.t("stats.top", items="\n".join(f"{i}. {place(code)}: {n}"
                                            for i, (code, n) in enumerate(top, start=1))),
         ctx.t("stats.without", count=stats.communes_without),
@@ -146,13 +152,15 @@ async def on_export(ctx: Context) -> list[Reply]:
     assert not isinstance(start, str) and not isinstance(end, str)
     from bot.export import ExportRange
 
-    rng = ExportRange(ctx.settings.province_code, ctx.settings.tz, ctx.settings.publish_chat_id)
+    rng = ExportRange(ctx.settings.province_code, ctx.settings.tz, ctx.settings.publish_chat_id,
+                      ctx.campaigns)
     data, listed = await export_workbook(ctx.storage, ctx.texts, await _scope(ctx), start, end, rng)
     shown = ctx.t("export.range_all")
     if start or end:
         shown = ctx.t("export.range", start=start.strftime("%d/%m/%Y") if start else "…",
                       end=end.strftime("%d/%m/%Y") if end else "…")
-    first = (start or campaign().start or ctx.today.date()).isoformat()
+    starts = [c.start for c in ctx.campaigns.all if c.start]
+    first = (start or min(starts, default=ctx.today.date())).isoformat()
     name = f"guongsang-{first}-{(end or ctx.today.date()).isoformat()}.xlsx"
     text = ctx.t("export.caption" if listed else "export.empty", range=shown, count=listed)
     return [Reply(text, files=(Attachment(name, data, "document"),))]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.cards import public_card
-from bot.content import campaign
 from bot.handlers.context import Context
 from bot.handlers.listing import filter_key, filter_label, page_rows, parse_filter
 from bot.messages import Choice, Reply
@@ -29,7 +28,7 @@ async def _list(ctx: Context, page: int, commune: int | None, kind: str | None,
     lang = ctx.person.language
     if kind is None:
         rows.extend((Choice(k.label(lang), f"st:page:1:{key.split(':')[0]}:{k.value}"),)
-                    for k in campaign().kinds)
+                    for k in ctx.campaigns.kinds())
     else:
         rows.append((Choice(ctx.t("stories.filter_clear"), "st:page:1:-:-"),))
     return [Reply(header, choices=tuple(rows), edit=edit)]
@@ -50,7 +49,7 @@ async def on_stories_choice(ctx: Context) -> list[Reply]:
         story = await ctx.storage.stories.get(int(parts[2]))
         if story is None or story.status != "published":
             return [Reply(ctx.t("stories.not_public", id=parts[2]))]
-        card = public_card(story, ctx.texts, ctx.settings.province_code)
+        card = public_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
         return [Reply(card, photos=tuple(story.photos))]
     if len(parts) == 5 and parts[1] == "page" and parts[2].isdecimal():
         commune = None if parts[3] == "-" else int(parts[3])
