@@ -11,19 +11,19 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.buttons import Button, decode, encode, from_static
 from bot.config import Settings
 from bot.content import Campaigns, catalogue, fold, load_library
 from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_unknown
 from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Prompt, Storage
+from bot.workflow import Role
 
 __all__ = ["MAX_INPUT", "Dialog", "normalise"]
 
 log = logging.getLogger(__name__)
 
 MAX_INPUT = 4096
-# Buttons on broadcast messages, valid whenever pressed: they act only on the one pressing.
-STATIC_BUTTONS = ("unsub:",)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
@@ -81,11 +81,11 @@ class Dialog:
         )
         if (
             incoming.channel == "telegram"
-            and person.role != "admin"
+            and person.role != Role.ADMIN
             and incoming.user_id.lstrip("-").isdecimal()
             and int(incoming.user_id) in self.settings.admin_ids
         ):
-            await people.set_role(person, "admin")
+            await people.set_role(person, Role.ADMIN)
         if person.stopped:
             await self.storage.broadcasts.resume_person(person.id)
             person.stopped = False
@@ -122,8 +122,6 @@ class Dialog:
         incoming, state = ctx.incoming, ctx.state
         if incoming.callback is not None:
             ctx.choice = self._from_button(state.prompt, incoming.callback)
-            if incoming.callback.startswith(STATIC_BUTTONS):
-                ctx.choice = incoming.callback
             if ctx.choice is None:
                 stale = Reply(ctx.t("dialog.stale_button"))
                 if state.flow in FLOWS:
@@ -134,37 +132,35 @@ class Dialog:
         if incoming.command:
             handler = COMMANDS.get(incoming.command, on_unknown)
             return await handler(ctx)
-        if ctx.choice:
-            prefix = ctx.choice.split(":", 1)[0]
-            if prefix in CHOICES:
-                return await CHOICES[prefix](ctx)
+        if ctx.choice is not None and type(ctx.choice) in CHOICES:
+            return await CHOICES[type(ctx.choice)](ctx)
         if state.flow in FLOWS:
             return await FLOWS[state.flow].handle(ctx)
         return await on_unknown(ctx)
 
     @staticmethod
-    def _from_button(prompt: Prompt, data: str) -> str | None:
-        """The value behind a button, if it belongs to the question being asked."""
+    def _from_button(prompt: Prompt, data: str) -> Button | None:
+        """The record behind a button: one of the question being asked, or a static one."""
         nonce, _, index = data.partition(":")
         if not prompt.nonce or nonce != prompt.nonce or not index.isdecimal():
-            return None
+            return from_static(data)
         i = int(index)
-        return prompt.values[i] if i < len(prompt.values) else None
+        return decode(prompt.values[i]) if i < len(prompt.values) else None
 
     @staticmethod
-    def _from_text(prompt: Prompt, text: str, buttons: bool) -> str | None:
+    def _from_text(prompt: Prompt, text: str, buttons: bool) -> Button | None:
         """A typed answer that names an option: its label, or (where no buttons) its number."""
         if not prompt.values:
             return None
         if not buttons and text.isdecimal():
             i = int(text) - 1
-            return prompt.values[i] if 0 <= i < len(prompt.values) else None
+            return decode(prompt.values[i]) if 0 <= i < len(prompt.values) else None
         folded = fold(text)
         if not folded:
             return None
         for label, value in zip(prompt.labels, prompt.values, strict=False):
             if fold(label) == folded:
-                return value
+                return decode(value)
         return None
 
     @staticmethod
@@ -183,8 +179,11 @@ class Dialog:
             for row in reply.choices:
                 keyed = []
                 for choice in row:
+                    if not isinstance(choice.value, Button) or choice.value.STATIC:
+                        keyed.append(choice)
+                        continue
                     keyed.append(Choice(choice.label, f"{nonce}:{len(values)}"))
-                    values.append(choice.value)
+                    values.append(encode(choice.value))
                     labels.append(choice.label)
                 rows.append(tuple(keyed))
             out.append(replace(reply, choices=tuple(rows)))

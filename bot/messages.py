@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from bot.buttons import Button, static_data
+
 __all__ = [
     "Attachment",
     "ChannelTraits",
@@ -38,10 +40,20 @@ class ChannelTraits:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One option of a question: what the person sees and the value the bot gets back."""
+    """One option of a question: what the person sees and what it means.
+
+    Handlers give a `Button` record; the dialog swaps it for an opaque key (a `str`) before the
+    reply reaches a channel. A static button (valid outside any question) keeps its record and
+    the channel draws it with `wire_value`.
+    """
 
     label: str
-    value: str
+    value: str | Button
+
+    @property
+    def wire_value(self) -> str:
+        """What the channel carries for this option."""
+        return self.value if isinstance(self.value, str) else static_data(self.value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,13 @@ from typing import Any
 
 import pytest
 
+from bot.buttons import decode
 from bot.config import Settings
 from bot.content import ContentError, load_library
 from bot.content.campaign import CampaignError, load_campaign
 from bot.delivery import OutboxWorker
 from bot.dialog import Dialog
+from bot.handlers.campaign import CampaignContent
 from bot.messages import Reply, plain_text
 from bot.storage import Person, Storage
 from tests.conftest import GOOD_DESCRIPTION, FakeChat
@@ -149,7 +151,8 @@ async def test_the_overview_quotes_the_theme_and_the_period_and_offers_five_cont
     assert chat.options()[:5] == CONTENT_BUTTONS
     assert chat.options()[5:] == ["🎯 Mục tiêu, đối tượng", "🏅 Khen thưởng", "📅 Thời hạn"]
     values = await prompt_values(chat)
-    assert values[:5] == [f"pt:content:{key}" for key in CONTENT_KEYS]
+    assert [decode(v) for v in values[:5]] == [
+        CampaignContent("an-giang-2025", key) for key in CONTENT_KEYS]
     assert "<i>“" in chat.replies[0].text  # the theme is shown as a quotation
 
 

@@ -129,7 +129,7 @@ def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(c.label, callback_data=c.value) for c in row]
+            [InlineKeyboardButton(c.label, callback_data=c.wire_value) for c in row]
             for row in reply.choices
         ]
     )

@@ -113,6 +113,8 @@ class Campaign(BaseModel):
     standing: bool = False
     name_vi: str = Field(min_length=2)
     name_en: str = Field(min_length=2)
+    short_vi: str = ""
+    short_en: str = ""
     theme_vi: str = ""
     theme_en: str = ""
     start: dt.date | None = None
@@ -158,6 +160,10 @@ class Campaign(BaseModel):
         """A bilingual field ('name', 'theme', 'period', 'participants', 'award_rule')."""
         value = getattr(self, f"{field}_{'en' if language == 'en' else 'vi'}")
         return str(value)
+
+    def short(self, language: str) -> str:
+        """A name short enough for a button (the full name when the file gives none)."""
+        return self.text("short", language) or self.text("name", language)
 
     def is_open(self, day: dt.date) -> bool:
         """Whether the campaign takes reports on `day` (a standing one always does)."""

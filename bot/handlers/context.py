@@ -7,12 +7,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.buttons import Button
 from bot.config import Settings
 from bot.content import Campaigns, Catalogue, Safe
 from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Person, Storage
 
-__all__ = ["Context", "Flow", "Handler", "menu_choices", "menu_reply", "unsupported_key"]
+__all__ = [
+    "Context",
+    "Flow",
+    "Handler",
+    "Menu",
+    "menu_choices",
+    "menu_reply",
+    "unsupported_key",
+]
+
+
+@dataclass(frozen=True)
+class Menu(Button, tag="menu"):
+    """A main-menu option: runs the command of that name."""
+
+    command: str
 
 
 @dataclass(slots=True)
@@ -27,7 +43,7 @@ class Context:
     texts: Catalogue
     now: datetime
     campaigns: Campaigns
-    choice: str | None = None
+    choice: Button | None = None
 
     @property
     def text(self) -> str | None:
@@ -65,10 +81,10 @@ def unsupported_key(ctx: Context) -> str:
 def menu_choices(ctx: Context) -> tuple[tuple[Choice, ...], ...]:
     """The main menu's options."""
     return (
-        (Choice(ctx.t("menu.report"), "menu:report"),),
-        (Choice(ctx.t("menu.mystories"), "menu:mystories"),),
-        (Choice(ctx.t("menu.help"), "menu:help"), Choice(ctx.t("menu.privacy"), "menu:privacy")),
-        (Choice(ctx.t("menu.language"), "menu:language"),),
+        (Choice(ctx.t("menu.report"), Menu("report")),),
+        (Choice(ctx.t("menu.mystories"), Menu("mystories")),),
+        (Choice(ctx.t("menu.help"), Menu("help")), Choice(ctx.t("menu.privacy"), Menu("privacy"))),
+        (Choice(ctx.t("menu.language"), Menu("language")),),
     )
 
 

@@ -8,12 +8,23 @@ from datetime import date, timedelta
 
 from bot.content import Safe, localities
 from bot.handlers.context import Context, menu_choices, menu_reply, unsupported_key
-from bot.handlers.report_steps import ORDER, STEPS, applies, filed_under
+from bot.handlers.report_steps import (
+    ORDER,
+    STEPS,
+    EditField,
+    Move,
+    ReportMove,
+    answer_campaign,
+    applies,
+    ask_campaign,
+    filed_under,
+    moved,
+)
 from bot.handlers.start import ask_consent_first
 from bot.messages import Choice, Reply
 from bot.storage import NewStory
 
-__all__ = ["FLOW", "ReportFlow", "on_report"]
+__all__ = ["FLOW", "ReportFlow", "on_report", "start_report"]
 
 FLOW = "report"
 EDITABLE = [s for s in STEPS if s != "movement"]
@@ -29,12 +40,24 @@ async def on_report(ctx: Context) -> list[Reply]:
     if ctx.state.flow == FLOW:
         step = ctx.t(f"report.step_{ctx.state.step}")
         rows = (
-            (Choice(ctx.t("report.resume"), "r:resume"),),
-            (Choice(ctx.t("report.restart"), "r:restart"),),
-            (Choice(ctx.t("nav.cancel"), "r:cancel"),),
+            (Choice(ctx.t("report.resume"), ReportMove(Move.RESUME)),),
+            (Choice(ctx.t("report.restart"), ReportMove(Move.RESTART)),),
+            (Choice(ctx.t("nav.cancel"), ReportMove(Move.CANCEL)),),
         )
         return [Reply(ctx.t("report.open_exists", step=step), choices=rows)]
     return _begin(ctx)
+
+
+async def start_report(ctx: Context, campaign: str, content: str) -> list[Reply]:
+    """Start a report under one content of an open campaign (from /phongtrao)."""
+    ctx.state.reset()
+    replies = await on_report(ctx)
+    if ctx.state.flow == FLOW:
+        ctx.state.data |= {"campaign": campaign, "content": content, "preset_content": True}
+        if ctx.state.step == "campaign":
+            ctx.state.step = "kind"
+            replies = _begin(ctx, keep=True)
+    return replies
 
 
 async def _may_not_file(ctx: Context) -> Reply | None:
@@ -48,22 +71,28 @@ async def _may_not_file(ctx: Context) -> Reply | None:
     return None
 
 
-def _begin(ctx: Context) -> list[Reply]:
-    ctx.state.flow, ctx.state.step = FLOW, "kind"
-    ctx.state.data = {"key": uuid.uuid4().hex}
-    ctx.state.data["campaign"] = filed_under(ctx).key
-    first = STEPS["kind"].ask(ctx)
+def _begin(ctx: Context, keep: bool = False) -> list[Reply]:
+    """The first question: which campaign when several are open, else the kind of story."""
+    ctx.state.flow = FLOW
+    if not keep:
+        ctx.state.data = {"key": uuid.uuid4().hex}
+        open_now = ctx.campaigns.filing(ctx.today.date())
+        if len(open_now) == 1:
+            ctx.state.data["campaign"] = open_now[0].key
+    ctx.state.step = "kind" if "campaign" in ctx.state.data else "campaign"
+    first = _ask(ctx, ctx.state.step)
     return [Reply(f"{ctx.t('report.intro')}\n\n{first.text}", choices=first.choices)]
 
 
 def _ask(ctx: Context, step: str) -> Reply:
+    if step == "campaign":
+        return ask_campaign(ctx)
     return _summary(ctx) if step == "summary" else STEPS[step].ask(ctx)
 
 
 def _neighbour(ctx: Context, step: str, direction: int) -> str:
     index = ORDER.index(step) + direction
-    under = filed_under(ctx)
-    while 0 <= index < len(ORDER) and not applies(ORDER[index], ctx.state.data, under):
+    while 0 <= index < len(ORDER) and not applies(ctx, ORDER[index]):
         index += direction
     return ORDER[max(0, min(index, len(ORDER) - 1))]
 
@@ -75,24 +104,31 @@ class ReportFlow:
         """Ask the current question again."""
         if ctx.state.step == "edit_pick":
             return [_edit_pick(ctx)]
+        if ctx.state.step == "campaign":
+            return [ask_campaign(ctx)]
         if ctx.state.step not in ORDER:
             ctx.state.step = "kind"
         return [_ask(ctx, ctx.state.step)]
 
     async def handle(self, ctx: Context) -> list[Reply]:
         """Take the answer to the current step and ask the next question."""
-        state, choice = ctx.state, ctx.choice
-        if choice == "r:cancel":
+        state = ctx.state
+        if moved(ctx, Move.CANCEL):
             state.reset()
             return [menu_reply(ctx, ctx.t("report.cancelled"))]
-        if choice == "r:resume":
+        if moved(ctx, Move.RESUME):
             return await self.reask(ctx)
-        if choice == "r:restart":
+        if moved(ctx, Move.RESTART):
             return _begin(ctx)
+        if state.step == "campaign":
+            if not answer_campaign(ctx):
+                return [Reply(ctx.t("dialog.use_choices")), ask_campaign(ctx)]
+            state.step = "kind"
+            return [_ask(ctx, "kind")]
         if state.step not in ORDER and state.step != "edit_pick":
             state.step = "kind"
             return await self.reask(ctx)
-        if choice == "r:back":
+        if moved(ctx, Move.BACK):
             return self._back(ctx)
         if state.step == "summary":
             return await self._at_summary(ctx)
@@ -107,7 +143,7 @@ class ReportFlow:
             return stay
         if state.data.get("editing") and not (
             state.step == "content"
-            and applies("movement", state.data, filed_under(ctx))
+            and applies(ctx, "movement")
             and "movement" not in state.data
         ):
             state.step = "summary"
@@ -145,15 +181,15 @@ class ReportFlow:
         return [_ask(ctx, state.step)]
 
     async def _at_summary(self, ctx: Context) -> list[Reply]:
-        if ctx.choice == "r:submit":
+        if moved(ctx, Move.SUBMIT):
             return await _submit(ctx)
-        if ctx.choice == "r:edit":
+        if moved(ctx, Move.EDIT):
             ctx.state.step = "edit_pick"
             return [_edit_pick(ctx)]
         return [Reply(ctx.t("dialog.use_choices")), _summary(ctx)]
 
     def _pick_field(self, ctx: Context) -> list[Reply]:
-        field = (ctx.choice or "").removeprefix("r:field:")
+        field = ctx.choice.field if isinstance(ctx.choice, EditField) else ""
         if field not in EDITABLE:
             return [Reply(ctx.t("dialog.use_choices")), _edit_pick(ctx)]
         ctx.state.data["editing"] = True
@@ -179,11 +215,10 @@ def _acknowledge(ctx: Context, step: str) -> Reply | None:
 
 
 def _edit_pick(ctx: Context) -> Reply:
-    choices = [Choice(ctx.t(f"report.field_{f}"), f"r:field:{f}") for f in EDITABLE]
+    choices = [Choice(ctx.t(f"report.field_{f}"), EditField(f)) for f in EDITABLE]
     rows = tuple(tuple(choices[i : i + 2]) for i in range(0, len(choices), 2))
-    return Reply(
-        ctx.t("report.ask_edit_field"), choices=(*rows, (Choice(ctx.t("nav.back"), "r:back"),))
-    )
+    back = (Choice(ctx.t("nav.back"), ReportMove(Move.BACK)),)
+    return Reply(ctx.t("report.ask_edit_field"), choices=(*rows, back))
 
 
 def _summary(ctx: Context) -> Reply:
@@ -216,8 +251,9 @@ def _summary(ctx: Context) -> Reply:
         show_name=ctx.t("report.summary_yes" if data.get("show_name") else "report.summary_no"),
     )
     rows = (
-        (Choice(ctx.t("report.submit"), "r:submit"),),
-        (Choice(ctx.t("report.edit"), "r:edit"), Choice(ctx.t("report.cancel"), "r:cancel")),
+        (Choice(ctx.t("report.submit"), ReportMove(Move.SUBMIT)),),
+        (Choice(ctx.t("report.edit"), ReportMove(Move.EDIT)),
+         Choice(ctx.t("report.cancel"), ReportMove(Move.CANCEL))),
     )
     return Reply(f"{text}\n\n{ctx.t('report.summary_ask')}", choices=rows)
 

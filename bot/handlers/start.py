@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from bot.content import catalogue
+from dataclasses import dataclass
+
+from bot.buttons import Button
+from bot.content import LANGUAGES, catalogue
 from bot.handlers.context import Context, menu_reply, unsupported_key
 from bot.handlers.subscriptions import offer
 from bot.messages import Choice, Reply
+from bot.workflow import Role
 
 __all__ = [
+    "Consent",
+    "Erase",
+    "Language",
     "on_cancel",
     "on_consent_choice",
     "on_deleteme",
@@ -21,6 +28,27 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class Consent(Button, tag="consent"):
+    """The answer to the privacy notice."""
+
+    agreed: bool
+
+
+@dataclass(frozen=True)
+class Language(Button, tag="lang"):
+    """A language to speak in."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Erase(Button, tag="erase"):
+    """The answer to 'erase my data?'."""
+
+    confirmed: bool
+
+
 def _name_suffix(ctx: Context) -> str:
     name = ctx.incoming.display_name.strip()
     return f", {name}" if name else ""
@@ -30,8 +58,8 @@ def _consent_question(ctx: Context) -> Reply:
     return Reply(
         ctx.t("consent.ask"),
         choices=(
-            (Choice(ctx.t("consent.yes"), "consent:yes"),),
-            (Choice(ctx.t("consent.no"), "consent:no"),),
+            (Choice(ctx.t("consent.yes"), Consent(True)),),
+            (Choice(ctx.t("consent.no"), Consent(False)),),
         ),
     )
 
@@ -49,7 +77,7 @@ async def on_start(ctx: Context) -> list[Reply]:
 
 async def on_consent_choice(ctx: Context) -> list[Reply]:
     """Record the consent answer."""
-    agreed = ctx.choice == "consent:yes"
+    agreed = isinstance(ctx.choice, Consent) and ctx.choice.agreed
     await ctx.storage.people.set_consent(
         ctx.person, agreed, ctx.incoming.display_name.strip(), ctx.incoming.username
     )
@@ -79,9 +107,9 @@ async def on_help(ctx: Context) -> list[Reply]:
     """List the commands for the person's role."""
     role = ctx.person.role
     text: str = ctx.t("help.citizen")
-    if role in ("reviewer", "admin"):
+    if role in (Role.REVIEWER, Role.ADMIN):
         text += ctx.t("help.reviewer")
-    if role == "admin":
+    if role == Role.ADMIN:
         text += ctx.t("help.admin")
     return [Reply(text)]
 
@@ -93,8 +121,8 @@ async def on_language(ctx: Context) -> list[Reply]:
             ctx.t("language.ask"),
             choices=(
                 (
-                    Choice(catalogue("vi").t("language.name"), "lang:vi"),
-                    Choice(catalogue("en").t("language.name"), "lang:en"),
+                    Choice(catalogue("vi").t("language.name"), Language("vi")),
+                    Choice(catalogue("en").t("language.name"), Language("en")),
                 ),
             ),
         )
@@ -103,7 +131,8 @@ async def on_language(ctx: Context) -> list[Reply]:
 
 async def on_language_choice(ctx: Context) -> list[Reply]:
     """Switch language and answer in the new one."""
-    language = "en" if ctx.choice == "lang:en" else "vi"
+    chosen = ctx.choice.code if isinstance(ctx.choice, Language) else ""
+    language = chosen if chosen in LANGUAGES else LANGUAGES[0]
     await ctx.storage.people.set_language(ctx.person, language)
     ctx.texts = catalogue(language)
     return [menu_reply(ctx, ctx.t("language.set"))]
@@ -127,8 +156,8 @@ async def on_deleteme(ctx: Context) -> list[Reply]:
         Reply(
             ctx.t("deleteme.ask"),
             choices=(
-                (Choice(ctx.t("deleteme.yes"), "deleteme:yes"),),
-                (Choice(ctx.t("deleteme.no"), "deleteme:no"),),
+                (Choice(ctx.t("deleteme.yes"), Erase(True)),),
+                (Choice(ctx.t("deleteme.no"), Erase(False)),),
             ),
         )
     ]
@@ -136,7 +165,7 @@ async def on_deleteme(ctx: Context) -> list[Reply]:
 
 async def on_deleteme_choice(ctx: Context) -> list[Reply]:
     """Erase, or keep, after the confirmation."""
-    if ctx.choice != "deleteme:yes":
+    if not (isinstance(ctx.choice, Erase) and ctx.choice.confirmed):
         return [menu_reply(ctx, ctx.t("deleteme.kept"))]
     withdrawn = await ctx.storage.erase_person(ctx.person.id)
     ctx.person.consent = None
