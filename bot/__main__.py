@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--from", dest="start", type=date.fromisoformat, metavar="YYYY-MM-DD")
     exp.add_argument("--to", dest="end", type=date.fromisoformat, metavar="YYYY-MM-DD")
     exp.add_argument("--format", choices=("xlsx", "csv"), default=None)
+    exp.add_argument("--campaign", metavar="KEY|YEAR", help="only this campaign's stories")
     con = sub.add_parser("content", help="the campaign and calendar files")
     con.add_argument("action", choices=("check",),
                      help="check: name every problem in every file (shipped and CONTENT_DIR)")
@@ -77,7 +78,17 @@ def _export(args: argparse.Namespace, settings: Settings, library: Library) -> i
         print(f"--from {args.start} is after --to {args.end}.", file=sys.stderr)
         return 2
     fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
-    listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt, library))
+    campaign = None
+    if args.campaign:
+        found = library.campaigns.find(args.campaign)
+        if len(found) != 1:
+            known = ", ".join(c.key for c in library.campaigns.all)
+            print(f"--campaign {args.campaign}: names {len(found)} campaigns (known: {known}).",
+                  file=sys.stderr)
+            return 2
+        campaign = found[0].key
+    listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt, library,
+                                campaign))
     print(f"{args.out}: {listed} stories")
     return 0
 

@@ -232,7 +232,7 @@ async def run_console_app(
 
 
 async def export(settings: Settings, out: Path, start: date | None, end: date | None,
-                 fmt: str, library: Library | None = None) -> int:
+                 fmt: str, library: Library | None = None, campaign: str | None = None) -> int:
     """Write the province's workbook (or the CSV list) to a file; return the stories listed."""
     from bot.export import ExportRange, write_csv
     from bot.handlers.stats import export_workbook
@@ -248,8 +248,9 @@ async def export(settings: Settings, out: Path, start: date | None, end: date | 
             since = _utc_start(start, settings)
             until = _utc_start(end + timedelta(days=1), settings) if end else None
             with out.open("wb") as fh:
-                return await write_csv(fh, rng, texts, storage.reports.stories(None, since, until))
-        data, listed = await export_workbook(storage, texts, None, start, end, rng)
+                return await write_csv(fh, rng, texts, storage.reports.stories(
+                    None, since, until, campaign=campaign))
+        data, listed = await export_workbook(storage, texts, None, start, end, rng, campaign)
         out.write_bytes(data)
         return listed
     finally:

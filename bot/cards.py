@@ -57,6 +57,9 @@ def review_card(story: Story, texts: Catalogue, province: int, campaigns: Campai
     """Every field, the reporter, the original text and the review note: for reviewers."""
     none = texts.t("review.none")
     text: str = _core(story, texts, province, campaigns)
+    filed = campaigns.get(story.campaign)
+    text += texts.t("campaign_words.card_campaign",
+                    name=filed.short(texts.language) if filed else story.campaign)
     text += texts.t(
         "review.card_reporter",
         name=story.reporter_name or none,
