@@ -38,11 +38,12 @@ def _files(folder: Path, shipped: bool) -> list[tuple[Path, str]]:
     return [(p, p.name if shipped else str(p)) for p in sorted(folder.glob("*.toml"))]
 
 
-def _gather(content_dir: Path | None, preferred: str) -> tuple[Library | None, list[str]]:
+def _gather(content_dir: Path | None, preferred: str,
+            shipped: Path) -> tuple[Library | None, list[str]]:
     problems: list[str] = []
     campaigns: list[Campaign] = []
     sources: dict[str, str] = {}
-    campaign_files = _files(SHIPPED_CAMPAIGNS, shipped=True)
+    campaign_files = _files(shipped, shipped=True)
     calendar_files = [(DEFAULT_FILE, DEFAULT_FILE.name)]
     if content_dir is not None:
         if content_dir.exists() and not content_dir.is_dir():
@@ -90,14 +91,19 @@ def _gather(content_dir: Path | None, preferred: str) -> tuple[Library | None, l
     return Library(registry, whole, len(campaign_files) + len(calendar_files)), []
 
 
-def check_content(content_dir: Path | None, preferred: str = "") -> list[str]:
+def check_content(content_dir: Path | None, preferred: str = "",
+                  shipped: Path = SHIPPED_CAMPAIGNS) -> list[str]:
     """Every problem in every campaign and calendar file, shipped and the operator's."""
-    return _gather(content_dir, preferred)[1]
+    return _gather(content_dir, preferred, shipped)[1]
 
 
-def load_library(content_dir: Path | None, preferred: str = "") -> Library:
-    """Load everything, or raise ContentError with the first problem's line."""
-    library, problems = _gather(content_dir, preferred)
+def load_library(content_dir: Path | None, preferred: str = "",
+                 shipped: Path = SHIPPED_CAMPAIGNS) -> Library:
+    """Load everything, or raise ContentError with the first problem's line.
+
+    `shipped` is the folder of the campaign files that come with the bot (a test may stand in
+    a copy of it, as an upgrade would bring new texts)."""
+    library, problems = _gather(content_dir, preferred, shipped)
     if library is None:
         raise ContentError(problems[0])
     return library

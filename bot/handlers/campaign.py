@@ -134,7 +134,8 @@ async def on_campaign(ctx: Context) -> list[Reply]:
         found = ctx.campaigns.find(word)
         if len(found) == 1:
             return [_overview(ctx, found[0], edit=False)]
-        return [_listing(ctx, False, ctx.t("campaign_words.no_such", word=word))]
+        lead = "" if found else ctx.t("campaign_words.no_such", word=word)
+        return [_listing(ctx, False, lead)]
     filing = ctx.campaigns.filing(ctx.today.date())
     if len(filing) > 1:
         return [_listing(ctx, edit=False)]
