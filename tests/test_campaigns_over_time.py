@@ -473,3 +473,22 @@ async def test_a_year_of_two_campaigns_asks_for_a_key(storage: Storage, tmp_path
     assert admin.text == "Chưa có đề nghị khen thưởng nào."
     await admin.says("/nominations an-giang-2025")
     assert admin.text.startswith("Đề nghị khen thưởng (1)")
+
+
+def test_contents_counted_across_campaigns_that_number_them_differently_name_the_campaign(
+    tmp_path: Path,
+) -> None:
+    from collections import Counter
+
+    from bot.handlers.stats import content_items
+
+    campaigns = load_library(folder(tmp_path, **{
+        "an-giang-2026": EXAMPLE_2026.read_text(encoding="utf-8")})).campaigns
+    same_keys = Counter({("an-giang-2025", "policy_law"): 2, ("thuong-xuyen", "policy_law"): 1,
+                         ("thuong-xuyen", None): 1})
+    assert content_items(campaigns, same_keys, "vi", "chưa chọn") == [
+        ("1", 3), ("chưa chọn", 1)]
+    both_first = Counter({("an-giang-2025", "policy_law"): 2,
+                          ("an-giang-2026", "digital_services"): 4})
+    assert content_items(campaigns, both_first, "vi", "chưa chọn") == [
+        ("Chuyển đổi số 2026 1", 4), ("Đợt thi đua đặc biệt năm 2025 1", 2)]

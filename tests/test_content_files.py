@@ -270,3 +270,31 @@ def test_the_cli_prints_lunar_and_one_off_days_on_their_day(
     assert (code, err) == (0, "")
     for line in expected:
         assert line in out, out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ('key = "digital_skills"', 'key = "digital_services"',
+         "duplicate content key 'digital_services'"),
+        ("lead_days = [7, 1]", "lead_days = [7, 90]",
+         "deadlines.0: lead_days must be between 0 and 60"),
+        ('key = "an-giang-2026"', 'key = "An Giang 2026"',
+         "key: String should match pattern"),
+        ("start = 2026-01-01\nend = 2026-12-31\n", "",
+         "start and end are required (or standing = true)"),
+        ("end = 2026-12-31", "end = 2026-12-31\nstanding = true",
+         "a standing campaign has no start or end"),
+    ],
+)
+def test_a_broken_campaign_file_is_named_with_its_field(
+    content: Path, old: str, new: str, line: str
+) -> None:
+    path = content / "campaigns" / "an-giang-2026.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    (problem,) = check_content(content)
+    assert problem.startswith(f"Campaign file {path}: ")
+    assert line in problem
+    assert "\n" not in problem

@@ -54,8 +54,7 @@ async def start_report(ctx: Context, campaign: str, content: str) -> list[Reply]
     replies = await on_report(ctx)
     if ctx.state.flow == FLOW:
         ctx.state.data |= {"campaign": campaign, "content": content, "preset_content": True}
-        if ctx.state.step == "campaign":
-            ctx.state.step = "kind"
+        if ctx.state.step == "campaign":  # several open: this one is chosen, ask the kind
             replies = _begin(ctx, keep=True)
     return replies
 
