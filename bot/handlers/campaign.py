@@ -107,10 +107,13 @@ def _overview(ctx: Context, c: Campaign, edit: bool) -> Reply:
 
 
 def _listing(ctx: Context, edit: bool, lead: str = "") -> Reply:
-    """Every campaign with its state, each a button to its overview."""
+    """Every campaign with its state (open, coming, year-round, ended), each a button."""
     lang, today = ctx.person.language, ctx.today.date()
+    ended = ctx.campaigns.ended(today)
+    gone = {c.key for c in ended}
+    ordered = [c for c in ctx.campaigns.all if c.key not in gone and not c.standing]
     lines, rows = [], []
-    for c in ctx.campaigns.all:
+    for c in [*ordered, ctx.campaigns.standing, *ended]:
         short = c.short(lang)
         if c.standing:
             line = ctx.t("campaign_words.list_standing", name=short)
