@@ -20,8 +20,9 @@ from bot.reminders import due_on, render
 
 NO_CHANNEL = (
     "No channel is configured (TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are empty): "
-    "opening the terminal console. See README.md to go live."
+    "opening the terminal console (logs in {log}). See README.md to go live."
 )
+CONSOLE = "Terminal console (logs in {log})."
 NO_CHANNEL_NO_TTY = (
     "No channel is configured (set TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN), and there is no"
     " terminal for the console."
@@ -100,29 +101,40 @@ def _secrets(settings: Settings) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command, load settings, and run it; return the exit code."""
+    """Parse the command, load settings and content, and run it; return the exit code."""
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    quiet = args.command in ("console", "reminders", "export", "backup", "content")
+    command = args.command
+    if command is None:
+        if configured_channels(settings):
+            command = "run"
+        elif sys.stdin.isatty():
+            command = "console"
+        else:
+            print(NO_CHANNEL_NO_TTY, file=sys.stderr)
+            return 2
+    # In the console the screen is the conversation: log lines go to a file beside the database.
+    log_file = settings.database_path.parent / "guongsang.log" if command == "console" else None
+    quiet = command in ("reminders", "export", "backup", "content")
     setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO,
-                  json_lines=settings.log_format == "json")
-    if args.command == "content":
+                  json_lines=settings.log_format == "json", file=log_file)
+    if command == "content":
         return check_files(settings)
     try:
         library = load_library(settings.content_folder, settings.campaign)
-        return _command(args, settings, library)
+        return _command(command, args, settings, library, log_file)
     except ContentError as exc:
         print(exc, file=sys.stderr)
         return 2
 
 
-def _command(args: argparse.Namespace, settings: Settings, library: Library) -> int:
+def _command(command: str, args: argparse.Namespace, settings: Settings, library: Library,
+             log_file: Path | None) -> int:
     """Run a command with the content loaded and checked."""
-    command = args.command
     if command == "export":
         return _export(args, settings, library)
     if command == "backup":
@@ -136,22 +148,14 @@ def _command(args: argparse.Namespace, settings: Settings, library: Library) -> 
     if command == "reminders":
         print_reminders(args.date, settings, library)
         return 0
-    if command is None:
-        if configured_channels(settings):
-            command = "run"
-        elif sys.stdin.isatty():
-            print(NO_CHANNEL, file=sys.stderr)
-            command = "console"
-        else:
-            print(NO_CHANNEL_NO_TTY, file=sys.stderr)
-            return 2
     if command == "console":
-        asyncio.run(run_console_app(settings, library=library))
+        notice = (NO_CHANNEL if args.command is None else CONSOLE).format(log=log_file)
+        asyncio.run(run_console_app(settings, library=library, notice=notice))
         return 0
     if not configured_channels(settings):
         print(NO_CHANNEL_NO_TTY.split(", and")[0] + ".", file=sys.stderr)
         return 2
-    asyncio.run(run_bot(settings, library))
+    asyncio.run(run_bot(settings, library=library))
     return 0
 
 

@@ -14,17 +14,18 @@ from typing import TextIO
 
 from aiohttp import web
 
-from bot.broadcast import BroadcastEngine
+from bot.background import start_background
 from bot.channels.console import ConsoleSender, run_console
 from bot.config import Settings
 from bot.content import ContentError, Library, catalogue, load_library
 from bot.dialog import Dialog
+from bot.health import State, Supervisor
 from bot.messages import Sender
-from bot.scheduler import Reminders, build_scheduler
 from bot.storage import Storage, open_storage
-from bot.webhooks import Accept, build_web_app
+from bot.webhooks import Accept, Health, build_web_app
 
-__all__ = ["configured_channels", "export", "open_checked", "run_bot", "run_console_app"]
+__all__ = ["configured_channels", "export", "health_report", "open_checked", "run_bot",
+           "run_console_app"]
 
 log = logging.getLogger(__name__)
 
@@ -58,30 +59,6 @@ def _library(settings: Settings, library: Library | None) -> Library:
     return library or load_library(settings.content_folder, settings.campaign)
 
 
-async def _start_background(
-    settings: Settings, storage: Storage, senders: dict[str, Sender], stop: asyncio.Event,
-    library: Library, poll: float = 1.0,
-) -> asyncio.Task[None]:
-    """The scheduler (catching up on today's reminders) and the broadcast engine."""
-    reminders = Reminders(storage, library.calendar, settings.tz, settings.reminder_time,
-                          settings.reminder_lead_days)
-    scheduler = build_scheduler(reminders, settings.tz, settings.reminder_time)
-    scheduler.start()
-    await reminders.catch_up()
-    engine = BroadcastEngine(storage, senders, settings.province_code,
-                             rate=settings.broadcast_rate, per_chat=settings.broadcast_per_chat,
-                             rates={"zalo": settings.zalo_broadcast_rate}, poll=poll,
-                             campaigns=library.campaigns)
-
-    async def run() -> None:
-        try:
-            await engine.run(stop)
-        finally:
-            scheduler.shutdown(wait=False)
-
-    return asyncio.create_task(run())
-
-
 def _stop_event() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -100,31 +77,46 @@ def configured_channels(settings: Settings) -> list[str]:
     return found
 
 
-async def run_bot(settings: Settings, library: Library | None = None) -> None:
-    """Run every configured channel until SIGINT/SIGTERM, finish in-flight work, close storage."""
+def health_report(storage: Storage, states: dict[str, str], supervisor: Supervisor) -> Health:
+    """What GET /healthz answers: storage, each channel, each background task, and the
+    problems (a dead task, a channel down, sending retrying) that make it answer 503."""
+
+    async def health() -> dict[str, object]:
+        try:
+            await storage.db.fetchone("SELECT 1")
+            ok = "ok"
+        except Exception as exc:
+            ok = f"error: {type(exc).__name__}"
+        tasks, problems = supervisor.report()
+        report: dict[str, object] = {"storage": ok, "channels": supervisor.channels(states),
+                                     "tasks": tasks}
+        if problems:
+            report["problems"] = problems
+        return report
+
+    return health
+
+
+async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
+                  library: Library | None = None) -> None:
+    """Run every configured channel until SIGINT/SIGTERM (or `stop`), finish in-flight work,
+    close storage."""
     library = _library(settings, library)
     storage = await open_checked(settings, library)
-    stop = _stop_event()
+    stop = stop or _stop_event()
     stack = contextlib.AsyncExitStack()
     states: dict[str, str] = {}
     senders: dict[str, Sender] = {}
     routes: dict[str, tuple[str, Accept]] = {}
+    supervisor = Supervisor(stop)
     try:
         stack.push_async_callback(storage.close)
         dialog = Dialog(storage, settings, library.campaigns)
         if settings.telegram_bot_token:
-            await _start_telegram(settings, dialog, stack, states, senders, routes)
+            await _start_telegram(settings, dialog, stack, states, senders, routes, supervisor)
         if settings.zalo_bot_token:
-            await _start_zalo(settings, dialog, stack, states, senders, routes, stop)
-
-        async def health() -> dict[str, object]:
-            try:
-                await storage.db.fetchone("SELECT 1")
-                ok = "ok"
-            except Exception as exc:
-                ok = f"error: {type(exc).__name__}"
-            return {"storage": ok, "channels": dict(states)}
-
+            await _start_zalo(settings, dialog, stack, states, senders, routes, stop, supervisor)
+        health = health_report(storage, states, supervisor)
         if routes or settings.http_port:
             web_app = build_web_app(health, zalo=routes.get("zalo"),
                                     telegram=routes.get("telegram"))
@@ -134,7 +126,8 @@ async def run_bot(settings: Settings, library: Library | None = None) -> None:
             await web.TCPSite(runner, settings.http_host, port).start()
             stack.push_async_callback(runner.cleanup)
             log.info("HTTP server on %s:%s (webhooks, /healthz)", settings.http_host, port)
-        delivering = await _start_background(settings, storage, senders, stop, library)
+        delivering = await start_background(settings, storage, senders, stop, supervisor,
+                                            library)
         await stop.wait()
         log.info("stopping: finishing in-flight updates and sends")
         await delivering
@@ -146,6 +139,7 @@ async def run_bot(settings: Settings, library: Library | None = None) -> None:
 async def _start_telegram(
     settings: Settings, dialog: Dialog, stack: contextlib.AsyncExitStack,
     states: dict[str, str], senders: dict[str, Sender], routes: dict[str, tuple[str, Accept]],
+    supervisor: Supervisor,
 ) -> None:
     """Telegram: polling by default, webhook when TELEGRAM_WEBHOOK_URL is set."""
     from telegram import Update
@@ -169,17 +163,22 @@ async def _start_telegram(
         await app.bot.set_webhook(settings.telegram_webhook_url, secret_token=secret)
         routes["telegram"] = (secret, accept)
         states["telegram"] = "webhook"
+        supervisor.probe("telegram", lambda: State("webhook") if app.running
+                         else State("dead: stopped", ok=False))
         return
-    assert app.updater is not None
-    await app.updater.start_polling(drop_pending_updates=False)
-    stack.push_async_callback(app.updater.stop)
+    updater = app.updater
+    assert updater is not None
+    await updater.start_polling(drop_pending_updates=False)
+    stack.push_async_callback(updater.stop)
     states["telegram"] = "polling"
+    supervisor.probe("telegram", lambda: State("polling") if updater.running
+                     else State("dead: polling stopped", ok=False))
 
 
 async def _start_zalo(
     settings: Settings, dialog: Dialog, stack: contextlib.AsyncExitStack,
     states: dict[str, str], senders: dict[str, Sender], routes: dict[str, tuple[str, Accept]],
-    stop: asyncio.Event,
+    stop: asyncio.Event, supervisor: Supervisor,
 ) -> None:
     """Zalo: long polling by default, webhook when ZALO_WEBHOOK_URL is set."""
     from bot.channels.zalo import ZaloChannel, ZaloClient
@@ -204,6 +203,7 @@ async def _start_zalo(
     with contextlib.suppress(Exception):
         await client.call("deleteWebhook")
     polling = asyncio.create_task(channel.poll(stop))
+    supervisor.watch("zalo", polling, lambda: State("polling"))
 
     async def finish() -> None:
         await polling
@@ -214,14 +214,18 @@ async def _start_zalo(
 
 async def run_console_app(
     settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-    library: Library | None = None,
+    library: Library | None = None, notice: str = "",
 ) -> None:
-    """Chat with the bot in the terminal over the same database."""
+    """Chat with the bot in the terminal over the same database (`notice` goes to stderr once
+    the database and the content files are known to be fine)."""
     library = _library(settings, library)
     storage = await open_checked(settings, library)
+    if notice:
+        print(notice, file=sys.stderr)
     stop = asyncio.Event()
-    delivering = await _start_background(settings, storage, {"console": ConsoleSender(stdout)},
-                                         stop, library, poll=0.2)
+    supervisor = Supervisor(stop)
+    delivering = await start_background(settings, storage, {"console": ConsoleSender(stdout)},
+                                        stop, supervisor, library, poll=0.2)
     try:
         await run_console(Dialog(storage, settings, library.campaigns), stdin, stdout,
                           files=settings.database_path.parent / "exports")

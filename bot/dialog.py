@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,11 +20,15 @@ from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Prompt, Storage
 from bot.workflow import Role
 
-__all__ = ["MAX_INPUT", "Dialog", "normalise"]
+__all__ = ["FLOOD_BACKLOG", "MAX_INPUT", "Dialog", "normalise"]
 
 log = logging.getLogger(__name__)
 
 MAX_INPUT = 4096
+# A chat's messages wait their turn behind the one being answered; past this many waiting (a
+# forwarded batch, a stuck key), the surplus is dropped, and the person told once, politely.
+FLOOD_BACKLOG = 10
+FLOOD_NOTE_EVERY = 600.0
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
@@ -39,6 +44,11 @@ class _ChatLocks:
 
     def __init__(self) -> None:
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    def users(self, key: tuple[str, str]) -> int:
+        """Messages of this chat being answered or waiting to be."""
+        held = self._locks.get(key)
+        return held[1] if held else 0
 
     @asynccontextmanager
     async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
@@ -66,11 +76,29 @@ class Dialog:
             settings.content_folder, settings.campaign).campaigns
         self._locks = _ChatLocks()
         self._timeout = timedelta(hours=settings.dialog_timeout_hours)
+        self._flood_noted: dict[tuple[str, str], float] = {}
 
     async def handle(self, incoming: Incoming, now: datetime | None = None) -> list[Reply]:
         """Answer one message; never raises for anything a person can send."""
-        async with self._locks.hold((incoming.channel, incoming.chat_id)):
+        key = (incoming.channel, incoming.chat_id)
+        if self._locks.users(key) > FLOOD_BACKLOG:
+            return await self._flooded(incoming, key)
+        async with self._locks.hold(key):
             return await self._handle(incoming, now or datetime.now(UTC))
+
+    async def _flooded(self, incoming: Incoming, key: tuple[str, str]) -> list[Reply]:
+        """A message past the chat's backlog: dropped; the first of a flood gets a polite note."""
+        clock = time.monotonic()
+        if clock - self._flood_noted.get(key, -FLOOD_NOTE_EVERY) < FLOOD_NOTE_EVERY:
+            return []
+        self._flood_noted[key] = clock
+        if len(self._flood_noted) > 10_000:
+            self._flood_noted = {k: t for k, t in self._flood_noted.items()
+                                 if clock - t < FLOOD_NOTE_EVERY}
+        log.info("chat %s:%s sends faster than it is answered: surplus messages dropped", *key)
+        person = await self.storage.people.find(incoming.channel, incoming.user_id)
+        return [Reply(catalogue(person.language if person else self.settings.language)
+                      .t("engine.flood_note"))]
 
     async def _handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
         if incoming.text is not None:
@@ -89,6 +117,7 @@ class Dialog:
         if person.stopped:
             await self.storage.broadcasts.resume_person(person.id)
             person.stopped = False
+        await self.storage.outbox.release_held(person.id)
         if (
             person.consent
             and incoming.display_name
@@ -114,7 +143,7 @@ class Dialog:
         except Exception:
             log.exception("handler failed for %s:%s", incoming.channel, incoming.chat_id)
             return [Reply(catalogue(person.language).t("dialog.error"))]
-        replies = self._number(ctx.state, replies, before)
+        replies = self._number(ctx.state, replies, before, incoming.traits.buttons)
         await self.storage.dialogs.save(ctx.state, now)
         return replies
 
@@ -154,25 +183,29 @@ class Dialog:
             return None
         if not buttons and text.isdecimal():
             i = int(text) - 1
-            return decode(prompt.values[i]) if 0 <= i < len(prompt.values) else None
+            ok = 0 <= i < len(prompt.values) and i not in prompt.untyped
+            return decode(prompt.values[i]) if ok else None
         folded = fold(text)
         if not folded:
             return None
-        for label, value in zip(prompt.labels, prompt.values, strict=False):
-            if fold(label) == folded:
+        for i, (label, value) in enumerate(zip(prompt.labels, prompt.values, strict=False)):
+            if fold(label) == folded and i not in prompt.untyped:
                 return decode(value)
         return None
 
     @staticmethod
-    def _number(state: DialogState, replies: list[Reply], before: tuple[str, str]) -> list[Reply]:
-        """Give the question's options opaque keys and remember them as the current question."""
+    def _number(state: DialogState, replies: list[Reply], before: tuple[str, str],
+                buttons: bool) -> list[Reply]:
+        """Give the question's options opaque keys and remember them as the current question.
+
+        Where there are no buttons, an option that typing must not pick is not drawn at all
+        (the question says how to go back or cancel instead)."""
         if not any(r.choices for r in replies):
             if (state.flow, state.step) != before:
                 state.prompt = Prompt()
             return replies
         nonce = secrets.token_urlsafe(6)
-        values: list[str] = []
-        labels: list[str] = []
+        prompt = Prompt(nonce)
         out: list[Reply] = []
         for reply in replies:
             rows = []
@@ -182,10 +215,15 @@ class Dialog:
                     if not isinstance(choice.value, Button) or choice.value.STATIC:
                         keyed.append(choice)
                         continue
-                    keyed.append(Choice(choice.label, f"{nonce}:{len(values)}"))
-                    values.append(encode(choice.value))
-                    labels.append(choice.label)
-                rows.append(tuple(keyed))
+                    if not choice.typed:
+                        if not buttons:
+                            continue
+                        prompt.untyped.append(len(prompt.values))
+                    keyed.append(Choice(choice.label, f"{nonce}:{len(prompt.values)}"))
+                    prompt.values.append(encode(choice.value))
+                    prompt.labels.append(choice.label)
+                if keyed:
+                    rows.append(tuple(keyed))
             out.append(replace(reply, choices=tuple(rows)))
-        state.prompt = Prompt(nonce, values, labels)
+        state.prompt = prompt
         return out

@@ -36,6 +36,8 @@ class ChannelTraits:
     max_caption: int
     can_request_contact: bool
     can_request_location: bool
+    # The terminal: a photo is attached by typing the path of an image file.
+    photo_by_path: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,10 @@ class Choice:
 
     label: str
     value: str | Button
+    # Whether typing the label (or, where there are no buttons, the number) picks it. False for
+    # navigation offered beside a question whose typed answer is free text: typing "Huy" at
+    # "who is honoured?" is a name, not Hủy.
+    typed: bool = True
 
     @property
     def wire_value(self) -> str:

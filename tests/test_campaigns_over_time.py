@@ -206,7 +206,7 @@ async def test_with_two_campaigns_open_the_reporter_is_asked_which_in_plain_word
     await chat.says("Khuyến học 2026")  # not an option: asked again
     assert "Câu chuyện của bạn gửi cho đợt nào?" in chat.text
     await chat.picks("Khuyến học 2025")
-    assert "Bước 1. Bạn muốn kể về điều gì?" in chat.text
+    assert "Bạn muốn kể về điều gì?" in chat.text
     await chat.picks("Gương người tốt, việc tốt")
     assert chat.options()[:1] == ["Giúp đỡ học sinh nghèo vượt khó học tốt"]
     assert "Chấp hành tốt chủ trương" not in " ".join(chat.options())
@@ -245,7 +245,7 @@ async def test_campaign_names_the_one_offered_first(storage: Storage, tmp_path: 
     await chat.picks("Khuyến học 2025")
     await chat.picks("1. Giúp học sinh nghèo")
     await chat.picks("📝 Kể gương sáng thuộc nội dung này")
-    assert "Bước 1. Bạn muốn kể về điều gì?" in chat.text
+    assert "Bạn muốn kể về điều gì?" in chat.text
     await chat.picks("Gương người tốt, việc tốt")
     await walk_report(chat)
     story = await storage.stories.get(1)

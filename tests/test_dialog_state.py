@@ -225,8 +225,8 @@ async def test_language_english_makes_the_next_replies_english(
     assert "What would you like to do? Choose below:" in chat.text
     assert (await _person(storage))["language"] == "en"
     await chat.says("/report")
-    assert "Step 1. What would you like to tell about?" in chat.text
-    assert "Bước 1." not in chat.text
+    assert "Step 1/12. What would you like to tell about?" in chat.text
+    assert "Bước 1/12." not in chat.text
     await chat.says("/language")
     await chat.picks("Tiếng Việt")
     assert "Đã chuyển sang Tiếng Việt." in chat.text
@@ -257,7 +257,7 @@ async def test_mystories_lists_newest_first_with_the_status_in_words(
 async def test_mystories_before_any_story(chat: FakeChat) -> None:
     await agree(chat)
     await chat.says("/mystories")
-    assert "Bạn chưa gửi câu chuyện nào. Bấm /report để kể một gương sáng." in chat.text
+    assert "Bạn chưa gửi câu chuyện nào. Gõ /report để kể một gương sáng." in chat.text
 
 
 # --- never silence -------------------------------------------------------------------------------
@@ -267,7 +267,10 @@ async def test_an_unknown_command_and_free_text_get_the_main_menu(
     chat: FakeChat, storage: Storage
 ) -> None:
     await agree(chat)
-    for message in ("/foo", "xin chào", "1234567", "😀"):
+    await chat.says("/foo")
+    assert "Bot chưa có lệnh /foo. Gõ /help để xem các lệnh." in chat.text
+    assert MENU in chat.text
+    for message in ("xin chào", "1234567", "😀"):
         await chat.says(message)
         assert "Mình chưa hiểu ý bạn." in chat.text, message
         assert MENU in chat.text
@@ -278,10 +281,13 @@ async def test_an_unknown_command_and_free_text_get_the_main_menu(
 async def test_a_stranger_writing_anything_gets_the_welcome_and_the_consent_question(
     chat: FakeChat, storage: Storage
 ) -> None:
-    for message in ("/foo", "xin chào"):
-        await chat.says(message)
-        assert "Đây là Gương Sáng" in chat.text
-        assert chat.options() == ["✅ Tôi đồng ý", "Không đồng ý"]
+    await chat.says("/foo")
+    assert "Đây là Gương Sáng" in chat.text
+    assert chat.options() == ["✅ Tôi đồng ý", "Không, để sau"]
+    await chat.says("xin chào")  # not a yes or a no: the short question, not the notice again
+    assert "Bạn gõ đồng ý nếu đồng ý, hoặc không nếu chưa muốn" in chat.text
+    assert "Quyền riêng tư của bạn" not in chat.text
+    assert chat.options() == ["✅ Tôi đồng ý", "Không, để sau"]
     assert (await _person(storage))["consent"] is None
 
 
@@ -343,7 +349,7 @@ async def _throw(start: str | None, messages: list[tuple[str, Any]]) -> None:
                 state = await _state(storage)
                 assert state.flow in ("", "report"), what
                 if state.flow == "report":
-                    assert state.step in [*REPORT_STEPS, "edit_pick"], what
+                    assert state.step in [*REPORT_STEPS, "edit_pick", "confirm_cancel"], what
                 else:
                     assert state.step == "", what
         finally:

@@ -112,6 +112,10 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     6: [
         ("UPDATE stories SET kind = ? WHERE id = ?", ("model_practice", 7)),
     ],
+    7: [
+        ("UPDATE outbox SET status = ? WHERE person_id = ?", ("held", 1)),
+        ("UPDATE deliveries SET status = ? WHERE person_id = ?", ("out_of_window", 1)),
+    ],
 }
 
 
@@ -267,7 +271,8 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
                 storage.db,
                 "SELECT b.body, d.person_id, d.status FROM broadcasts b"
                 " JOIN deliveries d ON d.broadcast_id = b.id",
-            ) == [("Chào mừng Quốc khánh 2/9", 1, "pending")]
+            ) == [("Chào mừng Quốc khánh 2/9", 1,
+                   "out_of_window" if old >= _version("engine") else "pending")]
 
         # The upgraded file takes everything the latest schema holds, for old and new people.
         await _insert_rows(storage.db, old + 1, LATEST)
@@ -277,6 +282,9 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
         assert unchosen is not None
         assert (unchosen.campaign, unchosen.content, unchosen.movement) == (
             "thuong-xuyen", None, None)
+        # What was held for a person is released when they write again.
+        assert await storage.outbox.release_held(1) == 1
+        assert await _rows(storage.db, "SELECT status FROM outbox") == [("pending",)]
     finally:
         await storage.close()
     assert _raw(path, "PRAGMA user_version") == [(LATEST,)]

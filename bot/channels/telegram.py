@@ -23,7 +23,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -34,6 +33,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram_rate import ChatRateLimiter
 from bot.config import Settings
 from bot.content import catalogue
 from bot.dialog import Dialog
@@ -150,8 +150,10 @@ class TelegramSender:
 
     channel = CHANNEL
 
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any],
+                 language: str = "vi") -> None:
         self._app = app
+        self._language = language
         self._open_keyboards: set[str] = set()
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
@@ -188,11 +190,12 @@ class TelegramSender:
                 last = await bot.send_photo(chat_id, upload)
             else:
                 last = await bot.send_document(chat_id, upload)
+        text = reply.text
+        if reply.photos and not text:
+            return str((await self._photos(chat_id, reply.photos)).message_id)
         if reply.photos:
-            last = await self._photos(chat_id, reply)
-            if not reply.text:
-                return str(last.message_id)
-        parts = split_text(reply.text, TRAITS.max_text)
+            text += await self._photos_or_note(chat_id, reply.photos)
+        parts = split_text(text, TRAITS.max_text)
         markup: Any = None
         if reply.request:
             markup = _request_keyboard(reply)
@@ -210,14 +213,40 @@ class TelegramSender:
             )
         return str(last.message_id) if last else None
 
-    async def _photos(self, chat_id: str, reply: Reply) -> Message:
+    async def _photos(self, chat_id: str, photos: tuple[str, ...]) -> Message:
         bot = self._app.bot
-        if len(reply.photos) == 1:
-            single: Message = await bot.send_photo(chat_id, reply.photos[0])
+        if len(photos) == 1:
+            single: Message = await bot.send_photo(chat_id, photos[0])
             return single
-        media = [InputMediaPhoto(p) for p in reply.photos[:10]]
+        media = [InputMediaPhoto(p) for p in photos[:10]]
         album: tuple[Message, ...] = await bot.send_media_group(chat_id, media)
         return album[-1]
+
+    async def _photos_or_note(self, chat_id: str, photos: tuple[str, ...]) -> str:
+        """Photos before a text: one Telegram refuses (a URL it cannot fetch, a file too large)
+        is left out, logged in one line, and named in a line added to the text."""
+        try:
+            await self._photos(chat_id, photos)
+            return ""
+        except BadRequest as exc:
+            reason = exc.message
+        shown = photos[:10]
+        refused = [1] if len(shown) == 1 else []
+        if len(shown) > 1:
+            reasons = []
+            for position, photo in enumerate(shown, start=1):
+                try:
+                    await self._app.bot.send_photo(chat_id, photo)
+                except BadRequest as exc:
+                    refused.append(position)
+                    reasons.append(exc.message)
+            if not refused:
+                return ""
+            reason = reasons[0]
+        which = ", ".join(f"{n}/{len(shown)}" for n in refused)
+        log.warning("photo %s of a message to %s refused, sent without it: %s", which, chat_id,
+                    reason)
+        return catalogue(self._language).t("engine.photo_skipped", photos=which, error=reason)
 
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""
@@ -281,9 +310,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(ChatRateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
-    sender = TelegramSender(app)
+    sender = TelegramSender(app, settings.language)
     app.bot_data["sender"] = sender
 
     async def on_update(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:

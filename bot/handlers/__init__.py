@@ -37,6 +37,7 @@ from bot.handlers.nominations import NominationFlow, on_nominate_choice, on_nomi
 from bot.handlers.report import FLOW as REPORT_FLOW
 from bot.handlers.report import ReportFlow, on_report
 from bot.handlers.report_steps import ORDER as REPORT_STEPS
+from bot.handlers.report_steps import Move, ReportMove
 from bot.handlers.review import FLOW as REVIEW_FLOW
 from bot.handlers.review import (
     NominateStart,
@@ -58,7 +59,10 @@ from bot.handlers.review_commands import (
     on_story,
 )
 from bot.handlers.start import (
+    AFTER_CONSENT,
+    CONSENT_FLOW,
     Consent,
+    ConsentFlow,
     Erase,
     Language,
     on_cancel,
@@ -75,8 +79,10 @@ from bot.handlers.start import (
 from bot.handlers.stats import on_export, on_stats
 from bot.handlers.stories import StoriesOpen, StoriesPage, on_stories, on_stories_choice
 from bot.handlers.subscriptions import (
+    StopTopic,
     SubscribeAdd,
     SubscribeBoth,
+    SubscribeDone,
     SubscribeLater,
     SubscribeToggle,
     on_subscribe,
@@ -97,12 +103,39 @@ __all__ = [
     "on_unknown",
 ]
 
+async def _move_in_report(ctx: Context, move: Move, otherwise: str) -> list[Reply]:
+    """/back, /skip and /cancel while telling a story act like the buttons of the step."""
+    if ctx.state.flow != REPORT_FLOW:
+        return [Reply(ctx.t(otherwise))]
+    ctx.choice = ReportMove(move)
+    return await FLOWS[REPORT_FLOW].handle(ctx)
+
+
+async def on_back(ctx: Context) -> list[Reply]:
+    """/back: the previous step of the story being told."""
+    return await _move_in_report(ctx, Move.BACK, "report.no_back")
+
+
+async def on_skip(ctx: Context) -> list[Reply]:
+    """/skip: pass an optional step."""
+    return await _move_in_report(ctx, Move.SKIP, "report.no_skip")
+
+
+async def _cancel(ctx: Context) -> list[Reply]:
+    """/cancel: leave what is open; a story past its first steps asks to be sure first."""
+    if ctx.state.flow == REPORT_FLOW:
+        return await _move_in_report(ctx, Move.CANCEL, "cancel.nothing")
+    return await on_cancel(ctx)
+
+
 COMMANDS: dict[str, Handler] = {
     "start": on_start,
     "help": on_help,
     "privacy": on_privacy,
     "language": on_language,
-    "cancel": on_cancel,
+    "cancel": _cancel,
+    "back": on_back,
+    "skip": on_skip,
     "deleteme": on_deleteme,
     "report": on_report,
     "mystories": on_mystories,
@@ -150,14 +183,17 @@ CHOICES: dict[type[Button], Handler] = {
     **dict.fromkeys((MineOpen, MineAct, MineEdit), on_mine_choice),
     **dict.fromkeys((ReviewOpen, ReviewPage, ReviewNext, ReviewDo, ReviewAsk), on_review_choice),
     **dict.fromkeys((StoriesOpen, StoriesPage), on_stories_choice),
-    **dict.fromkeys((SubscribeBoth, SubscribeLater, SubscribeAdd, SubscribeToggle, Unsubscribe),
-                    on_subscription_choice),
+    **dict.fromkeys((SubscribeBoth, SubscribeLater, SubscribeDone, SubscribeAdd, SubscribeToggle,
+                     StopTopic, Unsubscribe), on_subscription_choice),
     **dict.fromkeys((CampaignList, CampaignHome, CampaignContent, CampaignReport,
                      CampaignSection), on_campaign_choice),
     NominateStart: on_nominate_choice,
 }
 
+AFTER_CONSENT["report"] = on_report
+
 FLOWS: dict[str, Flow] = {
+    CONSENT_FLOW: ConsentFlow(),
     REPORT_FLOW: ReportFlow(),
     REVIEW_FLOW: ReviewFlow(),
     MINE_FLOW: MineFlow(),

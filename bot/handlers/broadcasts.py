@@ -138,7 +138,7 @@ async def on_broadcasts(ctx: Context) -> list[Reply]:
     if not rows:
         return [Reply(ctx.t("broadcast.list_empty"))]
     rate = ctx.settings.broadcast_rate
-    lines = [ctx.t("broadcast.list_header")]
+    lines: list[str] = [ctx.t("broadcast.list_header")]
     for p in rows:
         eta = ""
         if p.status == "active" and p.pending:
@@ -147,7 +147,7 @@ async def on_broadcasts(ctx: Context) -> list[Reply]:
             "broadcast.list_line", id=p.id, what=p.key or _audience_name(ctx, p.audience),
             status=ctx.t(f"broadcast.status_{p.status}"), sent=p.sent, total=p.total,
             failed=p.failed, stopped=p.stopped, eta=eta,
-        ))
+        ) + (ctx.t("engine.out_of_window", count=p.out_of_window) if p.out_of_window else ""))
     return [Reply("\n".join(lines))]
 
 

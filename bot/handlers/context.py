@@ -51,7 +51,10 @@ class Context:
         return self.incoming.text
 
     def t(self, key: str, **values: object) -> Safe:
-        """Catalogue text in the person's language."""
+        """Catalogue text in the person's language; where the channel has no buttons, the
+        key's `<key>_typed` variant when there is one (it never says "press a button")."""
+        if not self.incoming.traits.buttons and self.texts.has(f"{key}_typed"):
+            key = f"{key}_typed"
         return self.texts.t(key, **values)
 
     @property

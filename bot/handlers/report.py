@@ -33,7 +33,7 @@ EDITABLE = [s for s in STEPS if s != "movement"]
 async def on_report(ctx: Context) -> list[Reply]:
     """Start a report, or offer to continue the one already open."""
     if not ctx.person.consent:
-        return await ask_consent_first(ctx)
+        return await ask_consent_first(ctx, then="report")
     refusal = await _may_not_file(ctx)
     if refusal:
         return [refusal]
@@ -105,6 +105,8 @@ class ReportFlow:
             return [_edit_pick(ctx)]
         if ctx.state.step == "campaign":
             return [ask_campaign(ctx)]
+        if ctx.state.step == CONFIRM_CANCEL:
+            return [_confirm_cancel(ctx)]
         if ctx.state.step not in ORDER:
             ctx.state.step = "kind"
         return [_ask(ctx, ctx.state.step)]
@@ -112,7 +114,13 @@ class ReportFlow:
     async def handle(self, ctx: Context) -> list[Reply]:
         """Take the answer to the current step and ask the next question."""
         state = ctx.state
+        if state.step == CONFIRM_CANCEL:
+            return await self._confirming(ctx)
         if moved(ctx, Move.CANCEL):
+            if _worth_keeping(state.data):
+                state.data["cancel_from"] = state.step
+                state.step = CONFIRM_CANCEL
+                return [_confirm_cancel(ctx)]
             state.reset()
             return [menu_reply(ctx, ctx.t("report.cancelled"))]
         if moved(ctx, Move.RESUME):
@@ -158,6 +166,17 @@ class ReportFlow:
             question = replace(question, text=f"{note}\n\n{question.text}")
         return [question]
 
+    async def _confirming(self, ctx: Context) -> list[Reply]:
+        """Discard the draft, or go back to the question it was at."""
+        state = ctx.state
+        if moved(ctx, Move.DISCARD, Move.CANCEL):
+            state.reset()
+            return [menu_reply(ctx, ctx.t("report.cancelled"))]
+        if not moved(ctx, Move.RESUME):
+            return [Reply(ctx.t("dialog.use_choices")), _confirm_cancel(ctx)]
+        state.step = str(state.data.pop("cancel_from", "kind"))
+        return await self.reask(ctx)
+
     def _wrong_kind_of_message(self, ctx: Context) -> str | None:
         incoming, step = ctx.incoming, ctx.state.step
         if incoming.unsupported:
@@ -199,6 +218,24 @@ class ReportFlow:
             ctx.state.data.pop("preset_content", None)
         ctx.state.step = field
         return [_ask(ctx, field)]
+
+
+CONFIRM_CANCEL = "confirm_cancel"
+# Answers that make a draft worth an "are you sure?" before it is thrown away.
+_TYPED_ANSWERS = ("commune", "honoree", "honoree_role", "title", "description", "date")
+
+
+def _worth_keeping(data: dict[str, object]) -> bool:
+    """Whether the draft is past its first steps (anything typed, not only picked)."""
+    return any(data.get(key) for key in _TYPED_ANSWERS)
+
+
+def _confirm_cancel(ctx: Context) -> Reply:
+    rows = (
+        (Choice(ctx.t("report.discard"), ReportMove(Move.DISCARD)),),
+        (Choice(ctx.t("report.keep_going"), ReportMove(Move.RESUME)),),
+    )
+    return Reply(ctx.t("report.confirm_cancel"), choices=rows)
 
 
 def _acknowledge(ctx: Context, step: str) -> Reply | None:

@@ -49,6 +49,7 @@ class Move(StrEnum):
     EDIT = "edit"
     DONE = "done"
     SKIP = "skip"
+    DISCARD = "discard"
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,12 @@ class ShowName(Button, tag="r.show"):
     show: bool
 
 
-def nav_row(ctx: Context, back: bool = True) -> Row:
-    """Back and Cancel, offered at every step."""
-    cancel = Choice(ctx.t("nav.cancel"), ReportMove(Move.CANCEL))
-    return (Choice(ctx.t("nav.back"), ReportMove(Move.BACK)), cancel) if back else (cancel,)
+def nav_row(ctx: Context, back: bool = True, typed: bool = True) -> Row:
+    """Back and Cancel, offered at every step; `typed=False` where typing them is an answer."""
+    cancel = Choice(ctx.t("nav.cancel"), ReportMove(Move.CANCEL), typed)
+    if not back:
+        return (cancel,)
+    return (Choice(ctx.t("nav.back"), ReportMove(Move.BACK), typed), cancel)
 
 
 def moved(ctx: Context, *moves: Move) -> bool:
@@ -126,8 +129,18 @@ def moved(ctx: Context, *moves: Move) -> bool:
 
 
 def _ask(ctx: Context, text: str, rows: tuple[Row, ...] = (), **extra: Any) -> Reply:
-    back = ctx.state.step != "kind" or bool(ctx.state.data.get("editing"))
-    return Reply(text, choices=(*rows, nav_row(ctx, back=back)), **extra)
+    """A step's question: numbered "Bước n/N" (not while editing one field from the summary),
+    with Back and Cancel. At a step whose answer is free text, typing never picks Back or
+    Cancel; where there are no buttons the question says how to go back or cancel instead."""
+    step, editing = ctx.state.step, bool(ctx.state.data.get("editing"))
+    back = step != "kind" or editing
+    free = step in FREE_TEXT
+    if step in NUMBERED and not editing:
+        text = ctx.t("report.step_counter", n=NUMBERED.index(step) + 1, total=len(NUMBERED)) + text
+    if free and not ctx.incoming.traits.buttons:
+        hint = "typed_nav_editing" if editing else "typed_nav" if back else "typed_nav_cancel"
+        text += ctx.t(f"report.{hint}")
+    return Reply(text, choices=(*rows, nav_row(ctx, back=back, typed=not free)), **extra)
 
 
 def _again(ctx: Context, key: str, **values: object) -> list[Reply]:
@@ -182,8 +195,15 @@ def answer_campaign(ctx: Context) -> bool:
 def ask_kind(ctx: Context) -> Reply:
     """Which kind of story."""
     lang = ctx.person.language
-    rows = tuple((Choice(k.label(lang), PickKind(k.value)),) for k in filed_under(ctx).kinds)
-    return _ask(ctx, ctx.t("report.ask_kind"), rows)
+    kinds = filed_under(ctx).kinds
+    rows = tuple((Choice(k.label(lang), PickKind(k.value)),) for k in kinds)
+    examples = [ctx.t("kind_example.line", kind=k.label(lang),
+                      example=ctx.t(f"kind_example.{k.value}"))
+                for k in kinds if ctx.texts.has(f"kind_example.{k.value}")]
+    text: str = ctx.t("report.ask_kind")
+    if examples:
+        text += "\n\n" + "\n".join(examples)
+    return _ask(ctx, text, rows)
 
 
 async def answer_kind(ctx: Context) -> list[Reply] | None:
@@ -364,7 +384,8 @@ def ask_photos(ctx: Context) -> Reply:
     have = len(ctx.state.data.get("photos", []))
     move_on = (Choice(ctx.t("nav.done"), ReportMove(Move.DONE)) if have
                else Choice(ctx.t("nav.skip"), ReportMove(Move.SKIP)))
-    return _ask(ctx, ctx.t("report.ask_photos", max=MAX_PHOTOS), ((move_on,),))
+    key = "report.ask_photos_path" if ctx.incoming.traits.photo_by_path else "report.ask_photos"
+    return _ask(ctx, ctx.t(key, max=MAX_PHOTOS), ((move_on,),))
 
 
 async def answer_photos(ctx: Context) -> list[Reply] | None:
@@ -372,6 +393,8 @@ async def answer_photos(ctx: Context) -> list[Reply] | None:
     photos: list[str] = ctx.state.data.setdefault("photos", [])
     if moved(ctx, Move.DONE, Move.SKIP):
         return None
+    if not ctx.incoming.photos and ctx.text and ctx.incoming.traits.photo_by_path:
+        return _again(ctx, "report.photo_path_missing", path=ctx.text[:200])
     if not ctx.incoming.photos:
         return _again(ctx, "dialog.use_choices")
     room = MAX_PHOTOS - len(photos)
@@ -400,12 +423,15 @@ async def answer_location(ctx: Context) -> list[Reply] | None:
     if moved(ctx, Move.SKIP):
         data["lat"] = data["lon"] = None
         return None
-    if ctx.incoming.location:
-        data["lat"], data["lon"] = ctx.incoming.location.latitude, ctx.incoming.location.longitude
-        return None
-    coords = parse_coordinates(ctx.text or "")
+    pin = ctx.incoming.location
+    coords = (pin.latitude, pin.longitude) if pin else parse_coordinates(ctx.text or "")
     if coords is None:
         return _again(ctx, "report.location_bad")
+    units = localities(ctx.settings.province_code)
+    if not units.covers(*coords) and not data.get("pin_outside"):
+        data["pin_outside"] = True
+        return _again(ctx, "report.location_outside", province=units.province_name)
+    data.pop("pin_outside", None)
     data["lat"], data["lon"] = coords
     return None
 
@@ -476,6 +502,10 @@ STEPS: dict[str, Step] = {
     "show_name": Step(ask_show_name, answer_show_name),
 }
 ORDER = [*STEPS, "summary"]
+# Counted "Bước n/N": the national movement is a follow-up of the content, not a step of its own.
+NUMBERED = [step for step in STEPS if step != "movement"]
+# Steps whose typed answer is free text: typing there never picks a navigation option.
+FREE_TEXT = frozenset({"commune", "honoree", "honoree_role", "title", "description", "date"})
 
 
 def applies(ctx: Context, step: str) -> bool:

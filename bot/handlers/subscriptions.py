@@ -11,8 +11,10 @@ from bot.storage import TOPICS
 from bot.workflow import Role
 
 __all__ = [
+    "StopTopic",
     "SubscribeAdd",
     "SubscribeBoth",
+    "SubscribeDone",
     "SubscribeLater",
     "SubscribeToggle",
     "offer",
@@ -30,6 +32,18 @@ class SubscribeBoth(Button, tag="sub.both"):
 @dataclass(frozen=True)
 class SubscribeLater(Button, tag="sub.later"):
     """No thanks, or done."""
+
+
+@dataclass(frozen=True)
+class SubscribeDone(Button, tag="sub.done"):
+    """Done switching topics: say what is on now."""
+
+
+@dataclass(frozen=True)
+class StopTopic(Button, tag="sub.stop"):
+    """/unsubscribe's choice: stop one topic, or all of them (None)."""
+
+    topic: str | None
 
 
 @dataclass(frozen=True)
@@ -74,7 +88,7 @@ async def _toggles(ctx: Context, edit: bool) -> Reply:
                 SubscribeToggle(t)),)
         for t in _topics_for(ctx, current)
     )
-    rows += ((Choice(ctx.t("subscribe.done"), SubscribeLater()),),)
+    rows += ((Choice(ctx.t("subscribe.done"), SubscribeDone()),),)
     return Reply(ctx.t("subscribe.ask"), choices=rows, edit=edit)
 
 
@@ -93,10 +107,33 @@ async def on_unsubscribe(ctx: Context) -> list[Reply]:
         return [Reply(ctx.t("subscribe.none"))]
     wanted = ctx.incoming.args[0].lower() if ctx.incoming.args else ""
     if wanted in TOPICS:
-        await broadcasts.unsubscribe(ctx.person.id, wanted)
-        return [Reply(ctx.t("subscribe.unsubscribed", topic=_name(ctx, wanted)))]
-    await broadcasts.unsubscribe(ctx.person.id)
-    return [Reply(ctx.t("subscribe.unsubscribed_all"))]
+        return await _stop(ctx, wanted)
+    if len(current) == 1:
+        return await _stop(ctx, next(iter(current)))
+    rows = tuple((Choice(ctx.t("subscribe.stop_one", topic=_name(ctx, t)), StopTopic(t)),)
+                 for t in TOPICS if t in current)
+    rows += ((Choice(ctx.t("subscribe.stop_all"), StopTopic(None)),),
+             (Choice(ctx.t("subscribe.keep"), SubscribeLater()),))
+    return [Reply(ctx.t("subscribe.which", topics=_names(ctx, current)), choices=rows)]
+
+
+def _names(ctx: Context, topics: set[str]) -> str:
+    return ", ".join(_name(ctx, t) for t in TOPICS if t in topics)
+
+
+async def _stop(ctx: Context, topic: str | None) -> list[Reply]:
+    """Stop one topic (or every one) and say which."""
+    broadcasts = ctx.storage.broadcasts
+    current = await broadcasts.topics(ctx.person.id)
+    stopped = {topic} & current if topic else current
+    if not stopped:
+        return [Reply(ctx.t("subscribe.none"))]
+    await broadcasts.unsubscribe(ctx.person.id, topic)
+    left = current - stopped
+    text: str = ctx.t("subscribe.unsubscribed", topic=_names(ctx, stopped))
+    if left:
+        text += ctx.t("subscribe.still_on", topics=_names(ctx, left))
+    return [Reply(text)]
 
 
 async def on_subscription_choice(ctx: Context) -> list[Reply]:
@@ -109,8 +146,15 @@ async def on_subscription_choice(ctx: Context) -> list[Reply]:
         return [Reply(ctx.t("subscribe.unsubscribed", topic=_name(ctx, choice.topic)))]
     if not person.consent:
         return [Reply(ctx.t("subscribe.need_consent"))]
+    if isinstance(choice, StopTopic) and (choice.topic is None or choice.topic in TOPICS):
+        return await _stop(ctx, choice.topic)
     if isinstance(choice, SubscribeLater):
         return [menu_reply(ctx)]
+    if isinstance(choice, SubscribeDone):
+        current = await broadcasts.topics(person.id)
+        if not current:
+            return [menu_reply(ctx, ctx.t("subscribe.now_none"))]
+        return [menu_reply(ctx, ctx.t("subscribe.now_on", topics=_names(ctx, current)))]
     if isinstance(choice, SubscribeBoth):
         for topic in ("anniversaries", "stories"):
             await broadcasts.subscribe(person.id, topic)

@@ -19,6 +19,7 @@ class Prompt:
     nonce: str = ""
     values: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    untyped: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -63,7 +64,8 @@ class Dialogs:
             step=row["step"],
             data=json.loads(row["data"]),
             prompt=Prompt(
-                prompt.get("nonce", ""), prompt.get("values", []), prompt.get("labels", [])
+                prompt.get("nonce", ""), prompt.get("values", []), prompt.get("labels", []),
+                prompt.get("untyped", []),
             ),
             updated_at=datetime.fromisoformat(row["updated_at"]),
         )
@@ -74,6 +76,7 @@ class Dialogs:
             "nonce": state.prompt.nonce,
             "values": state.prompt.values,
             "labels": state.prompt.labels,
+            "untyped": state.prompt.untyped,
         }
         await self._db.write(
             "INSERT INTO dialogs (channel, chat_id, person_id, flow, step, data, prompt,"

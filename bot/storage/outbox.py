@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,12 +37,16 @@ class Outbox:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
-        """Pending deliveries whose time has come, oldest first."""
+    async def due(self, now: datetime, channels: Collection[str], limit: int = 100
+                  ) -> list[OutboxItem]:
+        """Pending deliveries on `channels` whose time has come, oldest first; other channels'
+        items are left alone for the process that runs them."""
+        marks = ",".join("?" * len(channels))
         rows = await self._db.fetchall(
             "SELECT o.*, p.language FROM outbox o LEFT JOIN people p ON p.id = o.person_id"
-            " WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
-            (now.isoformat(timespec="seconds"), limit),
+            f" WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.channel IN ({marks})"
+            " ORDER BY o.id LIMIT ?",
+            (now.isoformat(timespec="seconds"), *channels, limit),
         )
         return [
             OutboxItem(r["id"], r["kind"], r["person_id"], r["channel"], r["chat_id"],
@@ -81,6 +86,40 @@ class Outbox:
                 "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
                 " WHERE id = ?", (error[:500], item_id),
             )
+
+    async def hold(self, item_id: int, error: str) -> None:
+        """Keep a message the platform will not deliver now, until the person writes again."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'held', attempts = attempts + 1, last_error = ?"
+                " WHERE id = ? AND status = 'pending'", (error[:500], item_id),
+            )
+
+    async def release_held(self, person_id: int) -> int:
+        """The person wrote: what was held for them is due now; return how many items."""
+        held = await self._db.fetchone(
+            "SELECT 1 FROM outbox WHERE person_id = ? AND status = 'held' LIMIT 1", (person_id,)
+        )
+        if held is None:
+            return 0
+        return await self._db.write(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE person_id = ?"
+            " AND status = 'held'", (now_iso(), person_id),
+        )
+
+    async def queue_admins(self, template: str, params: dict[str, Any],
+                           channels: Collection[str] | None = None) -> int:
+        """Queue a message to every admin (whose channel is one of `channels`); how many."""
+        only = "" if channels is None else f" AND channel IN ({','.join('?' * len(channels))})"
+        async with self._db.transaction() as tx:
+            async with tx.execute(
+                f"SELECT id FROM people WHERE role = 'admin' AND erased_at IS NULL{only}"
+                " ORDER BY id", tuple(channels or ()),
+            ) as cur:
+                admins = [int(r[0]) for r in await cur.fetchall()]
+            for person_id in admins:
+                await queue_message(tx, person_id, template, params)
+        return len(admins)
 
     async def published(self, item_id: int, story_id: int, message_id: str) -> bool:
         """Record the post and move the story approved → published, all at once."""
