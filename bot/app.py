@@ -18,14 +18,15 @@ from aiohttp import web
 from bot.background import start_background
 from bot.channels.console import ConsoleSender, run_console
 from bot.config import Settings
-from bot.content import catalogue
+from bot.content import ContentError, Library, catalogue, load_library
 from bot.dialog import Dialog
 from bot.health import State, Supervisor
 from bot.messages import Sender
 from bot.storage import Storage, open_storage
 from bot.webhooks import Accept, Health, build_web_app
 
-__all__ = ["configured_channels", "export", "health_report", "run_bot", "run_console_app"]
+__all__ = ["configured_channels", "export", "health_report", "open_checked", "run_bot",
+           "run_console_app"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,25 @@ async def open_storage_for(settings: Settings) -> Storage:
         notify_reviewers=settings.notify_reviewers,
         publish_chat=settings.publish_chat_id,
     )
+
+
+async def open_checked(settings: Settings, library: Library) -> Storage:
+    """Open storage and refuse, in one line, a campaign or content key that stories use and no
+    loaded campaign file defines any more (a file removed, a key renamed)."""
+    storage = await open_storage_for(settings)
+    try:
+        problems = library.campaigns.unknown(await storage.stories.keys_in_use())
+    except BaseException:
+        await storage.close()
+        raise
+    if problems:
+        await storage.close()
+        raise ContentError(problems[0])
+    return storage
+
+
+def _library(settings: Settings, library: Library | None) -> Library:
+    return library or load_library(settings.content_folder, settings.campaign)
 
 
 def _stop_event() -> asyncio.Event:
@@ -80,10 +100,12 @@ def health_report(storage: Storage, states: dict[str, str], supervisor: Supervis
     return health
 
 
-async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
+                  library: Library | None = None) -> None:
     """Run every configured channel until SIGINT/SIGTERM (or `stop`), finish in-flight work,
     close storage."""
-    storage = await open_storage_for(settings)
+    library = _library(settings, library)
+    storage = await open_checked(settings, library)
     stop = stop or _stop_event()
     stack = contextlib.AsyncExitStack()
     states: dict[str, str] = {}
@@ -92,7 +114,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     supervisor = Supervisor(stop)
     try:
         stack.push_async_callback(storage.close)
-        dialog = Dialog(storage, settings)
+        dialog = Dialog(storage, settings, library.campaigns)
         if settings.telegram_bot_token:
             await _start_telegram(settings, dialog, stack, states, senders, routes, supervisor)
         if settings.zalo_bot_token:
@@ -111,7 +133,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             await web.TCPSite(runner, settings.http_host, port).start()
             stack.push_async_callback(runner.cleanup)
             log.info("HTTP server on %s:%s (webhooks, /healthz)", settings.http_host, port)
-        delivering = await start_background(settings, storage, senders, stop, supervisor)
+        delivering = await start_background(settings, storage, senders, stop, supervisor,
+                                            library)
         await stop.wait()
         log.info("stopping: finishing in-flight updates and sends")
         await delivering
@@ -230,16 +253,21 @@ async def _start_zalo_oa(
 
 
 async def run_console_app(
-    settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+    settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+    library: Library | None = None, notice: str = "",
 ) -> None:
-    """Chat with the bot in the terminal over the same database."""
-    storage = await open_storage_for(settings)
+    """Chat with the bot in the terminal over the same database (`notice` goes to stderr once
+    the database and the content files are known to be fine)."""
+    library = _library(settings, library)
+    storage = await open_checked(settings, library)
+    if notice:
+        print(notice, file=sys.stderr)
     stop = asyncio.Event()
     supervisor = Supervisor(stop)
     delivering = await start_background(settings, storage, {"console": ConsoleSender(stdout)},
-                                        stop, supervisor, poll=0.2)
+                                        stop, supervisor, library, poll=0.2)
     try:
-        await run_console(Dialog(storage, settings), stdin, stdout,
+        await run_console(Dialog(storage, settings, library.campaigns), stdin, stdout,
                           files=settings.database_path.parent / "exports")
     finally:
         stop.set()
@@ -248,22 +276,25 @@ async def run_console_app(
 
 
 async def export(settings: Settings, out: Path, start: date | None, end: date | None,
-                 fmt: str) -> int:
+                 fmt: str, library: Library | None = None, campaign: str | None = None) -> int:
     """Write the province's workbook (or the CSV list) to a file; return the stories listed."""
     from bot.export import ExportRange, write_csv
     from bot.handlers.stats import export_workbook
 
-    storage = await open_storage_for(settings)
+    library = _library(settings, library)
+    storage = await open_checked(settings, library)
     try:
-        rng = ExportRange(settings.province_code, settings.tz, settings.publish_chat_id)
+        rng = ExportRange(settings.province_code, settings.tz, settings.publish_chat_id,
+                          library.campaigns)
         texts = catalogue(settings.language)
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "csv":
             since = _utc_start(start, settings)
             until = _utc_start(end + timedelta(days=1), settings) if end else None
             with out.open("wb") as fh:
-                return await write_csv(fh, rng, texts, storage.reports.stories(None, since, until))
-        data, listed = await export_workbook(storage, texts, None, start, end, rng)
+                return await write_csv(fh, rng, texts, storage.reports.stories(
+                    None, since, until, campaign=campaign))
+        data, listed = await export_workbook(storage, texts, None, start, end, rng, campaign)
         out.write_bytes(data)
         return listed
     finally:

@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, gt=0)
     broadcast_per_chat: float = Field(default=1.0, ge=0)
     zalo_broadcast_rate: float = Field(default=10.0, gt=0)
-    campaign: str = "an-giang-2025"
+    campaign: str = ""
+    content_dir: Path | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     zalo_webhook_url: str | None = None
@@ -76,7 +77,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "telegram_bot_token", "zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret",
-        "telegram_webhook_url", "zalo_webhook_url", "http_port", mode="before",
+        "telegram_webhook_url", "zalo_webhook_url", "http_port", "content_dir", mode="before",
     )
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
@@ -211,6 +212,19 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("content_dir")
+    @classmethod
+    def _folder(cls, value: Path | None) -> Path | None:
+        """The operator's content folder: absent is fine (nothing added), a file is not."""
+        if value is not None and value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is not a folder")
+        return value
+
+    @property
+    def content_folder(self) -> Path:
+        """CONTENT_DIR, or a `content/` folder beside the database (kept across upgrades)."""
+        return self.content_dir or self.database_path.parent / "content"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.cards import post_card
-from bot.content import Safe, campaign, catalogue
+from bot.content import Campaigns, Safe, catalogue, load_library
 from bot.health import Outages, Unrecorded, describe
 from bot.messages import DeliveryError, Notice, Reply, Retractor, Sender, plain_text, split_text
 from bot.storage import OutboxItem, Post, Storage, Story
@@ -51,8 +51,9 @@ class OutboxWorker:
     def __init__(self, storage: Storage, senders: Mapping[str, Sender], province: int,
                  *, max_attempts: int = 5, base_delay: float = 5.0,
                  limiter_for: Callable[[str], Limiter] | None = None,
-                 outages: Outages | None = None) -> None:
+                 outages: Outages | None = None, campaigns: Campaigns | None = None) -> None:
         self._limiter_for = limiter_for
+        self._campaigns = campaigns or load_library(None).campaigns
         self._storage = storage
         self._senders = senders
         self._province = province
@@ -67,7 +68,7 @@ class OutboxWorker:
         if "status" in params:
             params["status"] = texts.t(f"status.{params['status']}")
         if "award" in params:
-            award = campaign().award(str(params["award"]))
+            award = self._campaigns.award(str(params.get("campaign", "")), str(params["award"]))
             params["award"] = award.label(texts.language) if award else params["award"]
         if "channel" in params and texts.has(f"engine.channel.{params['channel']}"):
             params["channel"] = texts.t(f"engine.channel.{params['channel']}")
@@ -145,7 +146,7 @@ class OutboxWorker:
                 await self._commit(partial(outbox.remember, item.id, params))
                 await self._commit(partial(outbox.posted_album, item.id, story.id, item.chat_id,
                                            album))
-        card = post_card(story, catalogue("vi"), self._province)
+        card = post_card(story, catalogue("vi"), self._province, self._campaigns)
         posted = await _send_all(sender, item.chat_id, Reply(card))
         self.outages.works(item.channel)
         await self._commit(partial(outbox.published, item.id, story.id, item.chat_id, posted))
@@ -211,7 +212,7 @@ class OutboxWorker:
         story = await self._storage.stories.get(story_id)
         if story is None:
             return
-        card = post_card(story, catalogue("vi"), self._province)
+        card = post_card(story, catalogue("vi"), self._province, self._campaigns)
         for post, part in zip(posts, split_text(card, 4096), strict=False):
             if not await sender.replace_text(chat, post.message_id, part) and await sender.delete(
                 chat, post.message_id

@@ -414,7 +414,8 @@ class Town:
 async def _file(storage: Storage, reporter: Person, commune: int, key: str) -> None:
     await storage.stories.file(NewStory(
         submission_key=key, reporter_id=reporter.id, channel=reporter.channel,
-        kind="good_deed", content=1, movement=None, commune_code=commune,
+        campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+        commune_code=commune,
         honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh",
         title="Sửa cầu khỉ cho bà con ấp Mỹ Thạnh", description=GOOD_DESCRIPTION,
         event_date=date(2025, 9, 2)), notify_reviewers=False)

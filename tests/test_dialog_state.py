@@ -142,7 +142,7 @@ async def test_an_old_option_number_after_expiry_does_not_answer_the_closed_repo
     await chat.says("/report")
     assert EXPIRED not in chat.text
     state = await _state(storage)
-    assert (state.flow, state.step, set(state.data)) == ("report", "kind", {"key"})
+    assert (state.flow, state.step, set(state.data)) == ("report", "kind", {"key", "campaign"})
 
 
 async def test_a_report_left_for_23_hours_continues(chat: FakeChat, storage: Storage) -> None:

@@ -136,7 +136,16 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
             ("msg:abc", None, "2025-09-07T01:00:00.000+00:00"),
         ),
     ],
-    9: [
+}
+
+
+def _version(topic: str) -> int:
+    """The number of the migration named `<number>_<topic>.sql` (numbers change at merges)."""
+    return next(v for v, name, _ in migrations() if name.endswith(f"_{topic}.sql"))
+
+
+# One door for a story's changes: corrections kept, posts remembered, the audit log, marks.
+ROWS[_version("transitions")] = [
         (
             "UPDATE stories SET original = ?, duplicate_of = NULL WHERE id = ?",
             (json.dumps({"title": "Sửa cầu", "commune_code": 30316}), 7),
@@ -164,8 +173,22 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
         ),
         ("INSERT INTO filing_marks (account, filed_at) VALUES (?, ?)",
          ("ab" * 32, "2025-09-09T03:00:00+00:00")),
-    ],
-}
+    ]
+
+
+# Stories keep content and movement keys: a story of the standing campaign, content not chosen.
+KEYS = _version("campaign_keys")
+ROWS[KEYS] = [
+    (
+        "INSERT INTO stories (id, reporter_id, submission_key, channel, campaign, kind, content,"
+        " movement, commune_code, honoree_name, honoree_role, title, description, event_date,"
+        " show_name, status, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (8, 2, "key-8", "zalo", "thuong-xuyen", "good_deed", None, None, 30316, "Lê Thị Hoa",
+         "giáo viên", "Dạy bơi miễn phí", "Cô Hoa dạy bơi miễn phí cho trẻ em trong ấp.",
+         "2026-07-01", 0, "pending", "2026-07-02T01:00:00+00:00", "2026-07-02T01:00:00+00:00"),
+    ),
+]
 
 
 def _raw(path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -272,6 +295,14 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
             assert story is not None
             assert (story.title, story.status, story.reporter_id) == ("Sửa cầu khỉ", "pending", 1)
             assert story.photos == ["photo-ref-0", "photo-ref-1"]
+        if 2 <= old < KEYS:
+            # Content 2, movement 0 of the 2025 plan, as positions: now that file's keys.
+            assert story is not None
+            assert (story.campaign, story.content, story.movement) == (
+                "an-giang-2025", "key_movements", "new_rural_areas")
+        if 1 <= old < KEYS:
+            state = await storage.dialogs.load("telegram", "4242")
+            assert state is not None and state.data["content"] == "policy_law"
         if old >= 3:
             banned = await storage.people.find("telegram", "5151")
             assert banned is not None and banned.display_name == "Kẻ quấy rối"
@@ -292,12 +323,17 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
                 storage.db,
                 "SELECT b.body, d.person_id, d.status FROM broadcasts b"
                 " JOIN deliveries d ON d.broadcast_id = b.id",
-            ) == [("Chào mừng Quốc khánh 2/9", 1, "out_of_window" if old >= 7 else "pending")]
+            ) == [("Chào mừng Quốc khánh 2/9", 1,
+                   "out_of_window" if old >= _version("engine") else "pending")]
 
         # The upgraded file takes everything the latest schema holds, for old and new people.
         await _insert_rows(storage.db, old + 1, LATEST)
         assert (await storage.stories.get(7)) is not None
         assert await storage.stories.count_by_reporter(1) == 1
+        unchosen = await storage.stories.get(8)
+        assert unchosen is not None
+        assert (unchosen.campaign, unchosen.content, unchosen.movement) == (
+            "thuong-xuyen", None, None)
         # What was held for a person is released when they write again.
         assert await storage.outbox.release_held(1) == 1
         assert await _rows(storage.db, "SELECT status FROM outbox") == [("pending",)]

@@ -36,7 +36,8 @@ NEW_DESCRIPTION = (
     "giúp các em an toàn khi mùa nước nổi về."
 )
 EVERY_CORRECTION: dict[str, Any] = {
-    "kind": "model_practice", "content": 2, "movement": 1, "commune_code": PHU_QUOC,
+    "kind": "model_practice", "content": "key_movements", "movement": "for_the_poor",
+    "commune_code": PHU_QUOC,
     "honoree_name": "Lê Thị Hoa", "honoree_role": "giáo viên", "title": "Lớp bơi miễn phí",
     "description": NEW_DESCRIPTION, "event_date": date(2025, 8, 1), "latitude": 10.2,
     "longitude": 103.96,
@@ -47,7 +48,8 @@ STORED = {**EVERY_CORRECTION, "event_date": "2025-08-01"}
 async def with_photos(store: Storage, cast: Cast) -> int:
     return await store.stories.file(NewStory(
         submission_key="p1", reporter_id=cast.reporter.id, channel="telegram",
-        kind="good_deed", content=1, movement=None, commune_code=30307,
+        campaign="an-giang-2025", kind="good_deed", content="policy_law", movement=None,
+        commune_code=30307,
         honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh", title=TITLE,
         description=GOOD_DESCRIPTION, event_date=date(2025, 9, 2), photos=["ph-1", "ph-2"],
         reporter_phone="0911111111",

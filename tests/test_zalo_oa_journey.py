@@ -154,7 +154,7 @@ async def test_a_resident_follows_files_a_story_by_buttons_and_is_told_of_the_ap
     story = await storage.stories.get(1)
     assert story is not None
     assert (story.channel, story.status, story.kind, story.content) == (
-        "zalo_oa", "pending", "good_deed", 1)
+        "zalo_oa", "pending", "good_deed", "policy_law")
     assert (story.title, story.photos, story.reporter_phone, story.show_name) == (
         TITLE, [PHOTO], PHONE, False)
     assert (story.latitude, story.longitude) == (10.3759, 105.4185)

@@ -15,6 +15,7 @@ from bot.handlers.broadcasts import (
 from bot.handlers.campaign import (
     CampaignContent,
     CampaignHome,
+    CampaignList,
     CampaignReport,
     CampaignSection,
     on_campaign,
@@ -191,8 +192,8 @@ CHOICES: dict[type[Button], Handler] = {
     **dict.fromkeys((StoriesOpen, StoriesPage), on_stories_choice),
     **dict.fromkeys((SubscribeBoth, SubscribeLater, SubscribeDone, SubscribeAdd, SubscribeToggle,
                      StopTopic, Unsubscribe), on_subscription_choice),
-    **dict.fromkeys((CampaignHome, CampaignContent, CampaignReport, CampaignSection),
-                    on_campaign_choice),
+    **dict.fromkeys((CampaignList, CampaignHome, CampaignContent, CampaignReport,
+                     CampaignSection), on_campaign_choice),
     NominateStart: on_nominate_choice,
     UndoAsk: on_undo_choice,
     AuditPage: on_audit_choice,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.buttons import Button
-from bot.content import Safe, campaign, localities
+from bot.content import Safe, localities
 from bot.handlers.context import Context
 from bot.messages import Choice, Reply
 from bot.storage import AuditEntry, Who
@@ -51,9 +51,9 @@ def actor_label(ctx: Context, who: Who | None, system: str | None) -> Safe:
     return person_label(ctx, who) if who is not None else ctx.t("review.history_system")
 
 
-def _award(award_id: str, language: str) -> str:
-    award = campaign().award(award_id)
-    return award.label(language) if award else award_id
+def _award(ctx: Context, award_id: str) -> str:
+    award = ctx.campaigns.award("", award_id)  # award ids are the same in every campaign file
+    return award.label(ctx.person.language) if award else award_id
 
 
 def event_extra(ctx: Context, action: str, note: str | None, details: dict[str, Any]) -> Safe:
@@ -71,7 +71,7 @@ def event_extra(ctx: Context, action: str, note: str | None, details: dict[str, 
         parts.append(ctx.t("audit.duplicate_of", id=details["duplicate_of"]))
     if action == Action.NOMINATE and note:
         award_id, _, reason = note.partition(": ")
-        parts.append(ctx.t("audit.award", award=_award(award_id, ctx.person.language)))
+        parts.append(ctx.t("audit.award", award=_award(ctx, award_id)))
         note = reason or None
     if details.get("outcome"):
         parts.append(ctx.t(f"audit.outcome_{details['outcome']}"))

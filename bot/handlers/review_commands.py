@@ -80,7 +80,7 @@ async def on_story(ctx: Context) -> list[Reply]:
         if actor and actor.covers(story.commune_code):
             return await open_card(ctx, story_id)
     if story.status == Status.PUBLISHED or story.reporter_id == ctx.person.id:
-        card = public_card(story, ctx.texts, ctx.settings.province_code)
+        card = public_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
         return [Reply(card, photos=tuple(story.photos))]
     return [Reply(ctx.t("stories.not_public", id=story_id))]
 

@@ -32,9 +32,10 @@ class NewStory:
     submission_key: str
     reporter_id: int
     channel: str
+    campaign: str
     kind: str
-    content: int
-    movement: int | None
+    content: str | None
+    movement: str | None
     commune_code: int
     honoree_name: str
     honoree_role: str
@@ -46,7 +47,6 @@ class NewStory:
     reporter_phone: str | None = None
     show_name: bool = False
     photos: list[str] = field(default_factory=list)
-    campaign: str = "an-giang-2025"
 
 
 @dataclass(slots=True)
@@ -66,8 +66,8 @@ class Story:
     id: int
     reporter_id: int | None
     kind: str
-    content: int
-    movement: int | None
+    content: str | None
+    movement: str | None
     commune_code: int
     honoree_name: str
     honoree_role: str
@@ -89,6 +89,7 @@ class Story:
     publish_error: str | None = None
     reporter_name: str | None = None
     duplicate_of: int | None = None
+    campaign: str = ""
 
     @property
     def original_title(self) -> str | None:
@@ -132,6 +133,7 @@ class Story:
             publish_error=row["publish_error"],
             reporter_name=row["reporter_name"] if "reporter_name" in row.keys() else None,  # noqa: SIM118
             duplicate_of=row["duplicate_of"],
+            campaign=row["campaign"],
         )
 
 
@@ -226,7 +228,10 @@ class Stories:
 
     @staticmethod
     def _filters(commune: int | None, kind: str | None, where: list[str],
-                 params: list[object]) -> None:
+                 params: list[object], campaign: str | None = None) -> None:
+        if campaign is not None:
+            where.append("campaign = ?")
+            params.append(campaign)
         if commune is not None:
             where.append("commune_code = ?")
             params.append(commune)
@@ -236,24 +241,25 @@ class Stories:
 
     async def queue(
         self, communes: frozenset[int] | None, commune: int | None, kind: str | None,
-        offset: int, limit: int,
+        offset: int, limit: int, campaign: str | None = None,
     ) -> tuple[int, list[StoryLine]]:
-        """Stories waiting that a reviewer may see (None = all communes), oldest first."""
+        """Stories waiting that a reviewer may see (None = all communes, all campaigns)."""
         where = ["status IN ('pending', 'recommended')"]
         params: list[object] = []
         if communes is not None and 0 not in communes:
             where.append(f"commune_code IN ({','.join('?' * len(communes))})")
             params.extend(sorted(communes))
-        self._filters(commune, kind, where, params)
+        self._filters(commune, kind, where, params, campaign)
         return await self._page(where, params, "ASC", offset, limit)
 
     async def published(
-        self, commune: int | None, kind: str | None, offset: int, limit: int
+        self, commune: int | None, kind: str | None, offset: int, limit: int,
+        campaign: str | None = None,
     ) -> tuple[int, list[StoryLine]]:
-        """Published stories, newest first, optionally of one commune and kind."""
+        """Published stories, newest first, optionally of one commune, kind and campaign."""
         where = ["status = 'published'"]
         params: list[object] = []
-        self._filters(commune, kind, where, params)
+        self._filters(commune, kind, where, params, campaign)
         return await self._page(where, params, "DESC", offset, limit)
 
     async def amend(
@@ -282,3 +288,10 @@ class Stories:
             " AND published_at >= ? ORDER BY id DESC LIMIT ?", (since, limit),
         )
         return [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
+
+    async def keys_in_use(self) -> list[tuple[str, str | None, str | None, int]]:
+        """Each (campaign, content, movement) that stories use, with how many use it."""
+        rows = await self._db.fetchall(
+            "SELECT campaign, content, movement, COUNT(*) AS n FROM stories"
+            " GROUP BY campaign, content, movement")
+        return [(r["campaign"], r["content"], r["movement"], r["n"]) for r in rows]

@@ -52,7 +52,8 @@ async def after(
         await _nominate(tx, story_id, award or "", note or "", actor_id)
         if tell:
             await queue_message(tx, reporter, "notify.nominated",
-                                {"id": story_id, "title": story["title"], "award": award},
+                                {"id": story_id, "title": story["title"], "award": award,
+                                 "campaign": story["campaign"]},
                                 story_id)
         return
     if action is Action.NOMINATION_OUTCOME:

@@ -16,8 +16,8 @@ _NONE = type(None)
 # Each column a caller may set, with the Python types its value may have.
 TYPES: dict[str, tuple[type, ...]] = {
     "kind": (str,),
-    "content": (int,),
-    "movement": (int, _NONE),
+    "content": (str, _NONE),  # the campaign's content key; none yet: the reviewer chooses
+    "movement": (str, _NONE),
     "commune_code": (int,),
     "honoree_name": (str,),
     "honoree_role": (str,),
