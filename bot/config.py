@@ -120,6 +120,11 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    def lists_admin(self, channel: str, external_id: str) -> bool:
+        """Whether ADMIN_IDS names this account (a Telegram user id)."""
+        return (channel == "telegram" and external_id.lstrip("-").isdecimal()
+                and int(external_id) in self.admin_ids)
+
     @property
     def tz(self) -> ZoneInfo:
         """The zone every date is shown and scheduled in."""

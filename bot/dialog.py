@@ -15,7 +15,8 @@ from bot.config import Settings
 from bot.content import catalogue, fold
 from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_unknown
 from bot.messages import Choice, Incoming, Reply
-from bot.storage import DialogState, Prompt, Storage
+from bot.storage import DialogState, Person, Prompt, Storage
+from bot.workflow import Role
 
 __all__ = ["MAX_INPUT", "Dialog", "normalise"]
 
@@ -67,7 +68,21 @@ class Dialog:
     async def handle(self, incoming: Incoming, now: datetime | None = None) -> list[Reply]:
         """Answer one message; never raises for anything a person can send."""
         async with self._locks.hold((incoming.channel, incoming.chat_id)):
+            if incoming.group:
+                return await self._in_group(incoming, now or datetime.now(UTC))
             return await self._handle(incoming, now or datetime.now(UTC))
+
+    async def _in_group(self, incoming: Incoming, now: datetime) -> list[Reply]:
+        """A group chat: say once to write privately; keep nothing about its members."""
+        try:
+            first = await self.storage.dialogs.first_group_notice(
+                incoming.channel, incoming.chat_id, now)
+        except Exception:
+            log.exception("group notice for %s:%s failed", incoming.channel, incoming.chat_id)
+            return []
+        if not first:
+            return []
+        return [Reply(catalogue(self.settings.language).t("group.private_only"))]
 
     async def _handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
         if incoming.text is not None:
@@ -76,20 +91,15 @@ class Dialog:
         person = await people.get_or_create(
             incoming.channel, incoming.user_id, self.settings.language
         )
-        if (
-            incoming.channel == "telegram"
-            and person.role != "admin"
-            and incoming.user_id.lstrip("-").isdecimal()
-            and int(incoming.user_id) in self.settings.admin_ids
-        ):
-            await people.set_role(person, "admin")
+        await self._listed_admin(person)
         if person.stopped:
             await self.storage.broadcasts.resume_person(person.id)
             person.stopped = False
         if (
             person.consent
             and incoming.display_name
-            and incoming.display_name != person.display_name
+            and (incoming.display_name, incoming.username)
+            != (person.display_name, person.username)
         ):
             await people.update_profile(person, incoming.display_name, incoming.username)
         state = await self.storage.dialogs.load(incoming.channel, incoming.chat_id)
@@ -113,6 +123,17 @@ class Dialog:
         replies = self._number(ctx.state, replies, before)
         await self.storage.dialogs.save(ctx.state, now)
         return replies
+
+    async def _listed_admin(self, person: Person) -> None:
+        """ADMIN_IDS is the source of truth for bootstrap admins: listed, they are admins;
+        taken off the list, the admin role it gave them goes at their next message."""
+        listed = self.settings.lists_admin(person.channel, person.external_id)
+        if listed and person.role != Role.ADMIN:
+            await self.storage.roles.grant(person.id, Role.ADMIN, (0,), from_list=True)
+            person.role, person.admin_from_list = Role.ADMIN, True
+        elif not listed and person.admin_from_list:
+            await self.storage.roles.revoke(person.id)
+            person.role, person.admin_from_list = Role.CITIZEN, False
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming, state = ctx.incoming, ctx.state

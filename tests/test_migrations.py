@@ -112,6 +112,11 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     6: [
         ("UPDATE stories SET kind = ? WHERE id = ?", ("model_practice", 7)),
     ],
+    7: [
+        ("INSERT INTO group_chats (channel, chat_id, told_at) VALUES (?, ?, ?)",
+         ("zalo", "g-1", "2025-09-08T01:00:00+00:00")),
+        ("UPDATE people SET admin_from_list = 1 WHERE id = ?", (2,)),
+    ],
 }
 
 
@@ -240,6 +245,10 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
                 "SELECT b.body, d.person_id, d.status FROM broadcasts b"
                 " JOIN deliveries d ON d.broadcast_id = b.id",
             ) == [("Chào mừng Quốc khánh 2/9", 1, "pending")]
+
+        if old >= 1:  # an admin from before ADMIN_IDS was recorded counts as granted
+            lan_after = await storage.people.find("console", "lan")
+            assert lan_after is not None and lan_after.admin_from_list is False
 
         # The upgraded file takes everything the latest schema holds, for old and new people.
         await _insert_rows(storage.db, old + 1, LATEST)

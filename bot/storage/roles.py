@@ -24,31 +24,35 @@ class Roles:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def find(self, ref: str) -> Person | None:
-        """A person named by @username, by 'channel:id', or by a numeric Telegram id."""
+    async def matches(self, ref: str) -> list[Person]:
+        """Everyone a reference names: @username (several, if rows share it), 'channel:id', or a
+        numeric Telegram id (one at most)."""
         ref = ref.strip()
         if ref.startswith("@") and len(ref) > 1:
-            row = await self._db.fetchone(
+            rows = await self._db.fetchall(
                 "SELECT * FROM people WHERE lower(username) = lower(?) AND erased_at IS NULL"
-                " ORDER BY id LIMIT 1", (ref[1:],),
+                " ORDER BY id", (ref[1:],),
             )
         elif ":" in ref:
             channel, _, external = ref.partition(":")
-            row = await self._db.fetchone(
+            rows = await self._db.fetchall(
                 "SELECT * FROM people WHERE channel = ? AND external_id = ?", (channel, external)
             )
         elif ref.lstrip("-").isdecimal():
-            row = await self._db.fetchone(
+            rows = await self._db.fetchall(
                 "SELECT * FROM people WHERE channel = 'telegram' AND external_id = ?", (ref,)
             )
         else:
-            return None
-        return Person.from_row(row) if row else None
+            return []
+        return [Person.from_row(row) for row in rows]
 
-    async def grant(self, person_id: int, role: str, communes: tuple[int, ...] = ()) -> None:
-        """Make someone a reviewer of some communes (0 = all) or an admin."""
+    async def grant(self, person_id: int, role: str, communes: tuple[int, ...] = (), *,
+                    from_list: bool = False) -> None:
+        """Make someone a reviewer of some communes (0 = all) or an admin; `from_list` when the
+        role comes from ADMIN_IDS rather than a command."""
         async with self._db.transaction() as tx:
-            await tx.execute("UPDATE people SET role = ? WHERE id = ?", (role, person_id))
+            await tx.execute("UPDATE people SET role = ?, admin_from_list = ? WHERE id = ?",
+                             (role, int(from_list), person_id))
             await tx.execute("DELETE FROM reviewer_scopes WHERE person_id = ?", (person_id,))
             await tx.executemany(
                 "INSERT INTO reviewer_scopes (person_id, commune_code) VALUES (?, ?)",
