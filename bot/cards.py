@@ -21,7 +21,8 @@ def story_date(story: Story) -> str:
     return date.fromisoformat(story.event_date).strftime("%d/%m/%Y")
 
 
-def _core(story: Story, texts: Catalogue, province: int) -> Safe:
+def _core(story: Story, texts: Catalogue, province: int, *, pin: bool) -> Safe:
+    """The story's fields; the map pin only with `pin` (often the reporter's own home)."""
     lang = texts.language
     kind = campaign().kind(story.kind)
     content = campaign().content(story.content)
@@ -29,10 +30,12 @@ def _core(story: Story, texts: Catalogue, province: int) -> Safe:
     if content and story.movement is not None and story.movement < len(content.movements):
         movement = texts.t("report.summary_movement",
                            movement=content.movements[story.movement].label(lang))
-    none = texts.t("review.none")
-    location: str = none
-    if story.latitude is not None and story.longitude is not None:
-        location = f"{story.latitude:.5f}, {story.longitude:.5f}"
+    location = Safe("")
+    if pin:
+        where: str = texts.t("review.none")
+        if story.latitude is not None and story.longitude is not None:
+            where = f"{story.latitude:.5f}, {story.longitude:.5f}"
+        location = texts.t("review.card_location", location=where)
     return texts.t(
         "review.card",
         id=story.id,
@@ -53,7 +56,7 @@ def _core(story: Story, texts: Catalogue, province: int) -> Safe:
 def review_card(story: Story, texts: Catalogue, province: int) -> Safe:
     """Every field, the reporter, the original text and the review note: for reviewers."""
     none = texts.t("review.none")
-    text: str = _core(story, texts, province)
+    text: str = _core(story, texts, province, pin=True)
     text += texts.t(
         "review.card_reporter",
         name=story.reporter_name or none,
@@ -73,8 +76,9 @@ def review_card(story: Story, texts: Catalogue, province: int) -> Safe:
 
 
 def public_card(story: Story, texts: Catalogue, province: int) -> Safe:
-    """What anyone may read: no phone; the reporter's name only if they allowed it."""
-    text: str = _core(story, texts, province)
+    """What anyone may read: the commune but no pin, no phone; the reporter's name only if
+    they allowed it."""
+    text: str = _core(story, texts, province, pin=False)
     if story.show_name and story.reporter_name:
         text += texts.t("stories.by", name=story.reporter_name)
     return Safe(text)

@@ -23,16 +23,26 @@ __all__ = ["MAX_INPUT", "Dialog", "normalise"]
 log = logging.getLogger(__name__)
 
 MAX_INPUT = 4096
+MAX_NAME = 100  # a display name, as kept
 # Buttons on broadcast messages, valid whenever pressed: they act only on the one pressing.
 STATIC_BUTTONS = ("unsub:",)
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Letters that draw nothing (Hangul fillers, the blank Braille pattern): they would pass a
+# minimum length while showing nothing. Format characters (category Cf) go too: zero-width
+# spaces and joiners, soft hyphens, and the direction overrides that could turn a channel post
+# around (U+202A–U+202E, U+2066–U+2069).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def _kept(ch: str) -> bool:
+    if ch in "\n\t":
+        return True
+    return ch not in _BLANK_LETTERS and unicodedata.category(ch) not in ("Cc", "Cf")
 
 
 def normalise(text: str) -> str:
-    """NFC, no zero-width characters, no control characters but line breaks and tabs."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return text.strip()
+    """NFC; no control or format characters (but line breaks and tabs), no blank letters."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if _kept(ch)).strip()
 
 
 class _ChatLocks:
@@ -85,6 +95,10 @@ class Dialog:
         return [Reply(catalogue(self.settings.language).t("group.private_only"))]
 
     async def _handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
+        incoming = replace(
+            incoming, display_name=normalise(incoming.display_name)[:MAX_NAME],
+            args=tuple(arg for arg in map(normalise, incoming.args) if arg),
+        )
         if incoming.text is not None:
             incoming = replace(incoming, text=normalise(incoming.text)[: MAX_INPUT * 2])
         people = self.storage.people
