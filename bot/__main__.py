@@ -7,11 +7,10 @@ import asyncio
 import logging
 import sqlite3
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from bot.app import configured_channels, export, run_bot, run_console_app
-from bot.backup import backup
+from bot.backup import backup, dated_name, prune
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import catalogue
 from bot.content.calendar import CalendarError, calendar
@@ -19,6 +18,8 @@ from bot.content.campaign import CampaignError, use_campaign
 from bot.logs import setup_logging
 from bot.messages import plain_text
 from bot.reminders import due_on, render
+
+log = logging.getLogger("bot")
 
 NO_CHANNEL = (
     "No channel is configured (TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are empty): "
@@ -38,7 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     rem = sub.add_parser("reminders", help="print the reminders due on a date, sending nothing")
     rem.add_argument("--date", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
     bak = sub.add_parser("backup", help="an online, consistent copy of the database")
-    bak.add_argument("--out", required=True, type=Path, metavar="FILE")
+    where = bak.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", type=Path, metavar="FILE", help="copy to this file")
+    where.add_argument("--dir", type=Path, metavar="FOLDER",
+                       help="nightly copy: a dated file in FOLDER, keeping the newest BACKUP_KEEP")
     exp = sub.add_parser("export", help="write the workbook for the summary report")
     exp.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
     exp.add_argument("--from", dest="start", type=date.fromisoformat, metavar="YYYY-MM-DD")
@@ -59,6 +63,8 @@ def print_reminders(day: date, settings: Settings) -> None:
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the workbook or CSV and say how many stories it lists."""
+    from bot.app import export
+
     if args.start and args.end and args.start > args.end:
         print(f"--from {args.start} is after --to {args.end}.", file=sys.stderr)
         return 2
@@ -91,20 +97,44 @@ def main(argv: list[str] | None = None) -> int:
     except (CalendarError, CampaignError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    command = args.command
-    if command == "export":
-        return _export(args, settings)
-    if command == "backup":
-        try:
-            version = backup(settings.database_path, args.out)
-        except (OSError, sqlite3.Error, RuntimeError) as exc:
-            print(f"Backup failed: {exc}", file=sys.stderr)
-            return 2
-        print(f"{args.out}: copy of {settings.database_path} (schema version {version})")
-        return 0
-    if command == "reminders":
+    if args.command == "backup":
+        return _backup(args, settings)
+    if args.command == "reminders":
         print_reminders(args.date, settings)
         return 0
+    # The application (channels, storage, scheduler) loads only for the commands that use it,
+    # so a bad setting or a backup answers at once.
+    from bot.app import StartupError
+    from bot.storage import DatabaseFileError
+
+    try:
+        return _export(args, settings) if args.command == "export" else _serve(args.command,
+                                                                               settings)
+    except (StartupError, DatabaseFileError) as exc:
+        print(exc, file=sys.stderr)
+        return 1 if isinstance(exc, StartupError) else 2
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    """One copy to --out, or tonight's dated copy in --dir with the older ones pruned."""
+    out: Path = args.out or args.dir / dated_name(datetime.now(settings.tz).date())
+    try:
+        version = backup(settings.database_path, out)
+        removed = prune(args.dir, settings.backup_keep) if args.dir else []
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        print(f"Backup failed: {exc}", file=sys.stderr)
+        return 2
+    print(f"{out}: copy of {settings.database_path} (schema version {version})")
+    if removed:
+        print(f"removed {len(removed)} older backup(s), keeping {settings.backup_keep}")
+    return 0
+
+
+def _serve(command: str | None, settings: Settings) -> int:
+    """The console, or every configured channel until SIGTERM."""
+    from bot.app import StartupError, configured_channels, run_bot, run_console_app
+    from bot.storage import DatabaseFileError
+
     if command is None:
         if configured_channels(settings):
             command = "run"
@@ -120,7 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     if not configured_channels(settings):
         print(NO_CHANNEL_NO_TTY.split(", and")[0] + ".", file=sys.stderr)
         return 2
-    asyncio.run(run_bot(settings))
+    try:
+        asyncio.run(run_bot(settings))
+    except (StartupError, DatabaseFileError):
+        raise
+    except Exception as exc:  # logged through the filter that removes every secret
+        log.critical("the bot stopped: %s", type(exc).__name__, exc_info=True)
+        return 1
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["ConfigError", "Settings", "load_settings"]
+
+_CHANNEL_ID = re.compile(r"-100\d+")
+_CHANNEL_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}")
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -51,6 +56,7 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", pattern="^(text|json)$")
     zalo_bot_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
+    backup_keep: int = Field(default=14, ge=1)
 
     @field_validator(
         "telegram_bot_token", "zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret",
@@ -69,6 +75,43 @@ class Settings(BaseSettings):
         """An empty publish chat means publishing is off."""
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("publish_chat_id")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        """Where posts go: a channel or supergroup id (-100…) or a public @channelname."""
+        if value is not None and not (_CHANNEL_ID.fullmatch(value)
+                                      or _CHANNEL_NAME.fullmatch(value)):
+            raise ValueError("must be a channel id (-100 and digits) or @channelname")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram accepts 1–256 characters of A-Z, a-z, 0-9, _ and -."""
+        if value is not None and not _TELEGRAM_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Zalo accepts a secret token of 8–256 characters."""
+        if value is not None and not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("must be 8 to 256 characters")
+        return value
+
+    @field_validator("province_code")
+    @classmethod
+    def _known_province(cls, value: int) -> int:
+        """A province the localities package knows (its communes are offered)."""
+        from vietnam_provinces import ProvinceCode
+
+        try:
+            ProvinceCode(value)
+        except ValueError:
+            raise ValueError(f"unknown province code {value}") from None
         return value
 
     @field_validator("admin_ids", mode="before")

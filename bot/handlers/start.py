@@ -26,6 +26,11 @@ def _name_suffix(ctx: Context) -> str:
     return f", {name}" if name else ""
 
 
+def _notice(ctx: Context) -> str:
+    """The privacy notice, with how long nightly backups keep what was erased."""
+    return ctx.t("privacy.notice", backup_days=ctx.settings.backup_keep)
+
+
 def _consent_question(ctx: Context) -> Reply:
     return Reply(
         ctx.t("consent.ask"),
@@ -42,7 +47,7 @@ async def on_start(ctx: Context) -> list[Reply]:
         return [menu_reply(ctx, ctx.t("start.welcome_back", name=_name_suffix(ctx)))]
     return [
         Reply(ctx.t("start.welcome", name=_name_suffix(ctx))),
-        Reply(ctx.t("privacy.notice")),
+        Reply(_notice(ctx)),
         _consent_question(ctx),
     ]
 
@@ -63,7 +68,7 @@ async def ask_consent_first(ctx: Context) -> list[Reply]:
     """Explain that consent comes before anything personal, and ask for it."""
     return [
         Reply(ctx.t("consent.required")),
-        Reply(ctx.t("privacy.notice")),
+        Reply(_notice(ctx)),
         _consent_question(ctx),
     ]
 
@@ -71,8 +76,8 @@ async def ask_consent_first(ctx: Context) -> list[Reply]:
 async def on_privacy(ctx: Context) -> list[Reply]:
     """Show the privacy notice again."""
     if ctx.person.consent is None:
-        return [Reply(ctx.t("privacy.notice")), _consent_question(ctx)]
-    return [Reply(ctx.t("privacy.notice"))]
+        return [Reply(_notice(ctx)), _consent_question(ctx)]
+    return [Reply(_notice(ctx))]
 
 
 async def on_help(ctx: Context) -> list[Reply]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.storage.broadcasts import TOPICS, Broadcasts, Delivery, Progress, Result
-from bot.storage.database import Database, migrations
+from bot.storage.database import Database, DatabaseFileError, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
 from bot.storage.outbox import Outbox, OutboxItem
@@ -21,6 +21,7 @@ __all__ = [
     "Broadcasts",
     "Count",
     "Database",
+    "DatabaseFileError",
     "Delivery",
     "DialogState",
     "Dialogs",
