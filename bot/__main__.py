@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # The application (channels, storage, scheduler) loads only for the commands that use it,
     # so a bad setting or a backup answers at once.
-    from bot.app import StartupError
+    from bot.startup import StartupError
     from bot.storage import DatabaseFileError
 
     try:
@@ -132,7 +132,8 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
 def _serve(command: str | None, settings: Settings) -> int:
     """The console, or every configured channel until SIGTERM."""
-    from bot.app import StartupError, configured_channels, run_bot, run_console_app
+    from bot.app import configured_channels, run_bot, run_console_app
+    from bot.startup import StartupError
     from bot.storage import DatabaseFileError
 
     if command is None:

@@ -8,7 +8,6 @@ import logging
 import secrets
 import signal
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -23,37 +22,13 @@ from bot.content.calendar import calendar
 from bot.dialog import Dialog
 from bot.messages import Sender
 from bot.scheduler import Reminders, build_scheduler
+from bot.startup import refused_by_telegram, until_reached, zalo_ready
 from bot.storage import Storage, open_storage
 from bot.webhooks import Accept, build_web_app
 
-__all__ = ["StartupError", "configured_channels", "export", "run_bot", "run_console_app"]
+__all__ = ["configured_channels", "export", "run_bot", "run_console_app"]
 
 log = logging.getLogger(__name__)
-MAX_RETRY_DELAY = 60.0
-
-
-class StartupError(Exception):
-    """A channel cannot start (its token is refused): one line for the operator, no secret."""
-
-
-async def _until_reached(what: str, attempt: Callable[[], Awaitable[None]],
-                         stop: asyncio.Event, network: tuple[type[Exception], ...]) -> bool:
-    """Call `attempt` until it goes through (True); a network failure is logged in one line and
-    retried with backoff (1 s, 2 s, 4 s … 60 s); False when told to stop meanwhile."""
-    delay = 1.0
-    while True:
-        try:
-            await attempt()
-            return True
-        except network as exc:
-            cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
-            log.warning("%s is not reachable (%s); retrying in %.0fs", what,
-                        type(cause).__name__, delay)
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=delay)
-            return False
-        except TimeoutError:
-            delay = min(delay * 2, MAX_RETRY_DELAY)
 
 
 async def open_storage_for(settings: Settings) -> Storage:
@@ -151,18 +126,6 @@ async def run_bot(settings: Settings) -> None:
         log.info("stopped")
 
 
-def _refused(exc: Exception) -> StartupError:
-    """Telegram answered 401 (a revoked token) or 404 (a wrong token or TELEGRAM_API_URL).
-
-    The library's own message carries the token; it is dropped here, never printed.
-    """
-    cause = str(exc.__cause__ or "").lower()
-    if "not found" in cause or "404" in cause:
-        return StartupError("Telegram refused the token (404): check TELEGRAM_BOT_TOKEN"
-                            " and TELEGRAM_API_URL")
-    return StartupError("Telegram refused the token (401): check TELEGRAM_BOT_TOKEN")
-
-
 async def _start_telegram(
     settings: Settings, dialog: Dialog, stack: contextlib.AsyncExitStack,
     states: dict[str, str], senders: dict[str, Sender], routes: dict[str, tuple[str, Accept]],
@@ -178,10 +141,10 @@ async def _start_telegram(
     app = build_application(settings, dialog)
     stack.push_async_callback(app.bot.shutdown)
     try:
-        if not await _until_reached("Telegram", app.initialize, stop, (NetworkError,)):
+        if not await until_reached("Telegram", app.initialize, stop, (NetworkError,)):
             return False
     except InvalidToken as exc:
-        raise _refused(exc) from None
+        raise refused_by_telegram(exc) from None
     stack.push_async_callback(app.shutdown)
     await app.start()
     stack.push_async_callback(app.stop)
@@ -212,13 +175,14 @@ async def _start_zalo(
 ) -> bool:
     """Zalo: long polling by default, webhook when ZALO_WEBHOOK_URL is set; False when told to
     stop while Zalo could not be reached."""
-    import httpx
-
-    from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient
+    from bot.channels.zalo import ZaloChannel, ZaloClient
 
     assert settings.zalo_bot_token is not None
     client = ZaloClient(settings.zalo_api_url, settings.zalo_bot_token.get_secret_value())
     stack.push_async_callback(client.close)
+    if not await zalo_ready(client, stop, "getMe", None,
+                             "check ZALO_BOT_TOKEN and ZALO_API_URL"):
+        return False
     channel = ZaloChannel(client, dialog.handle)
     stack.push_async_callback(channel.drain)
     senders["zalo"] = channel.sender
@@ -229,18 +193,10 @@ async def _start_zalo(
         async def accept(update: dict[str, object]) -> None:
             channel.accept(update)
 
-        async def register() -> None:
-            await client.call("setWebhook", {"url": settings.zalo_webhook_url,
-                                             "secret_token": secret})
-
-        try:
-            if not await _until_reached("Zalo", register, stop, (httpx.HTTPError,)):
-                return False
-        except ZaloApiError as exc:
-            if exc.code == 401:
-                raise StartupError("Zalo refused the token (401): check ZALO_BOT_TOKEN") from None
-            raise StartupError(f"Zalo refused setWebhook ({exc.code}): check ZALO_WEBHOOK_URL"
-                               " and ZALO_WEBHOOK_SECRET") from None
+        if not await zalo_ready(client, stop, "setWebhook",
+                                 {"url": settings.zalo_webhook_url, "secret_token": secret},
+                                 "check ZALO_WEBHOOK_URL and ZALO_WEBHOOK_SECRET"):
+            return False
         routes["zalo"] = (secret, accept)
         states["zalo"] = channel.state = "webhook"
         return True

@@ -26,7 +26,7 @@ def dated_name(day: date) -> str:
 def backup(source: Path, target: Path, pages: int = 1024) -> int:
     """Copy `source` into `target` page by page; return the schema version copied."""
     if not source.is_file():
-        raise FileNotFoundError(f"no database at {source}")
+        raise FileNotFoundError(f"DATABASE_PATH {source}: there is no database file there")
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)

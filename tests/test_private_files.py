@@ -160,3 +160,13 @@ async def test_the_privacy_notice_states_how_long_backups_are_kept(
     chat = FakeChat(shorter, "u2")
     await chat.says("/privacy")
     assert "được giữ 7 ngày rồi tự xóa" in chat.text
+
+
+def test_a_backup_of_a_missing_database_says_so_naming_database_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.sqlite3"
+    done = _cli(tmp_path, "backup", "--out", str(tmp_path / "copy.sqlite3"),
+                DATABASE_PATH=str(missing))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"Backup failed: DATABASE_PATH {missing}: there is no database file there"]
+    assert not (tmp_path / "copy.sqlite3").exists()

@@ -4,6 +4,7 @@ retried with one line per attempt, and never a hang."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ import pytest
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage import migrations
+from tests.fake_zalo import FakeZalo
 
 PROJECT = Path(__file__).resolve().parent.parent
 VARIABLES = [name.upper() for name in Settings.model_fields]
@@ -248,3 +250,40 @@ def test_a_network_failure_at_start_is_retried_with_backoff_one_line_per_attempt
     ], attempts
     assert code == 0, err
     assert "Traceback" not in err and TOKEN not in out + err + "".join(attempts)
+
+
+# --- 9. Zalo at start: a refused token is one line; a good one starts polling ---------------
+
+
+async def _run_async(tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=_env(tmp_path, **env),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+
+
+async def test_zalo_refusing_the_token_at_start_is_one_line_and_a_good_token_starts_polling(
+    tmp_path: Path,
+) -> None:
+    async with FakeZalo() as zalo:
+        (tmp_path / "wrong").mkdir()
+        wrong = await _run_async(tmp_path / "wrong", ZALO_BOT_TOKEN="1234:not-the-token",
+                                 ZALO_API_URL=zalo.api_url)
+        right = await _run_async(tmp_path, ZALO_BOT_TOKEN=zalo.token, ZALO_API_URL=zalo.api_url)
+        out, err = await asyncio.wait_for(wrong.communicate(), timeout=30)
+        assert wrong.returncode == 1, err
+        text = (out + err).decode()
+        assert text.strip().splitlines()[-1] == (
+            "Zalo refused the token (401): check ZALO_BOT_TOKEN")
+        assert "not-the-token" not in text and "Traceback" not in text
+
+        deadline = time.monotonic() + 30
+        while not zalo.calls("getUpdates") and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        right.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(right.communicate(), timeout=30)
+    assert right.returncode == 0, err
+    assert sorted((c.method, c.status) for c in zalo.calls() if c.method != "getUpdates") == [
+        ("deleteWebhook", 200), ("getMe", 200), ("getMe", 401)]
+    assert zalo.calls("getUpdates"), "the good token never started polling"
+    assert zalo.token not in (out + err).decode()
