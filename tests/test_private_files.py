@@ -170,3 +170,26 @@ def test_a_backup_of_a_missing_database_says_so_naming_database_path(tmp_path: P
     assert done.stderr.strip().splitlines() == [
         f"Backup failed: DATABASE_PATH {missing}: there is no database file there"]
     assert not (tmp_path / "copy.sqlite3").exists()
+
+
+async def test_a_damaged_database_is_one_error_naming_database_path_and_leaves_no_thread(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    from bot.storage import DatabaseFileError
+
+    path = tmp_path / "gs.sqlite3"
+    storage = await open_storage(path)
+    await storage.close()
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * 3996  # the header reads fine; the schema page is garbage
+    path.write_bytes(bytes(data))
+    before = set(threading.enumerate())
+    with pytest.raises(DatabaseFileError) as caught:
+        await open_storage(path)
+    assert str(caught.value).startswith(f"DATABASE_PATH {path}: ")
+    assert "\n" not in str(caught.value)
+    for thread in set(threading.enumerate()) - before:  # none may keep the process alive
+        thread.join(timeout=5)
+        assert not thread.is_alive(), thread

@@ -48,6 +48,8 @@ def _schema_version(path: Path) -> int:
     conn = sqlite3.connect(path)
     try:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseFileError(f"DATABASE_PATH {path}: {exc}") from None
     finally:
         conn.close()
 
