@@ -178,6 +178,9 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings, turning a validation failure into one line naming the variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except OSError as exc:  # a .env in this folder the user may not read (root's, mode 600)
+        raise ConfigError(f"Cannot read {exc.filename or '.env'}: {exc.strerror}; run from"
+                          " another folder or as the file's owner") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"

@@ -169,6 +169,23 @@ def test_values_the_platforms_accept_are_taken(clean_env: pytest.MonkeyPatch, na
     assert str(got) == value
 
 
+def test_a_dotenv_the_user_may_not_read_is_one_line(clean_env: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    """On a server .env is root's (mode 600); an operator running the CLI from its folder as the
+    service user gets one line, not a traceback. (Root reads any file, so the refusal is
+    simulated where the file is opened.)"""
+    (tmp_path / ".env").write_text("BACKUP_KEEP=7\n", encoding="utf-8")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", ".env")
+
+    clean_env.setattr("dotenv.main.DotEnv._get_stream", refuse)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == ("Cannot read .env: Permission denied; run from another folder"
+                                 " or as the file's owner")
+
+
 def test_a_bad_setting_in_process_is_a_config_error(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("PROVINCE_CODE", "0")
     with pytest.raises(ConfigError):
