@@ -21,7 +21,9 @@ def story_date(story: Story) -> str:
     return date.fromisoformat(story.event_date).strftime("%d/%m/%Y")
 
 
-def _core(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
+def _core(story: Story, texts: Catalogue, province: int, campaigns: Campaigns, *,
+          pin: bool) -> Safe:
+    """The story's fields; the map pin only with `pin` (often the reporter's own home)."""
     lang = texts.language
     kind = campaigns.kind(story.campaign, story.kind)
     content = campaigns.content(story.campaign, story.content)
@@ -29,13 +31,15 @@ def _core(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -
     movement: str = ""
     if picked is not None:
         movement = texts.t("report.summary_movement", movement=picked.label(lang))
-    none = texts.t("review.none")
     topic: str = content.label(lang) if content else story.content or ""
     if story.content is None:
         topic = texts.t("campaign_words.content_unknown")
-    location: str = none
-    if story.latitude is not None and story.longitude is not None:
-        location = f"{story.latitude:.5f}, {story.longitude:.5f}"
+    location = Safe("")
+    if pin:
+        where: str = texts.t("review.none")
+        if story.latitude is not None and story.longitude is not None:
+            where = f"{story.latitude:.5f}, {story.longitude:.5f}"
+        location = texts.t("review.card_location", location=where)
     return texts.t(
         "review.card",
         id=story.id,
@@ -56,7 +60,7 @@ def _core(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -
 def review_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
     """Every field, the reporter, the original text and the review note: for reviewers."""
     none = texts.t("review.none")
-    text: str = _core(story, texts, province, campaigns)
+    text: str = _core(story, texts, province, campaigns, pin=True)
     filed = campaigns.get(story.campaign)
     text += texts.t("campaign_words.card_campaign",
                     name=filed.short(texts.language) if filed else story.campaign)
@@ -79,8 +83,9 @@ def review_card(story: Story, texts: Catalogue, province: int, campaigns: Campai
 
 
 def public_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
-    """What anyone may read: no phone; the reporter's name only if they allowed it."""
-    text: str = _core(story, texts, province, campaigns)
+    """What anyone may read: the commune but no pin, no phone; the reporter's name only if
+    they allowed it."""
+    text: str = _core(story, texts, province, campaigns, pin=False)
     if story.show_name and story.reporter_name:
         text += texts.t("stories.by", name=story.reporter_name)
     return Safe(text)

@@ -462,7 +462,8 @@ async def test_the_admin_grants_by_username_and_by_telegram_id_and_lists_reviewe
     assert lines[1].startswith("• Quản Trị Viên")  # admins first
 
     # The new reviewer, on Telegram, now sees Long Xuyên's story.
-    nam_chat = FakeChat(town.u1.dialog, "555", name="Phạm Văn Năm", channel="telegram")
+    nam_chat = FakeChat(town.u1.dialog, "555", name="Phạm Văn Năm", channel="telegram",
+                        username="nam_tham_dinh")
     await nam_chat.says("/pending")
     assert nam_chat.options() == [f"#1 · {TITLE}"]
 

@@ -57,6 +57,11 @@ def _name_suffix(ctx: Context) -> str:
     return f", {name}" if name else ""
 
 
+def _notice(ctx: Context) -> str:
+    """The privacy notice, with how long nightly backups keep what was erased."""
+    return ctx.t("privacy.notice", backup_days=ctx.settings.backup_keep)
+
+
 def _consent_question(ctx: Context) -> Reply:
     return Reply(
         ctx.t("consent.ask"),
@@ -88,7 +93,7 @@ async def on_start(ctx: Context) -> list[Reply]:
     _waiting_for_consent(ctx)
     return [
         Reply(ctx.t("start.welcome", name=_name_suffix(ctx))),
-        Reply(ctx.t("privacy.notice")),
+        Reply(_notice(ctx)),
         _consent_question(ctx),
     ]
 
@@ -134,7 +139,7 @@ async def ask_consent_first(ctx: Context, then: str = "") -> list[Reply]:
     _waiting_for_consent(ctx, then)
     return [
         Reply(ctx.t("consent.required")),
-        Reply(ctx.t("privacy.notice")),
+        Reply(_notice(ctx)),
         _consent_question(ctx),
     ]
 
@@ -143,8 +148,8 @@ async def on_privacy(ctx: Context) -> list[Reply]:
     """Show the privacy notice again."""
     if ctx.person.consent is None:
         _waiting_for_consent(ctx)
-        return [Reply(ctx.t("privacy.notice")), _consent_question(ctx)]
-    return [Reply(ctx.t("privacy.notice"))]
+        return [Reply(_notice(ctx)), _consent_question(ctx)]
+    return [Reply(_notice(ctx))]
 
 
 async def on_help(ctx: Context) -> list[Reply]:
