@@ -160,3 +160,81 @@ async def test_a_reviewer_whose_communes_changed_is_refused_and_nothing_changes(
     await town.r1.picks("Sửa")
     assert town.r1.text == "Bạn không có quyền làm việc này với câu chuyện #1."
     assert await snapshot(town.storage) == before
+
+
+# --- the reporter's amendment while changes are asked ------------------------------------------
+
+
+async def _changes_asked(town: Town, photos: tuple[str, ...] = ()) -> None:
+    for position, ref in enumerate(photos):
+        await town.storage.db.write(
+            "INSERT INTO story_photos (story_id, position, file_ref) VALUES (1, ?, ?)",
+            (position, ref))
+    await town.r1.says("/changes 1 Xin thêm ảnh lớp học bơi và số điện thoại để xác minh")
+    await town.u1.says("/mystories")
+    await town.u1.picks("Mở #1")
+    await town.u1.picks("Sửa và gửi lại")
+
+
+async def test_the_reporter_edits_every_field_adds_and_removes_photos_and_resends(
+    town: Town,
+) -> None:
+    await _changes_asked(town, photos=("ph-a", "ph-b"))
+    u1 = town.u1
+    assert "Ghi chú của cán bộ thẩm định: Xin thêm ảnh lớp học bơi" in u1.text
+    assert "Ảnh: 2 ảnh" in u1.text
+    await u1.picks("Sửa")
+    assert "Số điện thoại" in u1.options() and "Ảnh" in u1.options()
+    await u1.picks("Ảnh")
+    assert u1.replies[-1].photos == ("ph-a", "ph-b")
+    await u1.picks("Bỏ ảnh 1/2")
+    assert "Đã bỏ ảnh 1." in u1.text
+    await u1.picks("Gửi thêm ảnh")
+    await u1.photo("ph-c")
+    await u1.picks("Xong")
+    assert "Ảnh: 2 ảnh" in u1.text
+    await u1.picks("Sửa")
+    await u1.picks("Số điện thoại")
+    await u1.says("0912345678")
+    await u1.picks("Sửa")
+    await u1.picks("Địa bàn")
+    await u1.says("chau doc")
+    before_send = await _story(town.storage)
+    assert before_send.photos == ["ph-a", "ph-b"]  # nothing changes until it is sent
+
+    await u1.picks("Gửi lại để duyệt")
+
+    assert u1.text.startswith("📨 Đã gửi lại #1.")
+    story = await _story(town.storage)
+    assert story.status == "pending"
+    assert story.photos == ["ph-b", "ph-c"]
+    assert story.reporter_phone == "0912345678"
+    assert story.commune_code != LONG_XUYEN
+    [amend] = [e for e in await town.storage.reviews.history(1) if e.action == "amend"]
+    fields = {c["field"] for c in amend.details["changes"]}
+    assert fields == {"reporter_phone", "commune_code"}
+
+
+async def test_dropping_the_amendment_leaves_the_story_as_it_was(town: Town) -> None:
+    await _changes_asked(town)
+    await town.u1.picks("Sửa")
+    await town.u1.picks("Tiêu đề")
+    await town.u1.says("Một tiêu đề khác hẳn")
+    before = await snapshot(town.storage)
+    await town.u1.picks("Hủy")
+    await town.u1.picks("Hủy câu chuyện")
+    assert "Đã bỏ các thay đổi. Câu chuyện #1 vẫn giữ như cũ" in town.u1.text
+    assert await snapshot(town.storage) == before
+    assert (await _story(town.storage)).status == "needs_changes"
+
+
+async def test_a_story_decided_while_being_amended_is_not_changed(town: Town) -> None:
+    await _changes_asked(town)
+    await town.u1.picks("Sửa")
+    await town.u1.picks("Tiêu đề")
+    await town.u1.says("Một tiêu đề khác hẳn")
+    await town.r1.says("/reject 1 Trùng với câu chuyện khác")
+    before = await snapshot(town.storage)
+    await town.u1.picks("Gửi lại để duyệt")
+    assert "Chỉ sửa được câu chuyện đang ở trạng thái “Cần bổ sung”." in town.u1.text
+    assert await snapshot(town.storage) == before

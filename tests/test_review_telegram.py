@@ -79,11 +79,22 @@ CHANGES_ASKED_1 = "✏️ Đã yêu cầu bổ sung #1."
 NOTIFY_NEEDS_CHANGES = (
     f"Câu chuyện <b>#1</b> “{TITLE}” cần bổ sung.\n"
     f"Ghi chú của cán bộ thẩm định: {NOTE_SHOWN}\n\n"
-    "Để sửa và gửi lại: gõ /mystories, chọn #1, sửa tiêu đề hoặc mô tả rồi chọn"
-    " “Gửi lại để duyệt”."
+    "Để sửa và gửi lại: gõ /mystories, chọn #1, chọn “✏️ Sửa và gửi lại”: bạn sửa được mọi"
+    " mục, thêm hoặc bỏ ảnh, thêm số điện thoại. Lưu ý: phần mô tả sẽ được đăng công khai;"
+    " số điện thoại thì không bao giờ công khai — hãy ghi số điện thoại ở mục Số điện thoại,"
+    " đừng ghi vào mô tả."
 )
-EDIT_DESCRIPTION, RESUBMIT = "✏️ Sửa mô tả", "📨 Gửi lại để duyệt"
-MINE_BUTTONS = ["✏️ Sửa tiêu đề", EDIT_DESCRIPTION, RESUBMIT, "↩️ Rút lại", "⬅️ Danh sách"]
+AMEND, RESUBMIT = "✏️ Sửa và gửi lại", "📨 Gửi lại để duyệt"
+MINE_BUTTONS = [AMEND, RESUBMIT, "↩️ Rút lại", "⬅️ Danh sách"]
+
+
+async def amends_the_description(person: TelegramPerson) -> None:
+    """From the own card: the whole summary editor, the description changed, resent."""
+    await person.presses(AMEND)
+    await person.presses("✏️ Sửa")
+    await person.presses("Mô tả")
+    await person.says(NEW_DESCRIPTION)
+    await person.presses(RESUBMIT)
 NEW_DESCRIPTION = (
     "Ông Nguyễn Văn An đã góp 12 triệu đồng và ba ngày công sửa cầu khỉ qua kênh Xáng; "
     "kèm ảnh trước và sau khi sửa, có xác nhận của trưởng ấp Mỹ Thạnh."
@@ -740,23 +751,26 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert after[3].params["text"] == "Bạn muốn làm gì với #1?"
     assert labels(after[3]) == MINE_BUTTONS
 
-    await lan.presses(EDIT_DESCRIPTION)
-    assert wire.last_text(LAN) == "Gõ mô tả mới cho #1 (40–3000 ký tự)."
+    await lan.presses(AMEND)
+    summary = wire.last_keyboard_message(LAN)
+    assert summary.params["text"].startswith("<b>Sửa câu chuyện #1</b>\nGhi chú của cán bộ")
+    assert f"Ghi chú của cán bộ thẩm định: {NOTE_SHOWN}" in summary.params["text"]
+    assert labels(summary) == [RESUBMIT, "✏️ Sửa", "✖️ Hủy"]
+    await lan.presses("✏️ Sửa")
+    await lan.presses("Mô tả")
+    assert "Kể lại việc làm đó" in wire.last_text(LAN)
     assert len(NEW_DESCRIPTION) >= 40
-    mark = len(wire.calls)
     await lan.says(NEW_DESCRIPTION)
-    assert texts_to(wire.calls[mark:], LAN) == [
-        "Đã cập nhật #1. Khi sửa xong, chọn <b>Gửi lại để duyệt</b>.",
-        "Bạn muốn làm gì với #1?",
-    ]
-    assert labels(wire.last_keyboard_message(LAN)) == MINE_BUTTONS
+    assert f"<b>Mô tả:</b> {NEW_DESCRIPTION}" in wire.last_keyboard_message(LAN).params["text"]
     story = await storage.stories.get(1)
     assert story is not None
-    assert (story.status, story.description) == ("needs_changes", NEW_DESCRIPTION)
+    assert (story.status, story.description) == ("needs_changes", GOOD_DESCRIPTION)  # not yet
 
     await lan.presses(RESUBMIT)
     assert wire.last_text(LAN) == "📨 Đã gửi lại #1. Ban Thi đua sẽ xem xét lại."
     assert await status_of(storage) == "pending"
+    story = await storage.stories.get(1)
+    assert story is not None and story.description == NEW_DESCRIPTION
     mark = len(wire.calls)
 
     assert await world.worker.run_once() == 1
@@ -884,9 +898,7 @@ async def test_every_button_of_the_review_journeys_fits_64_bytes_and_every_text_
     await world.worker.run_once()
     await lan.says("/mystories")
     await lan.presses("Mở #1")
-    await lan.presses(EDIT_DESCRIPTION)
-    await lan.says(NEW_DESCRIPTION)
-    await lan.presses(RESUBMIT)
+    await amends_the_description(lan)
     await world.worker.run_once()
     await opens_card_1(admin)
     await admin.presses(CORRECT)

@@ -24,11 +24,9 @@ from bot.handlers.campaign import (
 from bot.handlers.context import Context, Flow, Handler, Menu, menu_reply
 from bot.handlers.correct import FLOW as CORRECT_FLOW
 from bot.handlers.correct import CorrectFlow, start_correction
-from bot.handlers.mystories import FLOW as MINE_FLOW
 from bot.handlers.mystories import (
     MineAct,
-    MineEdit,
-    MineFlow,
+    MineAmend,
     MineOpen,
     MinePage,
     on_mine_choice,
@@ -200,7 +198,7 @@ CHOICES: dict[type[Button], Handler] = {
     Language: on_language_choice,
     Erase: on_deleteme_choice,
     MinePage: on_mystories_page,
-    **dict.fromkeys((MineOpen, MineAct, MineEdit), on_mine_choice),
+    **dict.fromkeys((MineOpen, MineAct, MineAmend), on_mine_choice),
     **dict.fromkeys((ReviewOpen, ReviewPage, ReviewNext, ReviewDo), on_review_choice),
     ReviewAsk: _review_ask,
     **dict.fromkeys((StoriesOpen, StoriesPage), on_stories_choice),
@@ -220,7 +218,6 @@ FLOWS: dict[str, Flow] = {
     CONSENT_FLOW: ConsentFlow(),
     REPORT_FLOW: ReportFlow(),
     REVIEW_FLOW: ReviewFlow(),
-    MINE_FLOW: MineFlow(),
     BROADCAST_FLOW: BroadcastFlow(),
     NOMINATE_FLOW: NominationFlow(),
     UNDO_FLOW: UndoFlow(),
