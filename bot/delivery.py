@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cards import post_card
 from bot.content import Safe, campaign, catalogue
+from bot.digest import render_digest
 from bot.health import Outages, Unrecorded, describe
+from bot.menus import MenuSender, menu
 from bot.messages import DeliveryError, Reply, Sender
-from bot.storage import OutboxItem, Storage, Story
+from bot.storage import DIGEST, OutboxItem, Storage, Story
 from bot.workflow import Status
 
 if TYPE_CHECKING:
@@ -62,6 +64,8 @@ class OutboxWorker:
 
     def _render(self, item: OutboxItem) -> Reply:
         texts = catalogue(item.language or "vi")
+        if item.template == DIGEST:
+            return Reply(render_digest(item.params, texts, self._province))
         params: dict[str, object] = dict(item.params)
         if "status" in params:
             params["status"] = texts.t(f"status.{params['status']}")
@@ -71,9 +75,13 @@ class OutboxWorker:
         if "channel" in params and texts.has(f"engine.channel.{params['channel']}"):
             params["channel"] = texts.t(f"engine.channel.{params['channel']}")
         note = str(item.params.get("note") or "")
-        if item.template == "notify.status":
+        template = item.template
+        if template == "notify.status" and item.params.get("status") == Status.REJECTED:
+            template = "notify.rejected"  # thanks, the reason, and an invitation to tell more
+            params["note"] = texts.t("notify.rejected_reason", note=note) if note else Safe("")
+        elif template == "notify.status":
             params["note"] = texts.t("notify.note", note=note) if note else Safe("")
-        return Reply(texts.t(item.template, **params))
+        return Reply(texts.t(template, **params))
 
     async def _commit(self, record: Record) -> None:
         """Record what happened, now or, if storage refuses, as soon as it answers."""
@@ -145,6 +153,14 @@ class OutboxWorker:
         if params.get("skipped"):
             await self._commit(partial(self._tell_skipped, story, params))
 
+    async def _menu(self, item: OutboxItem, sender: Sender) -> None:
+        """Set a person's own command menu for the role they have now."""
+        person = await self._storage.people.get(item.person_id) if item.person_id else None
+        if person is not None and isinstance(sender, MenuSender):
+            await sender.set_menu(item.chat_id, menu(person.role, catalogue(person.language)))
+            self.outages.works(item.channel)
+        await self._commit(partial(self._storage.outbox.sent, item.id))
+
     async def _tell_skipped(self, story: Story, params: dict[str, Any]) -> None:
         count = len(story.photos)
         photos = ", ".join(f"{n}/{count}" for n in params["skipped"])
@@ -164,6 +180,8 @@ class OutboxWorker:
         try:
             if item.kind == "publish":
                 await self._publish(item, sender)
+            elif item.kind == "menu":
+                await self._menu(item, sender)
             else:
                 await sender.send(item.chat_id, self._render(item))
                 self.outages.works(item.channel)

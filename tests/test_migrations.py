@@ -116,6 +116,10 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
         ("UPDATE outbox SET status = ? WHERE person_id = ?", ("held", 1)),
         ("UPDATE deliveries SET status = ? WHERE person_id = ?", ("out_of_window", 1)),
     ],
+    8: [
+        ("UPDATE people SET opted_out_at = ? WHERE id = ?", ("2025-09-08T01:00:00+00:00", 1)),
+        ("INSERT INTO review_digests (person_id, day) VALUES (?, ?)", (2, "2025-09-08")),
+    ],
 }
 
 
@@ -243,7 +247,7 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
                 storage.db,
                 "SELECT b.body, d.person_id, d.status FROM broadcasts b"
                 " JOIN deliveries d ON d.broadcast_id = b.id",
-            ) == [("Chào mừng Quốc khánh 2/9", 1, "pending")]
+            ) == [("Chào mừng Quốc khánh 2/9", 1, "out_of_window" if old >= 7 else "pending")]
 
         # The upgraded file takes everything the latest schema holds, for old and new people.
         await _insert_rows(storage.db, old + 1, LATEST)

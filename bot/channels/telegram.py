@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -37,6 +39,7 @@ from bot.channels.telegram_rate import ChatRateLimiter
 from bot.config import Settings
 from bot.content import catalogue
 from bot.dialog import Dialog
+from bot.menus import EVERYONE
 from bot.messages import (
     ChannelTraits,
     Contact,
@@ -66,8 +69,8 @@ TRAITS = ChannelTraits(
     can_request_contact=True,
     can_request_location=True,
 )
-MENU = ("start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe", "help",
-        "privacy", "language", "deleteme", "cancel")
+MENU = EVERYONE
+T = TypeVar("T")
 _UNSUPPORTED = (
     "sticker",
     "voice",
@@ -164,10 +167,26 @@ class TelegramSender:
         """Answer the person in the conversation, taking away a request keyboard once used."""
         return await self._guarded(chat_id, reply, in_dialog=True)
 
+    async def set_menu(self, chat_id: str, commands: Sequence[tuple[str, str]]) -> None:
+        """Give one chat its own command menu (a reviewer's, an admin's); none: the chat shows
+        the default menu again. Raise DeliveryError on any Bot API failure."""
+        scope = BotCommandScopeChat(int(chat_id))
+        bot = self._app.bot
+        if commands:
+            listed = [BotCommand(name, description) for name, description in commands]
+            await self._translated(bot.set_my_commands(listed, scope=scope))
+        else:
+            await self._translated(bot.delete_my_commands(scope=scope))
+
     async def _guarded(self, chat_id: str, reply: Reply, *, in_dialog: bool) -> str | None:
         """Send; return the last message's id; raise DeliveryError on any Bot API failure."""
+        return await self._translated(self._send(chat_id, reply, in_dialog))
+
+    @staticmethod
+    async def _translated(call: Awaitable[T]) -> T:
+        """Await a Bot API call, turning its failures into DeliveryError."""
         try:
-            return await self._send(chat_id, reply, in_dialog)
+            return await call
         except RetryAfter as exc:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", PTBDeprecationWarning)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from bot.content import Safe, campaign, localities
 from bot.handlers.context import Context, menu_choices, menu_reply, unsupported_key
+from bot.handlers.notices import banned_notice
 from bot.handlers.report_steps import ORDER, STEPS, EditField, Move, ReportMove, applies, moved
 from bot.handlers.start import ask_consent_first
 from bot.messages import Choice, Reply
@@ -40,7 +41,7 @@ async def on_report(ctx: Context) -> list[Reply]:
 async def _may_not_file(ctx: Context) -> Reply | None:
     """A banned person, or one over the daily limit, is told so politely."""
     if await ctx.storage.roles.is_banned(ctx.person.id):
-        return Reply(ctx.t("roles.you_are_banned"))
+        return Reply(banned_notice(ctx))
     since = (ctx.now - timedelta(hours=24)).isoformat(timespec="seconds")
     count = await ctx.storage.stories.filed_since(ctx.person.id, since)
     if count >= ctx.settings.reports_per_day:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage.broadcasts import TOPICS, Broadcasts, Delivery, Progress, Result
+from bot.storage.broadcasts import EVERYTHING, TOPICS, Broadcasts, Delivery, Progress, Result
 from bot.storage.database import Database, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
@@ -14,9 +14,12 @@ from bot.storage.people import People, Person
 from bot.storage.reports import Count, Nomination, Reports
 from bot.storage.reviews import Event, Outcome, Reviews
 from bot.storage.roles import ReviewerLine, Roles
+from bot.storage.staff import DIGEST, Staff, Waiting
 from bot.storage.stories import NewStory, Stories, Story, StoryLine
 
 __all__ = [
+    "DIGEST",
+    "EVERYTHING",
     "TOPICS",
     "Broadcasts",
     "Count",
@@ -39,10 +42,12 @@ __all__ = [
     "ReviewerLine",
     "Reviews",
     "Roles",
+    "Staff",
     "Storage",
     "Stories",
     "Story",
     "StoryLine",
+    "Waiting",
     "migrations",
     "open_storage",
 ]
@@ -61,6 +66,7 @@ class Storage:
     outbox: Outbox
     broadcasts: Broadcasts
     reports: Reports
+    staff: Staff
 
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
@@ -80,5 +86,5 @@ async def open_storage(
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
     return Storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
-        Reports(db),
+        Reports(db), Staff(db),
     )

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.storage.database import Database
+from bot.storage.menus import queue_menu
+from bot.workflow import Role
 
 __all__ = ["People", "Person"]
 
@@ -110,11 +112,16 @@ class People:
         person.username = username
 
     async def set_language(self, person: Person, language: str) -> None:
-        """Switch the person's language."""
-        await self._db.write("UPDATE people SET language = ? WHERE id = ?", (language, person.id))
+        """Switch the person's language (and a reviewer's or admin's own command menu)."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person.id))
+            if person.role in (Role.REVIEWER, Role.ADMIN):
+                await queue_menu(tx, person.id)
         person.language = language
 
     async def set_role(self, person: Person, role: str) -> None:
-        """Give the person a role."""
-        await self._db.write("UPDATE people SET role = ? WHERE id = ?", (role, person.id))
+        """Give the person a role, and the command menu that goes with it."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE people SET role = ? WHERE id = ?", (role, person.id))
+            await queue_menu(tx, person.id)
         person.role = role

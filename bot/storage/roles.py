@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.storage.database import Database
+from bot.storage.menus import queue_menu
 from bot.storage.people import Person, now_iso
 
 __all__ = ["ReviewerLine", "Roles"]
@@ -54,6 +55,7 @@ class Roles:
                 "INSERT INTO reviewer_scopes (person_id, commune_code) VALUES (?, ?)",
                 [(person_id, code) for code in communes],
             )
+            await queue_menu(tx, person_id)
 
     async def revoke(self, person_id: int) -> None:
         """Back to citizen, with no scopes."""
