@@ -8,6 +8,7 @@ import logging
 import secrets
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -17,14 +18,15 @@ from aiohttp import web
 from bot.background import start_background
 from bot.channels.console import ConsoleSender, run_console
 from bot.config import Settings
-from bot.content import catalogue
+from bot.content import ContentError, Library, catalogue, load_library
 from bot.dialog import Dialog
 from bot.health import State, Supervisor
 from bot.messages import Sender
 from bot.storage import Storage, open_storage
 from bot.webhooks import Accept, Health, build_web_app
 
-__all__ = ["configured_channels", "export", "health_report", "run_bot", "run_console_app"]
+__all__ = ["configured_channels", "export", "health_report", "open_checked", "run_bot",
+           "run_console_app"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,25 @@ async def open_storage_for(settings: Settings) -> Storage:
         notify_reviewers=settings.notify_reviewers,
         publish_chat=settings.publish_chat_id,
     )
+
+
+async def open_checked(settings: Settings, library: Library) -> Storage:
+    """Open storage and refuse, in one line, a campaign or content key that stories use and no
+    loaded campaign file defines any more (a file removed, a key renamed)."""
+    storage = await open_storage_for(settings)
+    try:
+        problems = library.campaigns.unknown(await storage.stories.keys_in_use())
+    except BaseException:
+        await storage.close()
+        raise
+    if problems:
+        await storage.close()
+        raise ContentError(problems[0])
+    return storage
+
+
+def _library(settings: Settings, library: Library | None) -> Library:
+    return library or load_library(settings.content_folder, settings.campaign)
 
 
 def _stop_event() -> asyncio.Event:
@@ -54,6 +75,8 @@ def configured_channels(settings: Settings) -> list[str]:
         found.append("telegram")
     if settings.zalo_bot_token:
         found.append("zalo")
+    if settings.zalo_oa_app_id:
+        found.append("zalo_oa")
     return found
 
 
@@ -77,10 +100,12 @@ def health_report(storage: Storage, states: dict[str, str], supervisor: Supervis
     return health
 
 
-async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
+                  library: Library | None = None) -> None:
     """Run every configured channel until SIGINT/SIGTERM (or `stop`), finish in-flight work,
     close storage."""
-    storage = await open_storage_for(settings)
+    library = _library(settings, library)
+    storage = await open_checked(settings, library)
     stop = stop or _stop_event()
     stack = contextlib.AsyncExitStack()
     states: dict[str, str] = {}
@@ -89,22 +114,27 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     supervisor = Supervisor(stop)
     try:
         stack.push_async_callback(storage.close)
-        dialog = Dialog(storage, settings)
+        dialog = Dialog(storage, settings, library.campaigns)
         if settings.telegram_bot_token:
             await _start_telegram(settings, dialog, stack, states, senders, routes, supervisor)
         if settings.zalo_bot_token:
             await _start_zalo(settings, dialog, stack, states, senders, routes, stop, supervisor)
+        oa_webhook = None
+        if settings.zalo_oa_app_id:
+            oa_webhook = await _start_zalo_oa(settings, dialog, stack, states, senders, stop,
+                                              supervisor)
         health = health_report(storage, states, supervisor)
-        if routes or settings.http_port:
+        if routes or oa_webhook or settings.http_port:
             web_app = build_web_app(health, zalo=routes.get("zalo"),
-                                    telegram=routes.get("telegram"))
+                                    telegram=routes.get("telegram"), zalo_oa=oa_webhook)
             runner = web.AppRunner(web_app)
             await runner.setup()
             port = settings.http_port or 8080
             await web.TCPSite(runner, settings.http_host, port).start()
             stack.push_async_callback(runner.cleanup)
             log.info("HTTP server on %s:%s (webhooks, /healthz)", settings.http_host, port)
-        delivering = await start_background(settings, storage, senders, stop, supervisor)
+        delivering = await start_background(settings, storage, senders, stop, supervisor,
+                                            library)
         await stop.wait()
         log.info("stopping: finishing in-flight updates and sends")
         await delivering
@@ -190,17 +220,55 @@ async def _start_zalo(
     states["zalo"] = "polling"
 
 
+async def _start_zalo_oa(
+    settings: Settings, dialog: Dialog, stack: contextlib.AsyncExitStack,
+    states: dict[str, str], senders: dict[str, Sender], stop: asyncio.Event,
+    supervisor: Supervisor,
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Zalo OA: tokens from the database (seeded once), events kept before they are answered;
+    returns the webhook handler for POST /zalo-oa/webhook."""
+    from bot.channels.zalo_oa_app import build_zalo_oa
+    from bot.channels.zalo_oa_tokens import NEEDS_REAUTH
+
+    channel, handler = build_zalo_oa(settings, dialog.storage.db, dialog.handle,
+                                     on_state=lambda state: states.__setitem__("zalo_oa", state))
+    stack.push_async_callback(channel.api.close)
+    stack.push_async_callback(channel.drain)
+    seed = settings.zalo_oa_refresh_token
+    await channel.keeper.seed(seed.get_secret_value() if seed else None)
+    states["zalo_oa"] = channel.state
+    senders["zalo_oa"] = channel.sender
+    replayed = await channel.replay()
+    if replayed:
+        log.info("zalo_oa: answering %d event(s) kept before the last stop", replayed)
+    maintaining = asyncio.create_task(channel.maintain(stop))
+    supervisor.watch("zalo_oa", maintaining,
+                     lambda: State(channel.state, ok=channel.state != NEEDS_REAUTH))
+
+    async def finish() -> None:
+        await maintaining
+
+    stack.push_async_callback(finish)
+    log.info("Zalo OA: webhook expected at %s (%s)", settings.zalo_oa_webhook_url, channel.state)
+    return handler
+
+
 async def run_console_app(
-    settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+    settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+    library: Library | None = None, notice: str = "",
 ) -> None:
-    """Chat with the bot in the terminal over the same database."""
-    storage = await open_storage_for(settings)
+    """Chat with the bot in the terminal over the same database (`notice` goes to stderr once
+    the database and the content files are known to be fine)."""
+    library = _library(settings, library)
+    storage = await open_checked(settings, library)
+    if notice:
+        print(notice, file=sys.stderr)
     stop = asyncio.Event()
     supervisor = Supervisor(stop)
     delivering = await start_background(settings, storage, {"console": ConsoleSender(stdout)},
-                                        stop, supervisor, poll=0.2)
+                                        stop, supervisor, library, poll=0.2)
     try:
-        await run_console(Dialog(storage, settings), stdin, stdout,
+        await run_console(Dialog(storage, settings, library.campaigns), stdin, stdout,
                           files=settings.database_path.parent / "exports")
     finally:
         stop.set()
@@ -209,22 +277,25 @@ async def run_console_app(
 
 
 async def export(settings: Settings, out: Path, start: date | None, end: date | None,
-                 fmt: str) -> int:
+                 fmt: str, library: Library | None = None, campaign: str | None = None) -> int:
     """Write the province's workbook (or the CSV list) to a file; return the stories listed."""
     from bot.export import ExportRange, write_csv
     from bot.handlers.stats import export_workbook
 
-    storage = await open_storage_for(settings)
+    library = _library(settings, library)
+    storage = await open_checked(settings, library)
     try:
-        rng = ExportRange(settings.province_code, settings.tz, settings.publish_chat_id)
+        rng = ExportRange(settings.province_code, settings.tz, settings.publish_chat_id,
+                          library.campaigns)
         texts = catalogue(settings.language)
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "csv":
             since = _utc_start(start, settings)
             until = _utc_start(end + timedelta(days=1), settings) if end else None
             with out.open("wb") as fh:
-                return await write_csv(fh, rng, texts, storage.reports.stories(None, since, until))
-        data, listed = await export_workbook(storage, texts, None, start, end, rng)
+                return await write_csv(fh, rng, texts, storage.reports.stories(
+                    None, since, until, campaign=campaign))
+        data, listed = await export_workbook(storage, texts, None, start, end, rng, campaign)
         out.write_bytes(data)
         return listed
     finally:

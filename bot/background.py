@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.broadcast import BroadcastEngine
 from bot.config import Settings
-from bot.content.calendar import calendar
+from bot.content import Library
 from bot.digest import ReviewDigest
 from bot.health import State, Supervisor, Trouble
 from bot.messages import Sender
@@ -58,11 +58,11 @@ def retry_failed_jobs(scheduler: AsyncIOScheduler, supervisor: Supervisor, *,
 
 async def start_background(
     settings: Settings, storage: Storage, senders: Mapping[str, Sender], stop: asyncio.Event,
-    supervisor: Supervisor, poll: float = 1.0,
+    supervisor: Supervisor, library: Library, poll: float = 1.0,
 ) -> asyncio.Task[None]:
-    """The scheduler (catching up on today's reminders and review digest) and the broadcast
-    engine, watched."""
-    reminders = Reminders(storage, calendar(), settings.tz, settings.reminder_time,
+    """The scheduler (catching up on today's reminders, from the whole calendar the content
+    files make, and on today's review digest) and the broadcast engine, watched."""
+    reminders = Reminders(storage, library.calendar, settings.tz, settings.reminder_time,
                           settings.reminder_lead_days)
     scheduler = build_scheduler(reminders, settings.tz, settings.reminder_time)
     digest = ReviewDigest(storage, settings.tz, settings.review_digest_time,
@@ -78,7 +78,8 @@ async def start_background(
     await digest.catch_up()
     engine = BroadcastEngine(storage, senders, settings.province_code,
                              rate=settings.broadcast_rate, per_chat=settings.broadcast_per_chat,
-                             rates={"zalo": settings.zalo_broadcast_rate}, poll=poll)
+                             rates={"zalo": settings.zalo_broadcast_rate}, poll=poll,
+                             campaigns=library.campaigns)
     supervisor.outages = engine.outages
 
     async def run() -> None:

@@ -16,8 +16,8 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.buttons import Unsubscribe
-from bot.content import Safe
+from bot.buttons import Unsubscribe, static_data
+from bot.content import Campaigns, Safe
 from bot.content import catalogue as texts_for
 from bot.delivery import OutboxWorker, log_failure
 from bot.health import Outages, State, Trouble, Unrecorded, describe
@@ -77,7 +77,7 @@ class BroadcastEngine:
         rate: float | None = 25.0, per_chat: float = 1.0, concurrency: int = 200,
         max_attempts: int = 5, base_delay: float = 2.0, batch: int = 500, poll: float = 1.0,
         rates: Mapping[str, float | None] | None = None, probe_every: float = 60.0,
-        max_backoff: float = 30.0,
+        max_backoff: float = 30.0, campaigns: Campaigns | None = None,
     ) -> None:
         self._storage = storage
         self._senders = senders
@@ -85,7 +85,7 @@ class BroadcastEngine:
         self._limiters = {ch: Limiter(r, per_chat) for ch, r in (rates or {}).items()}
         self.outages = Outages(probe_every)
         self.outbox = OutboxWorker(storage, senders, province, limiter_for=self.limiter_for,
-                                   outages=self.outages)
+                                   outages=self.outages, campaigns=campaigns)
         self._trouble = Trouble("sending (outbox and broadcasts)", first_wait=poll,
                                 max_wait=max_backoff)
         self._slots = asyncio.Semaphore(concurrency)
@@ -129,10 +129,12 @@ class BroadcastEngine:
             # board's general ones (everyone, a commune, the reviewers), by stopping everything.
             if row["topic"]:
                 text += texts.t("reminder.unsubscribe_line")
-                stop = Choice(texts.t("reminder.unsubscribe_button"), Unsubscribe(row["topic"]))
+                unsubscribe = Unsubscribe(row["topic"])
+                button = texts.t("reminder.unsubscribe_button")
             else:
                 text += texts.t("optout.line")
-                stop = Choice(texts.t("optout.button"), Unsubscribe(EVERYTHING))
+                unsubscribe, button = Unsubscribe(EVERYTHING), texts.t("optout.button")
+            stop = Choice(button, static_data(unsubscribe))
             self._texts[key] = Reply(text, choices=((stop,),))
         return self._texts[key]
 

@@ -15,12 +15,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.cards import post_card
-from bot.content import Safe, campaign, catalogue
+from bot.content import Campaigns, Safe, catalogue, load_library
 from bot.digest import render_digest
 from bot.health import Outages, Unrecorded, describe
 from bot.menus import MenuSender, menu
-from bot.messages import DeliveryError, Reply, Sender
-from bot.storage import DIGEST, OutboxItem, Storage, Story
+from bot.messages import DeliveryError, Notice, Reply, Retractor, Sender, plain_text, split_text
+from bot.storage import DIGEST, OutboxItem, Post, Storage, Story
+from bot.storage.notices import RETRACT
 from bot.workflow import Status
 
 if TYPE_CHECKING:
@@ -52,8 +53,9 @@ class OutboxWorker:
     def __init__(self, storage: Storage, senders: Mapping[str, Sender], province: int,
                  *, max_attempts: int = 5, base_delay: float = 5.0,
                  limiter_for: Callable[[str], Limiter] | None = None,
-                 outages: Outages | None = None) -> None:
+                 outages: Outages | None = None, campaigns: Campaigns | None = None) -> None:
         self._limiter_for = limiter_for
+        self._campaigns = campaigns or load_library(None).campaigns
         self._storage = storage
         self._senders = senders
         self._province = province
@@ -70,7 +72,7 @@ class OutboxWorker:
         if "status" in params:
             params["status"] = texts.t(f"status.{params['status']}")
         if "award" in params:
-            award = campaign().award(str(params["award"]))
+            award = self._campaigns.award(str(params.get("campaign", "")), str(params["award"]))
             params["award"] = award.label(texts.language) if award else params["award"]
         if "channel" in params and texts.has(f"engine.channel.{params['channel']}"):
             params["channel"] = texts.t(f"engine.channel.{params['channel']}")
@@ -81,7 +83,10 @@ class OutboxWorker:
             params["note"] = texts.t("notify.rejected_reason", note=note) if note else Safe("")
         elif template == "notify.status":
             params["note"] = texts.t("notify.note", note=note) if note else Safe("")
-        return Reply(texts.t(template, **params))
+        # The notice's kind and plain values, for a channel that can only send approved
+        # templates outside a person's window (a Zalo OA with ZALO_OA_TEMPLATES).
+        values = tuple((k, plain_text(str(v))) for k, v in params.items() if str(v))
+        return Reply(texts.t(template, **params), notice=Notice(item.template, values))
 
     async def _commit(self, record: Record) -> None:
         """Record what happened, now or, if storage refuses, as soon as it answers."""
@@ -104,21 +109,22 @@ class OutboxWorker:
         return len(self._unrecorded)
 
     async def _album(self, item: OutboxItem, photos: list[str], sender: Sender
-                     ) -> tuple[list[int], str]:
-        """Post the photos; those the platform refuses are left out → (their positions, why)."""
+                     ) -> tuple[list[str], list[int], str]:
+        """Post the photos; those the platform refuses are left out → (the ids of the messages
+        posted, the positions left out, why)."""
         try:
-            await sender.send(item.chat_id, Reply("", photos=tuple(photos)))
-            return [], ""
+            return await _send_all(sender, item.chat_id, Reply("", photos=tuple(photos))), [], ""
         except DeliveryError as exc:
             if not refused_content(exc):
                 raise
             if len(photos) == 1:
-                return [1], exc.reason
+                return [], [1], exc.reason
+        posted: list[str] = []
         skipped: list[int] = []
         reason = ""
         for position, photo in enumerate(photos, start=1):
             try:
-                await sender.send(item.chat_id, Reply("", photos=(photo,)))
+                posted += await _send_all(sender, item.chat_id, Reply("", photos=(photo,)))
             except DeliveryError as exc:
                 if refused_content(exc):
                     skipped.append(position)
@@ -130,7 +136,7 @@ class OutboxWorker:
                         **item.params, "album_sent": True, "skipped": skipped + rest,
                         "skip_error": reason or exc.reason}))
                 raise
-        return skipped, reason
+        return posted, skipped, reason
 
     async def _publish(self, item: OutboxItem, sender: Sender) -> None:
         assert item.story_id is not None
@@ -141,15 +147,17 @@ class OutboxWorker:
             return
         params: dict[str, Any] = dict(item.params)
         if story.photos and not params.get("album_sent"):
-            skipped, reason = await self._album(item, story.photos, sender)
+            album, skipped, reason = await self._album(item, story.photos, sender)
             params.update(skipped=skipped, skip_error=reason)
             if len(skipped) < len(story.photos):
                 params["album_sent"] = True
                 await self._commit(partial(outbox.remember, item.id, params))
-        card = post_card(story, catalogue("vi"), self._province)
-        message_id = await sender.send(item.chat_id, Reply(card))
+                await self._commit(partial(outbox.posted_album, item.id, story.id, item.chat_id,
+                                           album))
+        card = post_card(story, catalogue("vi"), self._province, self._campaigns)
+        posted = await _send_all(sender, item.chat_id, Reply(card))
         self.outages.works(item.channel)
-        await self._commit(partial(outbox.published, item.id, story.id, message_id or ""))
+        await self._commit(partial(outbox.published, item.id, story.id, item.chat_id, posted))
         if params.get("skipped"):
             await self._commit(partial(self._tell_skipped, story, params))
 
@@ -170,6 +178,63 @@ class OutboxWorker:
             "engine.publish_photo_skipped",
             {"id": story.id, "photos": photos, "error": str(params.get("skip_error"))[:300]})
 
+    async def _retract(self, item: OutboxItem, sender: Sender) -> None:
+        """Take a story's post down — each message deleted, or, where Telegram refuses (older
+        than 48 hours without the right to delete), its text replaced by a withdrawal note — or,
+        in mode 'redact', rewrite its text without the reporter's name. The admin who asked is
+        told what became of it."""
+        assert item.story_id is not None
+        story_id, chat = item.story_id, item.chat_id
+        asked_by = item.params.get("by")
+        report: dict[str, Any] = {"by": asked_by, "id": story_id}
+        posts = await self._storage.stories.posts(story_id, chat)
+        removed: dict[str, str] = {}
+        if not isinstance(sender, Retractor):
+            report["template"] = "undo.retract_unsupported"
+        elif item.params.get("mode") == "redact":
+            await self._redact(story_id, chat, [p for p in posts if p.part == "text"], sender,
+                               removed)
+            report["by"] = None
+        else:
+            try:
+                kept = await self._take_down(chat, posts, sender, removed)
+            except DeliveryError as exc:
+                if not exc.permanent:
+                    raise
+                report.update(template="undo.retract_failed", error=exc.reason[:300])
+            else:
+                report.update(_retract_report(len(posts), removed, kept))
+        await self._commit(partial(self._storage.outbox.retracted, item.id, story_id, chat,
+                                   removed, report))
+
+    async def _take_down(self, chat: str, posts: list[Post], sender: Retractor,
+                         removed: dict[str, str]) -> int:
+        """Delete each message, else replace its text; return how many photos stay up."""
+        note = catalogue("vi").t("undo.post_withdrawn")
+        kept = 0
+        for post in posts:
+            if await sender.delete(chat, post.message_id):
+                removed[post.message_id] = "deleted"
+            elif post.part == "text" and await sender.replace_text(chat, post.message_id, note):
+                removed[post.message_id] = "replaced"
+            else:
+                kept += 1
+        return kept
+
+    async def _redact(self, story_id: int, chat: str, posts: list[Post], sender: Retractor,
+                      removed: dict[str, str]) -> None:
+        """Rewrite the post's text as it reads now (without the erased reporter's name); a text
+        Telegram will not edit is deleted instead."""
+        story = await self._storage.stories.get(story_id)
+        if story is None:
+            return
+        card = post_card(story, catalogue("vi"), self._province, self._campaigns)
+        for post, part in zip(posts, split_text(card, 4096), strict=False):
+            if not await sender.replace_text(chat, post.message_id, part) and await sender.delete(
+                chat, post.message_id
+            ):
+                removed[post.message_id] = "deleted"
+
     async def deliver(self, item: OutboxItem, now: datetime) -> None:
         """Deliver one item and record what happened."""
         sender = self._senders[item.channel]
@@ -180,6 +245,8 @@ class OutboxWorker:
         try:
             if item.kind == "publish":
                 await self._publish(item, sender)
+            elif item.kind == RETRACT:
+                await self._retract(item, sender)
             elif item.kind == "menu":
                 await self._menu(item, sender)
             else:
@@ -244,3 +311,22 @@ class OutboxWorker:
                                            when + timedelta(minutes=1), "error"))
         await self.announce(when)
         return tried
+
+async def _send_all(sender: Sender, chat_id: str, reply: Reply) -> list[str]:
+    """Send, keeping the id of every message where the channel tells them all."""
+    if isinstance(sender, Retractor):
+        return await sender.send_all(chat_id, reply)
+    last = await sender.send(chat_id, reply)
+    return [last] if last else []
+
+
+def _retract_report(posted: int, removed: dict[str, str], kept: int) -> dict[str, Any]:
+    """The template and counts of the admin's report on a post taken down."""
+    deleted = sum(how == "deleted" for how in removed.values())
+    replaced = sum(how == "replaced" for how in removed.values())
+    if posted == 0:
+        return {"template": "undo.retract_nothing"}
+    if replaced == 0 and kept == 0:
+        return {"template": "undo.retract_done", "deleted": deleted}
+    return {"template": "undo.retract_partial", "deleted": deleted, "replaced": replaced,
+            "kept": kept}

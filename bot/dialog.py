@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.buttons import Button, decode, encode, from_static
 from bot.config import Settings
-from bot.content import catalogue, fold
+from bot.content import Campaigns, catalogue, fold, load_library
 from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_unknown
 from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Prompt, Storage
@@ -68,9 +68,12 @@ class _ChatLocks:
 class Dialog:
     """Turns every Incoming into Replies, whatever the channel."""
 
-    def __init__(self, storage: Storage, settings: Settings) -> None:
+    def __init__(self, storage: Storage, settings: Settings,
+                 campaigns: Campaigns | None = None) -> None:
         self.storage = storage
         self.settings = settings
+        self.campaigns = campaigns or load_library(
+            settings.content_folder, settings.campaign).campaigns
         self._locks = _ChatLocks()
         self._timeout = timedelta(hours=settings.dialog_timeout_hours)
         self._flood_noted: dict[tuple[str, str], float] = {}
@@ -125,7 +128,8 @@ class Dialog:
         if state is None:
             state = DialogState(incoming.channel, incoming.chat_id, person.id)
         ctx = Context(
-            incoming, person, state, self.storage, self.settings, catalogue(person.language), now
+            incoming, person, state, self.storage, self.settings, catalogue(person.language), now,
+            self.campaigns,
         )
         lead: list[Reply] = []
         if state.flow and state.updated_at and now - state.updated_at > self._timeout:

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot.content import Catalogue, Safe, localities
 from bot.storage import Storage, Waiting
-from bot.workflow import Actor, Role, Status
+from bot.storage.staff import Reader
+from bot.workflow import Role, Status
 
 __all__ = ["ReviewDigest", "render_digest", "unreviewed_text"]
 
@@ -55,12 +56,12 @@ def render_digest(params: dict[str, Any], texts: Catalogue, province: int) -> Sa
     return Safe("\n\n".join([texts.t("digest.hello"), *parts]))
 
 
-def _reads(reader: Actor, story: Waiting) -> bool:
+def _reads(reader: Reader, story: Waiting) -> bool:
     """A reviewer is reminded of pending stories in their communes; an admin, of every story
     waiting (a recommendation waits for an admin)."""
     if reader.role == Role.ADMIN:
         return True
-    return story.status == Status.PENDING and reader.covers(story.commune)
+    return story.status == Status.PENDING and reader.reviews(story.commune)
 
 
 class ReviewDigest:

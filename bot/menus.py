@@ -14,8 +14,8 @@ EVERYONE = ("start", "report", "mystories", "stories", "phongtrao", "subscribe",
             "help", "privacy", "language", "deleteme", "cancel")
 REVIEWER = ("pending", "story", "approve", "reject", "changes", "history", "nominations", "stats",
             "export")
-ADMIN = ("grant", "revoke", "reviewers", "ban", "unban", "publish", "broadcast", "broadcasts",
-         "cancelbroadcast")
+ADMIN = ("grant", "revoke", "reviewers", "ban", "unban", "publish", "revert", "unpublish", "audit",
+         "broadcast", "broadcasts", "cancelbroadcast")
 
 
 def commands_for(role: str) -> tuple[str, ...]:

@@ -53,9 +53,11 @@ def _guarded(secret: str, header: str, accept: Accept) -> Callable[[web.Request]
 def build_web_app(
     health: Health, *, zalo: tuple[str, Accept] | None = None,
     telegram: tuple[str, Accept] | None = None,
+    zalo_oa: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None,
 ) -> web.Application:
-    """Routes: POST /zalo/webhook, POST /telegram/webhook (when configured), GET /healthz
-    (503 when storage fails or the report lists problems)."""
+    """Routes: POST /zalo/webhook, POST /telegram/webhook, POST /zalo-oa/webhook (when
+    configured; the OA checks its own signature), GET /healthz (503 when storage fails or the
+    report lists problems)."""
     app = web.Application(client_max_size=MAX_BODY)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -71,4 +73,6 @@ def build_web_app(
             "/telegram/webhook",
             _guarded(telegram[0], "X-Telegram-Bot-Api-Secret-Token", telegram[1]),
         )
+    if zalo_oa is not None:
+        app.router.add_post("/zalo-oa/webhook", zalo_oa)
     return app

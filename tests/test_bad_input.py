@@ -344,7 +344,7 @@ async def test_starting_over_forgets_the_answers(chat: FakeChat, storage: Storag
     assert ASK_KIND in chat.text
     state = await _state(storage)
     assert (state.flow, state.step) == ("report", "kind")
-    assert set(state.data) == {"key"}
+    assert set(state.data) == {"key", "campaign"}  # the campaign it is filed under, no answer
     assert state.data["key"] != before["key"]
 
 
@@ -423,7 +423,8 @@ async def test_back_goes_to_the_previous_step_keeping_its_answer(
     await chat.picks("Quay lại")
     assert ASK_KIND in chat.text
     state = await _state(storage)
-    assert (state.step, state.data["kind"], state.data["content"]) == ("kind", "good_deed", 1)
+    assert (state.step, state.data["kind"], state.data["content"]) == (
+        "kind", "good_deed", "policy_law")
 
 
 async def test_back_from_the_commune_returns_to_the_movement_when_there_is_one(
@@ -438,7 +439,8 @@ async def test_back_from_the_commune_returns_to_the_movement_when_there_is_one(
     await chat.says("/back")
     assert "Câu chuyện có thuộc phong trào nào dưới đây không?" in chat.text
     state = await _state(storage)
-    assert (state.step, state.data["content"], state.data["movement"]) == ("movement", 2, 0)
+    assert (state.step, state.data["content"], state.data["movement"]) == (
+        "movement", "key_movements", "new_rural_areas")
 
 
 async def test_editing_the_title_from_the_summary_returns_to_the_summary(

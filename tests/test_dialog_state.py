@@ -142,7 +142,7 @@ async def test_an_old_option_number_after_expiry_does_not_answer_the_closed_repo
     await chat.says("/report")
     assert EXPIRED not in chat.text
     state = await _state(storage)
-    assert (state.flow, state.step, set(state.data)) == ("report", "kind", {"key"})
+    assert (state.flow, state.step, set(state.data)) == ("report", "kind", {"key", "campaign"})
 
 
 async def test_a_report_left_for_23_hours_continues(chat: FakeChat, storage: Storage) -> None:
@@ -169,6 +169,8 @@ async def test_deleteme_withdraws_the_pending_story_and_forgets_the_person(
 ) -> None:
     await file_report(chat)
     assert (await _person(storage))["display_name"] == "Trần Thị Bình"
+    known = await storage.people.find("fake", "u1")
+    assert known is not None
     await chat.says("/deleteme")
     assert "Bạn có chắc muốn xóa toàn bộ dữ liệu cá nhân của mình?" in chat.text
     assert chat.options() == ["🗑 Xóa dữ liệu của tôi", "Giữ lại"]
@@ -180,8 +182,12 @@ async def test_deleteme_withdraws_the_pending_story_and_forgets_the_person(
     story = await storage.stories.get(1)
     assert story is not None
     assert (story.status, story.reporter_id, story.reporter_phone) == ("withdrawn", None, None)
-    person = await _person(storage)
-    assert (person["display_name"], person["username"], person["consent"]) == (None, None, None)
+    # The person's row stays for the audit, anonymous: no name, and no platform id.
+    assert await storage.people.find("fake", "u1") is None
+    row = await storage.db.fetchone("SELECT * FROM people WHERE id = ?", (known.id,))
+    assert row is not None
+    assert (row["display_name"], row["username"], row["consent"]) == (None, None, None)
+    assert row["external_id"].startswith("erased:") and "u1" not in row["external_id"]
     await chat.says("/mystories")
     assert "Bạn chưa gửi câu chuyện nào." in chat.text
     assert (await _person(storage))["display_name"] is None  # writing again stores no name
@@ -300,7 +306,7 @@ TEXTS = st.one_of(
         "31/02/2025", "1/1/2099", "Nguyễn Văn An", GOOD_TITLE, GOOD_DESCRIPTION,
         "<b>x</b> & <i>", "<script>alert(1)</script>", "&amp;", "</i>", "0912345678",
         "10.3759, 105.4185", "Gửi", "Sửa", "Tiêu đề", "Tiếp tục", "Làm lại từ đầu", "Quay lại",
-        "Hủy", "Xong", "\u200b", " ", "/", "Tôi đồng ý", "Không đồng ý", "English",
+        "Hủy", "Xong", "\u200b", " ", "/", "Tôi đồng ý", "Không, để sau", "English",
     ]),
     st.from_regex(r"\A[0-9]{1,12}\Z"),
     st.builds(lambda s, n: s * n, st.text(min_size=1, max_size=4), st.integers(700, 2000)),

@@ -94,10 +94,10 @@ async def test_a_telegram_reporter_reads_the_reason_in_bold_and_escaped(
     person = await storage.people.find("telegram", "4242")
     assert person is not None
     await storage.stories.file(NewStory(
-        submission_key="k1", reporter_id=person.id, channel="telegram", kind="good_deed",
-        content=1, movement=None, commune_code=LONG_XUYEN, honoree_name="Nguyễn Văn An",
-        honoree_role="nông dân", title=TITLE, description=GOOD_DESCRIPTION,
-        event_date=date(2025, 9, 2)))
+        submission_key="k1", reporter_id=person.id, channel="telegram", campaign="thuong-xuyen",
+        kind="good_deed", content="policy_law", movement=None, commune_code=LONG_XUYEN,
+        honoree_name="Nguyễn Văn An", honoree_role="nông dân", title=TITLE,
+        description=GOOD_DESCRIPTION, event_date=date(2025, 9, 2)))
     reviewer = await reviewer_of_long_xuyen(dialog)
     await reviewer.says("/reject 1 Ảnh <không rõ> & thiếu ngày")
 

@@ -55,7 +55,8 @@ async def town(storage: Storage) -> dict[str, Person]:
     }
     await storage.stories.file(NewStory(
         submission_key="k-binh", reporter_id=people["binh"].id, channel="fake",
-        kind="good_deed", content=1, movement=None, commune_code=LONG_XUYEN,
+        campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+        commune_code=LONG_XUYEN,
         honoree_name="Nguyễn Văn An", honoree_role="nông dân", title="Sửa cầu khỉ",
         description=GOOD_DESCRIPTION, event_date=date(2025, 9, 2)), notify_reviewers=False)
     return people

@@ -14,11 +14,12 @@ import pytest
 
 from bot import background
 from bot.config import Settings
+from bot.content import load_library
 from bot.delivery import OutboxWorker
 from bot.dialog import Dialog
 from bot.digest import ReviewDigest
 from bot.health import Supervisor
-from bot.storage import NewStory, Person, Storage
+from bot.storage import NewStory, Person, Policy, Storage
 from tests.conftest import GOOD_DESCRIPTION, FakeChat, TelegramApp
 from tests.senders import RecordingSender, deliver, engine_for, member
 from tests.wire import TelegramPerson
@@ -34,7 +35,8 @@ GAPS = ("⚠️ Địa bàn có câu chuyện chờ duyệt nhưng chưa có ng�
 async def file(storage: Storage, reporter: Person, commune: int, title: str) -> int:
     return await storage.stories.file(NewStory(
         submission_key=title, reporter_id=reporter.id, channel=reporter.channel,
-        kind="good_deed", content=1, movement=None, commune_code=commune,
+        campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+        commune_code=commune,
         honoree_name="Nguyễn Văn An", honoree_role="nông dân", title=title,
         description=GOOD_DESCRIPTION, event_date=date(2025, 9, 2)), notify_reviewers=False)
 
@@ -179,7 +181,7 @@ async def test_a_story_waits_from_when_it_was_last_sent_for_review(
 async def test_a_recommendation_waits_for_the_admins_not_the_commune_reviewer(
     storage: Storage,
 ) -> None:
-    storage.reviews.levels = 2
+    storage.reviews.policy = Policy(levels=2)
     lx = await member(storage, "lx", role="reviewer", communes=(LONG_XUYEN,))
     await member(storage, "admin", role="admin")
     story = await file(storage, await member(storage, "dan"), LONG_XUYEN, "Sửa cầu khỉ")
@@ -281,7 +283,7 @@ async def test_the_running_bot_sends_the_digest_at_its_hour_and_once_across_a_re
     for _ in range(2):  # a start, a stop, and a start again the same day
         stop = asyncio.Event()
         task = await background.start_background(running, storage, {"fake": sender}, stop,
-                                                 Supervisor(stop), poll=0.02)
+                                                 Supervisor(stop), load_library(None), poll=0.02)
         for _ in range(100):
             if len(sender.sent) >= 3:
                 break

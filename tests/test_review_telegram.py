@@ -767,8 +767,11 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert texts_to(wire.calls[mark:], LAN) == []  # the reporter did it; no echo
     history = await storage.reviews.history(1)
     assert [(e.action, e.to_status) for e in history] == [
-        ("submit", "pending"), ("request_changes", "needs_changes"), ("resubmit", "pending"),
+        ("submit", "pending"), ("request_changes", "needs_changes"),
+        ("amend", "needs_changes"), ("resubmit", "pending"),
     ]
+    assert history[2].details["changes"] == [
+        {"field": "description", "old": GOOD_DESCRIPTION, "new": NEW_DESCRIPTION}]
     # The reviewer's next look shows the new description, and it can be approved.
     await opens_card_1(admin)
     card = wire.last_keyboard_message(ADMIN)

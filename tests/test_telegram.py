@@ -681,7 +681,8 @@ async def test_mystories_pages_by_editing_the_same_message(
     for n in range(1, 8):
         await storage.stories.file(NewStory(
             submission_key=f"key-{n}", reporter_id=person.id, channel="telegram",
-            kind="good_deed", content=1, movement=None, commune_code=30307,
+            campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+            commune_code=30307,
             honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh",
             title=f"Gương sáng số {n}", description=GOOD_DESCRIPTION,
             event_date=date(2025, 9, 2),

@@ -266,7 +266,7 @@ async def test_a_zalo_resident_files_a_whole_report_by_numbers_and_text(
     assert story is not None
     assert story.photos == [PHOTO]
     assert (story.channel, story.status, story.kind, story.content) == (
-        "zalo", "pending", "good_deed", 1)
+        "zalo", "pending", "good_deed", "policy_law")
     assert (story.honoree_name, story.honoree_role, story.title) == (
         "Nguyễn Văn An", "nông dân ấp Mỹ Thạnh", TITLE)
     assert story.description == GOOD_DESCRIPTION
@@ -765,7 +765,8 @@ async def test_render_splits_a_long_vietnamese_text_on_word_boundaries_under_200
 def _story(reporter: int, n: int) -> NewStory:
     return NewStory(
         submission_key=uuid.uuid4().hex, reporter_id=reporter, channel="zalo",
-        kind="good_deed", content=1, movement=None, commune_code=30307,
+        campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+        commune_code=30307,
         honoree_name=f"Người thứ {n}", honoree_role="nông dân ấp Mỹ Thạnh",
         title=f"Gương sáng số {n}", description=GOOD_DESCRIPTION, event_date=date(2025, 9, 2),
         photos=[f"https://zalo.example/{n}-a.jpg", f"https://zalo.example/{n}-b.jpg"],

@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHANNEL = "telegram"
 TRAITS = ChannelTraits(
@@ -70,7 +71,6 @@ TRAITS = ChannelTraits(
     can_request_location=True,
 )
 MENU = EVERYONE
-T = TypeVar("T")
 _UNSUPPORTED = (
     "sticker",
     "voice",
@@ -161,11 +161,17 @@ class TelegramSender:
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver a message outside the conversation (the outbox): keyboards are left alone."""
-        return await self._guarded(chat_id, reply, in_dialog=False)
+        ids = await self._guarded(self._send(chat_id, reply, in_dialog=False))
+        return ids[-1] if ids else None
+
+    async def send_all(self, chat_id: str, reply: Reply) -> list[str]:
+        """As `send`, returning the id of every message sent (each photo of an album, each part)."""
+        return await self._guarded(self._send(chat_id, reply, in_dialog=False))
 
     async def answer(self, chat_id: str, reply: Reply) -> str | None:
         """Answer the person in the conversation, taking away a request keyboard once used."""
-        return await self._guarded(chat_id, reply, in_dialog=True)
+        ids = await self._guarded(self._send(chat_id, reply, in_dialog=True))
+        return ids[-1] if ids else None
 
     async def set_menu(self, chat_id: str, commands: Sequence[tuple[str, str]]) -> None:
         """Give one chat its own command menu (a reviewer's, an admin's); none: the chat shows
@@ -174,17 +180,58 @@ class TelegramSender:
         bot = self._app.bot
         if commands:
             listed = [BotCommand(name, description) for name, description in commands]
-            await self._translated(bot.set_my_commands(listed, scope=scope))
+            await self._guarded(bot.set_my_commands(listed, scope=scope))
         else:
-            await self._translated(bot.delete_my_commands(scope=scope))
+            await self._guarded(bot.delete_my_commands(scope=scope))
 
-    async def _guarded(self, chat_id: str, reply: Reply, *, in_dialog: bool) -> str | None:
-        """Send; return the last message's id; raise DeliveryError on any Bot API failure."""
-        return await self._translated(self._send(chat_id, reply, in_dialog))
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """deleteMessage: True once the message is gone, False when Telegram refuses (older than
+        48 hours, or the bot may not delete messages in that chat)."""
+        return await self._guarded(self._delete(chat_id, int(message_id)))
 
-    @staticmethod
-    async def _translated(call: Awaitable[T]) -> T:
-        """Await a Bot API call, turning its failures into DeliveryError."""
+    async def replace_text(self, chat_id: str, message_id: str, text: str) -> bool:
+        """editMessageText (editMessageCaption for a photo): True once the message shows `text`."""
+        return await self._guarded(self._replace(chat_id, int(message_id), text))
+
+    async def _delete(self, chat_id: str, message_id: int) -> bool:
+        try:
+            return bool(await self._app.bot.delete_message(chat_id, message_id))
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "message to delete not found" in said:
+                return True
+            if "can't be deleted" in said or "can not be deleted" in said:
+                return False
+            raise
+
+    async def _replace(self, chat_id: str, message_id: int, text: str) -> bool:
+        bot = self._app.bot
+        try:
+            await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
+                                        parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+            return True
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "not modified" in said:
+                return True
+            if "no text in the message" not in said:
+                if "can't be edited" in said or "message to edit not found" in said:
+                    return False
+                raise
+        try:
+            await bot.edit_message_caption(chat_id=chat_id, message_id=message_id,
+                                           caption=text, parse_mode=ParseMode.HTML)
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "not modified" in said:
+                return True
+            if "can't be edited" in said or "message to edit not found" in said:
+                return False
+            raise
+        return True
+
+    async def _guarded(self, call: Awaitable[T]) -> T:
+        """Run one Bot API exchange; raise DeliveryError on any Bot API failure."""
         try:
             return await call
         except RetryAfter as exc:
@@ -200,20 +247,24 @@ class TelegramSender:
         except TelegramError as exc:
             raise DeliveryError(exc.message, permanent=False) from exc
 
-    async def _send(self, chat_id: str, reply: Reply, in_dialog: bool) -> str | None:
+    async def _send(self, chat_id: str, reply: Reply, in_dialog: bool) -> list[str]:
         bot = self._app.bot
-        last: Message | None = None
+        ids: list[str] = []
         for item in reply.files:
             upload = InputFile(item.data, filename=item.filename)
             if item.kind == "photo":
-                last = await bot.send_photo(chat_id, upload)
+                sent = await bot.send_photo(chat_id, upload)
             else:
-                last = await bot.send_document(chat_id, upload)
+                sent = await bot.send_document(chat_id, upload)
+            ids.append(str(sent.message_id))
         text = reply.text
         if reply.photos and not text:
-            return str((await self._photos(chat_id, reply.photos)).message_id)
+            ids.extend(await self._photos(chat_id, reply.photos))
+            return ids
         if reply.photos:
-            text += await self._photos_or_note(chat_id, reply.photos)
+            shown, note = await self._photos_or_note(chat_id, reply.photos)
+            ids.extend(shown)
+            text += note
         parts = split_text(text, TRAITS.max_text)
         markup: Any = None
         if reply.request:
@@ -230,42 +281,46 @@ class TelegramSender:
                 chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if final else None,
                 disable_web_page_preview=True,
             )
-        return str(last.message_id) if last else None
+            ids.append(str(last.message_id))
+        return ids
 
-    async def _photos(self, chat_id: str, photos: tuple[str, ...]) -> Message:
+    async def _photos(self, chat_id: str, photos: tuple[str, ...]) -> list[str]:
         bot = self._app.bot
         if len(photos) == 1:
             single: Message = await bot.send_photo(chat_id, photos[0])
-            return single
+            return [str(single.message_id)]
         media = [InputMediaPhoto(p) for p in photos[:10]]
         album: tuple[Message, ...] = await bot.send_media_group(chat_id, media)
-        return album[-1]
+        return [str(m.message_id) for m in album]
 
-    async def _photos_or_note(self, chat_id: str, photos: tuple[str, ...]) -> str:
+    async def _photos_or_note(self, chat_id: str, photos: tuple[str, ...]
+                              ) -> tuple[list[str], str]:
         """Photos before a text: one Telegram refuses (a URL it cannot fetch, a file too large)
-        is left out, logged in one line, and named in a line added to the text."""
+        is left out, logged in one line, and named in a line added to the text. Returns the ids
+        of the photo messages sent, and that line ('' when every photo went)."""
         try:
-            await self._photos(chat_id, photos)
-            return ""
+            return await self._photos(chat_id, photos), ""
         except BadRequest as exc:
             reason = exc.message
         shown = photos[:10]
         refused = [1] if len(shown) == 1 else []
+        sent: list[str] = []
         if len(shown) > 1:
             reasons = []
             for position, photo in enumerate(shown, start=1):
                 try:
-                    await self._app.bot.send_photo(chat_id, photo)
+                    sent.append(str((await self._app.bot.send_photo(chat_id, photo)).message_id))
                 except BadRequest as exc:
                     refused.append(position)
                     reasons.append(exc.message)
             if not refused:
-                return ""
+                return sent, ""
             reason = reasons[0]
         which = ", ".join(f"{n}/{len(shown)}" for n in refused)
         log.warning("photo %s of a message to %s refused, sent without it: %s", which, chat_id,
                     reason)
-        return catalogue(self._language).t("engine.photo_skipped", photos=which, error=reason)
+        note = catalogue(self._language).t("engine.photo_skipped", photos=which, error=reason)
+        return sent, note
 
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.buttons import Button, Unsubscribe
 from bot.handlers.admin import on_ban, on_grant, on_reviewers, on_revoke, on_unban
+from bot.handlers.audit import AuditPage, on_audit, on_audit_choice
 from bot.handlers.broadcasts import FLOW as BROADCAST_FLOW
 from bot.handlers.broadcasts import (
     BroadcastFlow,
@@ -14,6 +15,7 @@ from bot.handlers.broadcasts import (
 from bot.handlers.campaign import (
     CampaignContent,
     CampaignHome,
+    CampaignList,
     CampaignReport,
     CampaignSection,
     on_campaign,
@@ -89,6 +91,9 @@ from bot.handlers.subscriptions import (
     on_subscription_choice,
     on_unsubscribe,
 )
+from bot.handlers.undo import FLOW as UNDO_FLOW
+from bot.handlers.undo import UndoFlow, on_revert, on_undo_choice, on_unpublish
+from bot.handlers.undo_card import UndoAsk
 from bot.messages import Reply
 
 __all__ = [
@@ -162,6 +167,9 @@ COMMANDS: dict[str, Handler] = {
     "nominations": on_nominations,
     "stats": on_stats,
     "export": on_export,
+    "revert": on_revert,
+    "unpublish": on_unpublish,
+    "audit": on_audit,
 }
 
 
@@ -185,9 +193,11 @@ CHOICES: dict[type[Button], Handler] = {
     **dict.fromkeys((StoriesOpen, StoriesPage), on_stories_choice),
     **dict.fromkeys((SubscribeBoth, SubscribeLater, SubscribeDone, SubscribeAdd, SubscribeToggle,
                      StopTopic, Unsubscribe, GeneralOn), on_subscription_choice),
-    **dict.fromkeys((CampaignHome, CampaignContent, CampaignReport, CampaignSection),
-                    on_campaign_choice),
+    **dict.fromkeys((CampaignList, CampaignHome, CampaignContent, CampaignReport,
+                     CampaignSection), on_campaign_choice),
     NominateStart: on_nominate_choice,
+    UndoAsk: on_undo_choice,
+    AuditPage: on_audit_choice,
 }
 
 AFTER_CONSENT["report"] = on_report
@@ -199,4 +209,5 @@ FLOWS: dict[str, Flow] = {
     MINE_FLOW: MineFlow(),
     BROADCAST_FLOW: BroadcastFlow(),
     NOMINATE_FLOW: NominationFlow(),
+    UNDO_FLOW: UndoFlow(),
 }

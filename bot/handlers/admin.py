@@ -61,14 +61,14 @@ async def on_grant(ctx: Context) -> list[Reply]:
     args = ctx.incoming.args
     role = args[1].lower() if len(args) > 1 else ""
     if role == Role.ADMIN:
-        await ctx.storage.roles.grant(target.id, Role.ADMIN, (0,))
+        await ctx.storage.roles.grant(target.id, Role.ADMIN, (0,), by=ctx.person.id)
         return [Reply(ctx.t("roles.granted_admin", who=_who(target)))]
     if role != Role.REVIEWER:
         return [Reply(ctx.t("roles.usage_grant"))]
     communes = _communes(ctx, args[2:])
     if isinstance(communes, Reply):
         return [communes]
-    await ctx.storage.roles.grant(target.id, Role.REVIEWER, communes)
+    await ctx.storage.roles.grant(target.id, Role.REVIEWER, communes, by=ctx.person.id)
     scope = _scope_text(ctx, communes)
     return [Reply(ctx.t("roles.granted_reviewer", who=_who(target), scope=scope))]
 
@@ -78,7 +78,7 @@ async def on_revoke(ctx: Context) -> list[Reply]:
     target = await _target(ctx, "roles.usage_revoke")
     if isinstance(target, Reply):
         return [target]
-    await ctx.storage.roles.revoke(target.id)
+    await ctx.storage.roles.revoke(target.id, by=ctx.person.id)
     return [Reply(ctx.t("roles.revoked", who=_who(target)))]
 
 
@@ -108,7 +108,7 @@ async def on_ban(ctx: Context) -> list[Reply]:
     if isinstance(target, Reply):
         return [target]
     reason = " ".join(ctx.incoming.args[1:])[:300] or None
-    await ctx.storage.roles.ban(target.id, reason)
+    await ctx.storage.roles.ban(target.id, reason, by=ctx.person.id)
     return [Reply(ctx.t("roles.banned", who=_who(target)))]
 
 
@@ -117,5 +117,5 @@ async def on_unban(ctx: Context) -> list[Reply]:
     target = await _target(ctx, "roles.usage_unban")
     if isinstance(target, Reply):
         return [target]
-    await ctx.storage.roles.unban(target.id)
+    await ctx.storage.roles.unban(target.id, by=ctx.person.id)
     return [Reply(ctx.t("roles.unbanned", who=_who(target)))]

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from bot.buttons import Button
 from bot.config import Settings
-from bot.content import Catalogue, Safe
+from bot.content import Campaigns, Catalogue, Safe
 from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Person, Storage
 
@@ -33,7 +33,7 @@ class Menu(Button, tag="menu"):
 
 @dataclass(slots=True)
 class Context:
-    """One incoming message with the person, their dialog state, storage and words."""
+    """One incoming message with the person, their dialog state, storage, words and campaigns."""
 
     incoming: Incoming
     person: Person
@@ -42,6 +42,7 @@ class Context:
     settings: Settings
     texts: Catalogue
     now: datetime
+    campaigns: Campaigns
     choice: Button | None = None
 
     @property

@@ -109,7 +109,8 @@ async def _own_card(ctx: Context, story_id: int) -> list[Reply]:
     story = await ctx.storage.stories.get(story_id)
     if story is None or story.reporter_id != ctx.person.id:
         return [Reply(ctx.t("review.not_yours", id=story_id))]
-    card: str = public_card(story, ctx.texts, ctx.settings.province_code)
+    card: str = public_card(story, ctx.texts, ctx.settings.province_code,
+                            ctx.campaigns)
     if story.review_note:
         card += ctx.t("review.card_note", note=story.review_note)
     rows: list[tuple[Choice, ...]] = []

@@ -6,15 +6,26 @@ import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.content import Safe, campaign, localities
+from bot.content import Safe, localities
 from bot.handlers.context import Context, menu_choices, menu_reply, unsupported_key
 from bot.handlers.notices import banned_notice
-from bot.handlers.report_steps import ORDER, STEPS, EditField, Move, ReportMove, applies, moved
+from bot.handlers.report_steps import (
+    ORDER,
+    STEPS,
+    EditField,
+    Move,
+    ReportMove,
+    answer_campaign,
+    applies,
+    ask_campaign,
+    filed_under,
+    moved,
+)
 from bot.handlers.start import ask_consent_first
 from bot.messages import Choice, Reply
 from bot.storage import NewStory
 
-__all__ = ["FLOW", "ReportFlow", "on_report"]
+__all__ = ["FLOW", "ReportFlow", "on_report", "start_report"]
 
 FLOW = "report"
 EDITABLE = [s for s in STEPS if s != "movement"]
@@ -38,6 +49,17 @@ async def on_report(ctx: Context) -> list[Reply]:
     return _begin(ctx)
 
 
+async def start_report(ctx: Context, campaign: str, content: str) -> list[Reply]:
+    """Start a report under one content of an open campaign (from /phongtrao)."""
+    ctx.state.reset()
+    replies = await on_report(ctx)
+    if ctx.state.flow == FLOW:
+        ctx.state.data |= {"campaign": campaign, "content": content, "preset_content": True}
+        if ctx.state.step == "campaign":  # several open: this one is chosen, ask the kind
+            replies = _begin(ctx, keep=True)
+    return replies
+
+
 async def _may_not_file(ctx: Context) -> Reply | None:
     """A banned person, or one over the daily limit, is told so politely."""
     if await ctx.storage.roles.is_banned(ctx.person.id):
@@ -49,20 +71,28 @@ async def _may_not_file(ctx: Context) -> Reply | None:
     return None
 
 
-def _begin(ctx: Context) -> list[Reply]:
-    ctx.state.flow, ctx.state.step = FLOW, "kind"
-    ctx.state.data = {"key": uuid.uuid4().hex}
-    first = STEPS["kind"].ask(ctx)
+def _begin(ctx: Context, keep: bool = False) -> list[Reply]:
+    """The first question: which campaign when several are open, else the kind of story."""
+    ctx.state.flow = FLOW
+    if not keep:
+        ctx.state.data = {"key": uuid.uuid4().hex}
+        open_now = ctx.campaigns.filing(ctx.today.date())
+        if len(open_now) == 1:
+            ctx.state.data["campaign"] = open_now[0].key
+    ctx.state.step = "kind" if "campaign" in ctx.state.data else "campaign"
+    first = _ask(ctx, ctx.state.step)
     return [Reply(f"{ctx.t('report.intro')}\n\n{first.text}", choices=first.choices)]
 
 
 def _ask(ctx: Context, step: str) -> Reply:
+    if step == "campaign":
+        return ask_campaign(ctx)
     return _summary(ctx) if step == "summary" else STEPS[step].ask(ctx)
 
 
 def _neighbour(ctx: Context, step: str, direction: int) -> str:
     index = ORDER.index(step) + direction
-    while 0 <= index < len(ORDER) and not applies(ORDER[index], ctx.state.data):
+    while 0 <= index < len(ORDER) and not applies(ctx, ORDER[index]):
         index += direction
     return ORDER[max(0, min(index, len(ORDER) - 1))]
 
@@ -74,6 +104,8 @@ class ReportFlow:
         """Ask the current question again."""
         if ctx.state.step == "edit_pick":
             return [_edit_pick(ctx)]
+        if ctx.state.step == "campaign":
+            return [ask_campaign(ctx)]
         if ctx.state.step == CONFIRM_CANCEL:
             return [_confirm_cancel(ctx)]
         if ctx.state.step not in ORDER:
@@ -96,6 +128,11 @@ class ReportFlow:
             return await self.reask(ctx)
         if moved(ctx, Move.RESTART):
             return _begin(ctx)
+        if state.step == "campaign":
+            if not answer_campaign(ctx):
+                return [Reply(ctx.t("dialog.use_choices")), ask_campaign(ctx)]
+            state.step = "kind"
+            return [_ask(ctx, "kind")]
         if state.step not in ORDER and state.step != "edit_pick":
             state.step = "kind"
             return await self.reask(ctx)
@@ -114,7 +151,7 @@ class ReportFlow:
             return stay
         if state.data.get("editing") and not (
             state.step == "content"
-            and applies("movement", state.data)
+            and applies(ctx, "movement")
             and "movement" not in state.data
         ):
             state.step = "summary"
@@ -222,14 +259,13 @@ def _edit_pick(ctx: Context) -> Reply:
 
 
 def _summary(ctx: Context) -> Reply:
-    data, lang = ctx.state.data, ctx.person.language
-    kind = campaign().kind(str(data.get("kind")))
-    content = campaign().content(int(data.get("content", 0)))
+    data, lang, under = ctx.state.data, ctx.person.language, filed_under(ctx)
+    kind = under.kind(str(data.get("kind")))
+    content = under.content(data.get("content"))
+    picked = content.movement(data.get("movement")) if content else None
     movement = ""
-    if content and isinstance(data.get("movement"), int):
-        movement = ctx.t(
-            "report.summary_movement", movement=content.movements[data["movement"]].label(lang)
-        )
+    if picked is not None:
+        movement = ctx.t("report.summary_movement", movement=picked.label(lang))
     unit = localities(ctx.settings.province_code).get(int(data.get("commune", 0)))
     none = ctx.t("report.summary_none")
     photos = len(data.get("photos", []))
@@ -274,6 +310,9 @@ async def _submit(ctx: Context) -> list[Reply]:
     if refusal:
         return [refusal]
     gap = _missing(data)
+    if gap is None and filed_under(ctx).content(data.get("content")) is None:
+        data.pop("preset_content", None)  # a content the campaign does not know: asked again
+        gap = "content"
     if gap:
         ctx.state.step = gap
         return [_ask(ctx, gap)]
@@ -282,8 +321,9 @@ async def _submit(ctx: Context) -> list[Reply]:
             submission_key=str(data["key"]),
             reporter_id=ctx.person.id,
             channel=ctx.incoming.channel,
+            campaign=filed_under(ctx).key,
             kind=str(data["kind"]),
-            content=int(data["content"]),
+            content=str(data["content"]),
             movement=data.get("movement"),
             commune_code=int(data["commune"]),
             honoree_name=str(data["honoree"]),
@@ -296,7 +336,6 @@ async def _submit(ctx: Context) -> list[Reply]:
             reporter_phone=data.get("phone"),
             show_name=bool(data.get("show_name")),
             photos=list(data.get("photos", [])),
-            campaign=campaign().id,
         ),
         notify_reviewers=ctx.settings.notify_reviewers,
     )

@@ -10,8 +10,9 @@ from bot.buttons import Button
 from bot.cards import review_card
 from bot.handlers.answers import Length, single_line
 from bot.handlers.context import Context
-from bot.handlers.listing import filter_label, page_rows, parse_filter
+from bot.handlers.listing import filter_label, page_rows, parse_campaign, parse_filter
 from bot.handlers.report_steps import DESCRIPTION, TITLE
+from bot.handlers.undo_card import undo_rows
 from bot.messages import Choice, Reply
 from bot.storage import Outcome
 from bot.workflow import Action, Role, Status
@@ -53,6 +54,7 @@ class ReviewPage(Button, tag="rv.page"):
     page: int
     commune: int | None = None
     kind: str | None = None
+    campaign: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,27 +133,30 @@ async def _scope(ctx: Context) -> frozenset[int] | None:
 
 
 async def _queue(ctx: Context, page: int, commune: int | None, kind: str | None,
-                 edit: bool = False) -> list[Reply]:
+                 edit: bool = False, campaign: str | None = None) -> list[Reply]:
     total, lines = await ctx.storage.stories.queue(
-        await _scope(ctx), commune, kind, (page - 1) * PAGE, PAGE)
+        await _scope(ctx), commune, kind, (page - 1) * PAGE, PAGE, campaign=campaign)
     if total == 0:
         return [Reply(ctx.t("review.queue_empty"), edit=edit)]
     pages = (total + PAGE - 1) // PAGE
-    filt = filter_label(ctx, commune, kind)
+    filt = filter_label(ctx, commune, kind, campaign)
     header = ctx.t("review.queue_header", total=total, filter=filt, page=page, pages=pages)
     rows = page_rows(ctx, lines, page, pages, ReviewOpen,
-                     partial(ReviewPage, commune=commune, kind=kind))
+                     partial(ReviewPage, commune=commune, kind=kind, campaign=campaign))
     return [Reply(header, choices=tuple(rows), edit=edit)]
 
 
 async def on_pending(ctx: Context) -> list[Reply]:
-    """/pending [commune | kind]: the stories waiting, oldest first."""
+    """/pending [campaign] [commune | kind]: the stories waiting, oldest first."""
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
-    commune, kind = parse_filter(ctx, list(ctx.incoming.args))
+    campaign, words, problem = parse_campaign(ctx, list(ctx.incoming.args))
+    if problem is not None:
+        return [Reply(problem)]
+    commune, kind = parse_filter(ctx, words)
     if commune == -1:
-        return [Reply(ctx.t("roles.bad_commune", name=" ".join(ctx.incoming.args)))]
-    return await _queue(ctx, 1, commune, kind)
+        return [Reply(ctx.t("roles.bad_commune", name=" ".join(words)))]
+    return await _queue(ctx, 1, commune, kind, campaign=campaign)
 
 
 async def open_card(ctx: Context, story_id: int) -> list[Reply]:
@@ -162,7 +167,7 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
     actor = await ctx.storage.reviews.actor(ctx.person.id)
     if actor is None or not actor.covers(story.commune_code):
         return [Reply(ctx.t("review.not_yours", id=story_id))]
-    text = review_card(story, ctx.texts, ctx.settings.province_code)
+    text = review_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
     rows: tuple[tuple[Choice, ...], ...] = ()
     if story.status in (Status.PENDING, Status.RECOMMENDED):
         v = (story.id, story.version)
@@ -176,7 +181,8 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
             (Choice(ctx.t("review.skip"), ReviewNext(story.id)),),
         )
     elif story.status in (Status.APPROVED, Status.PUBLISHED):
-        rows = ((Choice(ctx.t("nominate.button"), NominateStart(story.id)),),)
+        rows = ((Choice(ctx.t("nominate.button"), NominateStart(story.id)),),
+                *undo_rows(ctx, story))
     return [Reply(text, choices=rows, photos=tuple(story.photos))]
 
 
@@ -215,7 +221,8 @@ async def on_review_choice(ctx: Context) -> list[Reply]:
     if isinstance(choice, ReviewOpen):
         return await open_card(ctx, choice.story_id)
     if isinstance(choice, ReviewPage):
-        return await _queue(ctx, choice.page, choice.commune, choice.kind, edit=True)
+        return await _queue(ctx, choice.page, choice.commune, choice.kind, edit=True,
+                            campaign=choice.campaign)
     if isinstance(choice, ReviewNext):
         return await _next_after(ctx, choice.after)
     if isinstance(choice, ReviewDo):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.cards import public_card
+from bot.handlers.audit import event_extra
 from bot.handlers.context import Context
 from bot.handlers.review import NOTE, act_and_say, is_reviewer, open_card
 from bot.messages import Reply
@@ -79,7 +80,7 @@ async def on_story(ctx: Context) -> list[Reply]:
         if actor and actor.covers(story.commune_code):
             return await open_card(ctx, story_id)
     if story.status == Status.PUBLISHED or story.reporter_id == ctx.person.id:
-        card = public_card(story, ctx.texts, ctx.settings.province_code)
+        card = public_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
         return [Reply(card, photos=tuple(story.photos))]
     return [Reply(ctx.t("stories.not_public", id=story_id))]
 
@@ -102,12 +103,14 @@ async def on_history(ctx: Context) -> list[Reply]:
     tz = ctx.settings.tz
     lines = [ctx.t("review.history_header", id=story_id)]
     for event in await ctx.storage.reviews.history(story_id):
-        if event.actor_id is None:
-            who: str = ctx.t("review.history_system")
+        if event.system is not None:
+            who: str = ctx.t(f"audit.system_{event.system}")
+        elif event.actor_id is None:
+            who = ctx.t("review.history_system")
         else:
             who = event.actor_name or ctx.t("review.history_someone", id=event.actor_id)
         when = datetime.fromisoformat(event.created_at).astimezone(tz).strftime("%d/%m/%Y %H:%M")
-        note = ctx.t("review.history_note", note=event.note) if event.note else ""
+        note = event_extra(ctx, event.action, event.note, event.details)
         lines.append(ctx.t(
             "review.history_line", when=when, who=who,
             action=ctx.t(f"review.action_{event.action}"),

@@ -155,7 +155,7 @@ async def on_help(ctx: Context) -> list[Reply]:
     if role in (Role.REVIEWER, Role.ADMIN):
         text += ctx.t("help.reviewer")
     if role == Role.ADMIN:
-        text += ctx.t("help.admin")
+        text += ctx.t("help.admin") + ctx.t("help.admin_undo")
     return [Reply(text + ctx.t("help.how") + contact_line(ctx, "contact.help"))]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.storage.audit import Audit, AuditEntry, Who
 from bot.storage.broadcasts import EVERYTHING, TOPICS, Broadcasts, Delivery, Progress, Result
 from bot.storage.database import Database, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
@@ -15,13 +16,17 @@ from bot.storage.reports import Count, Nomination, Reports
 from bot.storage.reviews import Event, Outcome, Reviews
 from bot.storage.roles import ReviewerLine, Roles
 from bot.storage.staff import DIGEST, Staff, Waiting
-from bot.storage.stories import NewStory, Stories, Story, StoryLine
+from bot.storage.stories import NewStory, Post, Refused, Stories, Story, StoryLine
+from bot.storage.transitions import Change, Policy
 
 __all__ = [
     "DIGEST",
     "EVERYTHING",
     "TOPICS",
+    "Audit",
+    "AuditEntry",
     "Broadcasts",
+    "Change",
     "Count",
     "Database",
     "Delivery",
@@ -35,8 +40,11 @@ __all__ = [
     "Outcome",
     "People",
     "Person",
+    "Policy",
+    "Post",
     "Progress",
     "Prompt",
+    "Refused",
     "Reports",
     "Result",
     "ReviewerLine",
@@ -48,6 +56,7 @@ __all__ = [
     "Story",
     "StoryLine",
     "Waiting",
+    "Who",
     "migrations",
     "open_storage",
 ]
@@ -66,6 +75,7 @@ class Storage:
     outbox: Outbox
     broadcasts: Broadcasts
     reports: Reports
+    audit: Audit
     staff: Staff
 
     async def erase_person(self, person_id: int) -> int:
@@ -86,5 +96,5 @@ async def open_storage(
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
     return Storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
-        Reports(db), Staff(db),
+        Reports(db), Audit(db), Staff(db),
     )

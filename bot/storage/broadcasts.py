@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.storage.audit import write_audit
 from bot.storage.database import Database
 from bot.storage.people import now_iso
+from bot.workflow import SystemActor
 
 __all__ = ["EVERYTHING", "TOPICS", "Broadcasts", "Delivery", "Progress", "Result"]
 
@@ -185,6 +187,12 @@ class Broadcasts:
                 " ELSE status END, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
                 (total, total, total, stamp, broadcast_id),
             )
+            await write_audit(
+                tx, "broadcast_create", actor_id=created_by,
+                system=None if created_by is not None else SystemActor.SCHEDULER,
+                broadcast_id=broadcast_id,
+                details={"audience": audience, "recipients": total, "key": key, "topic": topic},
+            )
         return broadcast_id
 
     async def get(self, broadcast_id: int) -> dict[str, Any] | None:
@@ -253,8 +261,8 @@ class Broadcasts:
                 " 'pending')", (stamp, *ids),
             )
 
-    async def cancel(self, broadcast_id: int) -> bool:
-        """Stop a broadcast; what is not sent yet is cancelled."""
+    async def cancel(self, broadcast_id: int, *, by: int | None = None) -> bool:
+        """Stop a broadcast; what is not sent yet is cancelled. Audited with `by`, the admin."""
         async with self._db.transaction() as tx:
             async with tx.execute(
                 "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE id = ?"
@@ -262,10 +270,13 @@ class Broadcasts:
             ) as cur:
                 changed = cur.rowcount == 1
             if changed:
-                await tx.execute(
+                async with tx.execute(
                     "UPDATE deliveries SET status = 'cancelled' WHERE broadcast_id = ?"
                     " AND status = 'pending'", (broadcast_id,),
-                )
+                ) as cur:
+                    dropped = cur.rowcount
+                await write_audit(tx, "broadcast_cancel", actor_id=by,
+                                  broadcast_id=broadcast_id, details={"unsent": dropped})
         return changed
 
     async def progress(self, limit: int = 10) -> list[Progress]:

@@ -71,7 +71,8 @@ class Dialogs:
         )
 
     async def save(self, state: DialogState, now: datetime) -> None:
-        """Write the state as it stands after a completed step."""
+        """Write the state as it stands after a completed step (never for an erased person: a
+        chat kept for them would tie their platform account to their anonymous row again)."""
         prompt = {
             "nonce": state.prompt.nonce,
             "values": state.prompt.values,
@@ -80,7 +81,8 @@ class Dialogs:
         }
         await self._db.write(
             "INSERT INTO dialogs (channel, chat_id, person_id, flow, step, data, prompt,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM people WHERE id = ?3"
+            " AND erased_at IS NULL"
             " ON CONFLICT (channel, chat_id) DO UPDATE SET person_id = excluded.person_id,"
             " flow = excluded.flow, step = excluded.step, data = excluded.data,"
             " prompt = excluded.prompt, updated_at = excluded.updated_at",

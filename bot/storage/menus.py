@@ -1,14 +1,14 @@
 """A person's own command menu, queued in the outbox whenever their role (or language) changes.
 
 Kept apart from the other repositories so that `people` and `roles` can queue it inside their
-own transactions without importing each other.
+own transactions.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import aiosqlite
+
+from bot.storage.clock import now_iso
 
 __all__ = ["MENU_CHANNELS", "queue_menu"]
 
@@ -21,7 +21,7 @@ async def queue_menu(tx: aiosqlite.Connection, person_id: int, *, unless_pending
     """Queue, in the caller's transaction, the setting of a person's command menu for the role
     they have when it is sent. A change always queues one (one being sent may have read the old
     role); `unless_pending` skips the person when one is already waiting."""
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    stamp = now_iso()
     marks = ",".join("?" * len(MENU_CHANNELS))
     await tx.execute(
         "INSERT INTO outbox (kind, person_id, channel, chat_id, template, next_attempt_at,"

@@ -8,10 +8,10 @@ from typing import Any
 
 from bot.storage.database import Database
 from bot.storage.menus import queue_menu
-from bot.storage.reviews import queue_message
-from bot.workflow import Actor, Role, Status
+from bot.storage.notices import queue_message
+from bot.workflow import Role, Status
 
-__all__ = ["DIGEST", "Staff", "Waiting"]
+__all__ = ["DIGEST", "Reader", "Staff", "Waiting"]
 
 # The outbox template of the reviewers' morning digest (rendered by bot.digest).
 DIGEST = "digest.review"
@@ -26,6 +26,19 @@ class Waiting:
     commune: int
     status: str
     since: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A reviewer or admin the digest may be sent to, with the communes they review (0: all)."""
+
+    person_id: int
+    role: str
+    communes: frozenset[int]
+
+    def reviews(self, commune: int) -> bool:
+        """Whether stories of this commune are theirs to review."""
+        return self.role == Role.ADMIN or bool({0, commune} & self.communes)
 
 
 class Staff:
@@ -72,7 +85,7 @@ class Staff:
         )
         return [(int(r["commune_code"]), int(r["waiting"])) for r in rows]
 
-    async def digest_readers(self) -> list[Actor]:
+    async def digest_readers(self) -> list[Reader]:
         """Reviewers and admins who may be sent the digest: reachable, not opted out."""
         rows = await self._db.fetchall(
             "SELECT p.id, p.role, (SELECT json_group_array(commune_code) FROM reviewer_scopes"
@@ -81,7 +94,7 @@ class Staff:
             " ORDER BY p.id",
             (Role.REVIEWER, Role.ADMIN),
         )
-        return [Actor(int(r["id"]), r["role"], frozenset(json.loads(r["scopes"])))
+        return [Reader(int(r["id"]), r["role"], frozenset(json.loads(r["scopes"])))
                 for r in rows]
 
     async def queue_digest(self, person_id: int, day: str, params: dict[str, Any]) -> bool:
