@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,10 @@ __all__ = ["SIGNATURE_READINGS", "ConfigError", "Settings", "load_settings"]
 # What the Zalo OA webhook signature hashes with the body: which id first, which secret last.
 SIGNATURE_READINGS = ("app_id+secret_key", "app_id+app_secret", "oa_id+secret_key",
                       "oa_id+app_secret")
+
+_CHANNEL_ID = re.compile(r"-100\d+")
+_CHANNEL_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}")
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -77,6 +82,7 @@ class Settings(BaseSettings):
     zalo_oa_event_max_age_hours: float = Field(default=13.0, gt=0)
     zalo_oa_api_url: str = "https://openapi.zalo.me"
     zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
+    backup_keep: int = Field(default=14, ge=1)
 
     @field_validator(
         "telegram_bot_token", "zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret",
@@ -106,6 +112,43 @@ class Settings(BaseSettings):
         if "\n" in value.strip() or "\r" in value.strip():
             raise ValueError("must be one line (a phone number, an address or a link)")
         return value.strip() or None
+
+    @field_validator("publish_chat_id")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        """Where posts go: a channel or supergroup id (-100…) or a public @channelname."""
+        if value is not None and not (_CHANNEL_ID.fullmatch(value)
+                                      or _CHANNEL_NAME.fullmatch(value)):
+            raise ValueError("must be a channel id (-100 and digits) or @channelname")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram accepts 1–256 characters of A-Z, a-z, 0-9, _ and -."""
+        if value is not None and not _TELEGRAM_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Zalo accepts a secret token of 8–256 characters."""
+        if value is not None and not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("must be 8 to 256 characters")
+        return value
+
+    @field_validator("province_code")
+    @classmethod
+    def _known_province(cls, value: int) -> int:
+        """A province the localities package knows (its communes are offered)."""
+        from vietnam_provinces import ProvinceCode
+
+        try:
+            ProvinceCode(value)
+        except ValueError:
+            raise ValueError(f"unknown province code {value}") from None
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -238,6 +281,10 @@ class Settings(BaseSettings):
     def content_folder(self) -> Path:
         """CONTENT_DIR, or a `content/` folder beside the database (kept across upgrades)."""
         return self.content_dir or self.database_path.parent / "content"
+    def lists_admin(self, channel: str, external_id: str) -> bool:
+        """Whether ADMIN_IDS names this account (a Telegram user id)."""
+        return (channel == "telegram" and external_id.lstrip("-").isdecimal()
+                and int(external_id) in self.admin_ids)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -249,6 +296,9 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings, turning a validation failure into one line naming the variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except OSError as exc:  # a .env in this folder the user may not read (root's, mode 600)
+        raise ConfigError(f"Cannot read {exc.filename or '.env'}: {exc.strerror}; run from"
+                          " another folder or as the file's owner") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"

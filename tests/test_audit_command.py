@@ -31,7 +31,7 @@ async def admin(dialog: Dialog, storage: Storage) -> FakeChat:
     await minh.says("/grant @binh_lx reviewer long_xuyen")
     await minh.says("/ban telegram:5151 gửi tin rác")
     await file_report(FakeChat(dialog, "u1", name="Nguyễn Thị Lan"))
-    binh = FakeChat(dialog, "4242", name="Trần Thị Bình", channel="telegram")
+    binh = FakeChat(dialog, "4242", name="Trần Thị Bình", channel="telegram", username="binh_lx")
     await binh.says("/approve 1")
     return minh
 
@@ -114,6 +114,6 @@ async def test_a_bad_filter_gets_a_clear_answer(admin: FakeChat, command: str,
 
 
 async def test_audit_is_for_admins(admin: FakeChat, dialog: Dialog) -> None:
-    binh = FakeChat(dialog, "4242", name="Trần Thị Bình", channel="telegram")
+    binh = FakeChat(dialog, "4242", name="Trần Thị Bình", channel="telegram", username="binh_lx")
     await binh.says("/audit")
     assert binh.text == "Lệnh này chỉ dành cho quản trị viên."

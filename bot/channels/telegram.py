@@ -22,7 +22,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -92,10 +92,12 @@ def _command(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def to_incoming(update: Update) -> Incoming | None:
-    """Translate a private-chat update into the channel-neutral Incoming."""
+    """Translate an update into the channel-neutral Incoming; a group's carries no person."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
+    if chat.type != ChatType.PRIVATE:
+        return Incoming(CHANNEL, str(chat.id), "", TRAITS, group=True)
     base: dict[str, Any] = {
         "channel": CHANNEL,
         "chat_id": str(chat.id),
@@ -390,7 +392,7 @@ def build_application(
     app.bot_data["sender"] = sender
 
     async def on_update(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """Every private message and button press goes through the dialog core."""
+        """Every message and button press goes through the dialog core."""
         incoming = to_incoming(update)
         if incoming is None:
             return
@@ -409,8 +411,10 @@ def build_application(
         """Log and carry on; the process never dies of one update."""
         log.error("update failed: %s", context.error, exc_info=context.error)
 
-    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
-    app.add_handler(MessageHandler(private, on_update))
+    # Group messages and button presses reach on_update too: the dialog core answers a group
+    # once, asking to write privately, and keeps nothing about its members.
+    chats = (filters.ChatType.PRIVATE | filters.ChatType.GROUPS) & ~filters.UpdateType.EDITED
+    app.add_handler(MessageHandler(chats, on_update))
     app.add_handler(CallbackQueryHandler(on_update))
     app.add_error_handler(on_error)
     return app

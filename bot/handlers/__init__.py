@@ -22,6 +22,8 @@ from bot.handlers.campaign import (
     on_campaign_choice,
 )
 from bot.handlers.context import Context, Flow, Handler, Menu, menu_reply
+from bot.handlers.correct import FLOW as CORRECT_FLOW
+from bot.handlers.correct import CorrectFlow, start_correction
 from bot.handlers.mystories import FLOW as MINE_FLOW
 from bot.handlers.mystories import (
     MineAct,
@@ -43,12 +45,14 @@ from bot.handlers.report_steps import Move, ReportMove
 from bot.handlers.review import FLOW as REVIEW_FLOW
 from bot.handlers.review import (
     NominateStart,
+    Question,
     ReviewAsk,
     ReviewDo,
     ReviewFlow,
     ReviewNext,
     ReviewOpen,
     ReviewPage,
+    is_reviewer,
     on_pending,
     on_review_choice,
 )
@@ -109,11 +113,12 @@ __all__ = [
 ]
 
 async def _move_in_report(ctx: Context, move: Move, otherwise: str) -> list[Reply]:
-    """/back, /skip and /cancel while telling a story act like the buttons of the step."""
-    if ctx.state.flow != REPORT_FLOW:
+    """/back, /skip and /cancel while answering the report's questions (telling a story, or a
+    reviewer correcting one) act like the buttons of the step."""
+    if ctx.state.flow not in (REPORT_FLOW, CORRECT_FLOW):
         return [Reply(ctx.t(otherwise))]
     ctx.choice = ReportMove(move)
-    return await FLOWS[REPORT_FLOW].handle(ctx)
+    return await FLOWS[ctx.state.flow].handle(ctx)
 
 
 async def on_back(ctx: Context) -> list[Reply]:
@@ -128,7 +133,7 @@ async def on_skip(ctx: Context) -> list[Reply]:
 
 async def _cancel(ctx: Context) -> list[Reply]:
     """/cancel: leave what is open; a story past its first steps asks to be sure first."""
-    if ctx.state.flow == REPORT_FLOW:
+    if ctx.state.flow in (REPORT_FLOW, CORRECT_FLOW):
         return await _move_in_report(ctx, Move.CANCEL, "cancel.nothing")
     return await on_cancel(ctx)
 
@@ -173,6 +178,14 @@ COMMANDS: dict[str, Handler] = {
 }
 
 
+async def _review_ask(ctx: Context) -> list[Reply]:
+    """A card's action that asks first: a note, a reason, or which field to correct."""
+    choice = ctx.choice
+    if isinstance(choice, ReviewAsk) and choice.question == Question.CORRECT and is_reviewer(ctx):
+        return await start_correction(ctx, choice.story_id, choice.version)
+    return await on_review_choice(ctx)
+
+
 async def _menu_choice(ctx: Context) -> list[Reply]:
     """A main-menu option runs the command of that name."""
     name = ctx.choice.command if isinstance(ctx.choice, Menu) else ""
@@ -189,7 +202,8 @@ CHOICES: dict[type[Button], Handler] = {
     Erase: on_deleteme_choice,
     MinePage: on_mystories_page,
     **dict.fromkeys((MineOpen, MineAct, MineEdit), on_mine_choice),
-    **dict.fromkeys((ReviewOpen, ReviewPage, ReviewNext, ReviewDo, ReviewAsk), on_review_choice),
+    **dict.fromkeys((ReviewOpen, ReviewPage, ReviewNext, ReviewDo), on_review_choice),
+    ReviewAsk: _review_ask,
     **dict.fromkeys((StoriesOpen, StoriesPage), on_stories_choice),
     **dict.fromkeys((SubscribeBoth, SubscribeLater, SubscribeDone, SubscribeAdd, SubscribeToggle,
                      StopTopic, Unsubscribe, GeneralOn), on_subscription_choice),
@@ -203,6 +217,7 @@ CHOICES: dict[type[Button], Handler] = {
 AFTER_CONSENT["report"] = on_report
 
 FLOWS: dict[str, Flow] = {
+    CORRECT_FLOW: CorrectFlow(),
     CONSENT_FLOW: ConsentFlow(),
     REPORT_FLOW: ReportFlow(),
     REVIEW_FLOW: ReviewFlow(),

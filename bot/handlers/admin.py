@@ -18,16 +18,42 @@ def _who(person: Person) -> str:
     return f"{name} ({handle})" if name else handle
 
 
+def _id(person: Person) -> str:
+    return f"{person.channel}:{person.external_id}"
+
+
 async def _target(ctx: Context, usage: str) -> Person | Reply:
+    """The one person the first argument names, or the line saying why not."""
     if ctx.person.role != Role.ADMIN:
         return Reply(ctx.t("roles.not_admin"))
     if not ctx.incoming.args:
         return Reply(ctx.t(usage))
-    ref = ctx.incoming.args[0]
-    person = await ctx.storage.roles.find(ref)
-    if person is None:
+    return await named_person(ctx, ctx.incoming.args[0])
+
+
+async def named_person(ctx: Context, ref: str) -> Person | Reply:
+    """The one person `ref` names (@username, channel:id, a Telegram id), or why not: nobody,
+    or several sharing a username (listed by id, never the oldest taken silently)."""
+    found = await ctx.storage.roles.matches(ref)
+    if not found:
         return Reply(ctx.t("roles.no_person", ref=ref[:40]))
-    return person
+    if len(found) > 1:
+        names = ", ".join(f"{_id(p)} ({p.display_name})" if p.display_name else _id(p)
+                          for p in found[:10])
+        command = f"/{ctx.incoming.command} {_id(found[0])}"
+        return Reply(ctx.t("roles.ambiguous", ref=ref[:40], candidates=names, example=command))
+    return found[0]
+
+
+def _listed(ctx: Context, target: Person) -> Reply | None:
+    """A role ADMIN_IDS gives is changed by editing ADMIN_IDS, never by a command."""
+    if ctx.settings.lists_admin(target.channel, target.external_id):
+        return Reply(ctx.t("roles.listed_admin", who=_who_id(target)))
+    return None
+
+
+def _who_id(person: Person) -> str:
+    return f"{person.display_name} ({_id(person)})" if person.display_name else _id(person)
 
 
 def _scope_text(ctx: Context, communes: tuple[int, ...]) -> str:
@@ -65,6 +91,9 @@ async def on_grant(ctx: Context) -> list[Reply]:
         return [Reply(ctx.t("roles.granted_admin", who=_who(target)))]
     if role != Role.REVIEWER:
         return [Reply(ctx.t("roles.usage_grant"))]
+    listed = _listed(ctx, target)
+    if listed is not None:
+        return [listed]
     communes = _communes(ctx, args[2:])
     if isinstance(communes, Reply):
         return [communes]
@@ -78,6 +107,9 @@ async def on_revoke(ctx: Context) -> list[Reply]:
     target = await _target(ctx, "roles.usage_revoke")
     if isinstance(target, Reply):
         return [target]
+    listed = _listed(ctx, target)
+    if listed is not None:
+        return [listed]
     await ctx.storage.roles.revoke(target.id, by=ctx.person.id)
     return [Reply(ctx.t("roles.revoked", who=_who(target)))]
 

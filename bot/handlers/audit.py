@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.buttons import Button
 from bot.content import Safe, localities
+from bot.handlers.admin import named_person
 from bot.handlers.context import Context
 from bot.messages import Choice, Reply
 from bot.storage import AuditEntry, Who
@@ -171,9 +172,9 @@ async def on_audit(ctx: Context) -> list[Reply]:
             return [Reply(ctx.t("review.bad_id", value=args[0][:20]))]
         story_id = int(number)
     elif args:
-        found = await ctx.storage.roles.find(args[0])
-        if found is None:
-            return [Reply(ctx.t("roles.no_person", ref=args[0][:40]))]
+        found = await named_person(ctx, args[0])
+        if isinstance(found, Reply):
+            return [found]
         person_id = found.id
     return await _page(ctx, 1, person_id, story_id, await _filter(ctx, person_id, story_id))
 

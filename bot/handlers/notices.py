@@ -16,9 +16,10 @@ def contact_line(ctx: Context, key: str) -> Safe:
 
 
 def privacy_notice(ctx: Context) -> Safe:
-    """The privacy notice: what is kept and why, how to stop messages, whom to ask."""
-    return Safe(ctx.t("privacy.notice") + ctx.t("optout.privacy")
-                + contact_line(ctx, "contact.privacy"))
+    """The privacy notice: what is kept and why (and how long nightly backups keep what was
+    erased), how to stop messages, whom to ask."""
+    return Safe(ctx.t("privacy.notice", backup_days=ctx.settings.backup_keep)
+                + ctx.t("optout.privacy") + contact_line(ctx, "contact.privacy"))
 
 
 def banned_notice(ctx: Context) -> Safe:

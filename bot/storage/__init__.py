@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.storage.audit import Audit, AuditEntry, Who
 from bot.storage.broadcasts import EVERYTHING, TOPICS, Broadcasts, Delivery, Progress, Result
-from bot.storage.database import Database, migrations
+from bot.storage.database import Database, DatabaseFileError, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
 from bot.storage.outbox import Outbox, OutboxItem
@@ -29,6 +29,7 @@ __all__ = [
     "Change",
     "Count",
     "Database",
+    "DatabaseFileError",
     "Delivery",
     "DialogState",
     "Dialogs",

@@ -29,44 +29,48 @@ class Roles:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def find(self, ref: str) -> Person | None:
-        """A person named by @username, by 'channel:id', or by a numeric Telegram id."""
+    async def matches(self, ref: str) -> list[Person]:
+        """Everyone a reference names: @username (several, if rows share it), 'channel:id', or a
+        numeric Telegram id (one at most)."""
         ref = ref.strip()
         if ref.startswith("@") and len(ref) > 1:
-            row = await self._db.fetchone(
+            rows = await self._db.fetchall(
                 "SELECT * FROM people WHERE lower(username) = lower(?) AND erased_at IS NULL"
-                " ORDER BY id LIMIT 1", (ref[1:],),
+                " ORDER BY id", (ref[1:],),
             )
         elif ":" in ref:
             channel, _, external = ref.partition(":")
-            row = await self._db.fetchone(
+            rows = await self._db.fetchall(
                 "SELECT * FROM people WHERE channel = ? AND external_id = ?", (channel, external)
             )
         elif ref.lstrip("-").isdecimal():
-            row = await self._db.fetchone(
+            rows = await self._db.fetchall(
                 "SELECT * FROM people WHERE channel = 'telegram' AND external_id = ?", (ref,)
             )
         else:
-            return None
-        return Person.from_row(row) if row else None
+            return []
+        return [Person.from_row(row) for row in rows]
 
     async def grant(self, person_id: int, role: str, communes: tuple[int, ...] = (), *,
-                    by: int | None = None, system: SystemActor | None = None) -> None:
+                    by: int | None = None, system: SystemActor | None = None,
+                    from_list: bool = False) -> None:
         """Make someone a reviewer of some communes (0 = all) or an admin; audited with `by`
-        (the admin), or the system actor, or neither (an operator at the command line)."""
+        (the admin), or the system actor, or neither (an operator at the command line).
+        `from_list` when the role comes from ADMIN_IDS rather than a command."""
         async with self._db.transaction() as tx:
             before = await _role(tx, person_id)
-            await _set_role(tx, person_id, role, communes)
+            await _set_role(tx, person_id, role, communes, from_list)
             await write_audit(tx, "grant", actor_id=by, system=system, person_id=person_id,
                               details={"role": role, "communes": list(communes),
                                        "before": before})
 
-    async def revoke(self, person_id: int, *, by: int | None = None) -> None:
+    async def revoke(self, person_id: int, *, by: int | None = None,
+                     system: SystemActor | None = None) -> None:
         """Back to citizen, with no scopes; audited."""
         async with self._db.transaction() as tx:
             before = await _role(tx, person_id)
             await _set_role(tx, person_id, Role.CITIZEN, ())
-            await write_audit(tx, "revoke", actor_id=by, person_id=person_id,
+            await write_audit(tx, "revoke", actor_id=by, system=system, person_id=person_id,
                               details={"before": before})
 
     async def reviewers(self) -> list[ReviewerLine]:
@@ -121,8 +125,9 @@ async def _role(tx: aiosqlite.Connection, person_id: int) -> str | None:
 
 
 async def _set_role(tx: aiosqlite.Connection, person_id: int, role: str,
-                    communes: tuple[int, ...]) -> None:
-    await tx.execute("UPDATE people SET role = ? WHERE id = ?", (role, person_id))
+                    communes: tuple[int, ...], from_list: bool = False) -> None:
+    await tx.execute("UPDATE people SET role = ?, admin_from_list = ? WHERE id = ?",
+                     (role, int(from_list), person_id))
     await tx.execute("DELETE FROM reviewer_scopes WHERE person_id = ?", (person_id,))
     await tx.executemany(
         "INSERT INTO reviewer_scopes (person_id, commune_code) VALUES (?, ?)",
