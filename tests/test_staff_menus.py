@@ -110,6 +110,23 @@ async def test_an_admin_from_admin_ids_gets_the_admin_menu_at_their_first_messag
     assert len(menus(wire)) == 1  # already an admin: nothing queued again
 
 
+async def test_an_admin_taken_off_admin_ids_loses_the_admin_menu_at_their_next_message(
+    tg: TelegramApp, dialog: Dialog, storage: Storage
+) -> None:
+    app, wire = tg
+    admin = TelegramPerson(app, wire, BOOTSTRAP_ADMIN, "Minh", "Trần")
+    await admin.says("/help")
+    await worker(app, storage).run_once()
+    assert len(menus(wire)) == 1
+
+    dialog.settings = dialog.settings.model_copy(update={"admin_ids": ()})
+    await admin.says("/help")
+    await worker(app, storage).run_once()
+
+    (deleted,) = menus(wire, "deleteMyCommands")
+    assert deleted.params["scope"] == {"type": "chat", "chat_id": BOOTSTRAP_ADMIN}
+
+
 async def test_the_menu_speaks_the_reviewers_language_and_follows_a_switch(
     tg: TelegramApp, storage: Storage
 ) -> None:
