@@ -35,6 +35,7 @@ from bot.handlers.mystories import (
 )
 from bot.handlers.nominations import FLOW as NOMINATE_FLOW
 from bot.handlers.nominations import NominationFlow, on_nominate_choice, on_nominations
+from bot.handlers.optout import GeneralOn
 from bot.handlers.report import FLOW as REPORT_FLOW
 from bot.handlers.report import ReportFlow, on_report
 from bot.handlers.report_steps import ORDER as REPORT_STEPS
@@ -203,7 +204,7 @@ CHOICES: dict[type[Button], Handler] = {
     ReviewAsk: _review_ask,
     **dict.fromkeys((StoriesOpen, StoriesPage), on_stories_choice),
     **dict.fromkeys((SubscribeBoth, SubscribeLater, SubscribeDone, SubscribeAdd, SubscribeToggle,
-                     StopTopic, Unsubscribe), on_subscription_choice),
+                     StopTopic, Unsubscribe, GeneralOn), on_subscription_choice),
     **dict.fromkeys((CampaignList, CampaignHome, CampaignContent, CampaignReport,
                      CampaignSection), on_campaign_choice),
     NominateStart: on_nominate_choice,

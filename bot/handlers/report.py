@@ -10,6 +10,7 @@ from bot.content import Safe, localities
 from bot.handlers.amend import resubmit
 from bot.handlers.context import Context, menu_choices, menu_reply, unsupported_key
 from bot.handlers.drafts import draft_of
+from bot.handlers.notices import banned_notice
 from bot.handlers.report_photos import PHOTO_EDIT, answer_photo_edit, ask_photo_edit
 from bot.handlers.report_steps import (
     ORDER,
@@ -65,7 +66,7 @@ async def start_report(ctx: Context, campaign: str, content: str) -> list[Reply]
 async def _may_not_file(ctx: Context) -> Reply | None:
     """A banned person, or one over the daily limit, is told so politely."""
     if await ctx.storage.roles.is_banned(ctx.person.id):
-        return Reply(ctx.t("roles.you_are_banned"))
+        return Reply(banned_notice(ctx))
     since = (ctx.now - timedelta(hours=24)).isoformat(timespec="seconds")
     count = await ctx.storage.stories.filed_since(ctx.person.id, since)
     if count >= ctx.settings.reports_per_day:
