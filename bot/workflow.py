@@ -60,11 +60,16 @@ class Action(StrEnum):
 
 
 class Role(StrEnum):
-    """What a person may do: report, review some communes, administer, file for others."""
+    """What a person may do: report, review some communes, administer, file for others.
+
+    An officer (cán bộ xã) files stories on behalf of the residents of their communes and
+    imports them from a spreadsheet; they review nothing.
+    """
 
     CITIZEN = "citizen"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+    OFFICER = "officer"
 
 
 class NominationState(StrEnum):
@@ -111,7 +116,8 @@ class Actor:
         return cls(None, "", system=name)
 
     def covers(self, commune: int) -> bool:
-        """Whether this person reviews stories of a commune (0 in scope = whole province)."""
+        """Whether this person reviews stories of a commune (0 in scope = whole province); an
+        officer's communes are where they file, not what they review."""
         if self.system is not None:
             return False
         if self.role == Role.ADMIN:

@@ -22,6 +22,9 @@ The expected outcome of every combination is written out below, from the rules:
 * nomination_outcome — an admin, approved | published, only while the nomination is proposed.
 * nobody approves, recommends, nominates or decides the award of their own story; system actors
   take only what is named for them; everything else is refused.
+* an officer files stories (for residents of their communes) and may resubmit, amend and
+  withdraw the ones they filed, like any reporter; whatever their communes, even the whole
+  province, they approve, recommend, reject, correct, nominate and publish nothing.
 
 When several reasons apply, the refusal names the first of: not the person's to act on
 (review.not_yours) → a banned reporter (review.banned) → the story is not in a status the action
@@ -51,7 +54,9 @@ COMMUNE = 30307  # Phường Long Xuyên
 ELSEWHERE = 31078  # Đặc khu Phú Quốc
 REPORTER = 1
 
-# Who acts. rev_rep and adm_rep are staff who filed the story themselves.
+# Who acts. rev_rep and adm_rep are staff who filed the story themselves; an officer (of the
+# story's commune, or of the whole province) files for residents and reviews nothing: off_rep is
+# an officer who filed this story.
 ACTORS: dict[str, Actor] = {
     "reporter": Actor(REPORTER, "citizen"),
     "citizen": Actor(2, "citizen"),
@@ -64,6 +69,9 @@ ACTORS: dict[str, Actor] = {
     "admin_reporter": Actor(REPORTER, "admin"),
     "publisher": Actor.of_system(SystemActor.PUBLISHER),
     "erasure": Actor.of_system(SystemActor.ERASURE),
+    "officer": Actor(7, "officer", frozenset({COMMUNE})),
+    "officer_province": Actor(8, "officer", frozenset({0})),
+    "officer_reporter": Actor(REPORTER, "officer", frozenset({COMMUNE})),
 }
 COLUMNS = tuple(ACTORS)
 NEW = "new"  # the row of a story not filed yet (status None)
@@ -78,21 +86,27 @@ REFUSALS = (NY, WS, OWN, ADM, BAN, NP)
 
 Row = tuple[str, ...]
 # Columns:    reporter citizen reviewer elsewhere province admin banned rev_rep adm_rep pub era
-STAFF_WS: Row = (NY, NY, WS, NY, WS, WS, NY, WS, WS, NY, NY)  # staff: status; others: not theirs
-OWNER_WS: Row = (WS, NY, NY, NY, NY, NY, WS, WS, WS, NY, WS)  # reporters and erasure: status
-OWNER_BAN: Row = (WS, NY, NY, NY, NY, NY, BAN, WS, WS, NY, NY)  # reporters; a banned one first
-ADMIN_WS: Row = (NY, NY, NY, NY, NY, WS, NY, NY, WS, NY, NY)  # admins: status
-PUBLISHER_WS: Row = (NY, NY, NY, NY, NY, WS, NY, NY, WS, WS, NY)  # admins and the publisher
+#             officer officer_province off_rep
+# staff: status; others: not theirs
+STAFF_WS: Row = (NY, NY, WS, NY, WS, WS, NY, WS, WS, NY, NY, NY, NY, NY)
+# reporters and erasure: status
+OWNER_WS: Row = (WS, NY, NY, NY, NY, NY, WS, WS, WS, NY, WS, NY, NY, WS)
+# reporters; a banned one first
+OWNER_BAN: Row = (WS, NY, NY, NY, NY, NY, BAN, WS, WS, NY, NY, NY, NY, WS)
+# admins: status
+ADMIN_WS: Row = (NY, NY, NY, NY, NY, WS, NY, NY, WS, NY, NY, NY, NY, NY)
+# admins and the publisher
+PUBLISHER_WS: Row = (NY, NY, NY, NY, NY, WS, NY, NY, WS, WS, NY, NY, NY, NY)
 
 
 def staff(to: str) -> Row:
     """Reviewers of the commune and admins move it to `to`; nobody else may."""
-    return (NY, NY, to, NY, to, to, NY, to, to, NY, NY)
+    return (NY, NY, to, NY, to, to, NY, to, to, NY, NY, NY, NY, NY)
 
 
 def staff_not_own(to: str) -> Row:
     """As `staff`, but not on the staff member's own story."""
-    return (NY, NY, to, NY, to, to, NY, OWN, OWN, NY, NY)
+    return (NY, NY, to, NY, to, to, NY, OWN, OWN, NY, NY, NY, NY, NY)
 
 
 def table(base: Row, **rows: Row) -> dict[str, Row]:
@@ -101,7 +115,7 @@ def table(base: Row, **rows: Row) -> dict[str, Row]:
 
 
 ONE_LEVEL: dict[str, dict[str, Row]] = {
-    "submit": table(OWNER_BAN, new=(PEN, NY, NY, NY, NY, NY, BAN, PEN, PEN, NY, NY)),
+    "submit": table(OWNER_BAN, new=(PEN, NY, NY, NY, NY, NY, BAN, PEN, PEN, NY, NY, NY, NY, PEN)),
     "approve": table(STAFF_WS, pending=staff_not_own(APP), recommended=staff_not_own(APP)),
     "recommend": table(STAFF_WS, pending=staff_not_own(WS), recommended=staff_not_own(WS)),
     "request_changes": table(STAFF_WS, pending=staff(NC), recommended=staff(NC)),
@@ -110,23 +124,27 @@ ONE_LEVEL: dict[str, dict[str, Row]] = {
     "mark_duplicate": table(STAFF_WS, pending=staff(REJ), recommended=staff(REJ),
                             needs_changes=staff(REJ)),
     "correct": table(STAFF_WS, pending=staff(PEN), recommended=staff(REC)),
-    "resubmit": table(OWNER_BAN, needs_changes=(PEN, NY, NY, NY, NY, NY, BAN, PEN, PEN, NY, NY)),
-    "amend": table(OWNER_BAN, needs_changes=(NC, NY, NY, NY, NY, NY, BAN, NC, NC, NY, NY)),
+    "resubmit": table(OWNER_BAN,
+        needs_changes=(PEN, NY, NY, NY, NY, NY, BAN, PEN, PEN, NY, NY, NY, NY, PEN)),
+    "amend": table(OWNER_BAN,
+        needs_changes=(NC, NY, NY, NY, NY, NY, BAN, NC, NC, NY, NY, NY, NY, NC)),
     "withdraw": table(
         OWNER_WS,
-        pending=(WD, NY, NY, NY, NY, NY, WD, WD, WD, NY, WD),
-        recommended=(WD, NY, NY, NY, NY, NY, WD, WD, WD, NY, WD),
-        needs_changes=(WD, NY, NY, NY, NY, NY, WD, WD, WD, NY, WD),
+        pending=(WD, NY, NY, NY, NY, NY, WD, WD, WD, NY, WD, NY, NY, WD),
+        recommended=(WD, NY, NY, NY, NY, NY, WD, WD, WD, NY, WD, NY, NY, WD),
+        needs_changes=(WD, NY, NY, NY, NY, NY, WD, WD, WD, NY, WD, NY, NY, WD),
     ),
-    "publish": table(PUBLISHER_WS, approved=(NY, NY, NY, NY, NY, PUB, NY, NY, PUB, PUB, NY)),
-    "unpublish": table(ADMIN_WS, published=(NY, NY, NY, NY, NY, APP, NY, NY, APP, NY, NY)),
-    "revert": table(ADMIN_WS, approved=(NY, NY, NY, NY, NY, PEN, NY, NY, PEN, NY, NY)),
+    "publish": table(PUBLISHER_WS,
+        approved=(NY, NY, NY, NY, NY, PUB, NY, NY, PUB, PUB, NY, NY, NY, NY)),
+    "unpublish": table(ADMIN_WS,
+        published=(NY, NY, NY, NY, NY, APP, NY, NY, APP, NY, NY, NY, NY, NY)),
+    "revert": table(ADMIN_WS, approved=(NY, NY, NY, NY, NY, PEN, NY, NY, PEN, NY, NY, NY, NY, NY)),
     "nominate": table(STAFF_WS, approved=staff_not_own(APP), published=staff_not_own(PUB)),
     # Without a proposed nomination there is no outcome to record (see PROPOSED_OUTCOME).
     "nomination_outcome": table(
         ADMIN_WS,
-        approved=(NY, NY, NY, NY, NY, NP, NY, NY, OWN, NY, NY),
-        published=(NY, NY, NY, NY, NY, NP, NY, NY, OWN, NY, NY),
+        approved=(NY, NY, NY, NY, NY, NP, NY, NY, OWN, NY, NY, NY, NY, NY),
+        published=(NY, NY, NY, NY, NY, NP, NY, NY, OWN, NY, NY, NY, NY, NY),
     ),
 }
 
@@ -135,8 +153,8 @@ TWO_LEVELS: dict[str, dict[str, Row]] = {
     **ONE_LEVEL,
     "approve": {
         **ONE_LEVEL["approve"],
-        "pending": (NY, NY, REC, NY, REC, APP, NY, OWN, OWN, NY, NY),
-        "recommended": (NY, NY, ADM, NY, ADM, APP, NY, OWN, OWN, NY, NY),
+        "pending": (NY, NY, REC, NY, REC, APP, NY, OWN, OWN, NY, NY, NY, NY, NY),
+        "recommended": (NY, NY, ADM, NY, ADM, APP, NY, OWN, OWN, NY, NY, NY, NY, NY),
     },
     "recommend": {
         **ONE_LEVEL["recommend"],
@@ -149,8 +167,8 @@ TABLES = {1: ONE_LEVEL, 2: TWO_LEVELS}
 # nomination_outcome while the story's nomination is proposed (at either review level).
 PROPOSED_OUTCOME = table(
     ADMIN_WS,
-    approved=(NY, NY, NY, NY, NY, APP, NY, NY, OWN, NY, NY),
-    published=(NY, NY, NY, NY, NY, PUB, NY, NY, OWN, NY, NY),
+    approved=(NY, NY, NY, NY, NY, APP, NY, NY, OWN, NY, NY, NY, NY, NY),
+    published=(NY, NY, NY, NY, NY, PUB, NY, NY, OWN, NY, NY, NY, NY, NY),
 )
 
 
@@ -281,3 +299,18 @@ def test_every_refusal_has_a_vietnamese_and_an_english_text() -> None:
             assert texts.has(key), key
             text = texts.t(key, id=7, status="⏳ Đang chờ duyệt")
             assert text.strip() and "{" not in text, key
+
+
+def test_an_officer_files_and_edits_their_own_stories_and_reviews_nothing() -> None:
+    allowed = {
+        (who, action)
+        for who in ("officer", "officer_province", "officer_reporter")
+        for levels in (1, 2)
+        for action in ACTIONS
+        for row in ROWS
+        for state in (None, *NominationState)
+        if decide(action, _status(row), ACTORS[who], COMMUNE, REPORTER, levels,
+                  state).refusal is None
+    }
+    assert allowed == {("officer_reporter", "submit"), ("officer_reporter", "resubmit"),
+                       ("officer_reporter", "amend"), ("officer_reporter", "withdraw")}
