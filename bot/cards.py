@@ -71,11 +71,24 @@ def review_card(story: Story, texts: Catalogue, province: int, campaigns: Campai
         phone=story.reporter_phone or none,
         show=texts.t("report.summary_yes" if story.show_name else "report.summary_no"),
     )
+    if story.resident_name is not None:
+        text += _resident(story, texts)
     if story.original:
         text += _originals(story, texts, province, campaigns)
     if story.review_note:
         text += texts.t("review.card_note", note=story.review_note)
     return Safe(text)
+
+
+def _resident(story: Story, texts: Catalogue) -> Safe:
+    """The resident a story was filed for: name, how to reach them, their consent (reviewers)."""
+    agreed = story.resident_consent_at or ""
+    when = agreed[:10] and date.fromisoformat(agreed[:10]).strftime("%d/%m/%Y")
+    return texts.t(
+        "officer.card_resident", name=story.resident_name, contact=story.resident_contact or "",
+        consent=when, role=texts.t(f"officer.is_{story.resident_is or 'teller'}"),
+        show=texts.t("report.summary_yes" if story.resident_shown else "report.summary_no"),
+    )
 
 
 # Each corrected column, by the report's word for it, in the card's order.
@@ -128,11 +141,12 @@ def _originals(story: Story, texts: Catalogue, province: int, campaigns: Campaig
 
 
 def public_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
-    """What anyone may read: the commune but no pin, no phone; the reporter's name only if
-    they allowed it."""
+    """What anyone may read: the commune but no pin, no phone, no resident's contact; the
+    teller's name only if they allowed it."""
     text: str = _core(story, texts, province, campaigns, pin=False)
-    if story.show_name and story.reporter_name:
-        text += texts.t("stories.by", name=story.reporter_name)
+    if story.public_name:
+        key = "stories.by" if story.resident_name is None else "officer.told_by_card"
+        text += texts.t(key, name=story.public_name)
     return Safe(text)
 
 
@@ -146,8 +160,9 @@ def tags(story: Story, province: int, campaigns: Campaigns) -> str:
 def post_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
     """The post in the publishing channel."""
     by: str = ""
-    if story.show_name and story.reporter_name:
-        by = texts.t("publish.by", name=story.reporter_name)
+    if story.public_name:
+        key = "publish.by" if story.resident_name is None else "officer.told_by_post"
+        by = texts.t(key, name=story.public_name)
     return texts.t(
         "publish.card",
         title=story.title,

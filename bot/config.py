@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     review_levels: int = Field(default=1, ge=1, le=2)
     notify_reviewers: bool = True
     reports_per_day: int = Field(default=5, ge=1)
+    officer_reports_per_day: int = Field(default=50, ge=1)
     reminder_time: time = time(7, 30)
     reminder_lead_days: int = Field(default=3, ge=0, le=60)
     broadcast_rate: float = Field(default=25.0, gt=0)

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import secrets
 import time
-import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -15,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from bot.buttons import Button, decode, encode, from_static
 from bot.config import Settings
 from bot.content import Campaigns, catalogue, fold, load_library
-from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_unknown
-from bot.messages import Choice, Incoming, Reply
+from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_document, on_unknown
+from bot.messages import Choice, Incoming, Reply, normalise
 from bot.storage import DialogState, Person, Prompt, Storage
 from bot.workflow import Role, SystemActor
 
@@ -30,23 +29,6 @@ MAX_INPUT = 4096
 FLOOD_BACKLOG = 10
 FLOOD_NOTE_EVERY = 600.0
 MAX_NAME = 100  # a display name, as kept
-# Letters that draw nothing (Hangul fillers, the blank Braille pattern): they would pass a
-# minimum length while showing nothing. Format characters (category Cf) go too: zero-width
-# spaces and joiners, soft hyphens, and the direction overrides that could turn a channel post
-# around (U+202A–U+202E, U+2066–U+2069).
-_BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
-
-
-def _kept(ch: str) -> bool:
-    if ch in "\n\t":
-        return True
-    return ch not in _BLANK_LETTERS and unicodedata.category(ch) not in ("Cc", "Cf")
-
-
-def normalise(text: str) -> str:
-    """NFC; no control or format characters (but line breaks and tabs), no blank letters."""
-    text = unicodedata.normalize("NFC", text)
-    return "".join(ch for ch in text if _kept(ch)).strip()
 
 
 class _ChatLocks:
@@ -200,7 +182,7 @@ class Dialog:
             return await CHOICES[type(ctx.choice)](ctx)
         if state.flow in FLOWS:
             return await FLOWS[state.flow].handle(ctx)
-        return await on_unknown(ctx)
+        return await (on_document if incoming.document else on_unknown)(ctx)
 
     @staticmethod
     def _from_button(prompt: Prompt, data: str) -> Button | None:

@@ -1,4 +1,5 @@
-"""The command menus: everyone's, and the longer ones reviewers and admins see in their own chat."""
+"""The command menus: everyone's, and the longer ones officers, reviewers and admins see in their
+own chat."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from typing import Protocol, runtime_checkable
 from bot.content import Catalogue
 from bot.workflow import Role
 
-__all__ = ["ADMIN", "EVERYONE", "REVIEWER", "MenuSender", "commands_for", "menu"]
+__all__ = ["ADMIN", "EVERYONE", "OFFICER", "REVIEWER", "MenuSender", "commands_for", "menu"]
 
 EVERYONE = ("start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe",
             "help", "privacy", "language", "deleteme", "cancel")
+OFFICER = ("import",)
 REVIEWER = ("pending", "story", "approve", "reject", "changes", "history", "nominations", "stats",
-            "export")
+            "export", *OFFICER)
 ADMIN = ("grant", "revoke", "reviewers", "ban", "unban", "publish", "revert", "unpublish", "audit",
          "broadcast", "broadcasts", "cancelbroadcast")
 
@@ -24,6 +26,8 @@ def commands_for(role: str) -> tuple[str, ...]:
         return EVERYONE + REVIEWER + ADMIN
     if role == Role.REVIEWER:
         return EVERYONE + REVIEWER
+    if role == Role.OFFICER:
+        return EVERYONE + OFFICER
     return ()
 
 

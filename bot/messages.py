@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 from bot.buttons import Button, static_data
@@ -15,6 +17,8 @@ __all__ = [
     "Choice",
     "Contact",
     "DeliveryError",
+    "Document",
+    "FileTooLarge",
     "Incoming",
     "Location",
     "Notice",
@@ -22,6 +26,7 @@ __all__ = [
     "Retractor",
     "Sender",
     "esc",
+    "normalise",
     "plain_text",
     "split_text",
 ]
@@ -80,6 +85,20 @@ class Contact:
     own: bool = True
 
 
+class FileTooLarge(Exception):
+    """A file a person sent is larger than the caller would fetch."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file a person sent (a spreadsheet): its name, its size if the channel said, and how to
+    fetch its bytes through the channel — at most `limit` of them, else FileTooLarge."""
+
+    filename: str
+    size: int | None
+    fetch: Callable[[int], Awaitable[bytes]] = field(compare=False, repr=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
     """One thing a person sent, already translated from the channel's update."""
@@ -99,6 +118,9 @@ class Incoming:
     contact: Contact | None = None
     unsupported: str | None = None
     group: bool = False  # written in a group chat: the bot answers only private chats
+    # A file: also `unsupported` ("document"), so a question that wants no file says so; the
+    # import of a spreadsheet reads it.
+    document: Document | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +213,26 @@ class Retractor(Protocol):
     async def replace_text(self, chat_id: str, message_id: str, text: str) -> bool:
         """Replace a message's text (or caption) with safe markup: True once it shows `text`,
         False when the platform refuses; raise DeliveryError when the chat cannot be reached."""
+
+
+# Letters that draw nothing (Hangul fillers, the blank Braille pattern): they would pass a
+# minimum length while showing nothing. Format characters (category Cf) go too: zero-width
+# spaces and joiners, soft hyphens, and the direction overrides that could turn a channel post
+# around (U+202A–U+202E, U+2066–U+2069).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def _kept(ch: str) -> bool:
+    if ch in "\n\t":
+        return True
+    return ch not in _BLANK_LETTERS and unicodedata.category(ch) not in ("Cc", "Cf")
+
+
+def normalise(text: str) -> str:
+    """Text a person typed or sent, as kept: NFC; no control or format characters (but line
+    breaks and tabs), no blank letters."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if _kept(ch)).strip()
 
 
 def esc(value: object) -> str:

@@ -316,6 +316,7 @@ async def test_a_2025_story_keeps_its_labels_after_a_2026_file_and_new_2025_text
 
     # A new report in November 2026 goes to the 2026 campaign, with its own contents.
     await reviewer.says("/report")
+    await reviewer.picks("Kể chuyện của tôi")  # staff are asked whose story it is
     await reviewer.picks("Gương người tốt, việc tốt")
     assert reviewer.options()[:2] == ["Đưa dịch vụ công trực tuyến đến với người dân",
                                       "Phổ cập kỹ năng số cho mọi người dân"]

@@ -191,6 +191,23 @@ ROWS[_version("groups_listed_admins")] = [
 ]
 
 
+# A story an officer filed for a resident: her name, how to reach her, and when she agreed.
+ROWS[_version("officer")] = [
+    ("UPDATE people SET role = 'officer' WHERE id = ?", (3,)),
+    (
+        "INSERT INTO stories (id, reporter_id, submission_key, channel, campaign, kind, content,"
+        " commune_code, honoree_name, honoree_role, title, description, event_date, status,"
+        " created_at, updated_at, resident_name, resident_contact, resident_consent_at,"
+        " resident_is, resident_shown)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (9, 2, "key-9", "telegram", "an-giang-2025", "good_deed", "policy_law", 30307,
+         "Võ Thị Sáu", "nông dân", "Nhường đất làm đường", "Bà Sáu hiến đất làm đường ấp.",
+         "2025-09-01", "pending", "2025-09-11T01:00:00+00:00", "2025-09-11T01:00:00+00:00",
+         "Võ Thị Sáu", "ấp Mỹ Thạnh, 0912345678", "2025-09-11T01:00:00+00:00", "honoree", 1),
+    ),
+]
+
+
 # Stories keep content and movement keys: a story of the standing campaign, content not chosen.
 KEYS = _version("campaign_keys")
 ROWS[KEYS] = [
@@ -354,6 +371,12 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
         assert unchosen is not None
         assert (unchosen.campaign, unchosen.content, unchosen.movement) == (
             "thuong-xuyen", None, None)
+        resident = await storage.stories.get(9)
+        assert resident is not None
+        assert (resident.resident_name, resident.resident_contact, resident.resident_is,
+                resident.public_name) == ("Võ Thị Sáu", "ấp Mỹ Thạnh, 0912345678", "honoree",
+                                          "Võ Thị Sáu")
+        assert await storage.behalf.filed_since(2, "2025-09-01") == 1
         # What was held for a person is released when they write again.
         assert await storage.outbox.release_held(1) == 1
         assert await _rows(storage.db, "SELECT status FROM outbox") == [("pending",)]

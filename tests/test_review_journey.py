@@ -51,8 +51,10 @@ async def staff(chat: FakeChat, role: str, communes: tuple[int, ...]) -> Person:
 
 async def report(chat: FakeChat, title: str = TITLE, commune: str = "long xuyen",
                  kind: str = "Gương người tốt, việc tốt") -> str:
-    """A consenting person files one more story; what the bot said last."""
+    """A consenting person files one more story (staff: their own); what the bot said last."""
     await chat.says("/report")
+    if "🙋 Kể chuyện của tôi" in chat.options():  # staff are asked whose story it is
+        await chat.picks("Kể chuyện của tôi")
     await chat.picks(kind)
     await chat.picks("Chấp hành tốt chủ trương")
     await chat.says(commune)

@@ -22,6 +22,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
+from telegram import Document as TelegramDocument
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
@@ -44,6 +45,8 @@ from bot.messages import (
     ChannelTraits,
     Contact,
     DeliveryError,
+    Document,
+    FileTooLarge,
     Incoming,
     Location,
     Reply,
@@ -125,8 +128,27 @@ def to_incoming(update: Update) -> Incoming | None:
     if message.contact is not None:
         own = message.contact.user_id == user.id
         return Incoming(**base, contact=Contact(message.contact.phone_number, own))
+    if message.document is not None:
+        return Incoming(**base, unsupported="document", document=_document(message.document))
     kind = next((k for k in _UNSUPPORTED if getattr(message, k, None)), "other")
     return Incoming(**base, unsupported=kind)
+
+
+def _document(sent: TelegramDocument) -> Document:
+    """A file sent in the chat, fetched when asked with getFile (never past the limit)."""
+
+    async def fetch(limit: int) -> bytes:
+        if sent.file_size is not None and sent.file_size > limit:
+            raise FileTooLarge(sent.file_size)
+        found = await sent.get_file()
+        if found.file_size is not None and found.file_size > limit:
+            raise FileTooLarge(found.file_size)
+        data = bytes(await found.download_as_bytearray())
+        if len(data) > limit:
+            raise FileTooLarge(len(data))
+        return data
+
+    return Document(sent.file_name or "", sent.file_size, fetch)
 
 
 def _inline(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.buttons import Button, Unsubscribe
 from bot.handlers.admin import on_ban, on_grant, on_reviewers, on_revoke, on_unban
 from bot.handlers.audit import AuditPage, on_audit, on_audit_choice
+from bot.handlers.behalf import FLOW as BEHALF_FLOW
+from bot.handlers.behalf import BehalfFlow, on_report_for
 from bot.handlers.broadcasts import FLOW as BROADCAST_FLOW
 from bot.handlers.broadcasts import (
     BroadcastFlow,
@@ -24,6 +26,8 @@ from bot.handlers.campaign import (
 from bot.handlers.context import Context, Flow, Handler, Menu, menu_reply
 from bot.handlers.correct import FLOW as CORRECT_FLOW
 from bot.handlers.correct import CorrectFlow, start_correction
+from bot.handlers.importing import FLOW as IMPORT_FLOW
+from bot.handlers.importing import ImportFlow, on_document, on_import
 from bot.handlers.mystories import (
     MineAct,
     MineAmend,
@@ -37,7 +41,7 @@ from bot.handlers.nominations import FLOW as NOMINATE_FLOW
 from bot.handlers.nominations import NominationFlow, on_nominate_choice, on_nominations
 from bot.handlers.optout import GeneralOn
 from bot.handlers.report import FLOW as REPORT_FLOW
-from bot.handlers.report import ReportFlow, on_report
+from bot.handlers.report import ReportFlow
 from bot.handlers.report_steps import ORDER as REPORT_STEPS
 from bot.handlers.report_steps import Move, ReportMove
 from bot.handlers.review import FLOW as REVIEW_FLOW
@@ -107,13 +111,15 @@ __all__ = [
     "Flow",
     "Handler",
     "menu_reply",
+    "on_document",
     "on_unknown",
 ]
 
 async def _move_in_report(ctx: Context, move: Move, otherwise: str) -> list[Reply]:
-    """/back, /skip and /cancel while answering the report's questions (telling a story, or a
-    reviewer correcting one) act like the buttons of the step."""
-    if ctx.state.flow not in (REPORT_FLOW, CORRECT_FLOW):
+    """/back, /skip and /cancel while answering the report's questions (telling a story, the
+    questions about the resident it is told for, or a reviewer correcting one) act like the
+    buttons of the step."""
+    if ctx.state.flow not in (REPORT_FLOW, CORRECT_FLOW, BEHALF_FLOW):
         return [Reply(ctx.t(otherwise))]
     ctx.choice = ReportMove(move)
     return await FLOWS[ctx.state.flow].handle(ctx)
@@ -131,7 +137,7 @@ async def on_skip(ctx: Context) -> list[Reply]:
 
 async def _cancel(ctx: Context) -> list[Reply]:
     """/cancel: leave what is open; a story past its first steps asks to be sure first."""
-    if ctx.state.flow in (REPORT_FLOW, CORRECT_FLOW):
+    if ctx.state.flow in (REPORT_FLOW, CORRECT_FLOW, BEHALF_FLOW):
         return await _move_in_report(ctx, Move.CANCEL, "cancel.nothing")
     return await on_cancel(ctx)
 
@@ -145,7 +151,7 @@ COMMANDS: dict[str, Handler] = {
     "back": on_back,
     "skip": on_skip,
     "deleteme": on_deleteme,
-    "report": on_report,
+    "report": on_report_for,
     "mystories": on_mystories,
     "stories": on_stories,
     "story": on_story,
@@ -173,6 +179,7 @@ COMMANDS: dict[str, Handler] = {
     "revert": on_revert,
     "unpublish": on_unpublish,
     "audit": on_audit,
+    "import": on_import,
 }
 
 
@@ -212,12 +219,15 @@ CHOICES: dict[type[Button], Handler] = {
     AuditPage: on_audit_choice,
 }
 
-AFTER_CONSENT["report"] = on_report
+AFTER_CONSENT["report"] = on_report_for
+AFTER_CONSENT["import"] = on_import
 
 FLOWS: dict[str, Flow] = {
     CORRECT_FLOW: CorrectFlow(),
     CONSENT_FLOW: ConsentFlow(),
     REPORT_FLOW: ReportFlow(),
+    BEHALF_FLOW: BehalfFlow(),
+    IMPORT_FLOW: ImportFlow(),
     REVIEW_FLOW: ReviewFlow(),
     BROADCAST_FLOW: BroadcastFlow(),
     NOMINATE_FLOW: NominationFlow(),

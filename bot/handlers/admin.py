@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.content import fold, localities
 from bot.digest import unreviewed_text
 from bot.handlers.context import Context
@@ -9,7 +11,7 @@ from bot.messages import Reply
 from bot.storage import Person
 from bot.workflow import Role
 
-__all__ = ["on_ban", "on_grant", "on_reviewers", "on_revoke", "on_unban"]
+__all__ = ["commune_codes", "on_ban", "on_grant", "on_reviewers", "on_revoke", "on_unban"]
 
 
 def _who(person: Person) -> str:
@@ -63,10 +65,12 @@ def _scope_text(ctx: Context, communes: tuple[int, ...]) -> str:
     return ", ".join(u.name if (u := units.get(c)) else str(c) for c in communes)
 
 
-def _communes(ctx: Context, words: tuple[str, ...]) -> tuple[int, ...] | Reply:
+def commune_codes(province: int, words: Sequence[str]) -> tuple[int, ...] | str:
+    """The communes named (by name, joined with `_`, or by code; none or `all`: 0, the whole
+    province), or the first word that names no single commune."""
     if not words or any(fold(w) in ("all", "tat ca", "toan tinh") for w in words):
         return (0,)
-    units = localities(ctx.settings.province_code)
+    units = localities(province)
     codes: list[int] = []
     for word in words:
         if word.isdecimal() and units.get(int(word)):
@@ -74,13 +78,18 @@ def _communes(ctx: Context, words: tuple[str, ...]) -> tuple[int, ...] | Reply:
             continue
         found, sure = units.search(word.replace("_", " "))
         if not (sure or len(found) == 1):
-            return Reply(ctx.t("roles.bad_commune", name=word[:40]))
+            return word
         codes.append(found[0].code)
     return tuple(dict.fromkeys(codes))
 
 
+def _communes(ctx: Context, words: tuple[str, ...]) -> tuple[int, ...] | Reply:
+    codes = commune_codes(ctx.settings.province_code, words)
+    return Reply(ctx.t("roles.bad_commune", name=codes[:40])) if isinstance(codes, str) else codes
+
+
 async def on_grant(ctx: Context) -> list[Reply]:
-    """/grant <user> reviewer [commune … | all] | /grant <user> admin."""
+    """/grant <user> reviewer|officer [commune … | all] | /grant <user> admin."""
     target = await _target(ctx, "roles.usage_grant")
     if isinstance(target, Reply):
         return [target]
@@ -89,7 +98,7 @@ async def on_grant(ctx: Context) -> list[Reply]:
     if role == Role.ADMIN:
         await ctx.storage.roles.grant(target.id, Role.ADMIN, (0,), by=ctx.person.id)
         return [Reply(ctx.t("roles.granted_admin", who=_who(target)))]
-    if role != Role.REVIEWER:
+    if role not in (Role.REVIEWER, Role.OFFICER):
         return [Reply(ctx.t("roles.usage_grant"))]
     listed = _listed(ctx, target)
     if listed is not None:
@@ -97,9 +106,9 @@ async def on_grant(ctx: Context) -> list[Reply]:
     communes = _communes(ctx, args[2:])
     if isinstance(communes, Reply):
         return [communes]
-    await ctx.storage.roles.grant(target.id, Role.REVIEWER, communes, by=ctx.person.id)
+    await ctx.storage.roles.grant(target.id, Role(role), communes, by=ctx.person.id)
     scope = _scope_text(ctx, communes)
-    return [Reply(ctx.t("roles.granted_reviewer", who=_who(target), scope=scope))]
+    return [Reply(ctx.t(f"roles.granted_{role}", who=_who(target), scope=scope))]
 
 
 async def on_revoke(ctx: Context) -> list[Reply]:

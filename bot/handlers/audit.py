@@ -108,12 +108,15 @@ def _what(ctx: Context, e: AuditEntry) -> Safe:
     whom = person_label(ctx, e.person) if e.person else ctx.t("review.none")
     if e.action == "grant":
         role = str(d.get("role", ""))
-        scope = _scope(ctx, list(d.get("communes", []))) if role == Role.REVIEWER else ""
+        scope = (_scope(ctx, list(d.get("communes", [])))
+                 if role in (Role.REVIEWER, Role.OFFICER) else "")
         return ctx.t("audit.grant", whom=whom, role=ctx.t(f"roles.role_{role}"),
                      scope=Safe(ctx.t("audit.scope", scope=scope) if scope else ""))
     if e.action == "ban":
         reason = ctx.t("review.history_note", note=d["reason"]) if d.get("reason") else ""
         return ctx.t("audit.ban", whom=whom, reason=Safe(reason))
+    if e.action == "import":
+        return ctx.t("audit.import", count=len(d.get("stories", [])), file=str(d.get("file", "")))
     if e.action == "erase":
         return ctx.t("audit.erase", withdrawn=d.get("withdrawn", 0))
     if e.action == "broadcast_create":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 from bot.content import Safe, localities
 from bot.handlers.amend import resubmit
@@ -24,11 +25,21 @@ from bot.handlers.report_steps import (
     filed_under,
     moved,
 )
+from bot.handlers.resident import (
+    behalf_refusal,
+    resident_draft,
+    resident_fields,
+    resident_of,
+    resident_preset,
+    resident_values,
+    skipped,
+    summary_key,
+)
 from bot.handlers.start import ask_consent_first
 from bot.messages import Choice, Reply
 from bot.storage import NewStory, Story
 
-__all__ = ["FLOW", "ReportFlow", "on_report", "open_amendment", "start_report"]
+__all__ = ["FLOW", "ReportFlow", "begin", "on_report", "open_amendment", "start_report"]
 
 FLOW = "report"
 EDITABLE = [s for s in STEPS if s != "movement"]
@@ -64,9 +75,12 @@ async def start_report(ctx: Context, campaign: str, content: str) -> list[Reply]
 
 
 async def _may_not_file(ctx: Context) -> Reply | None:
-    """A banned person, or one over the daily limit, is told so politely."""
+    """A banned person, or one over the daily limit, is told so politely (stories for residents
+    have their own limit)."""
     if await ctx.storage.roles.is_banned(ctx.person.id):
         return Reply(banned_notice(ctx))
+    if resident_of(ctx.state.data) is not None:
+        return await behalf_refusal(ctx)
     since = (ctx.now - timedelta(hours=24)).isoformat(timespec="seconds")
     count = await ctx.storage.stories.filed_since(ctx.person.id, since)
     if count >= ctx.settings.reports_per_day:
@@ -85,6 +99,13 @@ def _begin(ctx: Context, keep: bool = False) -> list[Reply]:
     ctx.state.step = "kind" if "campaign" in ctx.state.data else "campaign"
     first = _ask(ctx, ctx.state.step)
     return [Reply(f"{ctx.t('report.intro')}\n\n{first.text}", choices=first.choices)]
+
+
+def begin(ctx: Context, preset: dict[str, Any]) -> list[Reply]:
+    """Start a report with some answers given (a resident's, when filing on their behalf)."""
+    replies = _begin(ctx)
+    ctx.state.data |= preset
+    return replies
 
 
 def _ask(ctx: Context, step: str) -> Reply:
@@ -131,7 +152,7 @@ class ReportFlow:
         if moved(ctx, Move.RESUME):
             return await self.reask(ctx)
         if moved(ctx, Move.RESTART):
-            return _begin(ctx)
+            return begin(ctx, resident_preset(state.data))
         if state.step == "campaign":
             if not answer_campaign(ctx):
                 return [Reply(ctx.t("dialog.use_choices")), ask_campaign(ctx)]
@@ -271,7 +292,8 @@ def _acknowledge(ctx: Context, step: str) -> Reply | None:
 
 
 def _edit_pick(ctx: Context) -> Reply:
-    choices = [Choice(ctx.t(f"report.field_{f}"), EditField(f)) for f in EDITABLE]
+    choices = [Choice(ctx.t(f"report.field_{f}"), EditField(f)) for f in EDITABLE
+               if not skipped(ctx.state.data, f)]
     rows = tuple(tuple(choices[i : i + 2]) for i in range(0, len(choices), 2))
     back = (Choice(ctx.t("nav.back"), ReportMove(Move.BACK)),)
     return Reply(ctx.t("report.ask_edit_field"), choices=(*rows, back))
@@ -291,7 +313,7 @@ def _summary(ctx: Context) -> Reply:
     lat, lon = data.get("lat"), data.get("lon")
     when = date.fromisoformat(data["date"]).strftime("%d/%m/%Y") if data.get("date") else none
     text: str = ctx.t(
-        "report.summary",
+        summary_key(data),
         kind=kind.label(lang) if kind else none,
         content=content.label(lang) if content else none,
         movement=Safe(movement),
@@ -305,6 +327,7 @@ def _summary(ctx: Context) -> Reply:
         location=f"{lat:.5f}, {lon:.5f}" if lat is not None and lon is not None else none,
         phone=data.get("phone") or none,
         show_name=ctx.t("report.summary_yes" if data.get("show_name") else "report.summary_no"),
+        **resident_values(ctx),
     )
     amending = data.get("amend")
     submit = ctx.t("amend.resubmit" if amending else "report.submit")
@@ -322,7 +345,8 @@ def _summary(ctx: Context) -> Reply:
 def open_amendment(ctx: Context, story: Story) -> list[Reply]:
     """A story whose changes were asked, opened in the report's summary to edit every field."""
     ctx.state.flow, ctx.state.step = FLOW, "summary"
-    ctx.state.data = {**draft_of(story), "key": uuid.uuid4().hex, "amend": story.id,
+    ctx.state.data = {**draft_of(story), **resident_draft(story), "key": uuid.uuid4().hex,
+                      "amend": story.id,
                       "version": story.version, "note": story.review_note or ""}
     return [_summary(ctx)]
 
@@ -370,6 +394,7 @@ async def _submit(ctx: Context) -> list[Reply]:
             reporter_phone=data.get("phone"),
             show_name=bool(data.get("show_name")),
             photos=list(data.get("photos", [])),
+            **resident_fields(data),
         ),
         notify_reviewers=ctx.settings.notify_reviewers,
     )

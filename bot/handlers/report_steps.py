@@ -12,6 +12,7 @@ from bot.buttons import Button
 from bot.content import Campaign, Safe, localities
 from bot.handlers.answers import Length, parse_coordinates, parse_date, parse_phone, single_line
 from bot.handlers.context import Context
+from bot.handlers.resident import resident_of, serves, skipped
 from bot.messages import Choice, Reply, esc
 
 __all__ = [
@@ -135,8 +136,9 @@ def _ask(ctx: Context, text: str, rows: tuple[Row, ...] = (), **extra: Any) -> R
     step, editing = ctx.state.step, bool(ctx.state.data.get("editing"))
     back = step != "kind" or editing
     free = step in FREE_TEXT
-    if step in NUMBERED and not editing:
-        text = ctx.t("report.step_counter", n=NUMBERED.index(step) + 1, total=len(NUMBERED)) + text
+    counted = [s for s in NUMBERED if not skipped(ctx.state.data, s)]
+    if step in counted and not editing:
+        text = ctx.t("report.step_counter", n=counted.index(step) + 1, total=len(counted)) + text
     if free and not ctx.incoming.traits.buttons:
         hint = "typed_nav_editing" if editing else "typed_nav" if back else "typed_nav_cancel"
         text += ctx.t(f"report.{hint}")
@@ -280,8 +282,7 @@ async def answer_commune(ctx: Context) -> list[Reply] | None:
     units = localities(ctx.settings.province_code)
     if isinstance(ctx.choice, PickCommune):
         if units.get(ctx.choice.code):
-            ctx.state.data["commune"] = ctx.choice.code
-            return None
+            return await _take_commune(ctx, ctx.choice.code)
         return _again(ctx, "dialog.use_choices")
     if ctx.text is None:
         return _again(ctx, "report.need_text")
@@ -290,8 +291,7 @@ async def answer_commune(ctx: Context) -> list[Reply] | None:
         return _again(ctx, "report.commune_short")
     found, sure = units.search(query)
     if sure:
-        ctx.state.data["commune"] = found[0].code
-        return None
+        return await _take_commune(ctx, found[0].code)
     key = "report.commune_many"
     if not found:
         found, key = units.suggest(query), "report.commune_none"
@@ -299,6 +299,15 @@ async def answer_commune(ctx: Context) -> list[Reply] | None:
         return [_ask(ctx, ctx.t("report.commune_none_at_all", query=query))]
     rows = tuple((Choice(u.name, PickCommune(u.code)),) for u in found)
     return [_ask(ctx, ctx.t(key, query=query), rows)]
+
+
+async def _take_commune(ctx: Context, code: int) -> list[Reply] | None:
+    """Keep the commune; a story told for a resident only in a commune the filer serves."""
+    if ctx.state.flow == "report" and resident_of(ctx.state.data) and not await serves(ctx, code):
+        unit = localities(ctx.settings.province_code).get(code)
+        return _again(ctx, "officer.not_your_commune", name=unit.name if unit else code)
+    ctx.state.data["commune"] = code
+    return None
 
 
 # --- honoree, title, description ----------------------------------------------------------
@@ -511,6 +520,8 @@ FREE_TEXT = frozenset({"commune", "honoree", "honoree_role", "title", "descripti
 def applies(ctx: Context, step: str) -> bool:
     """Whether a step is asked for these answers (movements only under contents that have them)."""
     data = ctx.state.data
+    if skipped(data, step):
+        return False
     if step == "content":
         return not data.get("preset_content")
     if step != "movement":

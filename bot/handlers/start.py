@@ -152,6 +152,8 @@ async def on_help(ctx: Context) -> list[Reply]:
     """List the commands for the person's role."""
     role = ctx.person.role
     text: str = ctx.t("help.citizen")
+    if role in (Role.REVIEWER, Role.ADMIN, Role.OFFICER):
+        text += ctx.t("help.officer")
     if role in (Role.REVIEWER, Role.ADMIN):
         text += ctx.t("help.reviewer")
     if role == Role.ADMIN:

@@ -69,7 +69,7 @@ class SubscribeToggle(Button, tag="sub.toggle"):
 
 def _topics_for(ctx: Context, current: set[str]) -> list[str]:
     """Deadlines are for reviewers and officers; everyone else sees the two public topics."""
-    officer = ctx.person.role in (Role.REVIEWER, Role.ADMIN)
+    officer = ctx.person.role in (Role.REVIEWER, Role.ADMIN, Role.OFFICER)
     return [t for t in TOPICS if t != "deadlines" or officer or t in current]
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.storage.audit import Audit, AuditEntry, Who
+from bot.storage.behalf import Behalf, Imported
 from bot.storage.broadcasts import EVERYTHING, TOPICS, Broadcasts, Delivery, Progress, Result
 from bot.storage.database import Database, DatabaseFileError, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
@@ -25,6 +26,7 @@ __all__ = [
     "TOPICS",
     "Audit",
     "AuditEntry",
+    "Behalf",
     "Broadcasts",
     "Change",
     "Count",
@@ -34,6 +36,7 @@ __all__ = [
     "DialogState",
     "Dialogs",
     "Event",
+    "Imported",
     "NewStory",
     "Nomination",
     "Outbox",
@@ -78,6 +81,7 @@ class Storage:
     reports: Reports
     audit: Audit
     staff: Staff
+    behalf: Behalf
 
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
@@ -97,5 +101,5 @@ async def open_storage(
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
     return Storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
-        Reports(db), Audit(db), Staff(db),
+        Reports(db), Audit(db), Staff(db), Behalf(db),
     )

@@ -129,10 +129,10 @@ class People:
         person.username = username
 
     async def set_language(self, person: Person, language: str) -> None:
-        """Switch the person's language (and a reviewer's or admin's own command menu)."""
+        """Switch the person's language (and a staff member's own command menu)."""
         async with self._db.transaction() as tx:
             await tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person.id))
-            if person.role in (Role.REVIEWER, Role.ADMIN):
+            if person.role in (Role.REVIEWER, Role.ADMIN, Role.OFFICER):
                 await queue_menu(tx, person.id)
         person.language = language
 

@@ -17,7 +17,7 @@ __all__ = ["ReviewerLine", "Roles"]
 
 @dataclass(frozen=True, slots=True)
 class ReviewerLine:
-    """A reviewer or admin and the communes they review (0 = all)."""
+    """A reviewer, officer or admin and the communes they review or file for (0 = all)."""
 
     person: Person
     communes: tuple[int, ...]
@@ -54,8 +54,8 @@ class Roles:
     async def grant(self, person_id: int, role: str, communes: tuple[int, ...] = (), *,
                     by: int | None = None, system: SystemActor | None = None,
                     from_list: bool = False) -> None:
-        """Make someone a reviewer of some communes (0 = all) or an admin; audited with `by`
-        (the admin), or the system actor, or neither (an operator at the command line).
+        """Make someone a reviewer or an officer of some communes (0 = all), or an admin; audited
+        with `by` (the admin), or the system actor, or neither (an operator at the command line).
         `from_list` when the role comes from ADMIN_IDS rather than a command."""
         async with self._db.transaction() as tx:
             before = await _role(tx, person_id)
@@ -74,9 +74,10 @@ class Roles:
                               details={"before": before})
 
     async def reviewers(self) -> list[ReviewerLine]:
-        """Every reviewer and admin, admins first."""
+        """Every admin, officer and reviewer, in that order."""
         rows = await self._db.fetchall(
-            "SELECT * FROM people WHERE role IN ('reviewer', 'admin') ORDER BY role, id"
+            "SELECT * FROM people WHERE role IN (?, ?, ?) ORDER BY role, id",
+            (Role.REVIEWER, Role.ADMIN, Role.OFFICER),
         )
         out = []
         for row in rows:

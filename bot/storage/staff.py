@@ -48,10 +48,10 @@ class Staff:
         self._db = db
 
     async def queue_menus(self) -> int:
-        """At start: every reviewer's and admin's menu, set again (the list may have changed)."""
+        """At start: every staff member's menu, set again (the list may have changed)."""
         rows = await self._db.fetchall(
-            "SELECT id FROM people WHERE role IN (?, ?) AND erased_at IS NULL ORDER BY id",
-            (Role.REVIEWER, Role.ADMIN),
+            "SELECT id FROM people WHERE role IN (?, ?, ?) AND erased_at IS NULL ORDER BY id",
+            (Role.REVIEWER, Role.ADMIN, Role.OFFICER),
         )
         async with self._db.transaction() as tx:
             for row in rows:

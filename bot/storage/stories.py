@@ -14,7 +14,7 @@ from bot.storage.marks import account_mark, mark_key
 from bot.storage.transitions import Change, Outcome, Policy, apply
 from bot.workflow import Action
 
-__all__ = ["NewStory", "Post", "Refused", "Stories", "Story", "StoryLine"]
+__all__ = ["NewStory", "Post", "Refused", "Stories", "Story", "StoryLine", "submission"]
 
 
 class Refused(Exception):
@@ -47,6 +47,19 @@ class NewStory:
     reporter_phone: str | None = None
     show_name: bool = False
     photos: list[str] = field(default_factory=list)
+    # Filed on behalf of a resident (the reporter is the officer or reviewer who filed it).
+    resident_name: str | None = None
+    resident_contact: str | None = None
+    resident_consent_at: str | None = None
+    resident_is: str | None = None
+    resident_shown: bool = False
+
+
+def submission(new: NewStory) -> Change:
+    """The door's `submit` for a new story, filed by its reporter."""
+    values = asdict(new)
+    reporter, photos = values.pop("reporter_id"), values.pop("photos")
+    return Change(Action.SUBMIT, actor_id=reporter, fields=values, add_photos=tuple(photos))
 
 
 @dataclass(slots=True)
@@ -90,6 +103,20 @@ class Story:
     reporter_name: str | None = None
     duplicate_of: int | None = None
     campaign: str = ""
+    resident_name: str | None = None
+    resident_contact: str | None = None
+    resident_consent_at: str | None = None
+    resident_is: str | None = None
+    resident_shown: bool = False
+
+    @property
+    def public_name(self) -> str | None:
+        """The teller's name as it may be published: the resident's, for a story filed on their
+        behalf, only when they allowed it (never the officer's); otherwise the reporter's, when
+        the reporter allowed it."""
+        if self.resident_name is not None:
+            return self.resident_name if self.resident_shown else None
+        return self.reporter_name if self.show_name else None
 
     @property
     def original_title(self) -> str | None:
@@ -134,6 +161,11 @@ class Story:
             reporter_name=row["reporter_name"] if "reporter_name" in row.keys() else None,  # noqa: SIM118
             duplicate_of=row["duplicate_of"],
             campaign=row["campaign"],
+            resident_name=row["resident_name"],
+            resident_contact=row["resident_contact"],
+            resident_consent_at=row["resident_consent_at"],
+            resident_is=row["resident_is"],
+            resident_shown=bool(row["resident_shown"]),
         )
 
 
@@ -158,12 +190,9 @@ class Stories:
 
         Every field of NewStory but the reporter and the photos is a column of `stories`.
         """
-        values = asdict(new)
-        reporter, photos = values.pop("reporter_id"), values.pop("photos")
         policy = Policy(notify_reviewers=notify_reviewers)
-        change = Change(Action.SUBMIT, actor_id=reporter, fields=values, add_photos=tuple(photos))
         async with self._db.transaction() as tx:
-            outcome = await apply(tx, change, policy)
+            outcome = await apply(tx, submission(new), policy)
         if not outcome.ok:
             raise Refused(outcome)
         return outcome.story_id
@@ -198,11 +227,13 @@ class Stories:
         return [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
 
     async def filed_since(self, person_id: int, since: str) -> int:
-        """How many stories a person's account filed since an instant (for the daily limit),
-        counting those it filed before an erasure of its data."""
+        """How many of their own stories a person's account filed since an instant (for the daily
+        limit), counting those it filed before an erasure of its data; stories filed on behalf
+        of residents count apart (`Behalf.filed_since`)."""
         row = await self._db.fetchone(
             "SELECT channel, external_id, (SELECT COUNT(*) FROM stories WHERE reporter_id = ?"
-            " AND created_at >= ?) AS n FROM people WHERE id = ?", (person_id, since, person_id),
+            " AND created_at >= ? AND resident_name IS NULL) AS n FROM people WHERE id = ?",
+            (person_id, since, person_id),
         )
         if row is None:
             return 0

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-__all__ = ["AMENDABLE", "CORRECTABLE", "FILED", "PhotoChange", "diff", "normalise",
+__all__ = ["AMENDABLE", "CORRECTABLE", "FILED", "RESIDENT", "PhotoChange", "diff", "normalise",
            "photo_changes"]
 
 _NONE = type(None)
@@ -31,6 +31,13 @@ TYPES: dict[str, tuple[type, ...]] = {
     "submission_key": (str,),
     "channel": (str,),
     "campaign": (str,),
+    # Filed on behalf of a resident: who they are, how to reach them, their consent (never
+    # public but the name, when allowed).
+    "resident_name": (str, _NONE),
+    "resident_contact": (str, _NONE),
+    "resident_consent_at": (str, _NONE),
+    "resident_is": (str, _NONE),
+    "resident_shown": (bool,),
 }
 # A reviewer's correction: what the story says (not the reporter's own choices).
 CORRECTABLE = frozenset({
@@ -39,8 +46,10 @@ CORRECTABLE = frozenset({
 })
 # The reporter's amendment while changes are asked: every field, their phone and name choice too.
 AMENDABLE = CORRECTABLE | {"reporter_phone", "show_name"}
-# Filing: every field, with where it came from.
-FILED = AMENDABLE | {"submission_key", "channel", "campaign"}
+# Filing: every field, with where it came from, and the resident it was filed for (if any).
+RESIDENT = frozenset({"resident_name", "resident_contact", "resident_consent_at", "resident_is",
+                      "resident_shown"})
+FILED = AMENDABLE | RESIDENT | {"submission_key", "channel", "campaign"}
 
 
 def normalise(fields: Mapping[str, object]) -> dict[str, object]:
