@@ -88,11 +88,12 @@ async def _may_not_file(ctx: Context) -> Reply | None:
     return None
 
 
-def _begin(ctx: Context, keep: bool = False) -> list[Reply]:
+def _begin(ctx: Context, keep: bool = False,
+           preset: dict[str, Any] | None = None) -> list[Reply]:
     """The first question: which campaign when several are open, else the kind of story."""
     ctx.state.flow = FLOW
     if not keep:
-        ctx.state.data = {"key": uuid.uuid4().hex}
+        ctx.state.data = {"key": uuid.uuid4().hex, **(preset or {})}
         open_now = ctx.campaigns.filing(ctx.today.date())
         if len(open_now) == 1:
             ctx.state.data["campaign"] = open_now[0].key
@@ -103,9 +104,7 @@ def _begin(ctx: Context, keep: bool = False) -> list[Reply]:
 
 def begin(ctx: Context, preset: dict[str, Any]) -> list[Reply]:
     """Start a report with some answers given (a resident's, when filing on their behalf)."""
-    replies = _begin(ctx)
-    ctx.state.data |= preset
-    return replies
+    return _begin(ctx, preset=preset)
 
 
 def _ask(ctx: Context, step: str) -> Reply:
