@@ -134,8 +134,9 @@ async def test_the_log_reads_newest_first_for_a_person_or_a_story_in_pages(
     await storage.roles.ban(other.id, None, by=boss.id)
 
     total, page = await storage.audit.page(limit=50)
-    assert [e.action for e in page] == ["ban", "approve", "grant", "submit", "grant"]
-    assert total == 5
+    # No channel is configured: the approval published #1 in the gallery at once.
+    assert [e.action for e in page] == ["ban", "publish", "approve", "grant", "submit", "grant"]
+    assert total == 6
 
     total, page = await storage.audit.page(person_id=other.id, limit=2)
     assert total == 3
@@ -147,6 +148,7 @@ async def test_the_log_reads_newest_first_for_a_person_or_a_story_in_pages(
     assert grant.person is not None and grant.person.account == "telegram:4242"
 
     total, page = await storage.audit.page(story_id=1)
-    assert total == 2
+    assert total == 3
     assert [(e.action, e.story_id, e.from_status, e.to_status) for e in page] == [
-        ("approve", 1, "pending", "approved"), ("submit", 1, None, "pending")]
+        ("publish", 1, "approved", "published"), ("approve", 1, "pending", "approved"),
+        ("submit", 1, None, "pending")]

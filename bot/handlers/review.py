@@ -113,6 +113,7 @@ NOTE = Length(3, 500)
 REASONS = ("duplicate", "unverifiable", "off_topic", "inappropriate")
 DONE: dict[str, str] = {
     Status.APPROVED: "review.done_approved",
+    Status.PUBLISHED: "review.done_published",
     Status.RECOMMENDED: "review.done_recommended",
     Status.REJECTED: "review.done_rejected",
     Status.NEEDS_CHANGES: "review.done_needs_changes",
