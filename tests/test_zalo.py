@@ -207,7 +207,8 @@ async def reports_to_honoree(person: ZaloPerson) -> None:
     assert said[0].startswith(
         "Bước 2/12. Câu chuyện thuộc nội dung thi đua nào?\n\n1. Chấp hành tốt")
     assert person.option("Chấp hành tốt chủ trương") == "1"
-    assert len(options(said[0])) == 7  # five contents, back, cancel
+    assert len(options(said[0])) == 8  # five contents, not sure, back, cancel
+    assert options(said[0])[5] == "6. ❓ Không rõ — để cán bộ chọn"
     said = await person.says("1")
     assert said[0].startswith("Bước 3/12. Việc này diễn ra ở xã, phường hay đặc khu nào?")
     said = await person.says("long xuyen")

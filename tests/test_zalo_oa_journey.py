@@ -77,15 +77,16 @@ async def agrees(person: OaPerson) -> None:
 
 
 async def reports_up_to_photos(person: OaPerson) -> None:
-    """/report: a kind by button, a content by number (seven options do not fit), the rest."""
+    """/report: a kind by button, a content by number (eight options do not fit), the rest."""
     (kind,) = await person.says("/report")
     assert kind.startswith(KIND)
     assert person.titles() == KINDS
     said = await person.taps("Gương người tốt")
     assert said[0].startswith(
         "Bước 2/12. Câu chuyện thuộc nội dung thi đua nào?\n\n1. Chấp hành tốt")
-    assert person.buttons() == []  # 5 contents + back + cancel: numbered lines instead
-    assert person.option("⬅️ Quay lại") == "6"
+    assert person.buttons() == []  # 5 contents + not sure + back + cancel: numbered lines
+    assert person.option("❓ Không rõ — để cán bộ chọn") == "6"
+    assert person.option("⬅️ Quay lại") == "7"
     said = await person.picks("Chấp hành tốt chủ trương")
     assert said[0].startswith("Bước 3/12. Việc này diễn ra ở xã, phường hay đặc khu nào?")
     assert said[0].endswith("Gõ /back để quay lại bước trước, /cancel để hủy.")
