@@ -103,8 +103,9 @@ async def test_an_erased_person_shows_as_anonymous(admin: FakeChat, dialog: Dial
 
 @pytest.mark.parametrize(("command", "answer"), [
     ("/audit #abc", "“#abc” không phải số câu chuyện."),
-    ("/audit @nobody", "Không tìm thấy người dùng “@nobody”. Hãy dùng mã số Telegram hoặc @tên"
-                       " mà bot đã gặp."),
+    ("/audit @nobody", "Không tìm thấy người dùng “@nobody”. Hãy dùng @tên, mã số Telegram"
+                       " hoặc kênh:mã (ví dụ console:lan, zalo:123) của người đã nhắn tin cho"
+                       " bot."),
     ("/audit a b", "Cách dùng: /audit, /audit @tên, /audit telegram:<mã số> hoặc /audit #<số câu"
                    " chuyện>"),
     ("/audit #99", "Nhật ký chưa có gì."),

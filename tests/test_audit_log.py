@@ -51,8 +51,11 @@ async def test_role_changes_and_bans_by_an_admin_are_audited_with_actor_and_targ
         ("grant", boss.id, target.id), ("grant", boss.id, target.id),
         ("revoke", boss.id, target.id), ("ban", boss.id, target.id),
         ("unban", boss.id, target.id)]
-    assert log[1]["details"] == {"role": "reviewer", "communes": [30307], "before": "citizen"}
-    assert log[3]["details"] == {"before": "admin"}
+    assert log[1]["details"] == {"role": "reviewer", "communes": [30307], "before": "citizen",
+                                 "scope_before": []}
+    assert log[2]["details"] == {"role": "admin", "communes": [0], "before": "reviewer",
+                                 "scope_before": [30307]}
+    assert log[3]["details"] == {"before": "admin", "scope_before": [0]}
     assert log[4]["details"] == {"reason": "gửi tin rác"}
     assert all(r["created_at"] for r in log)
 

@@ -374,7 +374,8 @@ async def test_a_button_pressed_after_the_role_was_revoked_does_nothing(town: To
     before = await snapshot(town.storage)
 
     await town.admin.says("/revoke fake:r1")
-    assert town.admin.text == "Đã thu hồi quyền của Lê Văn Duyệt (fake:r1)."
+    assert town.admin.text == ("Đã thu hồi quyền của Lê Văn Duyệt (fake:r1).\nTrước: thẩm định"
+                               " — Phường Long Xuyên.\nNay: người dân.")
     after_revoke = await snapshot(town.storage)
     await town.r1.picks("Duyệt")
 
@@ -387,8 +388,14 @@ async def test_a_button_pressed_after_the_role_was_revoked_does_nothing(town: To
 async def test_a_button_pressed_after_the_scope_moved_elsewhere_does_nothing(town: Town) -> None:
     await town.r1.says("/pending")
     await town.r1.picks("#1")
-    await town.admin.says("/grant fake:r1 reviewer phu_quoc")
-    assert town.admin.text == "Đã giao Lê Văn Duyệt (fake:r1) thẩm định: Đặc khu Phú Quốc."
+    await town.admin.says("/grant fake:r1 reviewer phu_quoc")  # grants add
+    assert town.admin.text == (
+        "Đã giao Lê Văn Duyệt (fake:r1) thẩm định: Đặc khu Phú Quốc.\nTrước: thẩm định — Phường"
+        " Long Xuyên.\nNay: thẩm định — Phường Long Xuyên, Đặc khu Phú Quốc.")
+    await town.admin.says("/revoke fake:r1 long xuyen")
+    assert town.admin.text == (
+        "Đã thôi giao Lê Văn Duyệt (fake:r1) thẩm định: Phường Long Xuyên.\nTrước: thẩm định —"
+        " Phường Long Xuyên, Đặc khu Phú Quốc.\nNay: thẩm định — Đặc khu Phú Quốc.")
     before = await snapshot(town.storage)
 
     await town.r1.picks("Duyệt")
@@ -443,13 +450,15 @@ async def test_the_admin_grants_by_username_and_by_telegram_id_and_lists_reviewe
 
     await town.admin.says("/grant @Nam_Tham_Dinh reviewer long_xuyen phu_quoc")
     assert town.admin.text == (
-        "Đã giao Phạm Văn Năm (@nam_tham_dinh) thẩm định: Phường Long Xuyên, Đặc khu Phú Quốc.")
+        "Đã giao Phạm Văn Năm (@nam_tham_dinh) thẩm định: Phường Long Xuyên, Đặc khu Phú Quốc."
+        "\nTrước: người dân.\nNay: thẩm định — Phường Long Xuyên, Đặc khu Phú Quốc.")
     await town.admin.says("/grant 556 reviewer all")
-    assert town.admin.text == "Đã giao Đỗ Thị Sáu (telegram:556) thẩm định: toàn tỉnh."
+    assert town.admin.text == ("Đã giao Đỗ Thị Sáu (telegram:556) thẩm định: toàn tỉnh."
+                               "\nTrước: người dân.\nNay: thẩm định — toàn tỉnh.")
     await town.admin.says("/grant @khong_co_ai reviewer")
     assert town.admin.text == (
-        "Không tìm thấy người dùng “@khong_co_ai”. Hãy dùng mã số Telegram hoặc @tên mà bot"
-        " đã gặp.")
+        "Không tìm thấy người dùng “@khong_co_ai”. Hãy dùng @tên, mã số Telegram hoặc kênh:mã"
+        " (ví dụ console:lan, zalo:123) của người đã nhắn tin cho bot.")
 
     assert (await people.get(nam.id)).role == "reviewer"  # type: ignore[union-attr]
     assert await roles.scopes(nam.id) == {LONG_XUYEN, PHU_QUOC}
@@ -475,7 +484,9 @@ async def test_the_admin_grants_by_username_and_by_telegram_id_and_lists_reviewe
     assert nam_chat.options() == [f"#1 · {TITLE}"]
 
     await town.admin.says("/revoke @nam_tham_dinh")
-    assert town.admin.text == "Đã thu hồi quyền của Phạm Văn Năm (@nam_tham_dinh)."
+    assert town.admin.text == (
+        "Đã thu hồi quyền của Phạm Văn Năm (@nam_tham_dinh).\nTrước: thẩm định — Phường Long"
+        " Xuyên, Đặc khu Phú Quốc.\nNay: người dân.")
     assert await roles.scopes(nam.id) == frozenset()
     await nam_chat.says("/pending")
     assert nam_chat.text == NOT_REVIEWER
@@ -487,7 +498,8 @@ async def test_the_admin_grants_admin_rights_and_the_new_admin_may_administer(
     town: Town,
 ) -> None:
     await town.admin.says("/grant fake:rp admin")
-    assert town.admin.text == "Đã giao Võ Thị Tỉnh (fake:rp) quyền quản trị viên."
+    assert town.admin.text == ("Đã giao Võ Thị Tỉnh (fake:rp) quyền quản trị viên.\nTrước: thẩm"
+                               " định — toàn tỉnh.\nNay: quản trị viên — toàn tỉnh.")
     await town.rp.says("/ban fake:u1")
     assert town.rp.text == (
         "Đã tạm khóa Trần Thị Bình (fake:u1). Người này không thể gửi câu chuyện.")

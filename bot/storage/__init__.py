@@ -14,7 +14,7 @@ from bot.storage.outbox import Outbox, OutboxItem
 from bot.storage.people import People, Person
 from bot.storage.reports import Count, Nomination, Reports
 from bot.storage.reviews import Event, Outcome, Reviews
-from bot.storage.roles import ReviewerLine, Roles
+from bot.storage.roles import ReviewerLine, Roles, ScopeChange
 from bot.storage.stories import NewStory, Post, Refused, Stories, Story, StoryLine
 from bot.storage.transitions import Change, Policy
 
@@ -48,6 +48,7 @@ __all__ = [
     "ReviewerLine",
     "Reviews",
     "Roles",
+    "ScopeChange",
     "Storage",
     "Stories",
     "Story",
