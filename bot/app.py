@@ -273,21 +273,22 @@ async def _start_zalo_oa(
 
 async def run_console_app(
     settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-    library: Library | None = None, notice: str = "",
+    library: Library | None = None, notice: str = "", user: str | None = None,
 ) -> None:
-    """Chat with the bot in the terminal over the same database (`notice` goes to stderr once
-    the database and the content files are known to be fine)."""
+    """Chat with the bot in the terminal over the same database, as console:`user` (default the
+    login); `notice` goes to stderr once the database and the content files are known fine."""
     library = _library(settings, library)
     storage = await open_checked(settings, library)
     if notice:
         print(notice, file=sys.stderr)
     stop = asyncio.Event()
     supervisor = Supervisor(stop)
-    delivering = await start_background(settings, storage, {"console": ConsoleSender(stdout)},
+    delivering = await start_background(settings, storage,
+                                        {"console": ConsoleSender(stdout, user)},
                                         stop, supervisor, library, poll=0.2)
     try:
         await run_console(Dialog(storage, settings, library.campaigns), stdin, stdout,
-                          files=settings.database_path.parent / "exports")
+                          user=user, files=settings.database_path.parent / "exports")
     finally:
         stop.set()
         await delivering

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["SIGNATURE_READINGS", "ConfigError", "Settings", "load_settings"]
+__all__ = ["ACCOUNT", "ADMIN_CHANNELS", "SIGNATURE_READINGS", "ConfigError", "Settings",
+           "load_settings"]
 
 # What the Zalo OA webhook signature hashes with the body: which id first, which secret last.
 SIGNATURE_READINGS = ("app_id+secret_key", "app_id+app_secret", "oa_id+secret_key",
@@ -21,6 +22,9 @@ SIGNATURE_READINGS = ("app_id+secret_key", "app_id+app_secret", "oa_id+secret_ke
 _CHANNEL_ID = re.compile(r"-100\d+")
 _CHANNEL_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}")
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# The channels a person in ADMIN_IDS may be on, as `channel:<id>` (a bare number is Telegram's).
+ADMIN_CHANNELS = ("telegram", "zalo", "zalo_oa", "console")
+ACCOUNT = re.compile(r"[^\s,:]{1,64}")  # an account id in ADMIN_IDS, a console name
 
 
 class ConfigError(Exception):
@@ -37,7 +41,7 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     database_path: Path = Path("data/guongsang.sqlite3")
-    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    admin_ids: Annotated[tuple[int | str, ...], NoDecode] = ()
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
     province_code: int = 91
@@ -140,16 +144,14 @@ class Settings(BaseSettings):
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_admin_ids(cls, value: object) -> object:
-        """Accept `1,2, 3` as well as a list."""
-        if isinstance(value, str):
-            parts = [p.strip() for p in value.split(",") if p.strip()]
-            for part in parts:
-                if not part.lstrip("-").isdecimal():
-                    raise ValueError(f"not a numeric Telegram user id: {part!r}")
-            return tuple(int(p) for p in parts)
+        """People, comma-separated: `123` or `telegram:123` (a Telegram id, kept as a number),
+        `zalo:<id>`, `zalo_oa:<id>`, `console:<name>`; a list is read the same way."""
         if isinstance(value, int):
             return (value,)
-        return value
+        parts = value.split(",") if isinstance(value, str) else value
+        if not isinstance(parts, list | tuple):
+            return value
+        return tuple(_admin(part) for part in parts if str(part).strip())
 
     @field_validator("timezone")
     @classmethod
@@ -268,15 +270,51 @@ class Settings(BaseSettings):
     def content_folder(self) -> Path:
         """CONTENT_DIR, or a `content/` folder beside the database (kept across upgrades)."""
         return self.content_dir or self.database_path.parent / "content"
+    @property
+    def admin_accounts(self) -> frozenset[tuple[str, str]]:
+        """ADMIN_IDS as (channel, account id) pairs."""
+        return frozenset(_admin_account(entry) for entry in self.admin_ids)
+
     def lists_admin(self, channel: str, external_id: str) -> bool:
-        """Whether ADMIN_IDS names this account (a Telegram user id)."""
-        return (channel == "telegram" and external_id.lstrip("-").isdecimal()
-                and int(external_id) in self.admin_ids)
+        """Whether ADMIN_IDS names this account, on its own channel."""
+        return (channel, external_id) in self.admin_accounts
 
     @property
     def tz(self) -> ZoneInfo:
         """The zone every date is shown and scheduled in."""
         return ZoneInfo(self.timezone)
+
+
+def _admin(part: object) -> int | str:
+    """One person of ADMIN_IDS: a Telegram id as a number, anyone else as `channel:<id>`."""
+    if isinstance(part, int):
+        return part
+    text = str(part).strip()
+    channel, sep, account = text.partition(":")
+    if not sep:
+        channel, account = "telegram", text
+    channel = channel.strip().lower()
+    account = account.strip()
+    if channel == "telegram":
+        if not account.lstrip("-").isdecimal():
+            raise ValueError(f"not a person: {text!r} (a Telegram user id, or telegram:<id>,"
+                             " zalo:<id>, zalo_oa:<id>, console:<name>)")
+        return int(account)
+    if channel not in ADMIN_CHANNELS:
+        raise ValueError(f"unknown channel {channel!r} in {text!r} (use"
+                         f" {', '.join(c + ':' for c in ADMIN_CHANNELS)})")
+    if not ACCOUNT.fullmatch(account):
+        raise ValueError(f"not an account id after {channel}: in {text!r} (one word, no"
+                         " spaces or commas)")
+    return f"{channel}:{account}"
+
+
+def _admin_account(entry: int | str) -> tuple[str, str]:
+    """(channel, account id) of one ADMIN_IDS entry."""
+    if isinstance(entry, int):
+        return "telegram", str(entry)
+    channel, _, account = entry.partition(":")
+    return (channel, account) if account else ("telegram", channel)
 
 
 def load_settings(**overrides: object) -> Settings:
