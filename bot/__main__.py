@@ -212,7 +212,7 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
 def _grant(args: argparse.Namespace, settings: Settings, library: Library) -> int:
     """`grant PERSON ROLE [COMMUNE…]`: the /grant answer, printed; 1 when refused."""
-    from bot.operator import grant_role
+    from bot.grant_cli import grant_role
 
     said = asyncio.run(grant_role(settings, library, [args.person, args.role, *args.communes]))
     print(plain_text(said.text), file=sys.stderr if said.refused else sys.stdout)

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.admin_ids import ACCOUNT, ADMIN_CHANNELS, admin_account, admin_entry
+
 __all__ = ["ACCOUNT", "ADMIN_CHANNELS", "SIGNATURE_READINGS", "ConfigError", "Settings",
            "load_settings"]
 
@@ -22,9 +24,6 @@ SIGNATURE_READINGS = ("app_id+secret_key", "app_id+app_secret", "oa_id+secret_ke
 _CHANNEL_ID = re.compile(r"-100\d+")
 _CHANNEL_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}")
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-# The channels a person in ADMIN_IDS may be on, as `channel:<id>` (a bare number is Telegram's).
-ADMIN_CHANNELS = ("telegram", "zalo", "zalo_oa", "console")
-ACCOUNT = re.compile(r"[^\s,:]{1,64}")  # an account id in ADMIN_IDS, a console name
 
 
 class ConfigError(Exception):
@@ -151,7 +150,7 @@ class Settings(BaseSettings):
         parts = value.split(",") if isinstance(value, str) else value
         if not isinstance(parts, list | tuple):
             return value
-        return tuple(_admin(part) for part in parts if str(part).strip())
+        return tuple(admin_entry(part) for part in parts if str(part).strip())
 
     @field_validator("timezone")
     @classmethod
@@ -273,7 +272,7 @@ class Settings(BaseSettings):
     @property
     def admin_accounts(self) -> frozenset[tuple[str, str]]:
         """ADMIN_IDS as (channel, account id) pairs."""
-        return frozenset(_admin_account(entry) for entry in self.admin_ids)
+        return frozenset(admin_account(entry) for entry in self.admin_ids)
 
     def lists_admin(self, channel: str, external_id: str) -> bool:
         """Whether ADMIN_IDS names this account, on its own channel."""
@@ -283,38 +282,6 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The zone every date is shown and scheduled in."""
         return ZoneInfo(self.timezone)
-
-
-def _admin(part: object) -> int | str:
-    """One person of ADMIN_IDS: a Telegram id as a number, anyone else as `channel:<id>`."""
-    if isinstance(part, int):
-        return part
-    text = str(part).strip()
-    channel, sep, account = text.partition(":")
-    if not sep:
-        channel, account = "telegram", text
-    channel = channel.strip().lower()
-    account = account.strip()
-    if channel == "telegram":
-        if not account.lstrip("-").isdecimal():
-            raise ValueError(f"not a person: {text!r} (a Telegram user id, or telegram:<id>,"
-                             " zalo:<id>, zalo_oa:<id>, console:<name>)")
-        return int(account)
-    if channel not in ADMIN_CHANNELS:
-        raise ValueError(f"unknown channel {channel!r} in {text!r} (use"
-                         f" {', '.join(c + ':' for c in ADMIN_CHANNELS)})")
-    if not ACCOUNT.fullmatch(account):
-        raise ValueError(f"not an account id after {channel}: in {text!r} (one word, no"
-                         " spaces or commas)")
-    return f"{channel}:{account}"
-
-
-def _admin_account(entry: int | str) -> tuple[str, str]:
-    """(channel, account id) of one ADMIN_IDS entry."""
-    if isinstance(entry, int):
-        return "telegram", str(entry)
-    channel, _, account = entry.partition(":")
-    return (channel, account) if account else ("telegram", channel)
 
 
 def load_settings(**overrides: object) -> Settings:
