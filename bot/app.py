@@ -169,6 +169,7 @@ async def _start_telegram(
     await app.start()
     stack.push_async_callback(app.stop)
     await set_commands(app)
+    await dialog.storage.staff.queue_menus()  # reviewers' and admins' own menus, as they are now
     senders["telegram"] = app.bot_data["sender"]
     if settings.telegram_webhook_url:
         secret = (settings.telegram_webhook_secret.get_secret_value()

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", pattern="^(text|json)$")
     zalo_bot_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
+    contact: str | None = Field(default=None, max_length=200)
+    review_remind_days: int = Field(default=3, ge=0, le=60)
+    review_digest_time: time = time(8, 0)
     # Zalo Official Account (README: "Going live on a Zalo Official Account").
     zalo_oa_app_id: str | None = None
     zalo_oa_app_secret: SecretStr | None = Field(default=None, validate_default=True)
@@ -102,6 +105,16 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _one_line_contact(cls, value: object) -> object:
+        """How people reach the board: one line (phone, address or link); empty means unset."""
+        if not isinstance(value, str):
+            return value
+        if "\n" in value.strip() or "\r" in value.strip():
+            raise ValueError("must be one line (a phone number, an address or a link)")
+        return value.strip() or None
 
     @field_validator("publish_chat_id")
     @classmethod

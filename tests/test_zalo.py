@@ -323,14 +323,15 @@ async def test_a_telegram_reviewer_approves_a_zalo_story_and_the_zalo_reporter_i
     assert story is not None and story.status == "published"
     outbox = [dict(r) for r in await storage.db.fetchall("SELECT * FROM outbox ORDER BY id")]
     assert [(r["kind"], r["channel"], r["chat_id"], r["template"], r["status"])
-            for r in outbox] == [("message", "zalo", RESIDENT, "notify.in_gallery", "pending")]
+            for r in outbox] == [("menu", "telegram", str(ADMIN), "menu", "pending"),
+                                 ("message", "zalo", RESIDENT, "notify.in_gallery", "pending")]
     zalo_mark, wire_mark = len(zalo.requests), len(wire.calls)
 
     engine = BroadcastEngine(
         storage, {"telegram": app.bot_data["sender"], "zalo": ZaloSender(client)}, 91,
         rate=None, per_chat=0.0,
     )
-    assert await engine.pump() == 1
+    assert await engine.pump() == 2  # the notice, and the Telegram admin's own menu
     await engine.drain()
 
     delivered = [(r.method, r.body) for r in zalo.requests[zalo_mark:]
@@ -339,7 +340,7 @@ async def test_a_telegram_reviewer_approves_a_zalo_story_and_the_zalo_reporter_i
     assert "#1" in NOTIFY_APPROVED and "duyệt và đăng" in NOTIFY_APPROVED
     assert [c for c in wire.calls[wire_mark:] if c.method.startswith("send")] == []
     outbox = [dict(r) for r in await storage.db.fetchall("SELECT * FROM outbox ORDER BY id")]
-    assert [(r["status"], r["attempts"]) for r in outbox] == [("sent", 1)]
+    assert [(r["status"], r["attempts"]) for r in outbox] == [("sent", 1), ("sent", 1)]
     assert_plain(zalo)
 
 

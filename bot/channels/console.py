@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -111,12 +112,14 @@ class ConsoleSender:
         self._sent = 0
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
-        """Print the message with a bell mark, if it is for the person here."""
+        """Print the message with a bell mark, if it is for the person here. Its buttons (a
+        one-tap unsubscribe) are left out: a number typed here answers the open question, so the
+        message says what to type."""
         if chat_id != self._person:
             raise DeliveryError(f"console:{chat_id} is not at this terminal", permanent=False,
                                 window_closed=True)
         self._sent += 1
-        self._stdout.write(f"\n🔔 {render(reply)}\n\n")
+        self._stdout.write(f"\n🔔 {render(replace(reply, choices=()))}\n\n")
         self._stdout.flush()
         return str(self._sent)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -38,6 +39,7 @@ from bot.channels.telegram_rate import ChatRateLimiter
 from bot.config import Settings
 from bot.content import catalogue
 from bot.dialog import Dialog
+from bot.menus import EVERYONE
 from bot.messages import (
     ChannelTraits,
     Contact,
@@ -68,8 +70,7 @@ TRAITS = ChannelTraits(
     can_request_contact=True,
     can_request_location=True,
 )
-MENU = ("start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe", "help",
-        "privacy", "language", "deleteme", "cancel")
+MENU = EVERYONE
 _UNSUPPORTED = (
     "sticker",
     "voice",
@@ -173,6 +174,17 @@ class TelegramSender:
         """Answer the person in the conversation, taking away a request keyboard once used."""
         ids = await self._guarded(self._send(chat_id, reply, in_dialog=True))
         return ids[-1] if ids else None
+
+    async def set_menu(self, chat_id: str, commands: Sequence[tuple[str, str]]) -> None:
+        """Give one chat its own command menu (a reviewer's, an admin's); none: the chat shows
+        the default menu again. Raise DeliveryError on any Bot API failure."""
+        scope = BotCommandScopeChat(int(chat_id))
+        bot = self._app.bot
+        if commands:
+            listed = [BotCommand(name, description) for name, description in commands]
+            await self._guarded(bot.set_my_commands(listed, scope=scope))
+        else:
+            await self._guarded(bot.delete_my_commands(scope=scope))
 
     async def delete(self, chat_id: str, message_id: str) -> bool:
         """deleteMessage: True once the message is gone, False when Telegram refuses (older than

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.content import localities
+from bot.digest import unreviewed_text
 from bot.handlers.answers import words
 from bot.handlers.context import Context
 from bot.handlers.grants import Granting, Said, find_person, handle
@@ -66,8 +67,11 @@ async def on_reviewers(ctx: Context) -> list[Reply]:
     if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     lines = await ctx.storage.roles.reviewers()
+    gaps = unreviewed_text(await ctx.storage.staff.unreviewed_communes(), ctx.texts,
+                           ctx.settings.province_code)
+    after = f"\n\n{gaps}" if gaps else ""
     if not lines:
-        return [Reply(ctx.t("roles.reviewers_empty"))]
+        return [Reply(ctx.t("roles.reviewers_empty") + after)]
     body = [ctx.t("roles.reviewers_header")]
     for line in lines:
         body.append(ctx.t(
@@ -75,7 +79,7 @@ async def on_reviewers(ctx: Context) -> list[Reply]:
             role=ctx.t(f"roles.role_{line.person.role}"),
             scope=_scope_text(ctx, line.communes),
         ))
-    return [Reply("\n".join(body))]
+    return [Reply("\n".join(body) + after)]
 
 
 async def on_ban(ctx: Context) -> list[Reply]:

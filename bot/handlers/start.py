@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.buttons import Button
 from bot.content import LANGUAGES, catalogue, fold
 from bot.handlers.context import Context, Handler, menu_reply, unsupported_key
+from bot.handlers.notices import contact_line, privacy_notice
 from bot.handlers.subscriptions import offer
 from bot.messages import Choice, Reply
 from bot.workflow import Role
@@ -57,11 +58,6 @@ def _name_suffix(ctx: Context) -> str:
     return f", {name}" if name else ""
 
 
-def _notice(ctx: Context) -> str:
-    """The privacy notice, with how long nightly backups keep what was erased."""
-    return ctx.t("privacy.notice", backup_days=ctx.settings.backup_keep)
-
-
 def _consent_question(ctx: Context) -> Reply:
     return Reply(
         ctx.t("consent.ask"),
@@ -93,7 +89,7 @@ async def on_start(ctx: Context) -> list[Reply]:
     _waiting_for_consent(ctx)
     return [
         Reply(ctx.t("start.welcome", name=_name_suffix(ctx))),
-        Reply(_notice(ctx)),
+        Reply(privacy_notice(ctx)),
         _consent_question(ctx),
     ]
 
@@ -139,7 +135,7 @@ async def ask_consent_first(ctx: Context, then: str = "") -> list[Reply]:
     _waiting_for_consent(ctx, then)
     return [
         Reply(ctx.t("consent.required")),
-        Reply(_notice(ctx)),
+        Reply(privacy_notice(ctx)),
         _consent_question(ctx),
     ]
 
@@ -148,8 +144,8 @@ async def on_privacy(ctx: Context) -> list[Reply]:
     """Show the privacy notice again."""
     if ctx.person.consent is None:
         _waiting_for_consent(ctx)
-        return [Reply(_notice(ctx)), _consent_question(ctx)]
-    return [Reply(_notice(ctx))]
+        return [Reply(privacy_notice(ctx)), _consent_question(ctx)]
+    return [Reply(privacy_notice(ctx))]
 
 
 async def on_help(ctx: Context) -> list[Reply]:
@@ -160,7 +156,7 @@ async def on_help(ctx: Context) -> list[Reply]:
         text += ctx.t("help.reviewer")
     if role == Role.ADMIN:
         text += ctx.t("help.admin") + ctx.t("help.admin_undo")
-    return [Reply(text + ctx.t("help.how"))]
+    return [Reply(text + ctx.t("help.how") + contact_line(ctx, "contact.help"))]
 
 
 async def on_language(ctx: Context) -> list[Reply]:

@@ -9,7 +9,8 @@ import aiosqlite
 from bot.storage.audit import write_audit
 from bot.storage.clock import now_iso as now_iso
 from bot.storage.database import Database
-from bot.workflow import SystemActor
+from bot.storage.menus import queue_menu
+from bot.workflow import Role, SystemActor
 
 __all__ = ["People", "Person"]
 
@@ -128,14 +129,19 @@ class People:
         person.username = username
 
     async def set_language(self, person: Person, language: str) -> None:
-        """Switch the person's language."""
-        await self._db.write("UPDATE people SET language = ? WHERE id = ?", (language, person.id))
+        """Switch the person's language (and a reviewer's or admin's own command menu)."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person.id))
+            if person.role in (Role.REVIEWER, Role.ADMIN):
+                await queue_menu(tx, person.id)
         person.language = language
 
     async def set_role(self, person: Person, role: str) -> None:
-        """Give the person a role from the configuration (ADMIN_IDS); audited as such."""
+        """Give the person a role from the configuration (ADMIN_IDS), and the command menu that
+        goes with it; audited as such."""
         async with self._db.transaction() as tx:
             await tx.execute("UPDATE people SET role = ? WHERE id = ?", (role, person.id))
             await write_audit(tx, "grant", system=SystemActor.CONFIG, person_id=person.id,
                               details={"role": role, "before": person.role})
+            await queue_menu(tx, person.id)
         person.role = role

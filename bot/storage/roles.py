@@ -8,6 +8,7 @@ import aiosqlite
 
 from bot.storage.audit import write_audit
 from bot.storage.database import Database
+from bot.storage.menus import queue_menu
 from bot.storage.people import Person, now_iso
 from bot.workflow import Role, SystemActor
 
@@ -194,3 +195,4 @@ async def _set_role(tx: aiosqlite.Connection, person_id: int, role: str,
         "INSERT INTO reviewer_scopes (person_id, commune_code) VALUES (?, ?)",
         [(person_id, code) for code in communes],
     )
+    await queue_menu(tx, person_id)  # the person's own command menu follows their role
