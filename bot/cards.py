@@ -90,6 +90,8 @@ def _original_value(story: Story, column: str, value: object, province: int,
                     campaigns: Campaigns, texts: Catalogue) -> str:
     """A reporter's first value of a corrected field, as a person reads it."""
     lang = texts.language
+    if value is None and column == "content":  # the reporter left it to the reviewer
+        return texts.t("campaign_words.content_unknown")
     if value is None and column != "latitude":
         return texts.t("review.none")
     if column == "kind":

@@ -77,6 +77,53 @@ async def test_a_resident_leaves_the_content_to_the_reviewer_on_the_console(
         reviewer.text)
 
 
+async def test_the_reviewer_chooses_the_content_on_the_card_and_is_not_offered_not_sure(
+    chat: FakeChat, storage: Storage, reviewer: FakeChat
+) -> None:
+    await agree(chat)
+    await files_unsure(chat)
+    await chat.picks("Gửi")
+
+    await reviewer.says("/pending")
+    await reviewer.picks("#1")
+    await reviewer.picks("Sửa")
+    await reviewer.picks("Nội dung thi đua")
+    assert UNSURE not in reviewer.options()  # the reviewer is the one who chooses
+    await reviewer.says("Không rõ — để cán bộ chọn")  # typed: not an option here
+    assert "Vui lòng chọn một trong các lựa chọn" in reviewer.text
+    assert (await storage.stories.get(1)).content is None  # type: ignore[union-attr]
+    await reviewer.picks("Hoàn thành vượt mức")
+
+    assert "📝 Đã sửa #1." in reviewer.text
+    assert "Nội dung thi đua: Hoàn thành vượt mức" in reviewer.text
+    assert f"• Nội dung thi đua: {LEFT_TO_REVIEWER}" in reviewer.text  # the reporter's original
+    story = await storage.stories.get(1)
+    assert story is not None and story.content == "exceed_targets"
+
+
+async def test_a_reporter_asked_for_changes_keeps_or_chooses_the_content(
+    chat: FakeChat, storage: Storage, reviewer: FakeChat
+) -> None:
+    await agree(chat)
+    await files_unsure(chat)
+    await chat.picks("Gửi")
+    await reviewer.says("/changes 1 Xin ghi rõ tên kênh")
+
+    await chat.says("/mystories")
+    await chat.picks("Mở #1")
+    await chat.picks("Sửa và gửi lại")
+    assert f"Nội dung thi đua: {LEFT_TO_REVIEWER}" in chat.text
+    await chat.picks("Sửa")
+    await chat.picks("Tiêu đề")
+    await chat.says("Sửa cầu khỉ kênh Xáng tháng 9/2025")
+    await chat.picks("Gửi lại để duyệt")
+    assert chat.text.startswith("📨 Đã gửi lại #1.")
+    story = await storage.stories.get(1)
+    assert story is not None
+    assert (story.status, story.content, story.title) == (
+        "pending", None, "Sửa cầu khỉ kênh Xáng tháng 9/2025")
+
+
 async def test_choosing_a_content_after_not_sure_from_the_summary_files_it(
     chat: FakeChat, storage: Storage
 ) -> None:

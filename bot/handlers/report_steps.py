@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 MAX_PHOTOS = 5
+REVIEWER_FLOWS = frozenset({"correct"})  # dialogs where a reviewer answers the report's questions
 TITLE = Length(5, 120)
 DESCRIPTION = Length(40, 3000)
 NAME = Length(2, 120)
@@ -215,12 +216,19 @@ async def answer_kind(ctx: Context) -> list[Reply] | None:
     return None
 
 
+def _unsure_offered(ctx: Context) -> bool:
+    """"Not sure, the reviewer chooses" is the reporter's answer, never a reviewer's."""
+    return ctx.state.flow not in REVIEWER_FLOWS
+
+
 def ask_content(ctx: Context) -> Reply:
     """Which of the five contents: listed in full with short buttons, or as full options; or
-    "not sure", left to the reviewer."""
+    (to a reporter) "not sure", left to the reviewer."""
     lang = ctx.person.language
     contents = filed_under(ctx).contents
-    unsure = ((Choice(ctx.t("report.content_unsure"), PickContent(None)),),)
+    unsure: tuple[Row, ...] = ((Choice(ctx.t("report.content_unsure"), PickContent(None)),),)
+    if not _unsure_offered(ctx):
+        unsure = ()
     if not ctx.incoming.traits.buttons:
         rows = tuple((Choice(c.label(lang), PickContent(c.key)),) for c in contents)
         return _ask(ctx, ctx.t("report.ask_content"), rows + unsure)
@@ -234,7 +242,7 @@ def ask_content(ctx: Context) -> Reply:
 async def answer_content(ctx: Context) -> list[Reply] | None:
     """Take a content, or none (the reviewer chooses it); a new content forgets the movement."""
     choice = ctx.choice
-    if isinstance(choice, PickContent) and choice.key is None:
+    if isinstance(choice, PickContent) and choice.key is None and _unsure_offered(ctx):
         ctx.state.data.update(content=None, movement=None)
         return None
     content = filed_under(ctx).content(choice.key) if isinstance(choice, PickContent) else None
