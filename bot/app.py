@@ -8,6 +8,7 @@ import logging
 import secrets
 import signal
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -17,7 +18,7 @@ from aiohttp import web
 from bot.broadcast import BroadcastEngine
 from bot.channels.console import ConsoleSender, run_console
 from bot.config import Settings
-from bot.content import catalogue
+from bot.content import catalogue, localities
 from bot.content.calendar import calendar
 from bot.dialog import Dialog
 from bot.messages import Sender
@@ -31,13 +32,16 @@ log = logging.getLogger(__name__)
 
 
 async def open_storage_for(settings: Settings) -> Storage:
-    """Open storage with the review settings."""
-    return await open_storage(
+    """Open storage with the review settings; give search the province's commune names."""
+    storage = await open_storage(
         settings.database_path,
         review_levels=settings.review_levels,
         notify_reviewers=settings.notify_reviewers,
         publish_chat=settings.publish_chat_id,
     )
+    units = localities(settings.province_code).units
+    await storage.search.use_communes({unit.code: unit.name for unit in units})
+    return storage
 
 
 async def _start_background(
@@ -52,7 +56,8 @@ async def _start_background(
     await reminders.catch_up()
     engine = BroadcastEngine(storage, senders, settings.province_code,
                              rate=settings.broadcast_rate, per_chat=settings.broadcast_per_chat,
-                             rates={"zalo": settings.zalo_broadcast_rate}, poll=poll)
+                             rates={"zalo": settings.zalo_broadcast_rate}, poll=poll,
+                             gallery_url=settings.gallery_url)
 
     async def run() -> None:
         try:
@@ -105,9 +110,10 @@ async def run_bot(settings: Settings) -> None:
                 ok = f"error: {type(exc).__name__}"
             return {"storage": ok, "channels": dict(states)}
 
-        if routes or settings.http_port:
+        if routes or settings.http_port or settings.gallery_url:
             web_app = build_web_app(health, zalo=routes.get("zalo"),
-                                    telegram=routes.get("telegram"))
+                                    telegram=routes.get("telegram"),
+                                    gallery=_gallery(settings, storage))
             runner = web.AppRunner(web_app)
             await runner.setup()
             port = settings.http_port or 8080
@@ -115,12 +121,36 @@ async def run_bot(settings: Settings) -> None:
             stack.push_async_callback(runner.cleanup)
             log.info("HTTP server on %s:%s (webhooks, /healthz)", settings.http_host, port)
         delivering = await _start_background(settings, storage, senders, stop)
+        archiving = await _start_archive(storage, senders, stack, stop)
         await stop.wait()
         log.info("stopping: finishing in-flight updates and sends")
         await delivering
+        await archiving
     finally:
         await stack.aclose()
         log.info("stopped")
+
+
+def _gallery(settings: Settings, storage: Storage) -> Callable[[web.Application], None] | None:
+    """The public gallery's routes, when GALLERY_URL is set."""
+    if not settings.gallery_url:
+        return None
+    from bot.gallery import Gallery
+
+    return Gallery(storage, settings).install
+
+
+async def _start_archive(storage: Storage, senders: dict[str, Sender],
+                         stack: contextlib.AsyncExitStack,
+                         stop: asyncio.Event) -> asyncio.Task[None]:
+    """The photo archive's worker: downloads through the running channels and the web."""
+    from bot.archive import ArchiveWorker
+    from bot.channels.downloads import HttpDownloads, downloads_for
+
+    http = HttpDownloads()
+    stack.push_async_callback(http.close)
+    worker = ArchiveWorker(storage.photos, downloads_for(senders), http)
+    return asyncio.create_task(worker.run(stop))
 
 
 async def _start_telegram(

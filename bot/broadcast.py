@@ -72,13 +72,14 @@ class BroadcastEngine:
         self, storage: Storage, senders: Mapping[str, Sender], province: int, *,
         rate: float | None = 25.0, per_chat: float = 1.0, concurrency: int = 200,
         max_attempts: int = 5, base_delay: float = 2.0, batch: int = 500, poll: float = 1.0,
-        rates: Mapping[str, float | None] | None = None,
+        rates: Mapping[str, float | None] | None = None, gallery_url: str | None = None,
     ) -> None:
         self._storage = storage
         self._senders = senders
         self.limiter = Limiter(rate, per_chat)
         self._limiters = {ch: Limiter(r, per_chat) for ch, r in (rates or {}).items()}
-        self.outbox = OutboxWorker(storage, senders, province, limiter_for=self.limiter_for)
+        self.outbox = OutboxWorker(storage, senders, province, limiter_for=self.limiter_for,
+                                   gallery_url=gallery_url)
         self._slots = asyncio.Semaphore(concurrency)
         self._max_attempts = max_attempts
         self._base_delay = base_delay

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.album import story_album
 from bot.cards import post_card
 from bot.content import Safe, campaign, catalogue
 from bot.messages import DeliveryError, Reply, Sender
@@ -25,8 +26,10 @@ class OutboxWorker:
 
     def __init__(self, storage: Storage, senders: Mapping[str, Sender], province: int,
                  *, max_attempts: int = 5, base_delay: float = 5.0,
-                 limiter_for: Callable[[str], Limiter] | None = None) -> None:
+                 limiter_for: Callable[[str], Limiter] | None = None,
+                 gallery_url: str | None = None) -> None:
         self._limiter_for = limiter_for
+        self.gallery_url = gallery_url
         self._storage = storage
         self._senders = senders
         self._province = province
@@ -53,9 +56,11 @@ class OutboxWorker:
             await self._storage.outbox.sent(item.id)
             return
         if story.photos and not item.params.get("album_sent"):
-            await sender.send(item.chat_id, Reply("", photos=tuple(story.photos)))
+            album = await story_album(self._storage.photos, story.id, uploads=True)
+            await sender.send(item.chat_id, Reply("", photos=album.photos,
+                                                  photo_uploads=album.uploads))
             await self._storage.outbox.remember(item.id, {**item.params, "album_sent": True})
-        card = post_card(story, catalogue("vi"), self._province)
+        card = post_card(story, catalogue("vi"), self._province, self.gallery_url)
         message_id = await sender.send(item.chat_id, Reply(card))
         await self._storage.outbox.published(item.id, story.id, message_id or "")
 

@@ -36,6 +36,7 @@ class ChannelTraits:
     max_caption: int
     can_request_contact: bool
     can_request_location: bool
+    can_upload_photos: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,8 @@ class Reply:
     `text` is safe markup: catalogue text with <b>/<i> and every user-supplied value
     escaped (see `esc`). `choices` are rows of options; `request` asks the channel for the
     person's location or phone (with `request_label` on the button); `edit` means "replace
-    the message whose button was pressed".
+    the message whose button was pressed". `photo_uploads` are archived copies of photos, sent
+    in one album with `photos` by a channel that can upload them (`can_upload_photos`).
     """
 
     text: str
@@ -118,6 +120,7 @@ class Reply:
     request_label: str = ""
     edit: bool = False
     files: tuple[Attachment, ...] = ()
+    photo_uploads: tuple[Attachment, ...] = ()
 
     def flat_choices(self) -> list[Choice]:
         """Every option, in reading order."""

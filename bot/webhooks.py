@@ -53,8 +53,10 @@ def _guarded(secret: str, header: str, accept: Accept) -> Callable[[web.Request]
 def build_web_app(
     health: Health, *, zalo: tuple[str, Accept] | None = None,
     telegram: tuple[str, Accept] | None = None,
+    gallery: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
-    """Routes: POST /zalo/webhook, POST /telegram/webhook (when configured), GET /healthz."""
+    """Routes: POST /zalo/webhook, POST /telegram/webhook (when configured), GET /healthz, and
+    the public gallery's pages when `gallery` adds them (last, so they never shadow these)."""
     app = web.Application(client_max_size=MAX_BODY)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -70,4 +72,6 @@ def build_web_app(
             "/telegram/webhook",
             _guarded(telegram[0], "X-Telegram-Bot-Api-Secret-Token", telegram[1]),
         )
+    if gallery is not None:
+        gallery(app)
     return app

@@ -8,6 +8,7 @@ import warnings
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
@@ -65,9 +66,10 @@ TRAITS = ChannelTraits(
     max_caption=1024,
     can_request_contact=True,
     can_request_location=True,
+    can_upload_photos=True,
 )
-MENU = ("start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe", "help",
-        "privacy", "language", "deleteme", "cancel")
+MENU = ("start", "report", "mystories", "stories", "search", "phongtrao", "subscribe",
+        "unsubscribe", "help", "privacy", "language", "deleteme", "cancel")
 _UNSUPPORTED = (
     "sticker",
     "voice",
@@ -154,6 +156,12 @@ class TelegramSender:
         self._app = app
         self._open_keyboards: set[str] = set()
 
+    @property
+    def bot(self) -> Bot:
+        """The Bot the replies go through (the archive downloads files with it too)."""
+        bot: Bot = self._app.bot
+        return bot
+
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver a message outside the conversation (the outbox): keyboards are left alone."""
         return await self._guarded(chat_id, reply, in_dialog=False)
@@ -188,9 +196,14 @@ class TelegramSender:
                 last = await bot.send_photo(chat_id, upload)
             else:
                 last = await bot.send_document(chat_id, upload)
-        if reply.photos:
-            last = await self._photos(chat_id, reply)
-            if not reply.text:
+        if reply.photos or reply.photo_uploads:
+            try:
+                last = await self._photos(chat_id, reply)
+            except BadRequest as exc:
+                if not reply.text:
+                    raise
+                log.info("photos refused, the text goes alone: %s", exc.message)
+            if not reply.text and last is not None:
                 return str(last.message_id)
         parts = split_text(reply.text, TRAITS.max_text)
         markup: Any = None
@@ -211,18 +224,22 @@ class TelegramSender:
         return str(last.message_id) if last else None
 
     async def _photos(self, chat_id: str, reply: Reply) -> Message:
+        """The archived copies (uploaded) and the other photos (by reference) in one album."""
         bot = self._app.bot
-        if len(reply.photos) == 1:
-            single: Message = await bot.send_photo(chat_id, reply.photos[0])
+        items: list[InputFile | str] = [InputFile(p.data, filename=p.filename)
+                                        for p in reply.photo_uploads]
+        items.extend(reply.photos)
+        if len(items) == 1:
+            single: Message = await bot.send_photo(chat_id, items[0])
             return single
-        media = [InputMediaPhoto(p) for p in reply.photos[:10]]
+        media = [InputMediaPhoto(p) for p in items[:10]]
         album: tuple[Message, ...] = await bot.send_media_group(chat_id, media)
         return album[-1]
 
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""
         parts = split_text(reply.text, TRAITS.max_text)
-        if len(parts) != 1 or reply.photos or reply.request:
+        if len(parts) != 1 or reply.photos or reply.photo_uploads or reply.request:
             return False
         try:
             await message.edit_text(

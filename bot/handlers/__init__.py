@@ -20,6 +20,7 @@ from bot.handlers.campaign import (
     on_campaign_choice,
 )
 from bot.handlers.context import Context, Flow, Handler, Menu, menu_reply
+from bot.handlers.listing import SearchPage
 from bot.handlers.mystories import FLOW as MINE_FLOW
 from bot.handlers.mystories import (
     MineAct,
@@ -56,6 +57,7 @@ from bot.handlers.review_commands import (
     on_reject,
     on_story,
 )
+from bot.handlers.search import on_search, on_search_choice
 from bot.handlers.start import (
     Consent,
     Erase,
@@ -128,6 +130,7 @@ COMMANDS: dict[str, Handler] = {
     "nominations": on_nominations,
     "stats": on_stats,
     "export": on_export,
+    "search": on_search,
 }
 
 
@@ -154,6 +157,7 @@ CHOICES: dict[type[Button], Handler] = {
     **dict.fromkeys((CampaignHome, CampaignContent, CampaignReport, CampaignSection),
                     on_campaign_choice),
     NominateStart: on_nominate_choice,
+    SearchPage: on_search_choice,
 }
 
 FLOWS: dict[str, Flow] = {

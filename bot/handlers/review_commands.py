@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.cards import public_card
 from bot.handlers.context import Context
 from bot.handlers.review import NOTE, act_and_say, is_reviewer, open_card
+from bot.handlers.stories import public_reply
 from bot.messages import Reply
 
 __all__ = ["on_approve", "on_changes", "on_history", "on_publish", "on_reject", "on_story"]
@@ -78,8 +78,7 @@ async def on_story(ctx: Context) -> list[Reply]:
         if actor and actor.covers(story.commune_code):
             return await open_card(ctx, story_id)
     if story.status == "published" or story.reporter_id == ctx.person.id:
-        card = public_card(story, ctx.texts, ctx.settings.province_code)
-        return [Reply(card, photos=tuple(story.photos))]
+        return [await public_reply(ctx, story)]
     return [Reply(ctx.t("stories.not_public", id=story_id))]
 
 

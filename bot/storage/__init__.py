@@ -11,13 +11,17 @@ from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
 from bot.storage.outbox import Outbox, OutboxItem
 from bot.storage.people import People, Person
+from bot.storage.photos import ArchivedPhoto, Photos, media_folder
+from bot.storage.public import PublicStories, PublicStory
 from bot.storage.reports import Count, Nomination, Reports
 from bot.storage.reviews import Event, Outcome, Reviews
 from bot.storage.roles import ReviewerLine, Roles
+from bot.storage.search import Search, StoryFilter
 from bot.storage.stories import NewStory, Stories, Story, StoryLine
 
 __all__ = [
     "TOPICS",
+    "ArchivedPhoto",
     "Broadcasts",
     "Count",
     "Database",
@@ -32,16 +36,21 @@ __all__ = [
     "Outcome",
     "People",
     "Person",
+    "Photos",
     "Progress",
     "Prompt",
+    "PublicStories",
+    "PublicStory",
     "Reports",
     "Result",
     "ReviewerLine",
     "Reviews",
     "Roles",
+    "Search",
     "Storage",
     "Stories",
     "Story",
+    "StoryFilter",
     "StoryLine",
     "migrations",
     "open_storage",
@@ -61,6 +70,9 @@ class Storage:
     outbox: Outbox
     broadcasts: Broadcasts
     reports: Reports
+    photos: Photos
+    search: Search
+    public: PublicStories
 
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
@@ -80,5 +92,5 @@ async def open_storage(
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
     return Storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
-        Reports(db),
+        Reports(db), Photos(db, media_folder(path)), Search(db), PublicStories(db),
     )

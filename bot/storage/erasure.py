@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.storage.database import Database
 from bot.storage.people import now_iso
+from bot.storage.photos import photos_to_remove_on_erasure
 
 __all__ = ["erase_person"]
 
@@ -14,6 +15,8 @@ async def erase_person(db: Database, person_id: int) -> int:
     """Withdraw open stories, detach all stories, blank the person; return the withdrawn count."""
     stamp = now_iso()
     async with db.transaction() as tx:
+        # The photo archive (bot/storage/photos.py): photos of stories never to be published go.
+        await photos_to_remove_on_erasure(tx, person_id)
         await tx.execute(
             "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status, note,"
             " created_at) SELECT id, ?, 'withdraw', status, 'withdrawn', NULL, ? FROM stories"
