@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.app import configured_channels, export, run_bot, run_console_app
-from bot.backup import backup
+from bot.backup import backup, mirror_media
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import catalogue
 from bot.content.calendar import CalendarError, calendar
@@ -19,6 +19,7 @@ from bot.content.campaign import CampaignError, use_campaign
 from bot.logs import setup_logging
 from bot.messages import plain_text
 from bot.reminders import due_on, render
+from bot.storage.photos import media_folder
 
 NO_CHANNEL = (
     "No channel is configured (TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are empty): "
@@ -68,6 +69,23 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _backup(out: Path, settings: Settings) -> int:
+    """Copy the database, then mirror the photo archive into a `media` folder beside the copy."""
+    media, archive = out.parent / "media", media_folder(settings.database_path)
+    try:
+        version = backup(settings.database_path, out)
+        print(f"{out}: copy of {settings.database_path} (schema version {version})")
+        if media.resolve() == archive.resolve():
+            print(f"{media}: the photo archive itself (the copy is beside the database)")
+            return 0
+        held, copied, removed = mirror_media(archive, media)
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        print(f"Backup failed: {exc}", file=sys.stderr)
+        return 2
+    print(f"{media}: photo archive, {held} items ({copied} copied, {removed} removed)")
+    return 0
+
+
 def _secrets(settings: Settings) -> list[str]:
     tokens = (settings.telegram_bot_token, settings.zalo_bot_token,
               settings.telegram_webhook_secret, settings.zalo_webhook_secret)
@@ -95,13 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "export":
         return _export(args, settings)
     if command == "backup":
-        try:
-            version = backup(settings.database_path, args.out)
-        except (OSError, sqlite3.Error, RuntimeError) as exc:
-            print(f"Backup failed: {exc}", file=sys.stderr)
-            return 2
-        print(f"{args.out}: copy of {settings.database_path} (schema version {version})")
-        return 0
+        return _backup(args.out, settings)
     if command == "reminders":
         print_reminders(args.date, settings)
         return 0

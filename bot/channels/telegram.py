@@ -226,10 +226,12 @@ class TelegramSender:
     async def _photos(self, chat_id: str, reply: Reply) -> Message:
         """The archived copies (uploaded) and the other photos (by reference) in one album."""
         bot = self._app.bot
-        items: list[InputFile | str] = [InputFile(p.data, filename=p.filename)
+        album = len(reply.photo_uploads) + len(reply.photos) > 1
+        # In an album each upload is its own multipart part, named by an attach:// address.
+        items: list[InputFile | str] = [InputFile(p.data, filename=p.filename, attach=album)
                                         for p in reply.photo_uploads]
         items.extend(reply.photos)
-        if len(items) == 1:
+        if not album:
             single: Message = await bot.send_photo(chat_id, items[0])
             return single
         media = [InputMediaPhoto(p) for p in items[:10]]
