@@ -226,12 +226,12 @@ class TelegramSender:
     async def _photos(self, chat_id: str, reply: Reply) -> Message:
         """The archived copies (uploaded) and the other photos (by reference) in one album."""
         bot = self._app.bot
-        album = len(reply.photo_uploads) + len(reply.photos) > 1
+        grouped = len(reply.photo_uploads) + len(reply.photos) > 1
         # In an album each upload is its own multipart part, named by an attach:// address.
-        items: list[InputFile | str] = [InputFile(p.data, filename=p.filename, attach=album)
+        items: list[InputFile | str] = [InputFile(p.data, filename=p.filename, attach=grouped)
                                         for p in reply.photo_uploads]
         items.extend(reply.photos)
-        if not album:
+        if not grouped:
             single: Message = await bot.send_photo(chat_id, items[0])
             return single
         media = [InputMediaPhoto(p) for p in items[:10]]
