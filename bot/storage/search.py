@@ -19,6 +19,8 @@ from bot.storage.stories import StoryLine
 __all__ = ["MAX_WORDS", "Search", "StoryFilter", "match_query"]
 
 MAX_WORDS = 12
+# A word in the title weighs most, then the honoree, the commune's name, the description.
+_RANK = "bm25(story_search, 8.0, 1.0, 4.0, 2.0)"
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -92,21 +94,30 @@ class Search:
 
     async def find(self, words: str, where: StoryFilter, offset: int,
                    limit: int) -> tuple[int, list[StoryLine]]:
-        """Stories holding every word, best first: (how many in all, this page)."""
+        """Stories holding every word, best first: (how many in all, this page).
+
+        The filter is a set of ids read from the stories' covering indexes; its `+rowid` keeps
+        SQLite from handing it to FTS5 as a lookup per id, and ranking with bm25() (rather than
+        the `rank` column, which FTS5 would sort itself) scores only the stories that pass it.
+        """
         query = match_query(words)
         if query is None:
             return 0, []
         clauses, params = where.where()
-        condition = " AND ".join(clauses)
-        joined = (
-            " FROM story_search JOIN stories s ON s.id = story_search.rowid"
-            f" WHERE story_search MATCH ? AND {condition}"
+        condition = "" if clauses == ["1 = 1"] else (
+            f" AND +story_search.rowid IN (SELECT s.id FROM stories s"
+            f" WHERE {' AND '.join(clauses)})")
+        matching = f" FROM story_search WHERE story_search MATCH ?{condition}"
+        total = await self._db.fetchone(f"SELECT COUNT(*){matching}", [query, *params])
+        ranked = await self._db.fetchall(
+            f"SELECT story_search.rowid AS id{matching} ORDER BY {_RANK}, story_search.rowid"
+            " DESC LIMIT ? OFFSET ?", [query, *params, limit, offset],
         )
-        total = await self._db.fetchone(f"SELECT COUNT(*){joined}", [query, *params])
+        ids = [int(r["id"]) for r in ranked]
         rows = await self._db.fetchall(
-            f"SELECT s.id, s.title, s.status, s.created_at{joined}"
-            " ORDER BY story_search.rank, s.id DESC LIMIT ? OFFSET ?",
-            [query, *params, limit, offset],
-        )
-        lines = [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
-        return (int(total[0]) if total else 0), lines
+            "SELECT id, title, status, created_at FROM stories"
+            f" WHERE id IN ({','.join('?' * len(ids))})", ids,
+        ) if ids else []
+        found = {r["id"]: StoryLine(r["id"], r["title"], r["status"], r["created_at"])
+                 for r in rows}
+        return (int(total[0]) if total else 0), [found[i] for i in ids if i in found]

@@ -69,8 +69,6 @@ CREATE VIRTUAL TABLE story_search USING fts5 (
     title, description, honoree, commune,
     tokenize = 'unicode61 remove_diacritics 2'
 );
--- Ranking: a word in the title weighs most, then the honoree, the commune, the description.
-INSERT INTO story_search (story_search, rank) VALUES ('rank', 'bm25(8.0, 1.0, 4.0, 2.0)');
 
 CREATE TRIGGER story_search_insert AFTER INSERT ON stories BEGIN
     INSERT INTO story_search (rowid, title, description, honoree, commune) VALUES (
