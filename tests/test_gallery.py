@@ -139,6 +139,7 @@ async def test_the_list_shows_the_published_stories_newest_first_with_their_thum
     assert [i["alt"] for i in page.images] == [CAU_KHI, "Mô hình tổ tự quản đường làng"]
     assert "2 câu chuyện" in page.text and "Phường Long Xuyên · 02/09/2025" in page.text
     assert_accessible(page)
+    assert (await site.http.get("/healthz")).status == 200, "the gallery shadows /healthz"
     thumb = await site.http.get(page.images[0]["src"])
     assert thumb.status == 200 and thumb.content_type == "image/webp"
     assert len(await thumb.read()) > 500

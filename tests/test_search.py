@@ -61,6 +61,10 @@ async def test_a_journalist_finds_cau_khi_typing_it_without_accents(storage: Sto
         assert (total, [s.id for s in found]) == (1, [wanted]), typed
     total, _ = await storage.search.find("duong", StoryFilter(), 0, 10)
     assert total == 2, "'đường' is found as 'duong'"
+    pending = StoryFilter(("pending",))
+    assert (await storage.search.find("duong", pending, 0, 1))[0] == 2
+    assert await storage.search.find("duong", pending, 10, 5) == (2, []), "a page past the end"
+    assert await storage.search.find("duong", PUBLISHED, 0, 5) == (0, [])
 
 
 async def test_a_word_in_the_title_ranks_above_the_same_word_in_a_description(

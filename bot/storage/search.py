@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import aiosqlite
+
 from bot.content import fold
 from bot.storage.database import Database
 from bot.storage.stories import StoryLine
@@ -96,28 +98,42 @@ class Search:
                    limit: int) -> tuple[int, list[StoryLine]]:
         """Stories holding every word, best first: (how many in all, this page).
 
-        The filter is a set of ids read from the stories' covering indexes; its `+rowid` keeps
-        SQLite from handing it to FTS5 as a lookup per id, and ranking with bm25() (rather than
-        the `rank` column, which FTS5 would sort itself) scores only the stories that pass it.
+        A filter is a set of ids read from the stories' covering indexes; its `+rowid` keeps
+        SQLite from handing it to FTS5 as one lookup per id. Ranking with bm25() (rather than
+        the `rank` column, which FTS5 would sort itself before any filter) scores only the
+        stories that pass, once: the page and the count come from the same scored set.
         """
         query = match_query(words)
         if query is None:
             return 0, []
         clauses, params = where.where()
-        condition = "" if clauses == ["1 = 1"] else (
-            f" AND +story_search.rowid IN (SELECT s.id FROM stories s"
-            f" WHERE {' AND '.join(clauses)})")
-        matching = f" FROM story_search WHERE story_search MATCH ?{condition}"
-        total = await self._db.fetchone(f"SELECT COUNT(*){matching}", [query, *params])
+        if clauses == ["1 = 1"]:
+            matching = " FROM story_search WHERE story_search MATCH ?"
+            total = await self._db.fetchone(f"SELECT COUNT(*){matching}", [query])
+            ranked = await self._db.fetchall(
+                f"SELECT story_search.rowid AS id{matching} ORDER BY {_RANK},"
+                " story_search.rowid DESC LIMIT ? OFFSET ?", [query, limit, offset])
+            return (int(total[0]) if total else 0), await self._lines(ranked)
         ranked = await self._db.fetchall(
-            f"SELECT story_search.rowid AS id{matching} ORDER BY {_RANK}, story_search.rowid"
-            " DESC LIMIT ? OFFSET ?", [query, *params, limit, offset],
-        )
+            f"WITH hits AS MATERIALIZED (SELECT story_search.rowid AS id, {_RANK} AS score"
+            " FROM story_search WHERE story_search MATCH ? AND +story_search.rowid IN"
+            f" (SELECT s.id FROM stories s WHERE {' AND '.join(clauses)}))"
+            " SELECT id, (SELECT COUNT(*) FROM hits) AS total FROM hits"
+            " ORDER BY score, id DESC LIMIT ? OFFSET ?", [query, *params, limit, offset])
+        if ranked:
+            return int(ranked[0]["total"]), await self._lines(ranked)
+        if offset == 0:
+            return 0, []
+        return (await self.find(words, where, 0, 1))[0], []
+
+    async def _lines(self, ranked: list[aiosqlite.Row]) -> list[StoryLine]:
+        """The listed stories of ranked ids, in rank order."""
         ids = [int(r["id"]) for r in ranked]
+        if not ids:
+            return []
         rows = await self._db.fetchall(
             "SELECT id, title, status, created_at FROM stories"
-            f" WHERE id IN ({','.join('?' * len(ids))})", ids,
-        ) if ids else []
+            f" WHERE id IN ({','.join('?' * len(ids))})", ids)
         found = {r["id"]: StoryLine(r["id"], r["title"], r["status"], r["created_at"])
                  for r in rows}
-        return (int(total[0]) if total else 0), [found[i] for i in ids if i in found]
+        return [found[i] for i in ids if i in found]
