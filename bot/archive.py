@@ -48,6 +48,9 @@ class ArchiveWorker:
         self._base_delay = base_delay
         self._batch = batch
         self._poll = poll
+        # Downloads overlap; decoding runs one file at a time (a 64-megapixel PNG takes about
+        # 200 MB while it is turned into copies, and the machine's cores serve the chats too).
+        self._decoding = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until told to stop: archive what is due, then wait a little."""
@@ -77,7 +80,8 @@ class ArchiveWorker:
         try:
             data = await download(job.file_ref, MAX_BYTES)
             digest = hashlib.sha256(data).hexdigest()
-            made = await asyncio.to_thread(self._processors[job.kind], data)
+            async with self._decoding:
+                made = await asyncio.to_thread(self._processors[job.kind], data)
             await asyncio.to_thread(self._photos.files.put, digest, made.files)
             await self._photos.archived(job, digest, made.width, made.height)
         except Refused as exc:

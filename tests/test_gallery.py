@@ -331,3 +331,23 @@ def test_an_empty_gallery_address_means_no_gallery() -> None:
     assert load_settings(_env_file=None, gallery_url=" ").gallery_url is None
     assert load_settings(_env_file=None,
                          gallery_url="https://x.vn/").gallery_url == "https://x.vn"
+
+
+async def test_markup_typed_by_a_reporter_is_shown_as_text_in_pages_and_the_feed(
+    storage: Storage, settings: Settings,
+) -> None:
+    person = await reporter(storage)
+    title = '<script>alert("x")</script> & <b>Cầu</b> "khỉ"'
+    story_id = await storage.stories.file(a_story(
+        "x1", reporter_id=person, title=title, honoree_name='<img src=x onerror="y">'))
+    await publish(storage, story_id)
+    async with TestClient(TestServer(web_app(storage, gallery_settings(settings)))) as http:
+        for path in ("/", f"/cau-chuyen/{story_id}", "/?q=cau+khi"):
+            body = await (await http.get(path)).text()
+            page = Page(body)
+            assert "script" not in page.tags and "b" not in page.tags, path
+            assert page.images == [], path
+            assert title in page.text, path
+            assert "&lt;script&gt;" in body
+        feed = ET.fromstring(await (await http.get("/feed.atom")).text())
+        assert feed.findtext(f"{ATOM}entry/{ATOM}title") == title

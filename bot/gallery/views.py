@@ -4,7 +4,7 @@ for every value, and the addresses of pages and photos."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
 
@@ -15,7 +15,7 @@ from bot.content import campaign, localities
 from bot.imaging import THUMB, WEB
 from bot.storage import PublicStory, StoryFilter
 
-__all__ = ["PAGE", "Labels", "Listing", "Urls", "excerpt", "parse_listing"]
+__all__ = ["PAGE", "Labels", "Listing", "Urls", "atom_time", "excerpt", "parse_listing"]
 
 PAGE = 20
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -55,10 +55,6 @@ class Listing:
         if number > 1:
             wanted.append(("trang", str(number)))
         return f"?{urlencode(wanted)}" if wanted else ""
-
-    def on_page(self, page: int) -> Listing:
-        """The same listing on another page."""
-        return replace(self, page=page)
 
 
 def parse_listing(params: MultiMapping[str], province: int) -> Listing:
