@@ -64,6 +64,8 @@ GIVEN = ("An", "Bình", "Chi", "Dũng", "Giang", "Hạnh", "Khoa", "Lan", "Mai",
 STATUSES = (("pending", 35), ("approved", 25), ("published", 20), ("rejected", 10),
             ("needs_changes", 5), ("withdrawn", 3), ("recommended", 2))
 KINDS = ("good_deed", "model_practice", "advanced_example", "new_factor")
+# The content keys of the shipped 2025 campaign (the stories' default campaign).
+CONTENTS = ("policy_law", "key_movements", "exceed_targets", "political_security", "celebrations")
 
 
 def _text(rng: random.Random, low: int, high: int) -> str:
@@ -105,7 +107,7 @@ def generate(path: Path, stories: int, seed: int) -> tuple[float, int]:
         status = rng.choices([s for s, _ in STATUSES], weights=[w for _, w in STATUSES])[0]
         created = (now - timedelta(seconds=rng.randrange(90 * 86400))).isoformat()
         rows.append((
-            i, f"bench-{i}", rng.choice(KINDS), rng.randint(1, 5),
+            i, f"bench-{i}", rng.choice(KINDS), rng.choice(CONTENTS),
             rng.choices(codes, weights=weights)[0], _name(rng), f"nông dân ấp {rng.choice(GIVEN)}",
             _text(rng, 20, 120), _text(rng, 80, 2000), "2025-09-02", status, created, created,
             created if status == "published" else None,

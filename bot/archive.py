@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
+from bot.health import State, Trouble
 from bot.imaging import MAX_BYTES, Processed, Refused, process_photo
 from bot.storage.photos import MediaJob, Photos
 
@@ -51,19 +52,27 @@ class ArchiveWorker:
         # Downloads overlap; decoding runs one file at a time (a 64-megapixel PNG takes about
         # 200 MB while it is turned into copies, and the machine's cores serve the chats too).
         self._decoding = asyncio.Lock()
+        self._trouble = Trouble("photo archive", first_wait=poll, max_wait=60.0)
+
+    def state(self) -> State:
+        """Running, or retrying (storage failing) and why, as /healthz shows it."""
+        return self._trouble.state()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until told to stop: archive what is due, then wait a little."""
+        """Until told to stop: archive what is due, then wait a little (longer while storage
+        fails, logged once, not at every pass)."""
         while not stop.is_set():
+            wait = self._poll
             try:
                 busy = await self.run_once()
-            except Exception:
-                log.exception("archive pass failed")
+                self._trouble.succeeded()
+            except Exception as exc:
+                wait = self._trouble.failed(exc)
                 busy = 0
             if busy:
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._poll)
+                await asyncio.wait_for(stop.wait(), timeout=wait)
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Archive the files due now, a batch at a time, then empty the trash; return the count."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,24 +14,39 @@ from datetime import UTC, datetime, timedelta
 
 from bot.buttons import Button, decode, encode, from_static
 from bot.config import Settings
-from bot.content import catalogue, fold
+from bot.content import Campaigns, catalogue, fold, load_library
 from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_unknown
 from bot.messages import Choice, Incoming, Reply
-from bot.storage import DialogState, Prompt, Storage
+from bot.storage import DialogState, Person, Prompt, Storage
+from bot.workflow import Role, SystemActor
 
-__all__ = ["MAX_INPUT", "Dialog", "normalise"]
+__all__ = ["FLOOD_BACKLOG", "MAX_INPUT", "Dialog", "normalise"]
 
 log = logging.getLogger(__name__)
 
 MAX_INPUT = 4096
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# A chat's messages wait their turn behind the one being answered; past this many waiting (a
+# forwarded batch, a stuck key), the surplus is dropped, and the person told once, politely.
+FLOOD_BACKLOG = 10
+FLOOD_NOTE_EVERY = 600.0
+MAX_NAME = 100  # a display name, as kept
+# Letters that draw nothing (Hangul fillers, the blank Braille pattern): they would pass a
+# minimum length while showing nothing. Format characters (category Cf) go too: zero-width
+# spaces and joiners, soft hyphens, and the direction overrides that could turn a channel post
+# around (U+202A–U+202E, U+2066–U+2069).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def _kept(ch: str) -> bool:
+    if ch in "\n\t":
+        return True
+    return ch not in _BLANK_LETTERS and unicodedata.category(ch) not in ("Cc", "Cf")
 
 
 def normalise(text: str) -> str:
-    """NFC, no zero-width characters, no control characters but line breaks and tabs."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return text.strip()
+    """NFC; no control or format characters (but line breaks and tabs), no blank letters."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if _kept(ch)).strip()
 
 
 class _ChatLocks:
@@ -38,6 +54,11 @@ class _ChatLocks:
 
     def __init__(self) -> None:
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    def users(self, key: tuple[str, str]) -> int:
+        """Messages of this chat being answered or waiting to be."""
+        held = self._locks.get(key)
+        return held[1] if held else 0
 
     @asynccontextmanager
     async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
@@ -57,45 +78,81 @@ class _ChatLocks:
 class Dialog:
     """Turns every Incoming into Replies, whatever the channel."""
 
-    def __init__(self, storage: Storage, settings: Settings) -> None:
+    def __init__(self, storage: Storage, settings: Settings,
+                 campaigns: Campaigns | None = None) -> None:
         self.storage = storage
         self.settings = settings
+        self.campaigns = campaigns or load_library(
+            settings.content_folder, settings.campaign).campaigns
         self._locks = _ChatLocks()
         self._timeout = timedelta(hours=settings.dialog_timeout_hours)
+        self._flood_noted: dict[tuple[str, str], float] = {}
 
     async def handle(self, incoming: Incoming, now: datetime | None = None) -> list[Reply]:
         """Answer one message; never raises for anything a person can send."""
-        async with self._locks.hold((incoming.channel, incoming.chat_id)):
+        key = (incoming.channel, incoming.chat_id)
+        if self._locks.users(key) > FLOOD_BACKLOG:
+            return await self._flooded(incoming, key)
+        async with self._locks.hold(key):
+            if incoming.group:
+                return await self._in_group(incoming, now or datetime.now(UTC))
             return await self._handle(incoming, now or datetime.now(UTC))
 
+    async def _flooded(self, incoming: Incoming, key: tuple[str, str]) -> list[Reply]:
+        """A message past the chat's backlog: dropped; the first of a flood gets a polite note."""
+        clock = time.monotonic()
+        if clock - self._flood_noted.get(key, -FLOOD_NOTE_EVERY) < FLOOD_NOTE_EVERY:
+            return []
+        self._flood_noted[key] = clock
+        if len(self._flood_noted) > 10_000:
+            self._flood_noted = {k: t for k, t in self._flood_noted.items()
+                                 if clock - t < FLOOD_NOTE_EVERY}
+        log.info("chat %s:%s sends faster than it is answered: surplus messages dropped", *key)
+        person = await self.storage.people.find(incoming.channel, incoming.user_id)
+        return [Reply(catalogue(person.language if person else self.settings.language)
+                      .t("engine.flood_note"))]
+
+    async def _in_group(self, incoming: Incoming, now: datetime) -> list[Reply]:
+        """A group chat: say once to write privately; keep nothing about its members."""
+        try:
+            first = await self.storage.dialogs.first_group_notice(
+                incoming.channel, incoming.chat_id, now)
+        except Exception:
+            log.exception("group notice for %s:%s failed", incoming.channel, incoming.chat_id)
+            return []
+        if not first:
+            return []
+        return [Reply(catalogue(self.settings.language).t("group.private_only"))]
+
     async def _handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
+        incoming = replace(
+            incoming, display_name=normalise(incoming.display_name)[:MAX_NAME],
+            args=tuple(arg for arg in map(normalise, incoming.args) if arg),
+        )
         if incoming.text is not None:
             incoming = replace(incoming, text=normalise(incoming.text)[: MAX_INPUT * 2])
         people = self.storage.people
         person = await people.get_or_create(
             incoming.channel, incoming.user_id, self.settings.language
         )
-        if (
-            incoming.channel == "telegram"
-            and person.role != "admin"
-            and incoming.user_id.lstrip("-").isdecimal()
-            and int(incoming.user_id) in self.settings.admin_ids
-        ):
-            await people.set_role(person, "admin")
+        await self._listed_admin(person)
         if person.stopped:
             await self.storage.broadcasts.resume_person(person.id)
             person.stopped = False
+        await self.storage.outbox.release_held(person.id)
         if (
             person.consent
             and incoming.display_name
-            and incoming.display_name != person.display_name
+            and (incoming.display_name, incoming.username)
+            != (person.display_name, person.username)
         ):
             await people.update_profile(person, incoming.display_name, incoming.username)
         state = await self.storage.dialogs.load(incoming.channel, incoming.chat_id)
         if state is None:
             state = DialogState(incoming.channel, incoming.chat_id, person.id)
         ctx = Context(
-            incoming, person, state, self.storage, self.settings, catalogue(person.language), now
+            incoming, person, state, self.storage, self.settings, catalogue(person.language), now,
+            self.campaigns,
         )
         lead: list[Reply] = []
         if state.flow and state.updated_at and now - state.updated_at > self._timeout:
@@ -109,9 +166,21 @@ class Dialog:
         except Exception:
             log.exception("handler failed for %s:%s", incoming.channel, incoming.chat_id)
             return [Reply(catalogue(person.language).t("dialog.error"))]
-        replies = self._number(ctx.state, replies, before)
+        replies = self._number(ctx.state, replies, before, incoming.traits.buttons)
         await self.storage.dialogs.save(ctx.state, now)
         return replies
+
+    async def _listed_admin(self, person: Person) -> None:
+        """ADMIN_IDS is the source of truth for bootstrap admins: listed, they are admins;
+        taken off the list, the admin role it gave them goes at their next message."""
+        listed = self.settings.lists_admin(person.channel, person.external_id)
+        if listed and person.role != Role.ADMIN:
+            await self.storage.roles.grant(person.id, Role.ADMIN, (0,), from_list=True,
+                                           system=SystemActor.CONFIG)
+            person.role, person.admin_from_list = Role.ADMIN, True
+        elif not listed and person.admin_from_list:
+            await self.storage.roles.revoke(person.id, system=SystemActor.CONFIG)
+            person.role, person.admin_from_list = Role.CITIZEN, False
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming, state = ctx.incoming, ctx.state
@@ -149,25 +218,29 @@ class Dialog:
             return None
         if not buttons and text.isdecimal():
             i = int(text) - 1
-            return decode(prompt.values[i]) if 0 <= i < len(prompt.values) else None
+            ok = 0 <= i < len(prompt.values) and i not in prompt.untyped
+            return decode(prompt.values[i]) if ok else None
         folded = fold(text)
         if not folded:
             return None
-        for label, value in zip(prompt.labels, prompt.values, strict=False):
-            if fold(label) == folded:
+        for i, (label, value) in enumerate(zip(prompt.labels, prompt.values, strict=False)):
+            if fold(label) == folded and i not in prompt.untyped:
                 return decode(value)
         return None
 
     @staticmethod
-    def _number(state: DialogState, replies: list[Reply], before: tuple[str, str]) -> list[Reply]:
-        """Give the question's options opaque keys and remember them as the current question."""
+    def _number(state: DialogState, replies: list[Reply], before: tuple[str, str],
+                buttons: bool) -> list[Reply]:
+        """Give the question's options opaque keys and remember them as the current question.
+
+        Where there are no buttons, an option that typing must not pick is not drawn at all
+        (the question says how to go back or cancel instead)."""
         if not any(r.choices for r in replies):
             if (state.flow, state.step) != before:
                 state.prompt = Prompt()
             return replies
         nonce = secrets.token_urlsafe(6)
-        values: list[str] = []
-        labels: list[str] = []
+        prompt = Prompt(nonce)
         out: list[Reply] = []
         for reply in replies:
             rows = []
@@ -177,10 +250,15 @@ class Dialog:
                     if not isinstance(choice.value, Button) or choice.value.STATIC:
                         keyed.append(choice)
                         continue
-                    keyed.append(Choice(choice.label, f"{nonce}:{len(values)}"))
-                    values.append(encode(choice.value))
-                    labels.append(choice.label)
-                rows.append(tuple(keyed))
+                    if not choice.typed:
+                        if not buttons:
+                            continue
+                        prompt.untyped.append(len(prompt.values))
+                    keyed.append(Choice(choice.label, f"{nonce}:{len(prompt.values)}"))
+                    prompt.values.append(encode(choice.value))
+                    prompt.labels.append(choice.label)
+                if keyed:
+                    rows.append(tuple(keyed))
             out.append(replace(reply, choices=tuple(rows)))
-        state.prompt = Prompt(nonce, values, labels)
+        state.prompt = prompt
         return out

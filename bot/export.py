@@ -19,7 +19,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from bot.content import Catalogue, campaign, localities
+from bot.content import Campaigns, Catalogue, load_library, localities
 from bot.storage import Count, Nomination
 from bot.workflow import STATUSES
 
@@ -49,10 +49,12 @@ def published_link(chat: str | None, message_id: str | None) -> str:
 class ExportRange:
     """What to export: scope, window, where the publishing channel is, in which zone."""
 
-    def __init__(self, province: int, tz: ZoneInfo, publish_chat: str | None) -> None:
+    def __init__(self, province: int, tz: ZoneInfo, publish_chat: str | None,
+                 campaigns: Campaigns | None = None) -> None:
         self.province = province
         self.tz = tz
         self.publish_chat = publish_chat
+        self.campaigns = campaigns or load_library(None).campaigns
 
     def _day(self, iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone(self.tz).strftime("%d/%m/%Y")
@@ -60,11 +62,10 @@ class ExportRange:
     def row(self, r: aiosqlite.Row, texts: Catalogue) -> list[Any]:
         """One story as a list of cells (every field)."""
         lang = texts.language
-        kind = campaign().kind(r["kind"])
-        content = campaign().content(r["content"])
-        movement = ""
-        if content and r["movement"] is not None and r["movement"] < len(content.movements):
-            movement = content.movements[r["movement"]].label(lang)
+        kind = self.campaigns.kind(r["campaign"], r["kind"])
+        content = self.campaigns.content(r["campaign"], r["content"])
+        picked = content.movement(r["movement"]) if content else None
+        movement = picked.label(lang) if picked else ""
         unit = localities(self.province).get(r["commune_code"])
         return [
             r["id"], self._day(r["created_at"]),
@@ -135,7 +136,7 @@ async def write_xlsx(out: Path | IO[bytes], rng: ExportRange, texts: Catalogue,
     for (commune, kind_value), by_status in sorted(
         table.items(), key=lambda kv: (place(kv[0][0]), kv[0][1])
     ):
-        kind = campaign().kind(kind_value)
+        kind = next((k for k in rng.campaigns.kinds() if k.value == kind_value), None)
         values = [by_status.get(s, 0) for s in statuses]
         values.append(sum(values))
         totals = [a + b for a, b in zip(totals, values, strict=True)]
@@ -159,7 +160,7 @@ async def write_xlsx(out: Path | IO[bytes], rng: ExportRange, texts: Catalogue,
     ws = _sheet(wb, texts.t("export.sheet_nominations"), nom_headers,
                 [7, 34, 50, 22, 36, 24, 16, 20, 12])
     for n in nominations:
-        award = campaign().award(n.award)
+        award = rng.campaigns.award(n.campaign, n.award)
         ws.append([_value(ws, v) for v in (
             n.story_id, award.label(texts.language) if award else n.award, n.reason,
             place(n.commune), n.title, n.honoree,

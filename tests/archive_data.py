@@ -63,8 +63,9 @@ def phone_photo(width: int = 1600, height: int = 1200, seed: int = 1, *,
 def a_story(key: str, photos: list[str] | None = None, **fields: object) -> NewStory:
     """A report as the dialog would file it, with its reporter's phone and map pin."""
     values: dict[str, object] = {
-        "submission_key": key, "reporter_id": 1, "channel": "telegram", "kind": "good_deed",
-        "content": 1, "movement": None, "commune_code": 30307, "honoree_name": "Nguyễn Văn An",
+        "submission_key": key, "reporter_id": 1, "channel": "telegram",
+        "campaign": "an-giang-2025", "kind": "good_deed", "content": "policy_law", "movement": None,
+        "commune_code": 30307, "honoree_name": "Nguyễn Văn An",
         "honoree_role": "nông dân ấp Mỹ Thạnh", "title": "Sửa cầu khỉ cho bà con",
         "description": "Ông An tự bỏ tiền sửa cây cầu khỉ bắc qua kênh Xáng cho bà con.",
         "event_date": date(2025, 9, 2), "latitude": 10.37591, "longitude": 105.41853,

@@ -10,6 +10,7 @@ from functools import cache
 from aiohttp import web
 
 from bot.config import Settings
+from bot.content import load_library
 from bot.gallery import Gallery
 from bot.storage import Storage
 from bot.webhooks import build_web_app
@@ -49,7 +50,7 @@ async def populate(storage: Storage) -> Stories:
                         "Hơn 50 hộ dân và học sinh đi lại an toàn mỗi ngày.")),
         await storage.stories.file(a_story(
             "g2", ["g-3"], reporter_id=person, title="Mô hình tổ tự quản đường làng",
-            kind="model_practice", content=2, commune_code=PHU_QUOC,
+            kind="model_practice", content="key_movements", commune_code=PHU_QUOC,
             event_date=datetime(2025, 8, 15).date(),
             description="Tổ tự quản giữ đường làng sạch đẹp, trồng hoa hai bên đường.")),
         await storage.stories.file(a_story("g3", ["g-4"], reporter_id=person,
@@ -83,4 +84,5 @@ def web_app(storage: Storage, settings: Settings) -> web.Application:
     async def health() -> dict[str, object]:
         return {"storage": "ok", "channels": {}}
 
-    return build_web_app(health, gallery=Gallery(storage, settings).install)
+    campaigns = load_library(None).campaigns
+    return build_web_app(health, gallery=Gallery(storage, settings, campaigns).install)

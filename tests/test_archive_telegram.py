@@ -110,8 +110,10 @@ async def test_the_review_card_arrives_with_a_note_when_a_photo_could_not_be_dow
     assert tried.params["photo"] == "expired-file-id"  # the original reference, as a fallback
     card = wire.last_text(ADMIN)
     assert card.startswith(f"<b>#{story_id}")
+    # The archive's note, then the channel's line for the photo Telegram refused (main's engine).
     assert card.endswith("⚠️ 1 ảnh không lưu được vào kho ảnh (không tải được). Ảnh gốc vẫn"
-                         " được gửi kèm nếu còn xem được.")
+                         " được gửi kèm nếu còn xem được.\n\n⚠️ Không hiển thị được ảnh 1/1"
+                         " (Wrong file identifier/http url specified).")
     assert "Duyệt" in str(wire.last_keyboard_message(ADMIN).params["reply_markup"])
 
 

@@ -22,7 +22,7 @@ from tests.senders import BUTTONS, said
     ReviewDo(Action.APPROVE, 12, 3),
     ReportMove(Move.BACK),
     PickMovement(None),
-    PickMovement(0),
+    PickMovement("new_rural_areas"),
     ShowName(True),
     Unsubscribe("anniversaries"),
 ])

@@ -238,13 +238,14 @@ async def test_filters_narrow_the_list_and_unknown_values_are_ignored(site: Site
     both = [CAU_KHI, "Mô hình tổ tự quản đường làng"]
     assert titles(await site.get("/?xa=31078")) == ["Mô hình tổ tự quản đường làng"]
     assert titles(await site.get("/?loai=good_deed")) == [CAU_KHI]
-    assert titles(await site.get("/?noi_dung=2")) == ["Mô hình tổ tự quản đường làng"]
+    assert titles(await site.get("/?noi_dung=key_movements")) == ["Mô hình tổ tự quản đường làng"]
     assert titles(await site.get("/?thang=2025-09")) == [CAU_KHI]
     assert titles(await site.get("/?phong_trao=an-giang-2025")) == both
-    assert titles(await site.get("/?phong_trao=other")) == []
+    assert titles(await site.get("/?phong_trao=thuong-xuyen")) == []  # a campaign, no story
+    assert titles(await site.get("/?phong_trao=other")) == both  # no campaign has that key
     assert titles(await site.get("/?xa=30307&loai=model_practice")) == []
     for junk in ("xa=abc", "xa=99999999", "loai=%3Cscript%3E", "thang=2025-13", "trang=-1",
-                 "trang=99999999999", "noi_dung=%27", "q=" + "a" * 5000):
+                 "trang=99999999999", "noi_dung=%27", "noi_dung=2", "q=" + "a" * 5000):
         assert titles(await site.get(f"/?{junk}")) in (both, []), junk
     page = await site.get("/?xa=30307")
     assert '<option value="30307" selected>Phường Long Xuyên</option>' in page

@@ -290,16 +290,26 @@ async def test_changes_are_asked_made_resubmitted_and_then_approved(town: Town) 
     assert "✏️ Cần bổ sung" in u1.text
     await u1.picks("Mở #1")
     assert "Ghi chú thẩm định: Xin ghi rõ tên kênh và thời gian sửa cầu" in u1.text
-    await u1.picks("Sửa tiêu đề")
-    assert u1.text == "Gõ tiêu đề mới cho #1 (tối đa 120 ký tự)."
+    await u1.picks("Sửa và gửi lại")
+    assert u1.text.startswith("Sửa câu chuyện #1\nGhi chú của cán bộ thẩm định: Xin ghi rõ")
+    assert "phần mô tả sẽ được đăng công khai; số điện thoại thì không bao giờ công khai" in (
+        u1.text)
+    assert f"Tiêu đề: {TITLE}" in u1.text  # the whole summary, every field
+    await u1.picks("Sửa")
+    await u1.picks("Tiêu đề")
     await u1.says("Sửa cầu khỉ kênh Xáng tháng 9/2025")
-    assert "Đã cập nhật #1." in u1.text
+    assert "Tiêu đề: Sửa cầu khỉ kênh Xáng tháng 9/2025" in u1.text
+    await u1.picks("Sửa")
+    await u1.picks("Số điện thoại")
+    await u1.says("0912 345 678")
+    assert "Số điện thoại: 0912345678" in u1.text
     await u1.picks("Gửi lại để duyệt")
-    assert u1.text == "📨 Đã gửi lại #1. Ban Thi đua sẽ xem xét lại."
+    assert u1.text.startswith("📨 Đã gửi lại #1. Ban Thi đua sẽ xem xét lại.")
 
     again = await story(storage)
     assert again.status == "pending"
     assert again.title == "Sửa cầu khỉ kênh Xáng tháng 9/2025"
+    assert again.reporter_phone == "0912345678"
     assert again.version > asked.version
     assert sorted(n["person_id"] for n in await outbox(storage, "notify.resubmitted")) == sorted(
         p.id for p in await reviewers_of_long_xuyen(storage))
@@ -314,8 +324,9 @@ async def test_changes_are_asked_made_resubmitted_and_then_approved(town: Town) 
     await r1.says("/history 1")
     lines = r1.text.split("\n")
     assert lines[0] == "Lịch sử #1"
+    # The reporter's own edit of the title is audited too, between the request and the resubmit.
     assert [line.split(": ", 1)[1].split(" (")[0] for line in lines[1:]] == [
-        "gửi", "yêu cầu bổ sung", "gửi lại", "duyệt"]
+        "gửi", "yêu cầu bổ sung", "người gửi sửa", "gửi lại", "duyệt"]
     assert "— Lê Văn Duyệt: duyệt (⏳ Đang chờ duyệt → ✅ Đã duyệt)" in lines[-1]
 
 
@@ -344,12 +355,13 @@ async def test_a_reviewer_corrects_the_title_and_the_reporters_text_is_kept(town
     await town.r1.says("/pending")
     await town.r1.picks("#1")
     await town.r1.picks("Sửa")
-    assert town.r1.text == "Sửa mục nào của #1?"
+    assert town.r1.text.startswith("Sửa mục nào của #1?")
     await town.r1.picks("Tiêu đề")
-    assert town.r1.text == "Gõ tiêu đề mới cho #1 (tối đa 120 ký tự)."
+    assert town.r1.text.startswith("Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự).")
     await town.r1.says("Ông Nguyễn Văn An sửa cầu khỉ ấp Mỹ Thạnh")
     assert "📝 Đã sửa #1. Bản gốc của người gửi vẫn được lưu." in town.r1.text
-    assert f"Bản gốc của người gửi — tiêu đề: {TITLE}" in town.r1.text
+    assert "Bản gốc của người gửi (trước khi cán bộ sửa):" in town.r1.text
+    assert f"• Tiêu đề: {TITLE}" in town.r1.text
 
     corrected = await story(town.storage)
     assert corrected.title == "Ông Nguyễn Văn An sửa cầu khỉ ấp Mỹ Thạnh"
@@ -461,7 +473,8 @@ async def test_the_admin_grants_by_username_and_by_telegram_id_and_lists_reviewe
     assert lines[1].startswith("• Quản Trị Viên")  # admins first
 
     # The new reviewer, on Telegram, now sees Long Xuyên's story.
-    nam_chat = FakeChat(town.u1.dialog, "555", name="Phạm Văn Năm", channel="telegram")
+    nam_chat = FakeChat(town.u1.dialog, "555", name="Phạm Văn Năm", channel="telegram",
+                        username="nam_tham_dinh")
     await nam_chat.says("/pending")
     assert nam_chat.options() == [f"#1 · {TITLE}"]
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from bot.config import Settings
-from bot.content import catalogue
+from bot.content import Campaigns, catalogue
 from bot.gallery.views import PAGE, Labels, Listing, Urls, atom_time, excerpt, parse_listing
 from bot.imaging import THUMB, WEB
 from bot.storage import Storage
@@ -35,12 +35,13 @@ _TYPES = {WEB: "image/jpeg", THUMB: "image/webp"}
 class Gallery:
     """Routes of the gallery, reading storage on every request (a story's status included)."""
 
-    def __init__(self, storage: Storage, settings: Settings) -> None:
+    def __init__(self, storage: Storage, settings: Settings, campaigns: Campaigns) -> None:
         assert settings.gallery_url is not None
         self._storage = storage
+        self._campaigns = campaigns
         self._urls = Urls(settings.gallery_url)
         self._texts = catalogue(settings.language)
-        self._labels = Labels(settings.language, settings.province_code)
+        self._labels = Labels(self._texts, settings.province_code, campaigns)
         self._css = (resources.files("bot.gallery") / "static" / "gallery.css").read_bytes()
         self._css_version = hashlib.sha256(self._css).hexdigest()[:10]
         self._facets: tuple[float, Facets] | None = None
@@ -84,7 +85,7 @@ class Gallery:
         return self._facets[1]
 
     async def _list(self, request: web.Request) -> web.Response:
-        listing = parse_listing(request.query, self._labels.province)
+        listing = parse_listing(request.query, self._labels.province, self._campaigns)
         offset = (listing.page - 1) * PAGE
         if listing.words:
             total, lines = await self._storage.search.find(

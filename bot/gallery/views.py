@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from multidict import MultiMapping
 
 from bot.cards import story_page
-from bot.content import campaign, localities
+from bot.content import Campaigns, Catalogue, localities
 from bot.imaging import THUMB, WEB
 from bot.storage import PublicStory, StoryFilter
 
@@ -19,7 +19,6 @@ __all__ = ["PAGE", "Labels", "Listing", "Urls", "atom_time", "excerpt", "parse_l
 
 PAGE = 20
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_KEY = re.compile(r"^[a-z0-9_-]{1,60}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +56,22 @@ class Listing:
         return f"?{urlencode(wanted)}" if wanted else ""
 
 
-def parse_listing(params: MultiMapping[str], province: int) -> Listing:
-    """The filters from the address; a value that is not one the gallery knows is ignored."""
+def parse_listing(params: MultiMapping[str], province: int, campaigns: Campaigns) -> Listing:
+    """The filters from the address; a value that is not one the gallery knows (a commune of
+    the province, a kind, content or campaign key of the campaign registry) is ignored."""
     words = " ".join(params.get("q", "").split())[:200]
     commune_raw = params.get("xa", "")
     commune = int(commune_raw) if commune_raw.isdecimal() and len(commune_raw) < 9 else None
     if commune is not None and localities(province).get(commune) is None:
         commune = None
     kind = params.get("loai") or None
-    if kind is not None and campaign().kind(kind) is None:
+    if kind is not None and campaigns.kind("", kind) is None:
         kind = None
     content = params.get("noi_dung") or None
-    if content is not None and not _KEY.match(content):
+    if content is not None and not any(c.content(content) for c in campaigns.all):
         content = None
     chosen = params.get("phong_trao") or None
-    if chosen is not None and not _KEY.match(chosen):
+    if chosen is not None and campaigns.get(chosen) is None:
         chosen = None
     month = params.get("thang") or None
     if month is not None and not _MONTH.match(month):
@@ -82,32 +82,38 @@ def parse_listing(params: MultiMapping[str], province: int) -> Listing:
 
 
 class Labels:
-    """Words for the values a story holds, in one language."""
+    """Words for the values a story holds, in one language; kinds, contents and campaigns are
+    keys read in the campaign registry."""
 
-    def __init__(self, language: str, province: int) -> None:
-        self.language = language
+    def __init__(self, texts: Catalogue, province: int, campaigns: Campaigns) -> None:
+        self.language = texts.language
         self.province = province
+        self._texts = texts
+        self._campaigns = campaigns
 
     def commune(self, code: int) -> str:
         """'Phường Long Xuyên'."""
         unit = localities(self.province).get(code)
         return unit.name if unit else str(code)
 
-    def kind(self, value: str) -> str:
-        """'Gương người tốt, việc tốt'."""
-        found = campaign().kind(value)
+    def kind(self, value: str, campaign: str = "") -> str:
+        """'Gương người tốt, việc tốt', as the story's campaign (or any campaign) names it."""
+        found = self._campaigns.kind(campaign, value)
         return found.label(self.language) if found else value
 
-    def content(self, value: int | str) -> str:
-        """The emulation content's name."""
-        text = str(value)
-        found = campaign().content(int(text)) if text.isdecimal() else None
-        return found.label(self.language) if found else text
+    def content(self, key: str | None, campaign: str | None = None) -> str:
+        """The emulation content's name in the story's campaign (without one: in the first
+        campaign that has the key); 'not chosen yet' for a story filed without one."""
+        if key is None:
+            return str(self._texts.t("campaign_words.content_unknown"))
+        found = self._campaigns.content(campaign, key) if campaign else None
+        found = found or next((f for c in self._campaigns.all if (f := c.content(key))), None)
+        return found.label(self.language) if found else key
 
     def campaign(self, key: str) -> str:
-        """The campaign's name, when it is the one this bot runs; its key otherwise."""
-        active = campaign()
-        return active.text("name", self.language) if key == active.id else key
+        """The campaign's name, or its key when no campaign file defines it any more."""
+        found = self._campaigns.get(key)
+        return found.text("name", self.language) if found else key
 
     @staticmethod
     def day(value: str) -> str:

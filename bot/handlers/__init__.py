@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.buttons import Button, Unsubscribe
 from bot.handlers.admin import on_ban, on_grant, on_reviewers, on_revoke, on_unban
+from bot.handlers.audit import AuditPage, on_audit, on_audit_choice
 from bot.handlers.broadcasts import FLOW as BROADCAST_FLOW
 from bot.handlers.broadcasts import (
     BroadcastFlow,
@@ -14,18 +15,19 @@ from bot.handlers.broadcasts import (
 from bot.handlers.campaign import (
     CampaignContent,
     CampaignHome,
+    CampaignList,
     CampaignReport,
     CampaignSection,
     on_campaign,
     on_campaign_choice,
 )
 from bot.handlers.context import Context, Flow, Handler, Menu, menu_reply
+from bot.handlers.correct import FLOW as CORRECT_FLOW
+from bot.handlers.correct import CorrectFlow, start_correction
 from bot.handlers.listing import SearchPage
-from bot.handlers.mystories import FLOW as MINE_FLOW
 from bot.handlers.mystories import (
     MineAct,
-    MineEdit,
-    MineFlow,
+    MineAmend,
     MineOpen,
     MinePage,
     on_mine_choice,
@@ -34,18 +36,22 @@ from bot.handlers.mystories import (
 )
 from bot.handlers.nominations import FLOW as NOMINATE_FLOW
 from bot.handlers.nominations import NominationFlow, on_nominate_choice, on_nominations
+from bot.handlers.optout import GeneralOn
 from bot.handlers.report import FLOW as REPORT_FLOW
 from bot.handlers.report import ReportFlow, on_report
 from bot.handlers.report_steps import ORDER as REPORT_STEPS
+from bot.handlers.report_steps import Move, ReportMove
 from bot.handlers.review import FLOW as REVIEW_FLOW
 from bot.handlers.review import (
     NominateStart,
+    Question,
     ReviewAsk,
     ReviewDo,
     ReviewFlow,
     ReviewNext,
     ReviewOpen,
     ReviewPage,
+    is_reviewer,
     on_pending,
     on_review_choice,
 )
@@ -59,7 +65,10 @@ from bot.handlers.review_commands import (
 )
 from bot.handlers.search import on_search, on_search_choice
 from bot.handlers.start import (
+    AFTER_CONSENT,
+    CONSENT_FLOW,
     Consent,
+    ConsentFlow,
     Erase,
     Language,
     on_cancel,
@@ -76,14 +85,19 @@ from bot.handlers.start import (
 from bot.handlers.stats import on_export, on_stats
 from bot.handlers.stories import StoriesOpen, StoriesPage, on_stories, on_stories_choice
 from bot.handlers.subscriptions import (
+    StopTopic,
     SubscribeAdd,
     SubscribeBoth,
+    SubscribeDone,
     SubscribeLater,
     SubscribeToggle,
     on_subscribe,
     on_subscription_choice,
     on_unsubscribe,
 )
+from bot.handlers.undo import FLOW as UNDO_FLOW
+from bot.handlers.undo import UndoFlow, on_revert, on_undo_choice, on_unpublish
+from bot.handlers.undo_card import UndoAsk
 from bot.messages import Reply
 
 __all__ = [
@@ -98,12 +112,40 @@ __all__ = [
     "on_unknown",
 ]
 
+async def _move_in_report(ctx: Context, move: Move, otherwise: str) -> list[Reply]:
+    """/back, /skip and /cancel while answering the report's questions (telling a story, or a
+    reviewer correcting one) act like the buttons of the step."""
+    if ctx.state.flow not in (REPORT_FLOW, CORRECT_FLOW):
+        return [Reply(ctx.t(otherwise))]
+    ctx.choice = ReportMove(move)
+    return await FLOWS[ctx.state.flow].handle(ctx)
+
+
+async def on_back(ctx: Context) -> list[Reply]:
+    """/back: the previous step of the story being told."""
+    return await _move_in_report(ctx, Move.BACK, "report.no_back")
+
+
+async def on_skip(ctx: Context) -> list[Reply]:
+    """/skip: pass an optional step."""
+    return await _move_in_report(ctx, Move.SKIP, "report.no_skip")
+
+
+async def _cancel(ctx: Context) -> list[Reply]:
+    """/cancel: leave what is open; a story past its first steps asks to be sure first."""
+    if ctx.state.flow in (REPORT_FLOW, CORRECT_FLOW):
+        return await _move_in_report(ctx, Move.CANCEL, "cancel.nothing")
+    return await on_cancel(ctx)
+
+
 COMMANDS: dict[str, Handler] = {
     "start": on_start,
     "help": on_help,
     "privacy": on_privacy,
     "language": on_language,
-    "cancel": on_cancel,
+    "cancel": _cancel,
+    "back": on_back,
+    "skip": on_skip,
     "deleteme": on_deleteme,
     "report": on_report,
     "mystories": on_mystories,
@@ -130,8 +172,19 @@ COMMANDS: dict[str, Handler] = {
     "nominations": on_nominations,
     "stats": on_stats,
     "export": on_export,
+    "revert": on_revert,
+    "unpublish": on_unpublish,
+    "audit": on_audit,
     "search": on_search,
 }
+
+
+async def _review_ask(ctx: Context) -> list[Reply]:
+    """A card's action that asks first: a note, a reason, or which field to correct."""
+    choice = ctx.choice
+    if isinstance(choice, ReviewAsk) and choice.question == Question.CORRECT and is_reviewer(ctx):
+        return await start_correction(ctx, choice.story_id, choice.version)
+    return await on_review_choice(ctx)
 
 
 async def _menu_choice(ctx: Context) -> list[Reply]:
@@ -149,21 +202,28 @@ CHOICES: dict[type[Button], Handler] = {
     Language: on_language_choice,
     Erase: on_deleteme_choice,
     MinePage: on_mystories_page,
-    **dict.fromkeys((MineOpen, MineAct, MineEdit), on_mine_choice),
-    **dict.fromkeys((ReviewOpen, ReviewPage, ReviewNext, ReviewDo, ReviewAsk), on_review_choice),
+    **dict.fromkeys((MineOpen, MineAct, MineAmend), on_mine_choice),
+    **dict.fromkeys((ReviewOpen, ReviewPage, ReviewNext, ReviewDo), on_review_choice),
+    ReviewAsk: _review_ask,
     **dict.fromkeys((StoriesOpen, StoriesPage), on_stories_choice),
-    **dict.fromkeys((SubscribeBoth, SubscribeLater, SubscribeAdd, SubscribeToggle, Unsubscribe),
-                    on_subscription_choice),
-    **dict.fromkeys((CampaignHome, CampaignContent, CampaignReport, CampaignSection),
-                    on_campaign_choice),
+    **dict.fromkeys((SubscribeBoth, SubscribeLater, SubscribeDone, SubscribeAdd, SubscribeToggle,
+                     StopTopic, Unsubscribe, GeneralOn), on_subscription_choice),
+    **dict.fromkeys((CampaignList, CampaignHome, CampaignContent, CampaignReport,
+                     CampaignSection), on_campaign_choice),
     NominateStart: on_nominate_choice,
+    UndoAsk: on_undo_choice,
+    AuditPage: on_audit_choice,
     SearchPage: on_search_choice,
 }
 
+AFTER_CONSENT["report"] = on_report
+
 FLOWS: dict[str, Flow] = {
+    CORRECT_FLOW: CorrectFlow(),
+    CONSENT_FLOW: ConsentFlow(),
     REPORT_FLOW: ReportFlow(),
     REVIEW_FLOW: ReviewFlow(),
-    MINE_FLOW: MineFlow(),
     BROADCAST_FLOW: BroadcastFlow(),
     NOMINATE_FLOW: NominationFlow(),
+    UNDO_FLOW: UndoFlow(),
 }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.content import fold, localities
+from bot.digest import unreviewed_text
 from bot.handlers.context import Context
 from bot.messages import Reply
 from bot.storage import Person
+from bot.workflow import Role
 
 __all__ = ["on_ban", "on_grant", "on_reviewers", "on_revoke", "on_unban"]
 
@@ -16,16 +18,42 @@ def _who(person: Person) -> str:
     return f"{name} ({handle})" if name else handle
 
 
+def _id(person: Person) -> str:
+    return f"{person.channel}:{person.external_id}"
+
+
 async def _target(ctx: Context, usage: str) -> Person | Reply:
-    if ctx.person.role != "admin":
+    """The one person the first argument names, or the line saying why not."""
+    if ctx.person.role != Role.ADMIN:
         return Reply(ctx.t("roles.not_admin"))
     if not ctx.incoming.args:
         return Reply(ctx.t(usage))
-    ref = ctx.incoming.args[0]
-    person = await ctx.storage.roles.find(ref)
-    if person is None:
+    return await named_person(ctx, ctx.incoming.args[0])
+
+
+async def named_person(ctx: Context, ref: str) -> Person | Reply:
+    """The one person `ref` names (@username, channel:id, a Telegram id), or why not: nobody,
+    or several sharing a username (listed by id, never the oldest taken silently)."""
+    found = await ctx.storage.roles.matches(ref)
+    if not found:
         return Reply(ctx.t("roles.no_person", ref=ref[:40]))
-    return person
+    if len(found) > 1:
+        names = ", ".join(f"{_id(p)} ({p.display_name})" if p.display_name else _id(p)
+                          for p in found[:10])
+        command = f"/{ctx.incoming.command} {_id(found[0])}"
+        return Reply(ctx.t("roles.ambiguous", ref=ref[:40], candidates=names, example=command))
+    return found[0]
+
+
+def _listed(ctx: Context, target: Person) -> Reply | None:
+    """A role ADMIN_IDS gives is changed by editing ADMIN_IDS, never by a command."""
+    if ctx.settings.lists_admin(target.channel, target.external_id):
+        return Reply(ctx.t("roles.listed_admin", who=_who_id(target)))
+    return None
+
+
+def _who_id(person: Person) -> str:
+    return f"{person.display_name} ({_id(person)})" if person.display_name else _id(person)
 
 
 def _scope_text(ctx: Context, communes: tuple[int, ...]) -> str:
@@ -58,15 +86,18 @@ async def on_grant(ctx: Context) -> list[Reply]:
         return [target]
     args = ctx.incoming.args
     role = args[1].lower() if len(args) > 1 else ""
-    if role == "admin":
-        await ctx.storage.roles.grant(target.id, "admin", (0,))
+    if role == Role.ADMIN:
+        await ctx.storage.roles.grant(target.id, Role.ADMIN, (0,), by=ctx.person.id)
         return [Reply(ctx.t("roles.granted_admin", who=_who(target)))]
-    if role != "reviewer":
+    if role != Role.REVIEWER:
         return [Reply(ctx.t("roles.usage_grant"))]
+    listed = _listed(ctx, target)
+    if listed is not None:
+        return [listed]
     communes = _communes(ctx, args[2:])
     if isinstance(communes, Reply):
         return [communes]
-    await ctx.storage.roles.grant(target.id, "reviewer", communes)
+    await ctx.storage.roles.grant(target.id, Role.REVIEWER, communes, by=ctx.person.id)
     scope = _scope_text(ctx, communes)
     return [Reply(ctx.t("roles.granted_reviewer", who=_who(target), scope=scope))]
 
@@ -76,17 +107,23 @@ async def on_revoke(ctx: Context) -> list[Reply]:
     target = await _target(ctx, "roles.usage_revoke")
     if isinstance(target, Reply):
         return [target]
-    await ctx.storage.roles.revoke(target.id)
+    listed = _listed(ctx, target)
+    if listed is not None:
+        return [listed]
+    await ctx.storage.roles.revoke(target.id, by=ctx.person.id)
     return [Reply(ctx.t("roles.revoked", who=_who(target)))]
 
 
 async def on_reviewers(ctx: Context) -> list[Reply]:
     """/reviewers: who reviews which communes."""
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     lines = await ctx.storage.roles.reviewers()
+    gaps = unreviewed_text(await ctx.storage.staff.unreviewed_communes(), ctx.texts,
+                           ctx.settings.province_code)
+    after = f"\n\n{gaps}" if gaps else ""
     if not lines:
-        return [Reply(ctx.t("roles.reviewers_empty"))]
+        return [Reply(ctx.t("roles.reviewers_empty") + after)]
     body = [ctx.t("roles.reviewers_header")]
     for line in lines:
         body.append(ctx.t(
@@ -94,7 +131,7 @@ async def on_reviewers(ctx: Context) -> list[Reply]:
             role=ctx.t(f"roles.role_{line.person.role}"),
             scope=_scope_text(ctx, line.communes),
         ))
-    return [Reply("\n".join(body))]
+    return [Reply("\n".join(body) + after)]
 
 
 async def on_ban(ctx: Context) -> list[Reply]:
@@ -103,7 +140,7 @@ async def on_ban(ctx: Context) -> list[Reply]:
     if isinstance(target, Reply):
         return [target]
     reason = " ".join(ctx.incoming.args[1:])[:300] or None
-    await ctx.storage.roles.ban(target.id, reason)
+    await ctx.storage.roles.ban(target.id, reason, by=ctx.person.id)
     return [Reply(ctx.t("roles.banned", who=_who(target)))]
 
 
@@ -112,5 +149,5 @@ async def on_unban(ctx: Context) -> list[Reply]:
     target = await _target(ctx, "roles.usage_unban")
     if isinstance(target, Reply):
         return [target]
-    await ctx.storage.roles.unban(target.id)
+    await ctx.storage.roles.unban(target.id, by=ctx.person.id)
     return [Reply(ctx.t("roles.unbanned", who=_who(target)))]

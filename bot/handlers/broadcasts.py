@@ -10,6 +10,7 @@ from bot.handlers.answers import Length
 from bot.handlers.context import Context, menu_reply
 from bot.messages import Choice, Reply
 from bot.storage import TOPICS
+from bot.workflow import Role
 
 __all__ = ["FLOW", "BroadcastFlow", "on_broadcast", "on_broadcasts", "on_cancelbroadcast"]
 
@@ -50,7 +51,7 @@ def _audience_name(ctx: Context, audience: str) -> str:
 
 async def on_broadcast(ctx: Context) -> list[Reply]:
     """Start writing a broadcast (admins only)."""
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     ctx.state.flow, ctx.state.step, ctx.state.data = FLOW, "text", {}
     return await BroadcastFlow().reask(ctx)
@@ -88,7 +89,7 @@ class BroadcastFlow:
     async def handle(self, ctx: Context) -> list[Reply]:
         """Take the answer of the current step."""
         state, choice = ctx.state, ctx.choice
-        if isinstance(choice, BroadcastCancel) or ctx.person.role != "admin":
+        if isinstance(choice, BroadcastCancel) or ctx.person.role != Role.ADMIN:
             state.reset()
             return [menu_reply(ctx, ctx.t("cancel.done"))]
         if state.step == "text":
@@ -131,13 +132,13 @@ class BroadcastFlow:
 
 async def on_broadcasts(ctx: Context) -> list[Reply]:
     """Each broadcast's progress: sent / total, failed, stopped, ETA."""
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     rows = await ctx.storage.broadcasts.progress()
     if not rows:
         return [Reply(ctx.t("broadcast.list_empty"))]
     rate = ctx.settings.broadcast_rate
-    lines = [ctx.t("broadcast.list_header")]
+    lines: list[str] = [ctx.t("broadcast.list_header")]
     for p in rows:
         eta = ""
         if p.status == "active" and p.pending:
@@ -146,19 +147,19 @@ async def on_broadcasts(ctx: Context) -> list[Reply]:
             "broadcast.list_line", id=p.id, what=p.key or _audience_name(ctx, p.audience),
             status=ctx.t(f"broadcast.status_{p.status}"), sent=p.sent, total=p.total,
             failed=p.failed, stopped=p.stopped, eta=eta,
-        ))
+        ) + (ctx.t("engine.out_of_window", count=p.out_of_window) if p.out_of_window else ""))
     return [Reply("\n".join(lines))]
 
 
 async def on_cancelbroadcast(ctx: Context) -> list[Reply]:
     """/cancelbroadcast <id>."""
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     args = ctx.incoming.args
     if len(args) != 1 or not args[0].lstrip("#").isdecimal():
         return [Reply(ctx.t("broadcast.usage_cancel"))]
     broadcast_id = int(args[0].lstrip("#"))
-    if await ctx.storage.broadcasts.cancel(broadcast_id):
+    if broadcast_id < 2**63 and await ctx.storage.broadcasts.cancel(broadcast_id, by=ctx.person.id):
         return [Reply(ctx.t("broadcast.cancelled", id=broadcast_id))]
     return [Reply(ctx.t("broadcast.cannot_cancel", id=broadcast_id))]
 

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from bot.buttons import Button
 from bot.config import Settings
-from bot.content import Catalogue, Safe
+from bot.content import Campaigns, Catalogue, Safe
 from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Person, Storage
 
@@ -33,7 +33,7 @@ class Menu(Button, tag="menu"):
 
 @dataclass(slots=True)
 class Context:
-    """One incoming message with the person, their dialog state, storage and words."""
+    """One incoming message with the person, their dialog state, storage, words and campaigns."""
 
     incoming: Incoming
     person: Person
@@ -42,6 +42,7 @@ class Context:
     settings: Settings
     texts: Catalogue
     now: datetime
+    campaigns: Campaigns
     choice: Button | None = None
 
     @property
@@ -50,7 +51,10 @@ class Context:
         return self.incoming.text
 
     def t(self, key: str, **values: object) -> Safe:
-        """Catalogue text in the person's language."""
+        """Catalogue text in the person's language; where the channel has no buttons, the
+        key's `<key>_typed` variant when there is one (it never says "press a button")."""
+        if not self.incoming.traits.buttons and self.texts.has(f"{key}_typed"):
+            key = f"{key}_typed"
         return self.texts.t(key, **values)
 
     @property
@@ -73,8 +77,10 @@ class Flow(Protocol):
 
 
 def unsupported_key(ctx: Context) -> str:
-    """Why the message could not be read: protected content (Zalo) or a sticker, voice, file."""
-    return "dialog.protected" if ctx.incoming.unsupported == "protected" else "dialog.unsupported"
+    """Why a message could not be read: protected (Zalo), a voice note, a sticker, a file."""
+    if ctx.incoming.unsupported == "protected":
+        return "dialog.protected"
+    return "dialog.voice" if ctx.incoming.unsupported == "voice" else "dialog.unsupported"
 
 
 def menu_choices(ctx: Context) -> tuple[tuple[Choice, ...], ...]:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import partial
 
 from bot.buttons import Button
-from bot.content import campaign, fold, localities
+from bot.content import fold, localities
 from bot.handlers.context import Context
 from bot.messages import Choice, Reply
 from bot.storage import StoryFilter, StoryLine
@@ -20,6 +20,7 @@ __all__ = [
     "Where",
     "filter_label",
     "page_rows",
+    "parse_campaign",
     "parse_filter",
     "search_list",
     "split_words",
@@ -45,8 +46,30 @@ class SearchPage(Button, tag="sr.page"):
     where: Where
     commune: int | None = None
     kind: str | None = None
+    campaign: str | None = None
 
 Row = tuple[Choice, ...]
+
+
+def parse_campaign(ctx: Context, words: list[str]) -> tuple[str | None, list[str], str | None]:
+    """A leading campaign key or year ('/stats 2025'): (its key, the other words, problem).
+
+    A year that names no campaign, or several, is a problem said in one line; a first word
+    that is neither a key nor a year is left for the other filters.
+    """
+    if not words:
+        return None, words, None
+    word = words[0][:40]
+    found = ctx.campaigns.find(word)
+    if len(found) == 1:
+        return found[0].key, words[1:], None
+    if len(found) > 1:
+        keys = [c.key for c in found]
+        return None, words, ctx.t("campaign_words.ambiguous", word=word, keys=", ".join(keys),
+                                  first=keys[0])
+    if word.isdecimal() and len(word) == 4:
+        return None, words, ctx.t("campaign_words.no_such", word=word)
+    return None, words, None
 
 
 def parse_filter(ctx: Context, words: list[str]) -> tuple[int | None, str | None]:
@@ -54,7 +77,7 @@ def parse_filter(ctx: Context, words: list[str]) -> tuple[int | None, str | None
     query = " ".join(words).strip()
     if not query:
         return None, None
-    kind = _kind(query)
+    kind = _kind(ctx, query)
     if kind is not None:
         return None, kind
     found, sure = localities(ctx.settings.province_code).search(query)
@@ -77,7 +100,7 @@ def split_words(ctx: Context, words: list[str]) -> tuple[int | None, str | None,
     while i < len(words):
         for span in range(min(4, len(words) - i), 0, -1):
             phrase = " ".join(words[i : i + span])
-            named = _kind(phrase)
+            named = _kind(ctx, phrase)
             if named is not None and kind is None:
                 kind = named
                 break
@@ -93,22 +116,27 @@ def split_words(ctx: Context, words: list[str]) -> tuple[int | None, str | None,
     return commune, kind, " ".join(rest)
 
 
-def _kind(phrase: str) -> str | None:
+def _kind(ctx: Context, phrase: str) -> str | None:
+    """The kind of story a phrase names (its key, or its words in either language)."""
     folded = fold(phrase)
-    for kind in campaign().kinds:
+    for kind in ctx.campaigns.kinds():
         if folded in (kind.value.replace("_", " "), fold(kind.vi), fold(kind.en)):
             return kind.value
     return None
 
 
-def filter_label(ctx: Context, commune: int | None, kind: str | None) -> str:
-    """' (<commune>, <kind>)' naming the filter, or '' without one."""
-    what = []
+def filter_label(ctx: Context, commune: int | None, kind: str | None,
+                 campaign: str | None = None) -> str:
+    """' (<campaign>, <commune>, <kind>)' naming the filter, or '' without one."""
+    what: list[str] = []
+    chosen = ctx.campaigns.get(campaign or "")
+    if chosen is not None:
+        what.append(ctx.t("campaign_words.filter_campaign", name=chosen.short(ctx.person.language)))
     if commune is not None:
         unit = localities(ctx.settings.province_code).get(commune)
         what.append(unit.name if unit else str(commune))
     if kind is not None:
-        found = campaign().kind(kind)
+        found = next((k for k in ctx.campaigns.kinds() if k.value == kind), None)
         what.append(found.label(ctx.person.language) if found else kind)
     return ctx.t("review.queue_filter", what=", ".join(what)) if what else ""
 
@@ -127,22 +155,23 @@ def page_rows(ctx: Context, lines: list[StoryLine], page: int, pages: int,
     return rows
 
 
-async def _covering(ctx: Context, where: Where, commune: int | None,
-                    kind: str | None) -> StoryFilter:
+async def _covering(ctx: Context, where: Where, commune: int | None, kind: str | None,
+                    campaign: str | None) -> StoryFilter:
     """The stories this person may find: a reviewer's communes, or the published ones."""
     if where == Where.PUBLISHED:
-        return StoryFilter((Status.PUBLISHED,), None, commune, kind)
+        return StoryFilter((Status.PUBLISHED,), None, commune, kind, campaign=campaign)
     scope = None
     if ctx.person.role != Role.ADMIN:
         communes = await ctx.storage.roles.scopes(ctx.person.id)
         scope = None if 0 in communes else communes
     statuses = (Status.PENDING, Status.RECOMMENDED) if where == Where.QUEUE else None
-    return StoryFilter(statuses, scope, commune, kind)
+    return StoryFilter(statuses, scope, commune, kind, campaign=campaign)
 
 
 async def search_list(ctx: Context, words: str, where: Where, opener: Callable[[int], Button],
                       commune: int | None = None, kind: str | None = None, page: int = 1, *,
-                      edit: bool = False, maybe_commune: bool = False) -> list[Reply]:
+                      campaign: str | None = None, edit: bool = False,
+                      maybe_commune: bool = False) -> list[Reply]:
     """A page of the stories holding every word, best first, each a button (`opener`).
 
     `maybe_commune`: the words were typed where a commune fits, so an empty result also says
@@ -151,10 +180,10 @@ async def search_list(ctx: Context, words: str, where: Where, opener: Callable[[
     shown = " ".join(words.split())[:60]
     if match_query(words) is None:
         return [Reply(ctx.t("search.no_words"))]
-    covering = await _covering(ctx, where, commune, kind)
+    covering = await _covering(ctx, where, commune, kind, campaign)
     offset = (page - 1) * SEARCH_PAGE
     total, lines = await ctx.storage.search.find(words, covering, offset, SEARCH_PAGE)
-    label = filter_label(ctx, commune, kind)
+    label = filter_label(ctx, commune, kind, campaign)
     if total == 0:
         key = "search.nothing_filter" if maybe_commune else "search.nothing"
         return [Reply(ctx.t(key, words=shown, filter=label), edit=edit)]
@@ -162,6 +191,7 @@ async def search_list(ctx: Context, words: str, where: Where, opener: Callable[[
     page = max(1, min(page, pages))
     header = ctx.t("search.header", words=shown, filter=label, total=total, page=page,
                    pages=pages)
-    pager = partial(SearchPage, words=words, where=where, commune=commune, kind=kind)
+    pager = partial(SearchPage, words=words, where=where, commune=commune, kind=kind,
+                    campaign=campaign)
     return [Reply(header, choices=tuple(page_rows(ctx, lines, page, pages, opener, pager)),
                   edit=edit)]

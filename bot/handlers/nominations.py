@@ -5,15 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.buttons import Button
-from bot.content import campaign, localities
+from bot.content import Campaign, localities
 from bot.handlers.answers import single_line
 from bot.handlers.context import Context
+from bot.handlers.listing import parse_campaign
 from bot.handlers.review import NOTE, NominateStart, is_reviewer, say_outcome
 from bot.messages import Choice, Reply
+from bot.workflow import Role
 
 __all__ = ["FLOW", "NominationFlow", "on_nominate_choice", "on_nominations"]
 
 FLOW = "nominate"
+
+
+def _under(ctx: Context) -> Campaign:
+    """The campaign of the story being nominated: its award forms are offered."""
+    return ctx.campaigns.get(str(ctx.state.data.get("campaign", ""))) or ctx.campaigns.standing
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,9 @@ async def on_nominate_choice(ctx: Context) -> list[Reply]:
         return [Reply(ctx.t("roles.not_reviewer"))]
     if not isinstance(ctx.choice, NominateStart):
         return [Reply(ctx.t("dialog.stale_button"))]
+    story = await ctx.storage.stories.get(ctx.choice.story_id)
     ctx.state.flow, ctx.state.step = FLOW, "award"
-    ctx.state.data = {"id": ctx.choice.story_id}
+    ctx.state.data = {"id": ctx.choice.story_id, "campaign": story.campaign if story else ""}
     return await NominationFlow().reask(ctx)
 
 
@@ -47,12 +55,12 @@ class NominationFlow:
         story_id, lang = ctx.state.data.get("id", 0), ctx.person.language
         cancel = (Choice(ctx.t("nav.cancel"), NominateCancel()),)
         if ctx.state.step == "reason":
-            award = campaign().award(str(ctx.state.data.get("award")))
+            award = _under(ctx).award(str(ctx.state.data.get("award")))
             name = award.label(lang) if award else ""
             return [Reply(ctx.t("nominate.ask_reason", id=story_id, award=name), choices=(cancel,))]
-        rows = tuple((Choice(a.label(lang), PickAward(a.id)),) for a in campaign().awards)
+        rows = tuple((Choice(a.label(lang), PickAward(a.id)),) for a in _under(ctx).awards)
         text: str = ctx.t("nominate.ask_award", id=story_id)
-        rule = campaign().text("award_rule", lang)
+        rule = _under(ctx).text("award_rule", lang)
         if rule:
             text += "\n\n" + ctx.t("nominate.rule", rule=rule)
         return [Reply(text, choices=(*rows, cancel))]
@@ -64,7 +72,7 @@ class NominationFlow:
             state.reset()
             return [Reply(ctx.t("cancel.done"))]
         if state.step == "award":
-            award = campaign().award(choice.award) if isinstance(choice, PickAward) else None
+            award = _under(ctx).award(choice.award) if isinstance(choice, PickAward) else None
             if award is None:
                 return [Reply(ctx.t("dialog.use_choices")), *await self.reask(ctx)]
             state.data["award"], state.step = award.id, "reason"
@@ -74,24 +82,27 @@ class NominationFlow:
             return [Reply(ctx.t("review.note_bad", min=NOTE.low, max=NOTE.high)),
                     *await self.reask(ctx)]
         story_id, award_id = int(state.data["id"]), str(state.data["award"])
+        award = _under(ctx).award(award_id)
         outcome = await ctx.storage.reports.nominate(story_id, award_id, reason, ctx.person.id)
         state.reset()
         if not outcome.ok:
             return [Reply(say_outcome(ctx, outcome))]
-        award = campaign().award(award_id)
         name = award.label(ctx.person.language) if award else award_id
         return [Reply(ctx.t("nominate.done", id=story_id, award=name))]
 
 
 async def on_nominations(ctx: Context) -> list[Reply]:
-    """/nominations: by award form, then commune."""
+    """/nominations [campaign]: by award form, then commune."""
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
+    campaign, _, problem = parse_campaign(ctx, list(ctx.incoming.args))
+    if problem is not None:
+        return [Reply(problem)]
     scope = None
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         communes = await ctx.storage.roles.scopes(ctx.person.id)
         scope = None if 0 in communes else communes
-    items = await ctx.storage.reports.nominations(scope)
+    items = await ctx.storage.reports.nominations(scope, campaign=campaign)
     if not items:
         return [Reply(ctx.t("nominate.list_empty"))]
     lang, units = ctx.person.language, localities(ctx.settings.province_code)
@@ -100,7 +111,7 @@ async def on_nominations(ctx: Context) -> list[Reply]:
     for n in items:
         if n.award != current:
             current = n.award
-            award = campaign().award(n.award)
+            award = ctx.campaigns.award(n.campaign, n.award)
             lines.append("\n" + ctx.t("nominate.list_award",
                                       award=award.label(lang) if award else n.award))
         unit = units.get(n.commune)

@@ -6,14 +6,29 @@ import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.content import Safe, campaign, localities
+from bot.content import Safe, localities
+from bot.handlers.amend import resubmit
 from bot.handlers.context import Context, menu_choices, menu_reply, unsupported_key
-from bot.handlers.report_steps import ORDER, STEPS, EditField, Move, ReportMove, applies, moved
+from bot.handlers.drafts import draft_of
+from bot.handlers.notices import banned_notice
+from bot.handlers.report_photos import PHOTO_EDIT, answer_photo_edit, ask_photo_edit
+from bot.handlers.report_steps import (
+    ORDER,
+    STEPS,
+    EditField,
+    Move,
+    ReportMove,
+    answer_campaign,
+    applies,
+    ask_campaign,
+    filed_under,
+    moved,
+)
 from bot.handlers.start import ask_consent_first
 from bot.messages import Choice, Reply
-from bot.storage import NewStory
+from bot.storage import NewStory, Story
 
-__all__ = ["FLOW", "ReportFlow", "on_report"]
+__all__ = ["FLOW", "ReportFlow", "on_report", "open_amendment", "start_report"]
 
 FLOW = "report"
 EDITABLE = [s for s in STEPS if s != "movement"]
@@ -22,7 +37,7 @@ EDITABLE = [s for s in STEPS if s != "movement"]
 async def on_report(ctx: Context) -> list[Reply]:
     """Start a report, or offer to continue the one already open."""
     if not ctx.person.consent:
-        return await ask_consent_first(ctx)
+        return await ask_consent_first(ctx, then="report")
     refusal = await _may_not_file(ctx)
     if refusal:
         return [refusal]
@@ -37,10 +52,21 @@ async def on_report(ctx: Context) -> list[Reply]:
     return _begin(ctx)
 
 
+async def start_report(ctx: Context, campaign: str, content: str) -> list[Reply]:
+    """Start a report under one content of an open campaign (from /phongtrao)."""
+    ctx.state.reset()
+    replies = await on_report(ctx)
+    if ctx.state.flow == FLOW:
+        ctx.state.data |= {"campaign": campaign, "content": content, "preset_content": True}
+        if ctx.state.step == "campaign":  # several open: this one is chosen, ask the kind
+            replies = _begin(ctx, keep=True)
+    return replies
+
+
 async def _may_not_file(ctx: Context) -> Reply | None:
     """A banned person, or one over the daily limit, is told so politely."""
     if await ctx.storage.roles.is_banned(ctx.person.id):
-        return Reply(ctx.t("roles.you_are_banned"))
+        return Reply(banned_notice(ctx))
     since = (ctx.now - timedelta(hours=24)).isoformat(timespec="seconds")
     count = await ctx.storage.stories.filed_since(ctx.person.id, since)
     if count >= ctx.settings.reports_per_day:
@@ -48,20 +74,28 @@ async def _may_not_file(ctx: Context) -> Reply | None:
     return None
 
 
-def _begin(ctx: Context) -> list[Reply]:
-    ctx.state.flow, ctx.state.step = FLOW, "kind"
-    ctx.state.data = {"key": uuid.uuid4().hex}
-    first = STEPS["kind"].ask(ctx)
+def _begin(ctx: Context, keep: bool = False) -> list[Reply]:
+    """The first question: which campaign when several are open, else the kind of story."""
+    ctx.state.flow = FLOW
+    if not keep:
+        ctx.state.data = {"key": uuid.uuid4().hex}
+        open_now = ctx.campaigns.filing(ctx.today.date())
+        if len(open_now) == 1:
+            ctx.state.data["campaign"] = open_now[0].key
+    ctx.state.step = "kind" if "campaign" in ctx.state.data else "campaign"
+    first = _ask(ctx, ctx.state.step)
     return [Reply(f"{ctx.t('report.intro')}\n\n{first.text}", choices=first.choices)]
 
 
 def _ask(ctx: Context, step: str) -> Reply:
+    if step == "campaign":
+        return ask_campaign(ctx)
     return _summary(ctx) if step == "summary" else STEPS[step].ask(ctx)
 
 
 def _neighbour(ctx: Context, step: str, direction: int) -> str:
     index = ORDER.index(step) + direction
-    while 0 <= index < len(ORDER) and not applies(ORDER[index], ctx.state.data):
+    while 0 <= index < len(ORDER) and not applies(ctx, ORDER[index]):
         index += direction
     return ORDER[max(0, min(index, len(ORDER) - 1))]
 
@@ -73,6 +107,12 @@ class ReportFlow:
         """Ask the current question again."""
         if ctx.state.step == "edit_pick":
             return [_edit_pick(ctx)]
+        if ctx.state.step == PHOTO_EDIT:
+            return [ask_photo_edit(ctx)]
+        if ctx.state.step == "campaign":
+            return [ask_campaign(ctx)]
+        if ctx.state.step == CONFIRM_CANCEL:
+            return [_confirm_cancel(ctx)]
         if ctx.state.step not in ORDER:
             ctx.state.step = "kind"
         return [_ask(ctx, ctx.state.step)]
@@ -80,14 +120,30 @@ class ReportFlow:
     async def handle(self, ctx: Context) -> list[Reply]:
         """Take the answer to the current step and ask the next question."""
         state = ctx.state
+        if state.step == CONFIRM_CANCEL:
+            return await self._confirming(ctx)
         if moved(ctx, Move.CANCEL):
-            state.reset()
-            return [menu_reply(ctx, ctx.t("report.cancelled"))]
+            if _worth_keeping(state.data):
+                state.data["cancel_from"] = state.step
+                state.step = CONFIRM_CANCEL
+                return [_confirm_cancel(ctx)]
+            return [_cancelled(ctx)]
         if moved(ctx, Move.RESUME):
             return await self.reask(ctx)
         if moved(ctx, Move.RESTART):
             return _begin(ctx)
-        if state.step not in ORDER and state.step != "edit_pick":
+        if state.step == "campaign":
+            if not answer_campaign(ctx):
+                return [Reply(ctx.t("dialog.use_choices")), ask_campaign(ctx)]
+            state.step = "kind"
+            return [_ask(ctx, "kind")]
+        if state.step == PHOTO_EDIT and not moved(ctx, Move.BACK):
+            following = answer_photo_edit(ctx)
+            if isinstance(following, list):
+                return following
+            state.step = following
+            return [_ask(ctx, following)]
+        if state.step not in ORDER and state.step not in ("edit_pick", PHOTO_EDIT):
             state.step = "kind"
             return await self.reask(ctx)
         if moved(ctx, Move.BACK):
@@ -105,7 +161,7 @@ class ReportFlow:
             return stay
         if state.data.get("editing") and not (
             state.step == "content"
-            and applies("movement", state.data)
+            and applies(ctx, "movement")
             and "movement" not in state.data
         ):
             state.step = "summary"
@@ -120,6 +176,16 @@ class ReportFlow:
             note = ctx.t("report.commune_set", name=unit.name if unit else "")
             question = replace(question, text=f"{note}\n\n{question.text}")
         return [question]
+
+    async def _confirming(self, ctx: Context) -> list[Reply]:
+        """Discard the draft, or go back to the question it was at."""
+        state = ctx.state
+        if moved(ctx, Move.DISCARD, Move.CANCEL):
+            return [_cancelled(ctx)]
+        if not moved(ctx, Move.RESUME):
+            return [Reply(ctx.t("dialog.use_choices")), _confirm_cancel(ctx)]
+        state.step = str(state.data.pop("cancel_from", "kind"))
+        return await self.reask(ctx)
 
     def _wrong_kind_of_message(self, ctx: Context) -> str | None:
         incoming, step = ctx.incoming, ctx.state.step
@@ -155,13 +221,41 @@ class ReportFlow:
         if field not in EDITABLE:
             return [Reply(ctx.t("dialog.use_choices")), _edit_pick(ctx)]
         ctx.state.data["editing"] = True
-        if field == "photos":
-            ctx.state.data["photos"] = []
+        if field == "photos" and ctx.state.data.get("photos"):
+            ctx.state.step = PHOTO_EDIT
+            return [ask_photo_edit(ctx)]
         if field == "content":
             ctx.state.data.pop("movement", None)
             ctx.state.data.pop("preset_content", None)
         ctx.state.step = field
         return [_ask(ctx, field)]
+
+
+def _cancelled(ctx: Context) -> Reply:
+    """The draft dropped: nothing sent; an amendment leaves the story as it was."""
+    amending = ctx.state.data.get("amend")
+    ctx.state.reset()
+    if amending:
+        return menu_reply(ctx, ctx.t("amend.cancelled", id=amending))
+    return menu_reply(ctx, ctx.t("report.cancelled"))
+
+
+CONFIRM_CANCEL = "confirm_cancel"
+# Answers that make a draft worth an "are you sure?" before it is thrown away.
+_TYPED_ANSWERS = ("commune", "honoree", "honoree_role", "title", "description", "date")
+
+
+def _worth_keeping(data: dict[str, object]) -> bool:
+    """Whether the draft is past its first steps (anything typed, not only picked)."""
+    return any(data.get(key) for key in _TYPED_ANSWERS)
+
+
+def _confirm_cancel(ctx: Context) -> Reply:
+    rows = (
+        (Choice(ctx.t("report.discard"), ReportMove(Move.DISCARD)),),
+        (Choice(ctx.t("report.keep_going"), ReportMove(Move.RESUME)),),
+    )
+    return Reply(ctx.t("report.confirm_cancel"), choices=rows)
 
 
 def _acknowledge(ctx: Context, step: str) -> Reply | None:
@@ -184,20 +278,19 @@ def _edit_pick(ctx: Context) -> Reply:
 
 
 def _summary(ctx: Context) -> Reply:
-    data, lang = ctx.state.data, ctx.person.language
-    kind = campaign().kind(str(data.get("kind")))
-    content = campaign().content(int(data.get("content", 0)))
+    data, lang, under = ctx.state.data, ctx.person.language, filed_under(ctx)
+    kind = under.kind(str(data.get("kind")))
+    content = under.content(data.get("content"))
+    picked = content.movement(data.get("movement")) if content else None
     movement = ""
-    if content and isinstance(data.get("movement"), int):
-        movement = ctx.t(
-            "report.summary_movement", movement=content.movements[data["movement"]].label(lang)
-        )
+    if picked is not None:
+        movement = ctx.t("report.summary_movement", movement=picked.label(lang))
     unit = localities(ctx.settings.province_code).get(int(data.get("commune", 0)))
     none = ctx.t("report.summary_none")
     photos = len(data.get("photos", []))
     lat, lon = data.get("lat"), data.get("lon")
     when = date.fromisoformat(data["date"]).strftime("%d/%m/%Y") if data.get("date") else none
-    text = ctx.t(
+    text: str = ctx.t(
         "report.summary",
         kind=kind.label(lang) if kind else none,
         content=content.label(lang) if content else none,
@@ -213,12 +306,25 @@ def _summary(ctx: Context) -> Reply:
         phone=data.get("phone") or none,
         show_name=ctx.t("report.summary_yes" if data.get("show_name") else "report.summary_no"),
     )
+    amending = data.get("amend")
+    submit = ctx.t("amend.resubmit" if amending else "report.submit")
     rows = (
-        (Choice(ctx.t("report.submit"), ReportMove(Move.SUBMIT)),),
+        (Choice(submit, ReportMove(Move.SUBMIT)),),
         (Choice(ctx.t("report.edit"), ReportMove(Move.EDIT)),
          Choice(ctx.t("report.cancel"), ReportMove(Move.CANCEL))),
     )
+    if amending:
+        lead = ctx.t("amend.summary_lead", id=amending, note=str(data.get("note") or ""))
+        text = f"{lead}\n\n{text}"
     return Reply(f"{text}\n\n{ctx.t('report.summary_ask')}", choices=rows)
+
+
+def open_amendment(ctx: Context, story: Story) -> list[Reply]:
+    """A story whose changes were asked, opened in the report's summary to edit every field."""
+    ctx.state.flow, ctx.state.step = FLOW, "summary"
+    ctx.state.data = {**draft_of(story), "key": uuid.uuid4().hex, "amend": story.id,
+                      "version": story.version, "note": story.review_note or ""}
+    return [_summary(ctx)]
 
 
 REQUIRED = ("kind", "content", "commune", "honoree", "honoree_role", "title", "description", "date")
@@ -232,10 +338,15 @@ def _missing(data: dict[str, object]) -> str | None:
 async def _submit(ctx: Context) -> list[Reply]:
     """File the story as pending review and give the reporter its number."""
     data = ctx.state.data
+    if data.get("amend"):
+        return await resubmit(ctx)
     refusal = await _may_not_file(ctx)
     if refusal:
         return [refusal]
     gap = _missing(data)
+    if gap is None and filed_under(ctx).content(data.get("content")) is None:
+        data.pop("preset_content", None)  # a content the campaign does not know: asked again
+        gap = "content"
     if gap:
         ctx.state.step = gap
         return [_ask(ctx, gap)]
@@ -244,8 +355,9 @@ async def _submit(ctx: Context) -> list[Reply]:
             submission_key=str(data["key"]),
             reporter_id=ctx.person.id,
             channel=ctx.incoming.channel,
+            campaign=filed_under(ctx).key,
             kind=str(data["kind"]),
-            content=int(data["content"]),
+            content=str(data["content"]),
             movement=data.get("movement"),
             commune_code=int(data["commune"]),
             honoree_name=str(data["honoree"]),
@@ -258,7 +370,6 @@ async def _submit(ctx: Context) -> list[Reply]:
             reporter_phone=data.get("phone"),
             show_name=bool(data.get("show_name")),
             photos=list(data.get("photos", [])),
-            campaign=campaign().id,
         ),
         notify_reviewers=ctx.settings.notify_reviewers,
     )

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.buttons import Button
-from bot.content import campaign, localities
+from bot.content import Campaign, Safe, localities
 from bot.handlers.answers import Length, parse_coordinates, parse_date, parse_phone, single_line
 from bot.handlers.context import Context
 from bot.messages import Choice, Reply, esc
@@ -20,9 +20,11 @@ __all__ = [
     "STEPS",
     "EditField",
     "Move",
+    "PickCampaign",
     "ReportMove",
     "Step",
     "applies",
+    "filed_under",
     "moved",
     "nav_row",
 ]
@@ -47,6 +49,7 @@ class Move(StrEnum):
     EDIT = "edit"
     DONE = "done"
     SKIP = "skip"
+    DISCARD = "discard"
 
 
 @dataclass(frozen=True)
@@ -71,17 +74,24 @@ class PickKind(Button, tag="r.kind"):
 
 
 @dataclass(frozen=True)
-class PickContent(Button, tag="r.content"):
-    """An emulation content."""
+class PickCampaign(Button, tag="r.campaign"):
+    """The open campaign a report is filed under, when several are open."""
 
-    number: int
+    key: str
+
+
+@dataclass(frozen=True)
+class PickContent(Button, tag="r.content"):
+    """An emulation content of the campaign, by its key."""
+
+    key: str
 
 
 @dataclass(frozen=True)
 class PickMovement(Button, tag="r.movement"):
-    """A national movement under the content, or none."""
+    """A national movement under the content, by its key, or none."""
 
-    index: int | None
+    key: str | None
 
 
 @dataclass(frozen=True)
@@ -105,10 +115,12 @@ class ShowName(Button, tag="r.show"):
     show: bool
 
 
-def nav_row(ctx: Context, back: bool = True) -> Row:
-    """Back and Cancel, offered at every step."""
-    cancel = Choice(ctx.t("nav.cancel"), ReportMove(Move.CANCEL))
-    return (Choice(ctx.t("nav.back"), ReportMove(Move.BACK)), cancel) if back else (cancel,)
+def nav_row(ctx: Context, back: bool = True, typed: bool = True) -> Row:
+    """Back and Cancel, offered at every step; `typed=False` where typing them is an answer."""
+    cancel = Choice(ctx.t("nav.cancel"), ReportMove(Move.CANCEL), typed)
+    if not back:
+        return (cancel,)
+    return (Choice(ctx.t("nav.back"), ReportMove(Move.BACK), typed), cancel)
 
 
 def moved(ctx: Context, *moves: Move) -> bool:
@@ -117,8 +129,18 @@ def moved(ctx: Context, *moves: Move) -> bool:
 
 
 def _ask(ctx: Context, text: str, rows: tuple[Row, ...] = (), **extra: Any) -> Reply:
-    back = ctx.state.step != "kind" or bool(ctx.state.data.get("editing"))
-    return Reply(text, choices=(*rows, nav_row(ctx, back=back)), **extra)
+    """A step's question: numbered "Bước n/N" (not while editing one field from the summary),
+    with Back and Cancel. At a step whose answer is free text, typing never picks Back or
+    Cancel; where there are no buttons the question says how to go back or cancel instead."""
+    step, editing = ctx.state.step, bool(ctx.state.data.get("editing"))
+    back = step != "kind" or editing
+    free = step in FREE_TEXT
+    if step in NUMBERED and not editing:
+        text = ctx.t("report.step_counter", n=NUMBERED.index(step) + 1, total=len(NUMBERED)) + text
+    if free and not ctx.incoming.traits.buttons:
+        hint = "typed_nav_editing" if editing else "typed_nav" if back else "typed_nav_cancel"
+        text += ctx.t(f"report.{hint}")
+    return Reply(text, choices=(*rows, nav_row(ctx, back=back, typed=not free)), **extra)
 
 
 def _again(ctx: Context, key: str, **values: object) -> list[Reply]:
@@ -140,20 +162,54 @@ def _typed(ctx: Context, key: str, bounds: Length, one_line: bool) -> list[Reply
     return None
 
 
-# --- kind, content, movement -------------------------------------------------------------
+# --- campaign, kind, content, movement ----------------------------------------------------
+
+
+def filed_under(ctx: Context) -> Campaign:
+    """The campaign the report is filed under: the one recorded, or the first open today."""
+    chosen = ctx.campaigns.get(str(ctx.state.data.get("campaign", "")))
+    return chosen or ctx.campaigns.filing(ctx.today.date())[0]
+
+
+def ask_campaign(ctx: Context) -> Reply:
+    """Which of the campaigns open today, in plain words (asked only when several are open)."""
+    lang = ctx.person.language
+    open_now = ctx.campaigns.filing(ctx.today.date())
+    lines = "\n".join(ctx.t("campaign_words.ask_campaign_line", short=c.short(lang),
+                            name=c.text("name", lang)) for c in open_now)
+    rows = tuple((Choice(c.short(lang), PickCampaign(c.key)),) for c in open_now)
+    text = ctx.t("campaign_words.ask_campaign", count=len(open_now), lines=Safe(lines))
+    return Reply(text, choices=(*rows, nav_row(ctx, back=False)))
+
+
+def answer_campaign(ctx: Context) -> bool:
+    """Take a campaign that is open today; False when the answer is not one."""
+    choice = ctx.choice
+    open_now = {c.key for c in ctx.campaigns.filing(ctx.today.date())}
+    if not isinstance(choice, PickCampaign) or choice.key not in open_now:
+        return False
+    ctx.state.data["campaign"] = choice.key
+    return True
 
 
 def ask_kind(ctx: Context) -> Reply:
     """Which kind of story."""
     lang = ctx.person.language
-    rows = tuple((Choice(k.label(lang), PickKind(k.value)),) for k in campaign().kinds)
-    return _ask(ctx, ctx.t("report.ask_kind"), rows)
+    kinds = filed_under(ctx).kinds
+    rows = tuple((Choice(k.label(lang), PickKind(k.value)),) for k in kinds)
+    examples = [ctx.t("kind_example.line", kind=k.label(lang),
+                      example=ctx.t(f"kind_example.{k.value}"))
+                for k in kinds if ctx.texts.has(f"kind_example.{k.value}")]
+    text: str = ctx.t("report.ask_kind")
+    if examples:
+        text += "\n\n" + "\n".join(examples)
+    return _ask(ctx, text, rows)
 
 
 async def answer_kind(ctx: Context) -> list[Reply] | None:
     """Take a kind."""
     choice = ctx.choice
-    if not isinstance(choice, PickKind) or campaign().kind(choice.value) is None:
+    if not isinstance(choice, PickKind) or filed_under(ctx).kind(choice.value) is None:
         return _again(ctx, "dialog.use_choices")
     ctx.state.data["kind"] = choice.value
     return None
@@ -162,13 +218,13 @@ async def answer_kind(ctx: Context) -> list[Reply] | None:
 def ask_content(ctx: Context) -> Reply:
     """Which of the five contents: listed in full with short buttons, or as full options."""
     lang = ctx.person.language
-    contents = campaign().contents
+    contents = filed_under(ctx).contents
     if not ctx.incoming.traits.buttons:
-        rows = tuple((Choice(c.label(lang), PickContent(c.number)),) for c in contents)
+        rows = tuple((Choice(c.label(lang), PickContent(c.key)),) for c in contents)
         return _ask(ctx, ctx.t("report.ask_content"), rows)
     listing = "\n".join(f"{c.number}. {esc(c.label(lang))}" for c in contents)
     rows = tuple(
-        (Choice(f"{c.number}. {c.short(lang)}", PickContent(c.number)),) for c in contents
+        (Choice(f"{c.number}. {c.short(lang)}", PickContent(c.key)),) for c in contents
     )
     return _ask(ctx, f"{ctx.t('report.ask_content')}\n\n{listing}", rows)
 
@@ -176,21 +232,21 @@ def ask_content(ctx: Context) -> Reply:
 async def answer_content(ctx: Context) -> list[Reply] | None:
     """Take a content; a new content forgets the movement."""
     choice = ctx.choice
-    content = campaign().content(choice.number) if isinstance(choice, PickContent) else None
+    content = filed_under(ctx).content(choice.key) if isinstance(choice, PickContent) else None
     if content is None:
         return _again(ctx, "dialog.use_choices")
-    if ctx.state.data.get("content") != content.number:
+    if ctx.state.data.get("content") != content.key:
         ctx.state.data.pop("movement", None)
-    ctx.state.data["content"] = content.number
+    ctx.state.data["content"] = content.key
     return None
 
 
 def ask_movement(ctx: Context) -> Reply:
     """Which national movement, if any."""
     lang = ctx.person.language
-    content = campaign().content(int(ctx.state.data.get("content", 0)))
+    content = filed_under(ctx).content(ctx.state.data.get("content"))
     movements = content.movements if content else []
-    rows = tuple((Choice(m.label(lang), PickMovement(i)),) for i, m in enumerate(movements))
+    rows = tuple((Choice(m.label(lang), PickMovement(m.key)),) for m in movements)
     rows += ((Choice(ctx.t("report.no_movement"), PickMovement(None)),),)
     return _ask(ctx, ctx.t("report.ask_movement"), rows)
 
@@ -198,16 +254,16 @@ def ask_movement(ctx: Context) -> Reply:
 async def answer_movement(ctx: Context) -> list[Reply] | None:
     """Take a movement, or none."""
     choice = ctx.choice
-    content = campaign().content(int(ctx.state.data.get("content", 0)))
-    count = len(content.movements) if content else 0
+    content = filed_under(ctx).content(ctx.state.data.get("content"))
     if not isinstance(choice, PickMovement):
         return _again(ctx, "dialog.use_choices")
-    if choice.index is None:
+    if choice.key is None:
         ctx.state.data["movement"] = None
         return None
-    if not 0 <= choice.index < count:
+    movement = content.movement(choice.key) if content else None
+    if movement is None:
         return _again(ctx, "dialog.use_choices")
-    ctx.state.data["movement"] = choice.index
+    ctx.state.data["movement"] = movement.key
     return None
 
 
@@ -328,7 +384,8 @@ def ask_photos(ctx: Context) -> Reply:
     have = len(ctx.state.data.get("photos", []))
     move_on = (Choice(ctx.t("nav.done"), ReportMove(Move.DONE)) if have
                else Choice(ctx.t("nav.skip"), ReportMove(Move.SKIP)))
-    return _ask(ctx, ctx.t("report.ask_photos", max=MAX_PHOTOS), ((move_on,),))
+    key = "report.ask_photos_path" if ctx.incoming.traits.photo_by_path else "report.ask_photos"
+    return _ask(ctx, ctx.t(key, max=MAX_PHOTOS), ((move_on,),))
 
 
 async def answer_photos(ctx: Context) -> list[Reply] | None:
@@ -336,6 +393,8 @@ async def answer_photos(ctx: Context) -> list[Reply] | None:
     photos: list[str] = ctx.state.data.setdefault("photos", [])
     if moved(ctx, Move.DONE, Move.SKIP):
         return None
+    if not ctx.incoming.photos and ctx.text and ctx.incoming.traits.photo_by_path:
+        return _again(ctx, "report.photo_path_missing", path=ctx.text[:200])
     if not ctx.incoming.photos:
         return _again(ctx, "dialog.use_choices")
     room = MAX_PHOTOS - len(photos)
@@ -364,12 +423,15 @@ async def answer_location(ctx: Context) -> list[Reply] | None:
     if moved(ctx, Move.SKIP):
         data["lat"] = data["lon"] = None
         return None
-    if ctx.incoming.location:
-        data["lat"], data["lon"] = ctx.incoming.location.latitude, ctx.incoming.location.longitude
-        return None
-    coords = parse_coordinates(ctx.text or "")
+    pin = ctx.incoming.location
+    coords = (pin.latitude, pin.longitude) if pin else parse_coordinates(ctx.text or "")
     if coords is None:
         return _again(ctx, "report.location_bad")
+    units = localities(ctx.settings.province_code)
+    if not units.covers(*coords) and not data.get("pin_outside"):
+        data["pin_outside"] = True
+        return _again(ctx, "report.location_outside", province=units.province_name)
+    data.pop("pin_outside", None)
     data["lat"], data["lon"] = coords
     return None
 
@@ -440,13 +502,18 @@ STEPS: dict[str, Step] = {
     "show_name": Step(ask_show_name, answer_show_name),
 }
 ORDER = [*STEPS, "summary"]
+# Counted "Bước n/N": the national movement is a follow-up of the content, not a step of its own.
+NUMBERED = [step for step in STEPS if step != "movement"]
+# Steps whose typed answer is free text: typing there never picks a navigation option.
+FREE_TEXT = frozenset({"commune", "honoree", "honoree_role", "title", "description", "date"})
 
 
-def applies(step: str, data: dict[str, Any]) -> bool:
+def applies(ctx: Context, step: str) -> bool:
     """Whether a step is asked for these answers (movements only under contents that have them)."""
+    data = ctx.state.data
     if step == "content":
         return not data.get("preset_content")
     if step != "movement":
         return True
-    content = campaign().content(int(data.get("content", 0)))
+    content = filed_under(ctx).content(data.get("content"))
     return bool(content and content.movements)

@@ -11,11 +11,18 @@ from bot.buttons import Button
 from bot.cards import review_card
 from bot.handlers.answers import Length, single_line
 from bot.handlers.context import Context
-from bot.handlers.listing import Where, filter_label, page_rows, search_list, split_words
-from bot.handlers.report_steps import DESCRIPTION, TITLE
+from bot.handlers.listing import (
+    Where,
+    filter_label,
+    page_rows,
+    parse_campaign,
+    search_list,
+    split_words,
+)
+from bot.handlers.undo_card import undo_rows
 from bot.messages import Choice, Reply
 from bot.storage import Outcome
-from bot.workflow import Action
+from bot.workflow import Action, Role, Status
 
 __all__ = [
     "FLOW",
@@ -54,6 +61,7 @@ class ReviewPage(Button, tag="rv.page"):
     page: int
     commune: int | None = None
     kind: str | None = None
+    campaign: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,57 +108,59 @@ class RejectReason(Button, tag="rv.reason"):
     reason: str
 
 
-@dataclass(frozen=True)
-class CorrectField(Button, tag="rv.field"):
-    """The field a reviewer corrects."""
-
-    field: str
 
 FLOW = "review"
 PAGE = 5
 NOTE = Length(3, 500)
 REASONS = ("duplicate", "unverifiable", "off_topic", "inappropriate")
-DONE = {"approved": "review.done_approved", "recommended": "review.done_recommended",
-        "rejected": "review.done_rejected", "needs_changes": "review.done_needs_changes"}
+DONE: dict[str, str] = {
+    Status.APPROVED: "review.done_approved",
+    Status.RECOMMENDED: "review.done_recommended",
+    Status.REJECTED: "review.done_rejected",
+    Status.NEEDS_CHANGES: "review.done_needs_changes",
+}
 
 
 def is_reviewer(ctx: Context) -> bool:
     """Whether the person reviews anything, as stored now."""
-    return ctx.person.role in ("reviewer", "admin")
+    return ctx.person.role in (Role.REVIEWER, Role.ADMIN)
 
 
 async def _scope(ctx: Context) -> frozenset[int] | None:
     """The communes the person reviews; None for the whole province."""
-    if ctx.person.role == "admin":
+    if ctx.person.role == Role.ADMIN:
         return None
     communes = await ctx.storage.roles.scopes(ctx.person.id)
     return None if 0 in communes else communes
 
 
 async def _queue(ctx: Context, page: int, commune: int | None, kind: str | None,
-                 edit: bool = False) -> list[Reply]:
+                 edit: bool = False, campaign: str | None = None) -> list[Reply]:
     total, lines = await ctx.storage.stories.queue(
-        await _scope(ctx), commune, kind, (page - 1) * PAGE, PAGE)
+        await _scope(ctx), commune, kind, (page - 1) * PAGE, PAGE, campaign=campaign)
     if total == 0:
         return [Reply(ctx.t("review.queue_empty"), edit=edit)]
     pages = (total + PAGE - 1) // PAGE
-    filt = filter_label(ctx, commune, kind)
+    filt = filter_label(ctx, commune, kind, campaign)
     header = ctx.t("review.queue_header", total=total, filter=filt, page=page, pages=pages)
     rows = page_rows(ctx, lines, page, pages, ReviewOpen,
-                     partial(ReviewPage, commune=commune, kind=kind))
+                     partial(ReviewPage, commune=commune, kind=kind, campaign=campaign))
     return [Reply(header, choices=tuple(rows), edit=edit)]
 
 
 async def on_pending(ctx: Context) -> list[Reply]:
-    """/pending [commune | kind | words]: the stories waiting, oldest first; words that name
-    no commune or kind are searched among them."""
+    """/pending [campaign] [commune | kind | words]: the stories waiting, oldest first; words
+    that name no commune or kind are searched among them."""
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
-    commune, kind, words = split_words(ctx, list(ctx.incoming.args))
-    if words:
-        return await search_list(ctx, words, Where.QUEUE, ReviewOpen, commune, kind,
-                                 maybe_commune=commune is None)
-    return await _queue(ctx, 1, commune, kind)
+    campaign, words, problem = parse_campaign(ctx, list(ctx.incoming.args))
+    if problem is not None:
+        return [Reply(problem)]
+    commune, kind, rest = split_words(ctx, words)
+    if rest:
+        return await search_list(ctx, rest, Where.QUEUE, ReviewOpen, commune, kind,
+                                 campaign=campaign, maybe_commune=commune is None)
+    return await _queue(ctx, 1, commune, kind, campaign=campaign)
 
 
 async def open_card(ctx: Context, story_id: int) -> list[Reply]:
@@ -163,11 +173,12 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
         return [Reply(ctx.t("review.not_yours", id=story_id))]
     album = await story_album(ctx.storage.photos, story.id,
                               ctx.incoming.traits.can_upload_photos)
-    text = review_card(story, ctx.texts, ctx.settings.province_code) + failed_note(album, ctx.texts)
+    text = review_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns) \
+        + failed_note(album, ctx.texts)
     rows: tuple[tuple[Choice, ...], ...] = ()
-    if story.status in ("pending", "recommended"):
+    if story.status in (Status.PENDING, Status.RECOMMENDED):
         v = (story.id, story.version)
-        two_level = ctx.settings.review_levels == 2 and actor.role != "admin"
+        two_level = ctx.settings.review_levels == 2 and actor.role != Role.ADMIN
         approve = ctx.t("review.recommend" if two_level else "review.approve")
         rows = (
             (Choice(approve, ReviewDo(Action.APPROVE, *v)),
@@ -176,8 +187,9 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
              Choice(ctx.t("review.correct"), ReviewAsk(Question.CORRECT, *v))),
             (Choice(ctx.t("review.skip"), ReviewNext(story.id)),),
         )
-    elif story.status in ("approved", "published"):
-        rows = ((Choice(ctx.t("nominate.button"), NominateStart(story.id)),),)
+    elif story.status in (Status.APPROVED, Status.PUBLISHED):
+        rows = ((Choice(ctx.t("nominate.button"), NominateStart(story.id)),),
+                *undo_rows(ctx, story))
     return [Reply(text, choices=rows, photos=album.photos, photo_uploads=album.uploads)]
 
 
@@ -199,12 +211,11 @@ def say_outcome(ctx: Context, outcome: Outcome) -> str:
     return ctx.t(outcome.refusal or "review.wrong_status", id=outcome.story_id, status=status)
 
 
-async def act_and_say(ctx: Context, story_id: int, action: str, *, version: int | None = None,
-                      note: str | None = None, title: str | None = None,
-                      description: str | None = None) -> tuple[Outcome, str]:
+async def act_and_say(ctx: Context, story_id: int, action: Action, *, version: int | None = None,
+                      note: str | None = None) -> tuple[Outcome, str]:
     """Take the action through the one transition function and word the result."""
     outcome = await ctx.storage.reviews.act(story_id, action, ctx.person.id, version=version,
-                                            note=note, title=title, description=description)
+                                            note=note)
     return outcome, say_outcome(ctx, outcome)
 
 
@@ -216,7 +227,8 @@ async def on_review_choice(ctx: Context) -> list[Reply]:
     if isinstance(choice, ReviewOpen):
         return await open_card(ctx, choice.story_id)
     if isinstance(choice, ReviewPage):
-        return await _queue(ctx, choice.page, choice.commune, choice.kind, edit=True)
+        return await _queue(ctx, choice.page, choice.commune, choice.kind, edit=True,
+                            campaign=choice.campaign)
     if isinstance(choice, ReviewNext):
         return await _next_after(ctx, choice.after)
     if isinstance(choice, ReviewDo):
@@ -242,19 +254,11 @@ def _question(ctx: Context) -> Reply:
     if step == "reason":
         rows = tuple((Choice(ctx.t(f"review.reason_{r}"), RejectReason(r)),) for r in REASONS)
         return Reply(ctx.t("review.ask_reason", id=story_id), choices=(*rows, cancel))
-    if step == "correct":
-        fields = (Choice(ctx.t("review.correct_title"), CorrectField("title")),
-                  Choice(ctx.t("review.correct_description"), CorrectField("description")))
-        return Reply(ctx.t("review.ask_correct", id=story_id), choices=(fields, cancel))
-    if step == "title":
-        return Reply(ctx.t("review.ask_new_title", id=story_id), choices=(cancel,))
-    if step == "description":
-        return Reply(ctx.t("review.ask_new_description", id=story_id), choices=(cancel,))
     return Reply(ctx.t("review.ask_note", id=story_id, max=NOTE.high), choices=(cancel,))
 
 
 class ReviewFlow:
-    """The short dialogs of a review: a note, a reason, a correction."""
+    """The short dialogs of a review: a note for changes asked, a reason for a rejection."""
 
     async def reask(self, ctx: Context) -> list[Reply]:
         """Ask the pending question again."""
@@ -270,27 +274,17 @@ class ReviewFlow:
         if isinstance(choice, ReviewCancel):
             state.reset()
             return await open_card(ctx, story_id)
-        if state.step == "correct":
-            if not isinstance(choice, CorrectField) or choice.field not in ("title", "description"):
-                return [Reply(ctx.t("dialog.use_choices")), _question(ctx)]
-            state.step = choice.field
-            return [_question(ctx)]
         text: str | None = None
         if state.step == "reason" and isinstance(choice, RejectReason):
             text = ctx.t(f"review.reason_{choice.reason}") if choice.reason in REASONS else None
         elif ctx.text is not None:
-            text = single_line(ctx.text) if state.step != "description" else ctx.text.strip()
-        bounds = {"title": TITLE, "description": DESCRIPTION}.get(state.step, NOTE)
-        if text is None or bounds.problem(text):
-            bad = ctx.t("review.note_bad", min=bounds.low, max=bounds.high)
+            text = single_line(ctx.text)
+        if text is None or NOTE.problem(text):
+            bad = ctx.t("review.note_bad", min=NOTE.low, max=NOTE.high)
             return [Reply(bad), _question(ctx)]
-        action = {"note": Action.REQUEST_CHANGES, "reason": Action.REJECT}.get(
-            state.step, Action.CORRECT)
-        kwargs: dict[str, str] = {"note": text} if action != "correct" else {state.step: text}
-        outcome, line = await act_and_say(ctx, story_id, action, version=version, **kwargs)
+        action = Action.REJECT if state.step == "reason" else Action.REQUEST_CHANGES
+        outcome, line = await act_and_say(ctx, story_id, action, version=version, note=text)
         state.reset()
-        if action == "correct" and outcome.ok:
-            return [Reply(line), *await open_card(ctx, story_id)]
         if not outcome.ok:
             return [Reply(line)]
         return [Reply(line), *await _next_after(ctx, story_id)]

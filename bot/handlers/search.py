@@ -34,4 +34,4 @@ async def on_search_choice(ctx: Context) -> list[Reply]:
     else:
         return [Reply(ctx.t("roles.not_reviewer"))]
     return await search_list(ctx, choice.words, choice.where, opener, choice.commune,
-                             choice.kind, choice.page, edit=True)
+                             choice.kind, choice.page, campaign=choice.campaign, edit=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage.broadcasts import TOPICS, Broadcasts, Delivery, Progress, Result
-from bot.storage.database import Database, migrations
+from bot.storage.audit import Audit, AuditEntry, Who
+from bot.storage.broadcasts import EVERYTHING, TOPICS, Broadcasts, Delivery, Progress, Result
+from bot.storage.database import Database, DatabaseFileError, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
 from bot.storage.outbox import Outbox, OutboxItem
@@ -17,14 +18,22 @@ from bot.storage.reports import Count, Nomination, Reports
 from bot.storage.reviews import Event, Outcome, Reviews
 from bot.storage.roles import ReviewerLine, Roles
 from bot.storage.search import Search, StoryFilter
-from bot.storage.stories import NewStory, Stories, Story, StoryLine
+from bot.storage.staff import DIGEST, Staff, Waiting
+from bot.storage.stories import NewStory, Post, Refused, Stories, Story, StoryLine
+from bot.storage.transitions import Change, Policy
 
 __all__ = [
+    "DIGEST",
+    "EVERYTHING",
     "TOPICS",
     "ArchivedPhoto",
+    "Audit",
+    "AuditEntry",
     "Broadcasts",
+    "Change",
     "Count",
     "Database",
+    "DatabaseFileError",
     "Delivery",
     "DialogState",
     "Dialogs",
@@ -37,21 +46,27 @@ __all__ = [
     "People",
     "Person",
     "Photos",
+    "Policy",
+    "Post",
     "Progress",
     "Prompt",
     "PublicStories",
     "PublicStory",
+    "Refused",
     "Reports",
     "Result",
     "ReviewerLine",
     "Reviews",
     "Roles",
     "Search",
+    "Staff",
     "Storage",
     "Stories",
     "Story",
     "StoryFilter",
     "StoryLine",
+    "Waiting",
+    "Who",
     "migrations",
     "open_storage",
 ]
@@ -70,6 +85,8 @@ class Storage:
     outbox: Outbox
     broadcasts: Broadcasts
     reports: Reports
+    audit: Audit
+    staff: Staff
     photos: Photos
     search: Search
     public: PublicStories
@@ -92,5 +109,6 @@ async def open_storage(
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
     return Storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
-        Reports(db), Photos(db, media_folder(path)), Search(db), PublicStories(db),
+        Reports(db), Audit(db), Staff(db), Photos(db, media_folder(path)), Search(db),
+        PublicStories(db),
     )

@@ -2,7 +2,7 @@
 
 Files live in a content-addressed folder beside the database (`media/ab/abcdef…/web.jpg`, by the
 SHA-256 of the bytes downloaded), so the same photo sent twice is kept once and a file never
-changes once written. A trigger queues every stored photo (migration 0007); a worker downloads
+changes once written. A trigger queues every stored photo (migration 0013); a worker downloads
 it (bot.archive). Files whose last row is gone are listed in `media_trash` and deleted by the
 worker, after the transaction that dropped them has committed.
 """
@@ -189,7 +189,10 @@ class Photos:
         )
 
     async def trash(self, limit: int = 100) -> list[str]:
-        """Digests no row refers to any more, whose files may go; the others leave the list."""
+        """Digests no row refers to any more, whose files may go; the others leave the list.
+        Nothing is written while the list is empty (the worker asks at every pass)."""
+        if await self._db.fetchone("SELECT 1 FROM media_trash LIMIT 1") is None:
+            return []
         await self._db.write(
             "DELETE FROM media_trash WHERE digest IN (SELECT digest FROM archived_media"
             " WHERE digest IS NOT NULL)"

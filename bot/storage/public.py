@@ -39,8 +39,8 @@ class PublicStory:
 
     id: int
     kind: str
-    content: int | str
-    movement: int | str | None
+    content: str | None
+    movement: str | None
     campaign: str
     commune_code: int
     honoree_name: str
@@ -59,7 +59,7 @@ class Facets:
 
     communes: tuple[int, ...]
     kinds: tuple[str, ...]
-    contents: tuple[int | str, ...]
+    contents: tuple[str, ...]
     campaigns: tuple[str, ...]
     months: tuple[str, ...]
 
@@ -157,6 +157,6 @@ class PublicStories:
         months = await values("substr(event_date, 1, 7)")
         return Facets(
             tuple(int(str(c)) for c in communes), tuple(str(k) for k in kinds),
-            tuple(c if isinstance(c, int) else str(c) for c in contents),
+            tuple(str(c) for c in contents),
             tuple(str(c) for c in campaigns), tuple(str(m) for m in reversed(months)),
         )

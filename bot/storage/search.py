@@ -1,5 +1,5 @@
 """Search over stories by words: SQLite FTS5 on a folded copy of the title, the description, the
-honoree and the commune's name (migration 0007), ranked by bm25.
+honoree and the commune's name (migration 0013), ranked by bm25.
 
 A query is folded like the index (bot.content.fold: no accents, 'đ' as 'd') and cut into plain
 words; each word is quoted, so punctuation and FTS syntax ('"', '*', NEAR, OR, '-', ':') are
