@@ -10,7 +10,7 @@ from functools import cache
 from aiohttp import web
 
 from bot.config import Settings
-from bot.content import load_library
+from bot.content import Campaigns, load_library
 from bot.gallery import Gallery
 from bot.storage import Storage
 from bot.webhooks import build_web_app
@@ -78,11 +78,13 @@ def gallery_settings(settings: Settings, url: str = GALLERY) -> Settings:
     return settings.model_copy(update={"gallery_url": url})
 
 
-def web_app(storage: Storage, settings: Settings) -> web.Application:
-    """The bot's web app with the gallery installed, as run_bot builds it."""
+def web_app(storage: Storage, settings: Settings,
+            campaigns: Campaigns | None = None) -> web.Application:
+    """The bot's web app with the gallery installed, as run_bot builds it (with the shipped
+    campaign files unless `campaigns` is given)."""
 
     async def health() -> dict[str, object]:
         return {"storage": "ok", "channels": {}}
 
-    campaigns = load_library(None).campaigns
-    return build_web_app(health, gallery=Gallery(storage, settings, campaigns).install)
+    registry = campaigns or load_library(None).campaigns
+    return build_web_app(health, gallery=Gallery(storage, settings, registry).install)

@@ -6,7 +6,9 @@ backups carry the archive."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import sqlite3
 import struct
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -17,6 +19,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from bot.channels.downloads import HttpDownloads
+from bot.health import State
 from bot.imaging import FULL, MAX_PIXELS, THUMB, WEB, Refused
 from bot.storage import Storage, media_folder, open_storage
 from tests.archive_data import a_story, phone_photo, publish, reporter, worker_for
@@ -211,3 +214,40 @@ async def test_erasing_a_reporter_removes_the_photos_of_stories_never_published(
     assert storage.photos.files.has(theirs.digest), "another person's copy of it stays"
     assert len(_files(storage)) == 6
     assert [p.state for p in await storage.photos.of_story(published)] == ["archived"]
+
+
+async def test_a_database_that_refuses_is_waited_out_said_once_and_shown_by_healthz(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    story_id = await storage.stories.file(
+        a_story("k1", ["ph-1"], reporter_id=await reporter(storage)))
+    worker = worker_for(storage, {"ph-1": phone_photo(640, 480, 1)}, poll=0.01)
+    real_due, tries = storage.photos.due, []
+
+    async def locked(*args: object, **kwargs: object) -> object:
+        tries.append(1)
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(storage.photos, "due", locked)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        for _ in range(200):
+            if len(tries) >= 3:
+                break
+            await asyncio.sleep(0.01)
+        assert worker.state() == State("retrying: OperationalError: database is locked", ok=False)
+        said = [r for r in caplog.records if "photo archive failed" in r.getMessage()]
+        assert len(tries) >= 3 and len(said) == 1, "one line, not one per pass"
+
+        monkeypatch.setattr(storage.photos, "due", real_due)
+        for _ in range(500):
+            if (await storage.photos.of_story(story_id))[0].state == "archived":
+                break
+            await asyncio.sleep(0.01)
+        assert [p.state for p in await storage.photos.of_story(story_id)] == ["archived"]
+        assert worker.state() == State("running")
+        assert any("photo archive works again" in r.getMessage() for r in caplog.records)
+    finally:
+        stop.set()
+        await running

@@ -25,6 +25,7 @@ from bot.imaging import WEB
 from bot.storage import Storage, open_storage
 from tests.archive_data import a_story, phone_photo, reporter, worker_for
 from tests.conftest import start_telegram
+from tests.test_review_telegram import REFUSED, ReviewWire, texts_to
 from tests.wire import TOKEN, RecordingRequest, TelegramPerson
 
 ADMIN = 9001
@@ -145,10 +146,72 @@ async def test_the_channel_post_uploads_the_archived_photos_and_links_to_the_gal
     assert len(wire.sent("sendMediaGroup", 5151)[0].uploads) == 2
 
 
-def _cli(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
+async def test_the_channel_post_keeps_every_message_id_of_the_uploaded_album(world: World) -> None:
+    wire, storage = world.wire, world.storage
+    wire.files.update({"ph-a": phone_photo(800, 600, 1), "ph-b": phone_photo(800, 600, 2)})
+    story_id = await storage.stories.file(
+        a_story("k1", ["ph-a", "ph-b"], reporter_id=await reporter(storage)))
+    await world.archive.run_once(_later())
+    await world.admin().says(f"/approve {story_id}")
+
+    await world.outbox.run_once(_later())
+
+    (album,) = wire.sent("sendMediaGroup", int(CHANNEL))
+    assert len(album.uploads) == 2
+    (text,) = wire.sent("sendMessage", int(CHANNEL))
+    posted = [(p.part, p.chat_id) for p in await storage.stories.posts(story_id)]
+    assert posted == [("photo", CHANNEL), ("photo", CHANNEL), ("text", CHANNEL)]
+    assert text.params["text"].endswith(f"{GALLERY}/cau-chuyen/{story_id}")
+
+
+async def test_a_post_mixing_archived_copies_and_a_refused_reference_leaves_out_only_that_photo(
+    db_path: Path,
+) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_path=db_path, admin_ids=(ADMIN,), publish_chat_id=CHANNEL,
+        telegram_bot_token=SecretStr(TOKEN), gallery_url=GALLERY,
+    )
+    storage = await open_storage(db_path, publish_chat=CHANNEL)
+    app, _ = await start_telegram(settings, Dialog(storage, settings), wire := ReviewWire())
+    try:
+        story_id = await storage.stories.file(
+            a_story("k1", ["ph-a", "expired-ph-b"], reporter_id=await reporter(storage)))
+        await worker_for(storage, {"ph-a": phone_photo(800, 600, 1)}).run_once(_later())
+        first, second = await storage.photos.of_story(story_id)
+        assert (first.state, second.state) == ("archived", "pending")
+        assert first.digest is not None
+        wire.refused_photos.add("expired-ph-b")  # Telegram can no longer fetch it
+        await TelegramPerson(app, wire, ADMIN, "Minh", "Trần").says(f"/approve {story_id}")
+        outbox = OutboxWorker(storage, {"telegram": app.bot_data["sender"]},
+                              settings.province_code, gallery_url=GALLERY)
+
+        await outbox.run_once(_later())
+
+        to_channel = [a for a in wire.answers
+                      if int(a.call.params.get("chat_id", 0)) == int(CHANNEL)]
+        assert [(a.call.method, a.ok) for a in to_channel] == [
+            ("sendMediaGroup", False), ("sendPhoto", True), ("sendPhoto", False),
+            ("sendMessage", True)]
+        archived = storage.photos.files.path(first.digest, WEB).read_bytes()
+        assert list(to_channel[1].call.uploads.values()) == [archived]
+        photo_id = str(to_channel[1].body["result"]["message_id"])
+        text_id = str(to_channel[3].body["result"]["message_id"])
+        assert [(p.part, p.message_id) for p in await storage.stories.posts(story_id)] == [
+            ("photo", photo_id), ("text", text_id)]
+        assert (await storage.stories.get(story_id)).status == "published"  # type: ignore[union-attr]
+        mark = len(wire.calls)
+        await outbox.run_once(_later())
+        assert texts_to(wire.calls[mark:], ADMIN) == [
+            f"⚠️ Câu chuyện <b>#{story_id}</b> đã đăng nhưng thiếu ảnh 2/2 ({REFUSED})."]
+    finally:
+        await app.shutdown()
+        await storage.close()
+
+
+def _cli(*args: str, database: Path, **env: str) -> subprocess.CompletedProcess[str]:
     names = {name.upper() for name in Settings.model_fields}
     environ = {k: v for k, v in os.environ.items() if k.upper() not in names}
-    environ.update(DATABASE_PATH=str(database), PYTHONIOENCODING="utf-8")
+    environ.update(DATABASE_PATH=str(database), PYTHONIOENCODING="utf-8", **env)
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=PROJECT, env=environ,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           encoding="utf-8", timeout=60, check=False)
@@ -193,3 +256,33 @@ async def test_a_backup_mirrors_the_photo_archive_beside_the_database_copy(
     assert again.stdout.splitlines()[-1] == f"{media}: photo archive, 1 items (0 copied, 1 removed)"
     assert (media / first.digest[:2] / first.digest / WEB).is_file()
     assert not (media / second.digest[:2] / second.digest).exists(), "an erased photo stays"
+
+
+async def test_the_nightly_backup_dir_mirrors_the_archive_beside_its_dated_copies(
+    db_path: Path, tmp_path: Path,
+) -> None:
+    storage = await open_storage(db_path)
+    try:
+        kept = await storage.stories.file(
+            a_story("k1", ["p1"], reporter_id=await reporter(storage)))
+        await worker_for(storage, {"p1": phone_photo(640, 480, 1)}).run_once(_later())
+        (photo,) = await storage.photos.of_story(kept)
+    finally:
+        await storage.close()
+    assert photo.digest is not None
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    for day in range(1, 4):
+        (folder / f"guongsang-2020-01-0{day}.sqlite3").write_bytes(b"old")
+
+    done = _cli("backup", "--dir", str(folder), database=db_path, BACKUP_KEEP="1")
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1:] == ["removed 3 older backup(s), keeping 1",
+                         f"{folder / 'media'}: photo archive, 1 items (1 copied, 0 removed)"]
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 2 and names[1] == "media" and names[0].startswith("guongsang-20")
+    mirrored = folder / "media" / photo.digest[:2] / photo.digest / WEB
+    assert mirrored.read_bytes() == (db_path.parent / "media" / photo.digest[:2] / photo.digest
+                                     / WEB).read_bytes()

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.content import load_library
 from bot.storage import Storage
 from tests.archive_data import a_story, publish, reporter
 from tests.gallery_site import (
@@ -352,3 +355,42 @@ async def test_markup_typed_by_a_reporter_is_shown_as_text_in_pages_and_the_feed
             assert "&lt;script&gt;" in body
         feed = ET.fromstring(await (await http.get("/feed.atom")).text())
         assert feed.findtext(f"{ATOM}entry/{ATOM}title") == title
+
+
+async def test_a_story_of_an_operators_campaign_reads_in_that_campaigns_words(
+    storage: Storage, settings: Settings, tmp_path: Path,
+) -> None:
+    content = tmp_path / "content"
+    (content / "campaigns").mkdir(parents=True)
+    example = Path(__file__).resolve().parent.parent / "deploy" / "content-example"
+    shutil.copy(example / "campaigns" / "an-giang-2026.toml", content / "campaigns")
+    campaigns = load_library(content).campaigns
+    person = await reporter(storage)
+    digital = await storage.stories.file(a_story(
+        "d1", reporter_id=person, title="Tổ công nghệ số ấp Mỹ Thạnh", campaign="an-giang-2026",
+        content="digital_services", movement="community_tech_teams"))
+    unchosen = await storage.stories.file(a_story(
+        "d2", reporter_id=person, title="Dạy bơi miễn phí", campaign="thuong-xuyen",
+        content=None))
+    older = await storage.stories.file(a_story("d3", reporter_id=person, title=CAU_KHI))
+    for story_id in (older, unchosen, digital):
+        await publish(storage, story_id)
+    app = web_app(storage, gallery_settings(settings), campaigns)
+    async with TestClient(TestServer(app)) as http:
+        async def titles(query: str) -> list[str]:
+            html = await (await http.get(f"/{query}")).text()
+            return [text for level, text in Page(html).headings if level == 3]
+
+        page = Page(await (await http.get(f"/cau-chuyen/{digital}")).text())
+        assert "Đưa dịch vụ công trực tuyến đến với người dân" in page.text
+        assert "Gương người tốt, việc tốt" in page.text
+        page = Page(await (await http.get(f"/cau-chuyen/{unchosen}")).text())
+        assert "Chưa chọn (cán bộ thẩm định sẽ chọn)" in page.text
+        assert await titles("?phong_trao=an-giang-2026") == ["Tổ công nghệ số ấp Mỹ Thạnh"]
+        assert await titles("?noi_dung=digital_services") == ["Tổ công nghệ số ấp Mỹ Thạnh"]
+        assert await titles("?noi_dung=policy_law") == [CAU_KHI]
+        listed = await (await http.get("/")).text()
+        assert ('<option value="digital_services">Đưa dịch vụ công trực tuyến đến với người dân'
+                '</option>') in listed
+        assert ('<option value="an-giang-2026">Phong trào thi đua &#34;Chuyển đổi số vì Nhân'
+                ' dân&#34; năm 2026</option>') in listed

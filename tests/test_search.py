@@ -234,3 +234,37 @@ async def test_stories_and_pending_take_words_beside_a_commune_or_a_kind(
         f"#{ids['pending']} · Làm lại cầu khỉ ấp Hòa", f"#{ids['elsewhere']} · Cầu khỉ ở đảo"])
     await reviewer.says("/pending good_deed dao")
     assert reviewer.options() == [f"#{ids['elsewhere']} · Cầu khỉ ở đảo"]
+
+
+async def test_a_campaign_named_before_the_words_narrows_the_search_and_its_pages(
+    dialog: Dialog, storage: Storage,
+) -> None:
+    person = await reporter(storage)
+    for n in range(6):
+        await storage.stories.file(a_story(f"k{n}", title=f"Cầu khỉ số {n + 1}",
+                                           reporter_id=person))
+    standing = await storage.stories.file(a_story(
+        "s1", title="Cầu khỉ quanh năm", campaign="thuong-xuyen", reporter_id=person))
+    reviewer, resident = FakeChat(dialog, "r1", name="Lê Văn Duyệt"), FakeChat(dialog, "u9")
+    await storage.roles.grant(await _join(reviewer), "reviewer", (LONG_XUYEN,))
+    await _join(resident)
+    special = "(đợt Đợt thi đua đặc biệt năm 2025)"
+
+    await reviewer.says("/pending cau khi")
+    assert reviewer.text.startswith("Tìm “cau khi”: 7 câu chuyện — trang 1/2")
+    await reviewer.says("/pending 2025 cau khi")
+    assert reviewer.text.startswith(f"Tìm “cau khi” {special}: 6 câu chuyện — trang 1/2")
+    await reviewer.picks("Trang sau")
+    assert reviewer.text.startswith(f"Tìm “cau khi” {special}: 6 câu chuyện — trang 2/2")
+    assert reviewer.options() == ["#1 · Cầu khỉ số 1", "◀️ Trang trước"]
+    await reviewer.says("/pending thuong-xuyen long xuyen cau khi")
+    assert reviewer.options() == [f"#{standing} · Cầu khỉ quanh năm"]
+    await reviewer.says("/pending 2031 cau khi")
+    assert reviewer.text == "Không có đợt thi đua nào ứng với “2031”."
+
+    await publish(storage, standing)
+    await resident.says("/stories thuong-xuyen cau khi")
+    assert resident.options() == [f"#{standing} · Cầu khỉ quanh năm"]
+    await resident.says("/stories 2025 cau khi")
+    assert resident.text == ("Không tìm thấy xã/phường/đặc khu “cau khi”. Cũng không có câu"
+                             f" chuyện nào chứa các từ này {special}.")
