@@ -10,7 +10,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.backup import backup, dated_name, prune
+from bot.backup import backup, dated_name, mirror_media, prune
 from bot.config import ACCOUNT, ConfigError, Settings, load_settings
 from bot.content import ContentError, Library, catalogue, check_content, load_library
 from bot.logs import setup_logging
@@ -196,17 +196,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
-    """One copy to --out, or tonight's dated copy in --dir with the older ones pruned."""
+    """One copy to --out, or tonight's dated copy in --dir with the older ones pruned; then the
+    photo archive mirrored into a `media` folder beside the copy."""
+    from bot.storage.photos import media_folder
+
     out: Path = args.out or args.dir / dated_name(datetime.now(settings.tz).date())
+    media, archive = out.parent / "media", media_folder(settings.database_path)
     try:
         version = backup(settings.database_path, out)
         removed = prune(args.dir, settings.backup_keep) if args.dir else []
+        print(f"{out}: copy of {settings.database_path} (schema version {version})")
+        if removed:
+            print(f"removed {len(removed)} older backup(s), keeping {settings.backup_keep}")
+        if not archive.is_dir():  # no photo was ever archived: nothing to mirror
+            return 0
+        if media.resolve() == archive.resolve():
+            print(f"{media}: the photo archive itself (the copy is beside the database)")
+            return 0
+        held, copied, removed_items = mirror_media(archive, media)
     except (OSError, sqlite3.Error, RuntimeError) as exc:
         print(f"Backup failed: {exc}", file=sys.stderr)
         return 2
-    print(f"{out}: copy of {settings.database_path} (schema version {version})")
-    if removed:
-        print(f"removed {len(removed)} older backup(s), keeping {settings.backup_keep}")
+    print(f"{media}: photo archive, {held} items ({copied} copied, {removed_items} removed)")
     return 0
 
 

@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.background import start_background
 from bot.channels.console import ConsoleSender, run_console
 from bot.config import Settings
-from bot.content import ContentError, Library, catalogue, load_library
+from bot.content import Campaigns, ContentError, Library, catalogue, load_library, localities
 from bot.dialog import Dialog
 from bot.health import State, Supervisor
 from bot.messages import Sender
@@ -48,6 +48,9 @@ async def open_checked(settings: Settings, library: Library) -> Storage:
     storage = await open_storage_for(settings)
     try:
         problems = library.campaigns.unknown(await storage.stories.keys_in_use())
+        # Search finds a story by its commune's name too: give it the province's names.
+        units = localities(settings.province_code).units
+        await storage.search.use_communes({unit.code: unit.name for unit in units})
     except BaseException:
         await storage.close()
         raise
@@ -127,9 +130,10 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
             oa_webhook = await _start_zalo_oa(settings, dialog, stack, states, senders, stop,
                                               supervisor)
         health = health_report(storage, states, supervisor)
-        if routes or oa_webhook or settings.http_port:
+        if routes or oa_webhook or settings.http_port or settings.gallery_url:
             web_app = build_web_app(health, zalo=routes.get("zalo"),
-                                    telegram=routes.get("telegram"), zalo_oa=oa_webhook)
+                                    telegram=routes.get("telegram"), zalo_oa=oa_webhook,
+                                    gallery=_gallery(settings, storage, library.campaigns))
             runner = web.AppRunner(web_app)
             await runner.setup()
             port = settings.http_port or 8080
@@ -138,12 +142,40 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
             log.info("HTTP server on %s:%s (webhooks, /healthz)", settings.http_host, port)
         delivering = await start_background(settings, storage, senders, stop, supervisor,
                                             library)
+        archiving = await _start_archive(storage, senders, stack, stop, supervisor)
         await stop.wait()
         log.info("stopping: finishing in-flight updates and sends")
         await delivering
+        await archiving
     finally:
         await stack.aclose()
         log.info("stopped")
+
+
+def _gallery(settings: Settings, storage: Storage,
+             campaigns: Campaigns) -> Callable[[web.Application], None] | None:
+    """The public gallery's routes, when GALLERY_URL is set."""
+    if not settings.gallery_url:
+        return None
+    from bot.gallery import Gallery
+
+    return Gallery(storage, settings, campaigns).install
+
+
+async def _start_archive(storage: Storage, senders: dict[str, Sender],
+                         stack: contextlib.AsyncExitStack, stop: asyncio.Event,
+                         supervisor: Supervisor) -> asyncio.Task[None]:
+    """The photo archive's worker: downloads through the running channels and the web;
+    watched, so /healthz says when it fails or dies."""
+    from bot.archive import ArchiveWorker
+    from bot.channels.downloads import HttpDownloads, downloads_for
+
+    http = HttpDownloads()
+    stack.push_async_callback(http.close)
+    worker = ArchiveWorker(storage.photos, downloads_for(senders), http)
+    task = asyncio.create_task(worker.run(stop))
+    supervisor.watch("archive", task, worker.state)
+    return task
 
 
 async def _start_telegram(

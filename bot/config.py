@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     zalo_oa_api_url: str = "https://openapi.zalo.me"
     zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
     backup_keep: int = Field(default=14, ge=1)
+    gallery_url: str | None = None
 
     @field_validator(
         "telegram_bot_token", "zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret",
@@ -96,6 +97,19 @@ class Settings(BaseSettings):
         """An empty token in `.env` means the channel is not configured."""
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("gallery_url", mode="before")
+    @classmethod
+    def _gallery_address(cls, value: object) -> object:
+        """The public gallery's address: http(s), kept without a trailing slash."""
+        if isinstance(value, str):
+            value = value.strip().rstrip("/")
+            if not value:
+                return None
+            if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+                raise ValueError("must be an http:// or https:// address, e.g."
+                                 " https://guongsang.example.gov.vn")
         return value
 
     @field_validator("publish_chat_id", mode="before")

@@ -10,8 +10,8 @@ from bot.workflow import Role
 
 __all__ = ["ADMIN", "EVERYONE", "REVIEWER", "MenuSender", "commands_for", "menu"]
 
-EVERYONE = ("start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe",
-            "help", "privacy", "language", "deleteme", "cancel")
+EVERYONE = ("start", "report", "mystories", "stories", "search", "phongtrao", "subscribe",
+            "unsubscribe", "help", "privacy", "language", "deleteme", "cancel")
 REVIEWER = ("pending", "story", "approve", "reject", "changes", "history", "nominations", "stats",
             "export")
 ADMIN = ("grant", "revoke", "reviewers", "ban", "unban", "publish", "revert", "unpublish", "audit",

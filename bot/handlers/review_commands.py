@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.cards import public_card
 from bot.handlers.audit import event_extra
 from bot.handlers.context import Context
 from bot.handlers.review import NOTE, act_and_say, is_reviewer, open_card
+from bot.handlers.stories import public_reply
 from bot.messages import Reply
 from bot.storage import Change
 from bot.workflow import Action, Role, Status
@@ -81,8 +81,7 @@ async def on_story(ctx: Context) -> list[Reply]:
         if actor and actor.covers(story.commune_code):
             return await open_card(ctx, story_id)
     if story.status == Status.PUBLISHED or story.reporter_id == ctx.person.id:
-        card = public_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
-        return [Reply(card, photos=tuple(story.photos))]
+        return [await public_reply(ctx, story)]
     return [Reply(ctx.t("stories.not_public", id=story_id))]
 
 
