@@ -63,7 +63,12 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         print(f"--from {args.start} is after --to {args.end}.", file=sys.stderr)
         return 2
     fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
-    listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt))
+    try:
+        listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt))
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
+        # RuntimeError: the xlsx writer refused a cell ("Excel write error: …").
+        print(f"Export failed: {exc}", file=sys.stderr)
+        return 2
     print(f"{args.out}: {listed} stories")
     return 0
 

@@ -213,7 +213,8 @@ async def export(settings: Settings, out: Path, start: date | None, end: date | 
                  fmt: str) -> int:
     """Write the province's workbook (or the CSV list) to a file; return the stories listed."""
     from bot.export import ExportRange, write_csv
-    from bot.handlers.stats import export_workbook
+    from bot.handlers.stats import write_export
+    from bot.sheets import Period
 
     storage = await open_storage_for(settings)
     try:
@@ -225,9 +226,9 @@ async def export(settings: Settings, out: Path, start: date | None, end: date | 
             until = _utc_start(end + timedelta(days=1), settings) if end else None
             with out.open("wb") as fh:
                 return await write_csv(fh, rng, texts, storage.reports.stories(None, since, until))
-        data, listed = await export_workbook(storage, texts, None, start, end, rng)
-        out.write_bytes(data)
-        return listed
+        now = datetime.now(UTC)
+        period = Period(start, end, None, now.astimezone(settings.tz).date())
+        return await write_export(storage, texts, out, rng, period, now)
     finally:
         await storage.close()
 

@@ -1,33 +1,30 @@
-"""The workbook for the summary report: Tổng hợp, Danh sách, Đề nghị khen thưởng (or a CSV)."""
+"""What a story looks like in the board's reports: names instead of keys, real dates, the CSV."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
-from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
-from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from bot.content import Catalogue, campaign, localities
-from bot.storage import Count, Nomination
+from bot.content import Catalogue, campaign, fold, localities
+from bot.messages import plain_text
 from bot.workflow import STATUSES
 
-__all__ = ["ExportRange", "published_link", "safe_text", "write_csv", "write_xlsx"]
+__all__ = ["CELL_LIMIT", "ExportRange", "Labels", "headers", "published_link", "safe_text",
+           "story_cells", "write_csv"]
 
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
-# Rows written between two chances for the event loop to answer other people.
+# Rows written between two chances for the event loop to answer other people (CSV).
 _YIELD_EVERY = 250
+# Excel refuses a cell longer than this; free text is cut to it rather than fail the export.
+CELL_LIMIT = 32_767
+CHANNELS = ("telegram", "zalo", "console")
 
 
 def safe_text(value: str) -> str:
@@ -47,141 +44,117 @@ def published_link(chat: str | None, message_id: str | None) -> str:
 
 
 class ExportRange:
-    """What to export: scope, window, where the publishing channel is, in which zone."""
+    """Where the export happens: the province, its time zone, the publishing channel."""
 
     def __init__(self, province: int, tz: ZoneInfo, publish_chat: str | None) -> None:
         self.province = province
         self.tz = tz
         self.publish_chat = publish_chat
 
-    def _day(self, iso: str) -> str:
-        return datetime.fromisoformat(iso).astimezone(self.tz).strftime("%d/%m/%Y")
+    def local_day(self, iso: str) -> date:
+        """The day in the province of an instant stored in UTC."""
+        return datetime.fromisoformat(iso).astimezone(self.tz).date()
 
-    def row(self, r: aiosqlite.Row, texts: Catalogue) -> list[Any]:
-        """One story as a list of cells (every field)."""
+
+class Labels:
+    """The names a reader sees for the keys storage holds, looked up once per export."""
+
+    def __init__(self, province: int, texts: Catalogue) -> None:
         lang = texts.language
-        kind = campaign().kind(r["kind"])
-        content = campaign().content(r["content"])
-        movement = ""
-        if content and r["movement"] is not None and r["movement"] < len(content.movements):
-            movement = content.movements[r["movement"]].label(lang)
-        unit = localities(self.province).get(r["commune_code"])
-        return [
-            r["id"], self._day(r["created_at"]),
-            date.fromisoformat(r["event_date"]).strftime("%d/%m/%Y"),
-            kind.label(lang) if kind else r["kind"], content.label(lang) if content else "",
-            movement, unit.name if unit else r["commune_code"], r["honoree_name"],
-            r["honoree_role"], r["title"], r["description"], texts.t(f"status_name.{r['status']}"),
-            r["reporter_name"] or "", r["reporter_phone"] or "",
-            texts.t("report.summary_yes" if r["show_name"] else "report.summary_no"),
-            r["channel"], r["photo_count"], r["latitude"], r["longitude"], r["review_note"] or "",
-            r["campaign"], published_link(self.publish_chat, r["published_message_id"]),
-        ]
+        plan = campaign()
+        self.texts = texts
+        self.kinds = {k.value: k.label(lang) for k in plan.kinds}
+        self.contents = {c.number: c.label(lang) for c in plan.contents}
+        self.movements = {(c.number, i): m.label(lang)
+                          for c in plan.contents for i, m in enumerate(c.movements)}
+        self.awards = {a.id: a.label(lang) for a in plan.awards}
+        self.campaigns = {plan.id: plan.text("name", lang) or plan.id}
+        self.campaign_name = self.campaigns[plan.id]
+        self.statuses = {str(s): self.plain(f"status_name.{s}") for s in STATUSES}
+        self.channels = {c: self.plain(f"export.channel_{c}") for c in CHANNELS}
+        self.yes, self.no = self.plain("report.summary_yes"), self.plain("report.summary_no")
+        self.no_content = self.plain("export.no_content")
+        self.units = localities(province)
+
+    def plain(self, key: str, **values: object) -> str:
+        """A catalogue text as plain text (no markup, nothing escaped)."""
+        return plain_text(self.texts.t(key, **values))
+
+    def kind(self, value: str) -> str:
+        """A kind's name."""
+        return self.kinds.get(value, value)
+
+    def content(self, number: int | None) -> str:
+        """An emulation content's name ('not set' for a story filed without one)."""
+        return self.contents.get(number or 0, self.no_content)
+
+    def place(self, code: int) -> str:
+        """A commune's full name."""
+        unit = self.units.get(code)
+        return unit.name if unit else str(code)
+
+    def place_order(self, code: int) -> tuple[str, int]:
+        """Sort key putting communes in alphabetical order, accents aside ('Đ' with 'D')."""
+        return fold(self.place(code)), code
+
+    def status(self, value: str) -> str:
+        """A status's name."""
+        return self.statuses.get(value, value)
 
 
-def _headers(texts: Catalogue, key: str) -> list[str]:
-    return texts.t(key).split("|")
+def _cut(value: str | None) -> str | None:
+    return value[:CELL_LIMIT] if value is not None and len(value) > CELL_LIMIT else value
 
 
-def _cell(ws: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value)
+def story_cells(r: aiosqlite.Row, labels: Labels, rng: ExportRange) -> list[Any]:
+    """One story as the list's cells: names, not keys; the two dates as dates."""
+    content = r["content"]
+    movement = r["movement"]
+    return [
+        r["id"], rng.local_day(r["created_at"]), date.fromisoformat(r["event_date"]),
+        labels.kind(r["kind"]), labels.content(content),
+        labels.movements.get((content, movement), "") if movement is not None else "",
+        labels.place(r["commune_code"]), _cut(r["honoree_name"]), _cut(r["honoree_role"]),
+        _cut(r["title"]), _cut(r["description"]), labels.status(r["status"]),
+        _cut(r["reporter_name"]) or "", r["reporter_phone"] or "",
+        labels.yes if r["show_name"] else labels.no,
+        labels.channels.get(r["channel"], r["channel"]), r["photo_count"], r["latitude"],
+        r["longitude"], _cut(r["review_note"]) or "",
+        labels.campaigns.get(r["campaign"], r["campaign"]),
+        published_link(rng.publish_chat, r["published_message_id"]),
+    ]
+
+
+def _csv_value(value: Any) -> Any:
     if isinstance(value, str):
-        cell.data_type = "s"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _value(ws: Any, value: Any) -> Any:
-    """A data cell for `ws.append`: text that openpyxl would store as a formula or an error code
-    goes in a cell forced to text; anything else as is, which openpyxl types the same way (text
-    as text) without building a cell object per value."""
-    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
-        return _cell(ws, value)
+        return safe_text(value)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     return value
 
 
-def _sheet(wb: Workbook, title: str, headers: Sequence[str], widths: Sequence[int]) -> Any:
-    ws = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.append([_cell(ws, h, bold=True) for h in headers])
-    return ws
-
-
-def _filter(ws: Any, columns: int, rows: int) -> None:
-    ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(rows, 1) + 1}"
-
-
-async def write_xlsx(out: Path | IO[bytes], rng: ExportRange, texts: Catalogue,
-                     counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
-                     nominations: list[Nomination]) -> int:
-    """Write the three sheets in streaming mode; return how many stories were listed."""
-    wb = Workbook(write_only=True)
-    statuses = list(STATUSES)
-    headers = _headers(texts, "export.summary_headers")
-    head = headers[:2] + [texts.t(f"status_name.{s}") for s in statuses] + headers[2:]
-    ws = _sheet(wb, texts.t("export.sheet_summary"), head, [28, 28] + [12] * len(statuses) + [10])
-    table: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for c in counts:
-        table[(c.commune, c.kind)][c.status] += c.n
-    units = localities(rng.province)
-    totals = [0] * (len(statuses) + 1)
-    def place(commune: int) -> str:
-        unit = units.get(commune)
-        return unit.name if unit else str(commune)
-
-    for (commune, kind_value), by_status in sorted(
-        table.items(), key=lambda kv: (place(kv[0][0]), kv[0][1])
-    ):
-        kind = campaign().kind(kind_value)
-        values = [by_status.get(s, 0) for s in statuses]
-        values.append(sum(values))
-        totals = [a + b for a, b in zip(totals, values, strict=True)]
-        ws.append([_cell(ws, place(commune)),
-                   _cell(ws, kind.label(texts.language) if kind else kind_value), *values])
-    ws.append([_cell(ws, texts.t("export.total"), bold=True), _cell(ws, ""), *totals])
-    _filter(ws, len(head), len(table) + 1)
-
-    list_headers = _headers(texts, "export.list_headers")
-    widths = [7, 12, 12, 24, 30, 24, 22, 24, 24, 36, 60, 16, 20, 14, 10, 10, 8, 10, 10, 30, 14, 34]
-    ws = _sheet(wb, texts.t("export.sheet_list"), list_headers, widths)
-    listed = 0
-    async for r in stories:
-        ws.append([_value(ws, v) for v in rng.row(r, texts)])
-        listed += 1
-        if listed % _YIELD_EVERY == 0:
-            await asyncio.sleep(0)
-    _filter(ws, len(list_headers), listed)
-
-    nom_headers = _headers(texts, "export.nomination_headers")
-    ws = _sheet(wb, texts.t("export.sheet_nominations"), nom_headers,
-                [7, 34, 50, 22, 36, 24, 16, 20, 12])
-    for n in nominations:
-        award = campaign().award(n.award)
-        ws.append([_value(ws, v) for v in (
-            n.story_id, award.label(texts.language) if award else n.award, n.reason,
-            place(n.commune), n.title, n.honoree,
-            texts.t(f"status_name.{n.status}"), n.nominated_by or "",
-            datetime.fromisoformat(n.created_at).astimezone(rng.tz).strftime("%d/%m/%Y"))])
-    _filter(ws, len(nom_headers), len(nominations))
-    await asyncio.to_thread(wb.save, out)  # the zip step, off the event loop
-    return listed
+def headers(labels: Labels, key: str) -> list[str]:
+    """A '|'-separated row of column names from the catalogue."""
+    return labels.plain(key).split("|")
 
 
 async def write_csv(out: IO[bytes], rng: ExportRange, texts: Catalogue,
                     stories: AsyncIterator[aiosqlite.Row]) -> int:
     """The story list as CSV, UTF-8 with a BOM so that Excel shows Vietnamese correctly."""
+    labels = Labels(rng.province, texts)
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
-    writer.writerow(_headers(texts, "export.list_headers"))
+    writer.writerow(headers(labels, "export.list_headers"))
     listed = 0
     async for r in stories:
-        writer.writerow([safe_text(v) if isinstance(v, str) else v for v in rng.row(r, texts)])
+        writer.writerow(_csv_row(story_cells(r, labels, rng)))
         listed += 1
         if listed % _YIELD_EVERY == 0:
             await asyncio.sleep(0)
     text.flush()
     text.detach()
     return listed
+
+
+def _csv_row(cells: Iterable[Any]) -> list[Any]:
+    return [_csv_value(v) for v in cells]

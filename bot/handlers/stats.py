@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 from zoneinfo import ZoneInfo
 
 from bot.content import Catalogue, campaign, localities
@@ -18,8 +19,9 @@ from bot.storage import Storage
 
 if TYPE_CHECKING:
     from bot.export import ExportRange
+    from bot.sheets import Period
 
-__all__ = ["export_workbook", "on_export", "on_stats", "parse_range"]
+__all__ = ["export_workbook", "on_export", "on_stats", "parse_range", "write_export"]
 
 
 async def _scope(ctx: Context) -> frozenset[int] | None:
@@ -110,24 +112,39 @@ def parse_range(args: tuple[str, ...]) -> tuple[date | None, date | None] | tupl
 def _utc(day: date | None, tz: ZoneInfo) -> str | None:
     if day is None:
         return None
-    return datetime.combine(day, time(), tz).astimezone(ZoneInfo("UTC")).isoformat(
-        timespec="seconds")
+    return datetime.combine(day, time(), tz).astimezone(UTC).isoformat(timespec="seconds")
+
+
+async def write_export(
+    storage: Storage, texts: Catalogue, out: Path | BinaryIO, rng: ExportRange, period: Period,
+    now: datetime,
+) -> int:
+    """Write the workbook for a period to a file or a buffer; return the stories listed.
+
+    An open end stops at `now`, so that the counts and the list see the same stories.
+    """
+    from bot.sheets import write_xlsx  # the xlsx writer loads only when exporting
+
+    reports = storage.reports
+    since = _utc(period.start, rng.tz)
+    until = (_utc(period.end + timedelta(days=1), rng.tz) if period.end
+             else now.astimezone(UTC).isoformat(timespec="seconds"))
+    scope = period.scope
+    return await write_xlsx(out, rng, texts, period, await reports.counts(scope, since, until),
+                            reports.stories(scope, since, until),
+                            await reports.nominations(scope, since, until))
 
 
 async def export_workbook(
     storage: Storage, texts: Catalogue, scope: frozenset[int] | None, start: date | None,
-    end: date | None, rng: ExportRange,
+    end: date | None, rng: ExportRange, now: datetime,
 ) -> tuple[bytes, int]:
     """The workbook for a scope and an inclusive date range, in memory."""
-    from bot.export import write_xlsx  # openpyxl loads only when exporting
+    from bot.sheets import Period
 
-    reports = storage.reports
-    since = _utc(start, rng.tz)
-    until = _utc(end + timedelta(days=1), rng.tz) if end else None
     out = io.BytesIO()
-    listed = await write_xlsx(out, rng, texts, await reports.counts(scope, since, until),
-                              reports.stories(scope, since, until),
-                              await reports.nominations(scope, since, until))
+    period = Period(start, end, scope, now.astimezone(rng.tz).date())
+    listed = await write_export(storage, texts, out, rng, period, now)
     return out.getvalue(), listed
 
 
@@ -144,14 +161,13 @@ async def on_export(ctx: Context) -> list[Reply]:
                             end=ctx.incoming.args[1]))]
     start, end = parsed
     assert not isinstance(start, str) and not isinstance(end, str)
-    from bot.export import ExportRange
+    from bot.export import ExportRange, Labels
+    from bot.sheets import range_text
 
     rng = ExportRange(ctx.settings.province_code, ctx.settings.tz, ctx.settings.publish_chat_id)
-    data, listed = await export_workbook(ctx.storage, ctx.texts, await _scope(ctx), start, end, rng)
-    shown = ctx.t("export.range_all")
-    if start or end:
-        shown = ctx.t("export.range", start=start.strftime("%d/%m/%Y") if start else "…",
-                      end=end.strftime("%d/%m/%Y") if end else "…")
+    data, listed = await export_workbook(ctx.storage, ctx.texts, await _scope(ctx), start, end,
+                                         rng, ctx.now)
+    shown = range_text(Labels(rng.province, ctx.texts), start, end)
     first = (start or campaign().start or ctx.today.date()).isoformat()
     name = f"guongsang-{first}-{(end or ctx.today.date()).isoformat()}.xlsx"
     text = ctx.t("export.caption" if listed else "export.empty", range=shown, count=listed)

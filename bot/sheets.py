@@ -1,0 +1,207 @@
+"""The workbook's five sheets, built from storage's counts, stories and nominations.
+
+Tổng hợp (by commune and kind), Theo nội dung thi đua (by the plan's contents, which the summary
+report follows), Theo địa bàn (every commune in scope, with none left out), Danh sách (every
+story) and Đề nghị khen thưởng (the nominations): names instead of keys, dates as dates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import aiosqlite
+
+from bot.content import Catalogue
+from bot.export import ExportRange, Labels, headers, story_cells
+from bot.storage import Count, Nomination
+from bot.workbook import Column, Feed, Table, Title, run_writer, save_workbook
+from bot.workflow import STATUSES
+
+__all__ = ["Period", "range_text", "write_xlsx"]
+
+LIST_WIDTHS = (7, 12, 12, 24, 30, 24, 22, 24, 24, 36, 60, 16, 20, 14, 10, 10, 8, 10, 10, 30, 30,
+               34)
+LIST_STYLES = {1: "date", 2: "date", 9: "wrap", 10: "wrap", 19: "wrap"}
+PHONE = 13
+NOMINATION_WIDTHS = (7, 34, 50, 22, 36, 24, 16, 20, 12)
+NOMINATION_STYLES = {2: "wrap", 4: "wrap", 8: "date"}
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """What an export covers: days from `start` to `end` (either may be open), a scope (None is
+    the whole province), and the day it was made."""
+
+    start: date | None
+    end: date | None
+    scope: frozenset[int] | None
+    made: date
+
+
+def range_text(labels: Labels, start: date | None, end: date | None) -> str:
+    """The period in words: 'từ 01/01/2025 đến 30/06/2025', 'từ trước đến nay' …"""
+    if start and end:
+        return labels.plain("export.range", start=_day(start), end=_day(end))
+    if start:
+        return labels.plain("export.range_from", start=_day(start))
+    if end:
+        return labels.plain("export.range_until", end=_day(end))
+    return labels.plain("export.range_all")
+
+
+def _day(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _scope_text(labels: Labels, scope: frozenset[int] | None) -> str:
+    if scope is None:
+        return labels.plain("export.scope_province")
+    if len(scope) <= 3:
+        return ", ".join(labels.place(code) for code in sorted(scope, key=labels.place_order))
+    return labels.plain("export.scope_many", count=len(scope))
+
+
+class _Pivot:
+    """Counts by status, and by kind, for one row of a breakdown."""
+
+    def __init__(self) -> None:
+        self.status: Counter[str] = Counter()
+        self.kind: Counter[str] = Counter()
+
+    def add(self, c: Count) -> None:
+        self.status[c.status] += c.n
+        self.kind[c.kind] += c.n
+
+
+class _Breakdowns:
+    """The three tables of counts, sharing their columns and words."""
+
+    def __init__(self, labels: Labels, counts: list[Count], scope: frozenset[int] | None) -> None:
+        self.labels = labels
+        self.counts = counts
+        self.scope = scope
+        found = sorted({c.kind for c in counts} - set(labels.kinds))
+        self.kinds = [*labels.kinds, *found]
+        self.total = labels.plain("export.total")
+        self.summary_heads = headers(labels, "export.summary_headers")
+
+    def _status_columns(self) -> list[Column]:
+        return [Column(self.labels.status(s), 12, total=True) for s in STATUSES]
+
+    def _kind_columns(self) -> list[Column]:
+        return [Column(self.labels.kind(k), 14, total=True) for k in self.kinds]
+
+    def _numbers(self, pivot: _Pivot, by_kind: bool = True) -> list[int]:
+        kinds = [pivot.kind[k] for k in self.kinds] if by_kind else []
+        return [*kinds, *(pivot.status[s] for s in STATUSES), sum(pivot.status.values())]
+
+    def _groups(self, first: int) -> list[tuple[int, int, str]]:
+        statuses = first + len(self.kinds)
+        return [(first, statuses - 1, self.labels.plain("export.by_kind")),
+                (statuses, statuses + len(STATUSES) - 1, self.labels.plain("export.by_status"))]
+
+    def summary(self) -> Table:
+        """Rows of (commune, kind), with a column per status."""
+        pairs: dict[tuple[int, str], _Pivot] = defaultdict(_Pivot)
+        for c in self.counts:
+            pairs[(c.commune, c.kind)].add(c)
+        order = {k: i for i, k in enumerate(self.kinds)}
+        keys = sorted(pairs, key=lambda p: (self.labels.place_order(p[0]), order[p[1]]))
+        heads = self.summary_heads
+        columns = [Column(heads[0], 28), Column(heads[1], 28), *self._status_columns(),
+                   Column(heads[2], 10, total=True)]
+        rows = [[self.labels.place(commune), self.labels.kind(kind),
+                 *self._numbers(pairs[(commune, kind)], by_kind=False)]
+                for commune, kind in keys]
+        return Table(self.labels.plain("export.sheet_summary"),
+                     self.labels.plain("export.subject_summary"), columns, rows,
+                     total_label=self.total)
+
+    def by_content(self) -> Table:
+        """A row per emulation content of the plan (and one for stories without one)."""
+        pivots: dict[int, _Pivot] = defaultdict(_Pivot)
+        for c in self.counts:
+            pivots[c.content if c.content in self.labels.contents else 0].add(c)
+        rows: list[list[Any]] = [[number, name, *self._numbers(pivots[number])]
+                                 for number, name in self.labels.contents.items()]
+        if 0 in pivots:
+            rows.append(["", self.labels.content(None), *self._numbers(pivots[0])])
+        columns = [Column(self.labels.plain("export.number"), 6),
+                   Column(self.labels.plain("export.content"), 60, "wrap"),
+                   *self._kind_columns(), *self._status_columns(),
+                   Column(self.summary_heads[2], 10, total=True)]
+        return Table(self.labels.plain("export.sheet_contents"),
+                     self.labels.plain("export.subject_contents"), columns, rows,
+                     groups=self._groups(2), total_label=self.total)
+
+    def by_commune(self) -> Table:
+        """A row per commune in scope, those without a story included."""
+        pivots: dict[int, _Pivot] = defaultdict(_Pivot)
+        for c in self.counts:
+            pivots[c.commune].add(c)
+        codes = ({u.code for u in self.labels.units.units} if self.scope is None
+                 else set(self.scope)) | set(pivots)
+        rows = [[self.labels.place(code), *self._numbers(pivots[code])]
+                for code in sorted(codes, key=self.labels.place_order)]
+        columns = [Column(self.summary_heads[0], 28), *self._kind_columns(),
+                   *self._status_columns(), Column(self.summary_heads[2], 10, total=True)]
+        return Table(self.labels.plain("export.sheet_communes"),
+                     self.labels.plain("export.subject_communes"), columns, rows,
+                     groups=self._groups(1), total_label=self.total)
+
+
+def _columns(names: Sequence[str], widths: Sequence[int],
+             styles: dict[int, Any]) -> list[Column]:
+    return [Column(name, width, styles.get(i, ""))
+            for i, (name, width) in enumerate(zip(names, widths, strict=True))]
+
+
+def _story_rows(feed: Feed, labels: Labels, rng: ExportRange) -> Iterator[list[Any]]:
+    """The list's rows, made in the writing thread as the feed brings stories in."""
+    for r in feed:
+        yield story_cells(r, labels, rng)
+
+
+def _nomination_rows(nominations: list[Nomination], labels: Labels,
+                     rng: ExportRange) -> list[list[Any]]:
+    return [[n.story_id, labels.awards.get(n.award, n.award), n.reason, labels.place(n.commune),
+             n.title, n.honoree, labels.status(n.status), n.nominated_by or "",
+             rng.local_day(n.created_at)] for n in nominations]
+
+
+async def write_xlsx(out: Path | BinaryIO, rng: ExportRange, texts: Catalogue, period: Period,
+                     counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
+                     nominations: list[Nomination]) -> int:
+    """Write the workbook, the story list streamed; return how many stories were listed."""
+    labels = Labels(rng.province, texts)
+    total = sum(c.n for c in counts)
+    count = (labels.plain("export.count", count=total) if total
+             else labels.plain("export.count_none"))
+    words = {"range": range_text(labels, period.start, period.end),
+             "scope": _scope_text(labels, period.scope), "count": count,
+             "made": _day(period.made)}
+
+    def subtitle(subject: str) -> str:
+        return labels.plain("export.subtitle", subject=subject, **words)
+
+    breakdowns = _Breakdowns(labels, counts, period.scope)
+    feed = Feed(stories, asyncio.get_running_loop())
+    columns = _columns(headers(labels, "export.list_headers"), LIST_WIDTHS, LIST_STYLES)
+    story_list = Table(labels.plain("export.sheet_list"), labels.plain("export.subject_list"),
+                       columns, _story_rows(feed, labels, rng),
+                       quiet_columns=(columns[PHONE].header,))
+    tables = [
+        breakdowns.summary(), breakdowns.by_content(), breakdowns.by_commune(), story_list,
+        Table(labels.plain("export.sheet_nominations"), labels.plain("export.subject_nominations"),
+              _columns(headers(labels, "export.nomination_headers"), NOMINATION_WIDTHS,
+                       NOMINATION_STYLES), _nomination_rows(nominations, labels, rng)),
+    ]
+    title = Title(labels.campaign_name, subtitle)
+    footer = str(texts.t("export.page"))
+    return await run_writer(lambda: save_workbook(out, tables, title, footer), feed)
