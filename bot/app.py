@@ -212,9 +212,8 @@ async def run_console_app(
 async def export(settings: Settings, out: Path, start: date | None, end: date | None,
                  fmt: str) -> int:
     """Write the province's workbook (or the CSV list) to a file; return the stories listed."""
-    from bot.export import ExportRange, write_csv
+    from bot.export import ExportRange, Period, write_csv
     from bot.handlers.stats import write_export
-    from bot.sheets import Period
 
     storage = await open_storage_for(settings)
     try:

@@ -5,19 +5,20 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.content import Catalogue, campaign, fold, localities
+from bot.content import Campaign, Catalogue, campaign, fold, localities
 from bot.messages import plain_text
 from bot.workflow import STATUSES
 
-__all__ = ["CELL_LIMIT", "ExportRange", "Labels", "headers", "published_link", "safe_text",
-           "story_cells", "write_csv"]
+__all__ = ["CELL_LIMIT", "ExportRange", "Labels", "Period", "day_text", "headers",
+           "published_link", "range_text", "safe_text", "story_cells", "write_csv"]
 
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
 # Rows written between two chances for the event loop to answer other people (CSV).
@@ -56,12 +57,41 @@ class ExportRange:
         return datetime.fromisoformat(iso).astimezone(self.tz).date()
 
 
+@dataclass(frozen=True, slots=True)
+class Period:
+    """What an export covers: days from `start` to `end` (either may be open), a scope (None is
+    the whole province), and the day it was made."""
+
+    start: date | None
+    end: date | None
+    scope: frozenset[int] | None
+    made: date
+
+
+def range_text(texts: Catalogue, start: date | None, end: date | None) -> str:
+    """The period in words: 'từ 01/01/2025 đến 30/06/2025', 'từ trước đến nay' …"""
+    if start and end:
+        words = texts.t("export.range", start=day_text(start), end=day_text(end))
+    elif start:
+        words = texts.t("export.range_from", start=day_text(start))
+    elif end:
+        words = texts.t("export.range_until", end=day_text(end))
+    else:
+        words = texts.t("export.range_all")
+    return plain_text(words)
+
+
+def day_text(value: date) -> str:
+    """A day as the board writes it: 18/06/2025."""
+    return value.strftime("%d/%m/%Y")
+
+
 class Labels:
     """The names a reader sees for the keys storage holds, looked up once per export."""
 
-    def __init__(self, province: int, texts: Catalogue) -> None:
+    def __init__(self, province: int, texts: Catalogue, plan: Campaign | None = None) -> None:
         lang = texts.language
-        plan = campaign()
+        plan = plan or campaign()
         self.texts = texts
         self.kinds = {k.value: k.label(lang) for k in plan.kinds}
         self.contents = {c.number: c.label(lang) for c in plan.contents}
@@ -106,7 +136,8 @@ def _cut(value: str | None) -> str | None:
     return value[:CELL_LIMIT] if value is not None and len(value) > CELL_LIMIT else value
 
 
-def story_cells(r: aiosqlite.Row, labels: Labels, rng: ExportRange) -> list[Any]:
+def story_cells(r: Mapping[str, Any] | aiosqlite.Row, labels: Labels,
+                rng: ExportRange) -> list[Any]:
     """One story as the list's cells: names, not keys; the two dates as dates."""
     content = r["content"]
     movement = r["movement"]

@@ -1,5 +1,7 @@
 """The workbook's five sheets, built from storage's counts, stories and nominations.
 
+Runs in the writing process (bot.export_child): nothing here touches the event loop.
+
 Tổng hợp (by commune and kind), Theo nội dung thi đua (by the plan's contents, which the summary
 report follows), Theo địa bàn (every commune in scope, with none left out), Danh sách (every
 story) and Đề nghị khen thưởng (the nominations): names instead of keys, dates as dates.
@@ -7,23 +9,18 @@ story) and Đề nghị khen thưởng (the nominations): names instead of keys,
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import aiosqlite
-
-from bot.content import Catalogue
-from bot.export import ExportRange, Labels, headers, story_cells
+from bot.content import Campaign, Catalogue
+from bot.export import ExportRange, Labels, Period, day_text, headers, range_text, story_cells
 from bot.storage import Count, Nomination
-from bot.workbook import Column, Feed, Table, Title, run_writer, save_workbook
+from bot.workbook import Column, Table, Title, save_workbook
 from bot.workflow import STATUSES
 
-__all__ = ["Period", "range_text", "write_xlsx"]
+__all__ = ["write_book"]
 
 LIST_WIDTHS = (7, 12, 12, 24, 30, 24, 22, 24, 24, 36, 60, 16, 20, 14, 10, 10, 8, 10, 10, 30, 30,
                34)
@@ -31,32 +28,6 @@ LIST_STYLES = {1: "date", 2: "date", 9: "wrap", 10: "wrap", 19: "wrap"}
 PHONE = 13
 NOMINATION_WIDTHS = (7, 34, 50, 22, 36, 24, 16, 20, 12)
 NOMINATION_STYLES = {2: "wrap", 4: "wrap", 8: "date"}
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """What an export covers: days from `start` to `end` (either may be open), a scope (None is
-    the whole province), and the day it was made."""
-
-    start: date | None
-    end: date | None
-    scope: frozenset[int] | None
-    made: date
-
-
-def range_text(labels: Labels, start: date | None, end: date | None) -> str:
-    """The period in words: 'từ 01/01/2025 đến 30/06/2025', 'từ trước đến nay' …"""
-    if start and end:
-        return labels.plain("export.range", start=_day(start), end=_day(end))
-    if start:
-        return labels.plain("export.range_from", start=_day(start))
-    if end:
-        return labels.plain("export.range_until", end=_day(end))
-    return labels.plain("export.range_all")
-
-
-def _day(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
 
 
 def _scope_text(labels: Labels, scope: frozenset[int] | None) -> str:
@@ -162,10 +133,20 @@ def _columns(names: Sequence[str], widths: Sequence[int],
             for i, (name, width) in enumerate(zip(names, widths, strict=True))]
 
 
-def _story_rows(feed: Feed, labels: Labels, rng: ExportRange) -> Iterator[list[Any]]:
-    """The list's rows, made in the writing thread as the feed brings stories in."""
-    for r in feed:
-        yield story_cells(r, labels, rng)
+class _Counted:
+    """The list's rows, made as the writer asks for them, counted."""
+
+    def __init__(self, stories: Iterable[Mapping[str, Any]], labels: Labels,
+                 rng: ExportRange) -> None:
+        self._stories = stories
+        self._labels = labels
+        self._rng = rng
+        self.count = 0
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for r in self._stories:
+            self.count += 1
+            yield story_cells(r, self._labels, self._rng)
 
 
 def _nomination_rows(nominations: list[Nomination], labels: Labels,
@@ -175,33 +156,31 @@ def _nomination_rows(nominations: list[Nomination], labels: Labels,
              rng.local_day(n.created_at)] for n in nominations]
 
 
-async def write_xlsx(out: Path | BinaryIO, rng: ExportRange, texts: Catalogue, period: Period,
-                     counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
-                     nominations: list[Nomination]) -> int:
-    """Write the workbook, the story list streamed; return how many stories were listed."""
-    labels = Labels(rng.province, texts)
+def write_book(out: Path | BinaryIO, rng: ExportRange, texts: Catalogue, plan: Campaign,
+               period: Period, counts: list[Count], stories: Iterable[Mapping[str, Any]],
+               nominations: list[Nomination]) -> int:
+    """Write the five sheets, the story list streamed; return how many stories were listed."""
+    labels = Labels(rng.province, texts, plan)
     total = sum(c.n for c in counts)
     count = (labels.plain("export.count", count=total) if total
              else labels.plain("export.count_none"))
-    words = {"range": range_text(labels, period.start, period.end),
+    words = {"range": range_text(texts, period.start, period.end),
              "scope": _scope_text(labels, period.scope), "count": count,
-             "made": _day(period.made)}
+             "made": day_text(period.made)}
 
     def subtitle(subject: str) -> str:
         return labels.plain("export.subtitle", subject=subject, **words)
 
     breakdowns = _Breakdowns(labels, counts, period.scope)
-    feed = Feed(stories, asyncio.get_running_loop())
     columns = _columns(headers(labels, "export.list_headers"), LIST_WIDTHS, LIST_STYLES)
-    story_list = Table(labels.plain("export.sheet_list"), labels.plain("export.subject_list"),
-                       columns, _story_rows(feed, labels, rng),
-                       quiet_columns=(columns[PHONE].header,))
+    listed = _Counted(stories, labels, rng)
     tables = [
-        breakdowns.summary(), breakdowns.by_content(), breakdowns.by_commune(), story_list,
+        breakdowns.summary(), breakdowns.by_content(), breakdowns.by_commune(),
+        Table(labels.plain("export.sheet_list"), labels.plain("export.subject_list"), columns,
+              listed, quiet_columns=(columns[PHONE].header,)),
         Table(labels.plain("export.sheet_nominations"), labels.plain("export.subject_nominations"),
               _columns(headers(labels, "export.nomination_headers"), NOMINATION_WIDTHS,
                        NOMINATION_STYLES), _nomination_rows(nominations, labels, rng)),
     ]
-    title = Title(labels.campaign_name, subtitle)
-    footer = str(texts.t("export.page"))
-    return await run_writer(lambda: save_workbook(out, tables, title, footer), feed)
+    save_workbook(out, tables, Title(labels.campaign_name, subtitle), str(texts.t("export.page")))
+    return listed.count

@@ -1,33 +1,25 @@
-"""The board's workbook, written by rustpy-xlsxwriter (Rust) in a worker thread.
+"""The workbook's layout, written by rustpy-xlsxwriter (the Python bindings of rust_xlsxwriter).
 
 Every sheet has the campaign's name and the period above its table, a bold header row that is
-frozen, filtered and repeated on each printed page, and prints landscape, one page wide. The
-story list streams: its rows come from storage a batch at a time, handed across to the thread
-that writes, so the event loop keeps answering people during an export of any size, and memory
-stays flat (the writer keeps finished rows in temporary files, not in memory).
+frozen, filtered and repeated on each printed page, and prints landscape, one page wide. Rows
+may come from an iterator: the writer streams them in constant memory (finished rows go to a
+temporary file), so a sheet of any length costs the same memory.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from rustpy_xlsxwriter import FastExcel, Format
 
-__all__ = ["FIRST_DATA", "HEADER_ROW", "Column", "Feed", "Table", "Title", "run_writer",
-           "save_workbook"]
+__all__ = ["FIRST_DATA", "HEADER_ROW", "Column", "Table", "Title", "save_workbook"]
 
 HEADER_ROW = 3  # 0-based: title, period, group labels, then the column names
 FIRST_DATA = HEADER_ROW + 1
 DATE_FORMAT = "dd/mm/yyyy"
-# Rows handed to the writing thread at a time; the next batch is fetched while one is written.
-BATCH = 1000
 Style = Literal["", "wrap", "date"]
 
 
@@ -143,72 +135,9 @@ def _add(book: FastExcel, table: Table, title: Title, page_footer: str,
 
 def save_workbook(out: Path | BinaryIO, tables: Sequence[Table], title: Title,
                   page_footer: str) -> None:
-    """Write the sheets in order (blocking: run it in a worker thread)."""
+    """Write the sheets in order (blocking, seconds for a province: bot.export_child runs it)."""
     formats = _formats()
     book = FastExcel(out, output_format="xlsx")
     for table in tables:
         _add(book, table, title, page_footer, formats)
     book.save()
-
-
-class _Stopped(Exception):
-    """The export was abandoned (its caller was cancelled); the writer gives up."""
-
-
-class Feed:
-    """The rows of an async iterator, handed to a thread that iterates them synchronously.
-
-    The thread asks the event loop for the next batch while it writes the current one; the
-    loop's part is only pulling rows out of storage's iterator, so it is never held long.
-    """
-
-    def __init__(self, rows: AsyncIterator[Any], loop: asyncio.AbstractEventLoop) -> None:
-        self._rows = rows
-        self._loop = loop
-        self.stop = threading.Event()
-        self.count = 0
-
-    async def _batch(self) -> list[Any]:
-        batch: list[Any] = []
-        try:
-            while len(batch) < BATCH:
-                batch.append(await anext(self._rows))
-        except StopAsyncIteration:
-            pass
-        return batch
-
-    def _ask(self) -> Future[list[Any]]:
-        return asyncio.run_coroutine_threadsafe(self._batch(), self._loop)
-
-    def _wait(self, pending: Future[list[Any]]) -> list[Any]:
-        while True:
-            if self.stop.is_set():
-                pending.cancel()
-                raise _Stopped
-            try:
-                return pending.result(timeout=0.2)
-            except FutureTimeout:
-                continue
-
-    def __iter__(self) -> Iterator[Any]:
-        pending = self._ask()
-        try:
-            while True:
-                batch = self._wait(pending)
-                if not batch:
-                    return
-                pending = self._ask()
-                self.count += len(batch)
-                yield from batch
-        finally:
-            pending.cancel()  # the writer failed or gave up: fetch nothing more
-
-
-async def run_writer(write: Callable[[], None], feed: Feed) -> int:
-    """Run `write` in a worker thread; return how many rows the feed gave it."""
-    try:
-        await asyncio.to_thread(write)
-    finally:
-        feed.stop.set()  # if this coroutine was cancelled, the thread stops at its next batch
-    return feed.count
-

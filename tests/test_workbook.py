@@ -8,10 +8,12 @@ three communes) comes from test_stats_export.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -19,13 +21,15 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import pytest_asyncio
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
 from bot.config import Settings
-from bot.content import fold
+from bot.content import catalogue, fold
 from bot.dialog import Dialog
 from bot.storage import Storage, open_storage
 from tests.conftest import FakeChat
@@ -109,6 +113,26 @@ async def board(dialog: Dialog, storage: Storage) -> Board:
     return Board(storage, *chats)
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def admin_book(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """The admin's workbook of the whole fixture province, exported once for the tests that
+    only read it."""
+    path = tmp_path_factory.mktemp("province") / "gs.sqlite3"
+    store = await open_storage(path)
+    try:
+        await populate(store)
+        settings = Settings(_env_file=None, database_path=path,  # type: ignore[call-arg]
+                            admin_ids=(9001,), publish_chat_id="-100777")
+        admin = FakeChat(Dialog(store, settings), "9001", name="Quản Trị Viên",
+                         channel="telegram")
+        admin.now = NOW
+        wb = await export_via_chat(admin)
+        assert admin.text == "📊 Bảng tổng hợp Gương Sáng từ trước đến nay: 30 câu chuyện."
+        yield wb
+    finally:
+        await store.close()
+
+
 def rows(ws: Any, first: int = FIRST) -> list[list[Any]]:
     """The values from a row on, as an officer reads them."""
     return [list(r) for r in ws.iter_rows(min_row=first, values_only=True)]
@@ -140,10 +164,8 @@ def count_row(specs: list[Any]) -> list[int]:
     return [*(kinds[k] for k in KINDS), *(statuses[s] for s in STATUS_ORDER), len(specs)]
 
 
-async def test_every_sheet_has_the_title_the_period_and_a_frozen_filtered_header(
-    board: Board,
-) -> None:
-    wb = await export_via_chat(board.admin)
+def test_every_sheet_has_the_title_the_period_and_a_frozen_filtered_header(admin_book: Any) -> None:
+    wb = admin_book
 
     assert wb.sheetnames == SHEETS
     for ws in wb.worksheets:
@@ -160,10 +182,10 @@ async def test_every_sheet_has_the_title_the_period_and_a_frozen_filtered_header
         assert all(c.font.b for c in ws[HEADER])
 
 
-async def test_each_sheet_prints_landscape_one_page_wide_with_the_header_on_every_page(
-    board: Board,
+def test_each_sheet_prints_landscape_one_page_wide_with_the_header_on_every_page(
+    admin_book: Any,
 ) -> None:
-    wb = await export_via_chat(board.admin)
+    wb = admin_book
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -197,8 +219,8 @@ async def test_the_list_speaks_in_names_and_its_dates_are_dates(
     assert second[15] == "fake"  # a channel the bot does not know keeps its key
 
 
-async def test_long_text_wraps_and_phone_numbers_keep_their_zeros(board: Board) -> None:
-    wb = await export_via_chat(board.admin)
+def test_long_text_wraps_and_phone_numbers_keep_their_zeros(admin_book: Any) -> None:
+    wb = admin_book
     ws = wb["Danh sách"]
     for column in ("J", "K", "T"):  # title, description, review note
         assert ws[f"{column}{FIRST}"].alignment.wrap_text, column
@@ -209,10 +231,10 @@ async def test_long_text_wraps_and_phone_numbers_keep_their_zeros(board: Board) 
     assert wb["Đề nghị khen thưởng"][f"C{FIRST}"].alignment.wrap_text  # the reason
 
 
-async def test_the_sheet_by_content_follows_the_plan_with_totals_under_the_filter(
-    board: Board,
+def test_the_sheet_by_content_follows_the_plan_with_totals_under_the_filter(
+    admin_book: Any,
 ) -> None:
-    wb = await export_via_chat(board.admin)
+    wb = admin_book
     ws = wb["Theo nội dung thi đua"]
 
     assert rows(ws, HEADER)[0] == ["STT", "Nội dung thi đua", *KIND_HEADERS, *STATUS_HEADERS,
@@ -230,8 +252,8 @@ async def test_the_sheet_by_content_follows_the_plan_with_totals_under_the_filte
                for v in total[2:])
 
 
-async def test_the_sheet_by_commune_lists_every_commune_alphabetically(board: Board) -> None:
-    wb = await export_via_chat(board.admin)
+def test_the_sheet_by_commune_lists_every_commune_alphabetically(admin_book: Any) -> None:
+    wb = admin_book
     ws = wb["Theo địa bàn"]
 
     assert rows(ws, HEADER)[0] == ["Xã, phường, đặc khu", *KIND_HEADERS, *STATUS_HEADERS, "Tổng"]
@@ -248,8 +270,8 @@ async def test_the_sheet_by_commune_lists_every_commune_alphabetically(board: Bo
     assert [shown(ws, v) for v in total[1:]] == count_row(SPECS)
 
 
-async def test_the_summary_sheet_has_a_row_per_commune_and_kind(board: Board) -> None:
-    wb = await export_via_chat(board.admin)
+def test_the_summary_sheet_has_a_row_per_commune_and_kind(admin_book: Any) -> None:
+    wb = admin_book
     ws = wb["Tổng hợp"]
 
     assert rows(ws, HEADER)[0] == ["Xã, phường, đặc khu", "Loại", *STATUS_HEADERS, "Tổng"]
@@ -263,10 +285,8 @@ async def test_the_summary_sheet_has_a_row_per_commune_and_kind(board: Board) ->
     assert [shown(ws, v) for v in total[2:]] == [*(statuses[s] for s in STATUS_ORDER), 30]
 
 
-async def test_the_nominations_sheet_names_the_award_and_dates_the_nomination(
-    board: Board,
-) -> None:
-    wb = await export_via_chat(board.admin)
+def test_the_nominations_sheet_names_the_award_and_dates_the_nomination(admin_book: Any) -> None:
+    wb = admin_book
     ws = wb["Đề nghị khen thưởng"]
     body, total = table(ws)
     cd = next(i + 1 for i, s in enumerate(SPECS)
@@ -462,3 +482,81 @@ async def test_the_csv_export_keeps_the_stories_filed_in_the_range(
     found = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
     assert [int(r[0]) for r in found[1:]] == inside
     assert [r[1] for r in found[1:]] == ["01/01/2025", "15/03/2025", "30/06/2025", "16/03/2025"]
+
+
+# --- when storage fails, or the person goes away -------------------------------------------------
+
+
+async def test_a_database_failing_mid_export_gets_the_usual_apology_and_no_file(
+    board: Board, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = storage.reports.stories
+
+    async def failing(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        count = 0
+        async for row in real(*args, **kwargs):
+            if count == 10:
+                raise sqlite3.OperationalError("disk I/O error")
+            count += 1
+            yield row
+
+    monkeypatch.setattr(storage.reports, "stories", failing)
+    replies = await board.admin.says("/export")
+    assert board.admin.text == ("Xin lỗi, đã có lỗi xảy ra. Câu trả lời của bạn chưa bị mất"
+                                " — vui lòng thử lại.")
+    assert replies[0].files == ()
+
+    monkeypatch.setattr(storage.reports, "stories", real)
+    wb = await export_via_chat(board.admin)  # the next export is whole
+    assert len(table(wb["Danh sách"])[0]) == 30
+
+
+async def test_an_abandoned_export_stops_its_writer_and_leaves_no_file(
+    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.export_child
+    from bot.export import ExportRange, Period
+    from bot.handlers.stats import write_export
+
+    await populate(storage)
+    row = await anext(storage.reports.stories(None, None, None))
+    pulled, waiting, closed = 0, asyncio.Event(), asyncio.Event()
+    gate = asyncio.Event()  # never set: storage hangs after some batches
+
+    async def hanging(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        nonlocal pulled
+        try:
+            while True:
+                if pulled == 1200:
+                    waiting.set()
+                    await gate.wait()
+                pulled += 1
+                yield row
+        finally:
+            closed.set()
+
+    started: list[asyncio.subprocess.Process] = []
+    real_exec = asyncio.create_subprocess_exec
+
+    async def recorded(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        child = await real_exec(*args, **kwargs)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(storage.reports, "stories", hanging)
+    monkeypatch.setattr(bot.export_child.asyncio, "create_subprocess_exec", recorded)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    period = Period(None, None, None, NOW.date())
+    task = asyncio.create_task(write_export(
+        storage, catalogue("vi"), folder / "book.xlsx",
+        ExportRange(91, ZoneInfo("Asia/Ho_Chi_Minh"), None),
+        period, NOW))
+    await asyncio.wait_for(waiting.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [child.returncode is not None for child in started] == [True]  # stopped, not left
+    assert closed.is_set()  # storage's reading was closed
+    assert list(folder.iterdir()) == []  # neither the workbook nor a half-written part
+    assert pulled == 1200

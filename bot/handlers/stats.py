@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import io
+import shutil
+import tempfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.content import Catalogue, campaign, localities
@@ -18,8 +19,7 @@ from bot.stats import gather
 from bot.storage import Storage
 
 if TYPE_CHECKING:
-    from bot.export import ExportRange
-    from bot.sheets import Period
+    from bot.export import ExportRange, Period
 
 __all__ = ["export_workbook", "on_export", "on_stats", "parse_range", "write_export"]
 
@@ -116,14 +116,14 @@ def _utc(day: date | None, tz: ZoneInfo) -> str | None:
 
 
 async def write_export(
-    storage: Storage, texts: Catalogue, out: Path | BinaryIO, rng: ExportRange, period: Period,
+    storage: Storage, texts: Catalogue, out: Path, rng: ExportRange, period: Period,
     now: datetime,
 ) -> int:
-    """Write the workbook for a period to a file or a buffer; return the stories listed.
+    """Write the workbook for a period to a file; return the stories listed.
 
     An open end stops at `now`, so that the counts and the list see the same stories.
     """
-    from bot.sheets import write_xlsx  # the xlsx writer loads only when exporting
+    from bot.export_child import write_xlsx
 
     reports = storage.reports
     since = _utc(period.start, rng.tz)
@@ -139,13 +139,17 @@ async def export_workbook(
     storage: Storage, texts: Catalogue, scope: frozenset[int] | None, start: date | None,
     end: date | None, rng: ExportRange, now: datetime,
 ) -> tuple[bytes, int]:
-    """The workbook for a scope and an inclusive date range, in memory."""
-    from bot.sheets import Period
+    """The workbook for a scope and an inclusive date range, as bytes to send."""
+    from bot.export import Period
 
-    out = io.BytesIO()
-    period = Period(start, end, scope, now.astimezone(rng.tz).date())
-    listed = await write_export(storage, texts, out, rng, period, now)
-    return out.getvalue(), listed
+    folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="guongsang-export-"))
+    try:
+        out = folder / "export.xlsx"
+        period = Period(start, end, scope, now.astimezone(rng.tz).date())
+        listed = await write_export(storage, texts, out, rng, period, now)
+        return await asyncio.to_thread(out.read_bytes), listed
+    finally:
+        await asyncio.to_thread(shutil.rmtree, folder, True)
 
 
 async def on_export(ctx: Context) -> list[Reply]:
@@ -161,13 +165,12 @@ async def on_export(ctx: Context) -> list[Reply]:
                             end=ctx.incoming.args[1]))]
     start, end = parsed
     assert not isinstance(start, str) and not isinstance(end, str)
-    from bot.export import ExportRange, Labels
-    from bot.sheets import range_text
+    from bot.export import ExportRange, range_text
 
     rng = ExportRange(ctx.settings.province_code, ctx.settings.tz, ctx.settings.publish_chat_id)
     data, listed = await export_workbook(ctx.storage, ctx.texts, await _scope(ctx), start, end,
                                          rng, ctx.now)
-    shown = range_text(Labels(rng.province, ctx.texts), start, end)
+    shown = range_text(ctx.texts, start, end)
     first = (start or campaign().start or ctx.today.date()).isoformat()
     name = f"guongsang-{first}-{(end or ctx.today.date()).isoformat()}.xlsx"
     text = ctx.t("export.caption" if listed else "export.empty", range=shown, count=listed)

@@ -1,0 +1,137 @@
+"""The workbook is written in a child process, fed the stories as storage reads them.
+
+Writing an .xlsx of a province's stories is seconds of CPU, and the Rust writer holds the
+interpreter lock in stretches (at the end of a save, while the kernel frees its temporary file,
+for tens of milliseconds per 100,000 stories). In a thread of the bot's process every such
+stretch would stall every chat; in a child process it stalls nobody. The bot's event loop only
+pulls rows out of storage and pipes them across in small pickled batches; the child builds the
+sheets (bot.sheets) and writes the file. Pickles go one way only, from the bot to its own child.
+
+    python -m bot.export_child OUT.xlsx   (reads the job, then batches, from standard input)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import pickle
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import aiosqlite
+
+from bot.content import Campaign, Catalogue, campaign, catalogue
+from bot.export import ExportRange, Period
+from bot.storage import Count, Nomination
+
+__all__ = ["ExportFailed", "Job", "main", "write_xlsx"]
+
+# Stories a batch: each is a few milliseconds of pickling on the event loop, no more.
+BATCH = 500
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+class ExportFailed(RuntimeError):
+    """The writing process failed; the message is its last line of error."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Everything the child needs besides the stories: where, in which words, what to count."""
+
+    rng: ExportRange
+    language: str
+    plan: Campaign
+    period: Period
+    counts: list[Count]
+    nominations: list[Nomination]
+    keys: tuple[str, ...]  # the names of a story row's fields, in order
+
+
+async def _send(stdin: asyncio.StreamWriter, message: object) -> None:
+    stdin.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+    await stdin.drain()
+
+
+async def _feed(stdin: asyncio.StreamWriter, job: Job, first: aiosqlite.Row | None,
+                stories: AsyncIterator[aiosqlite.Row]) -> None:
+    await _send(stdin, job)
+    batch = [tuple(first)] if first is not None else []
+    async for row in stories:
+        batch.append(tuple(row))
+        if len(batch) >= BATCH:
+            await _send(stdin, batch)
+            batch = []
+    if batch:
+        await _send(stdin, batch)
+    await _send(stdin, None)
+    stdin.close()
+
+
+async def write_xlsx(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
+                     counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
+                     nominations: list[Nomination]) -> int:
+    """Write the workbook to `out` in a child process; return how many stories it lists.
+
+    The file appears whole or not at all: the child writes beside it and it is renamed at the
+    end. If this coroutine is cancelled, or storage fails, the child is stopped.
+    """
+    first = await anext(stories, None)
+    keys = tuple(first.keys()) if first is not None else ()
+    job = Job(rng, texts.language, campaign(), period, counts, nominations, keys)
+    part = out.with_name(out.name + ".part")
+    paths = [_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.export_child", str(part), stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+    errors = asyncio.ensure_future(child.stderr.read())
+    try:
+        # If the child stopped early, its exit code and its error say why.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            await _feed(child.stdin, job, first, stories)
+        result = await child.stdout.read()
+        code = await child.wait()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            child.kill()
+        await child.wait()
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        said = (await errors).decode("utf-8", "replace").strip()
+    if code != 0:
+        part.unlink(missing_ok=True)
+        lines = said.splitlines() or [f"exit code {code}"]
+        raise ExportFailed(f"the workbook could not be written: {lines[-1]}")
+    part.replace(out)
+    return int(json.loads(result)["listed"])
+
+
+def _stories(source: BinaryIO, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    while (batch := pickle.load(source)) is not None:
+        for values in batch:
+            yield dict(zip(keys, values, strict=True))
+
+
+def main(argv: list[str]) -> int:
+    """The child: read the job and the stories from standard input, write the workbook."""
+    from bot.sheets import write_book
+
+    out = Path(argv[0])
+    source = sys.stdin.buffer
+    job: Job = pickle.load(source)
+    listed = write_book(out, job.rng, catalogue(job.language), job.plan, job.period,
+                        job.counts, _stories(source, job.keys), job.nominations)
+    print(json.dumps({"listed": listed}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
