@@ -1,11 +1,14 @@
-"""The workbook is written in a child process, fed the stories as storage reads them.
+"""Where the workbook is written: a thread for a commune's export, a child process for a province's.
 
 Writing an .xlsx of a province's stories is seconds of CPU, and the Rust writer holds the
 interpreter lock in stretches (at the end of a save, while the kernel frees its temporary file,
 for tens of milliseconds per 100,000 stories). In a thread of the bot's process every such
-stretch would stall every chat; in a child process it stalls nobody. The bot's event loop only
-pulls rows out of storage and pipes them across in small pickled batches; the child builds the
-sheets (bot.sheets) and writes the file. Pickles go one way only, from the bot to its own child.
+stretch would stall every chat; in a child process it stalls nobody. So a big export runs in a
+child: the bot's event loop only pulls rows out of storage and pipes them across in small
+pickled batches, and the child builds the sheets (bot.sheets) and writes the file. Pickles go
+one way only, from the bot to its own child. A small export (up to IN_PROCESS stories, a few
+megabytes) is not worth the child's start, a few hundred milliseconds: its rows are gathered and
+written in a worker thread, where the writer's stretches are a few milliseconds.
 
     python -m bot.export_child OUT.xlsx   (reads the job, then batches, from standard input)
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
 import pickle
@@ -29,10 +33,12 @@ from bot.content import Campaign, Catalogue, campaign, catalogue
 from bot.export import ExportRange, Period
 from bot.storage import Count, Nomination
 
-__all__ = ["ExportFailed", "Job", "main", "write_xlsx"]
+__all__ = ["IN_PROCESS", "ExportFailed", "Job", "main", "write_xlsx"]
 
 # Stories a batch: each is a few milliseconds of pickling on the event loop, no more.
 BATCH = 500
+# Up to this many stories the workbook is written in a thread of the bot's process.
+IN_PROCESS = 20_000
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
@@ -53,14 +59,21 @@ class Job:
     keys: tuple[str, ...]  # the names of a story row's fields, in order
 
 
+def _pickled(message: object) -> bytes:
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 async def _send(stdin: asyncio.StreamWriter, message: object) -> None:
-    stdin.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+    stdin.write(_pickled(message))
     await stdin.drain()
 
 
 async def _feed(stdin: asyncio.StreamWriter, job: Job, first: aiosqlite.Row | None,
                 stories: AsyncIterator[aiosqlite.Row]) -> None:
-    await _send(stdin, job)
+    # The job holds thousands of counts, each pickled in Python: off the loop. A batch of rows
+    # is plain tuples, pickled in C in a millisecond or two: on it.
+    stdin.write(await asyncio.to_thread(_pickled, job))
+    await stdin.drain()
     batch = [tuple(first)] if first is not None else []
     async for row in stories:
         batch.append(tuple(row))
@@ -76,11 +89,40 @@ async def _feed(stdin: asyncio.StreamWriter, job: Job, first: aiosqlite.Row | No
 async def write_xlsx(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
                      counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
                      nominations: list[Nomination]) -> int:
-    """Write the workbook to `out` in a child process; return how many stories it lists.
+    """Write the workbook to `out`; return how many stories it lists.
 
-    The file appears whole or not at all: the child writes beside it and it is renamed at the
-    end. If this coroutine is cancelled, or storage fails, the child is stopped.
+    The file appears whole or not at all. If this coroutine is cancelled, or storage fails,
+    nothing is left behind and a child process is stopped.
     """
+    if sum(c.n for c in counts) <= IN_PROCESS:
+        return await _write_here(out, rng, texts, period, counts, stories, nominations)
+    return await _write_in_child(out, rng, texts, period, counts, stories, nominations)
+
+
+def _book(rng: ExportRange, texts: Catalogue, plan: Campaign, period: Period,
+          counts: list[Count], rows: list[aiosqlite.Row], nominations: list[Nomination]) -> bytes:
+    from bot.sheets import write_book  # the writer loads in the thread, not on the loop
+
+    out = io.BytesIO()
+    write_book(out, rng, texts, plan, period, counts, rows, nominations)
+    return out.getvalue()
+
+
+async def _write_here(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
+                      counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
+                      nominations: list[Nomination]) -> int:
+    rows = [row async for row in stories]
+    data = await asyncio.to_thread(_book, rng, texts, campaign(), period, counts, rows,
+                                   nominations)
+    part = out.with_name(out.name + ".part")
+    await asyncio.to_thread(part.write_bytes, data)
+    part.replace(out)
+    return len(rows)
+
+
+async def _write_in_child(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
+                          counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
+                          nominations: list[Nomination]) -> int:
     first = await anext(stories, None)
     keys = tuple(first.keys()) if first is not None else ()
     job = Job(rng, texts.language, campaign(), period, counts, nominations, keys)

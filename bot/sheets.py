@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import aiosqlite
+
 from bot.content import Campaign, Catalogue
 from bot.export import ExportRange, Labels, Period, day_text, headers, range_text, story_cells
 from bot.storage import Count, Nomination
@@ -21,6 +23,8 @@ from bot.workbook import Column, Table, Title, save_workbook
 from bot.workflow import STATUSES
 
 __all__ = ["write_book"]
+
+Story = Mapping[str, Any] | aiosqlite.Row  # a row from storage, or its fields by name
 
 LIST_WIDTHS = (7, 12, 12, 24, 30, 24, 22, 24, 24, 36, 60, 16, 20, 14, 10, 10, 8, 10, 10, 30, 30,
                34)
@@ -33,7 +37,7 @@ NOMINATION_STYLES = {2: "wrap", 4: "wrap", 8: "date"}
 def _scope_text(labels: Labels, scope: frozenset[int] | None) -> str:
     if scope is None:
         return labels.plain("export.scope_province")
-    if len(scope) <= 3:
+    if 0 < len(scope) <= 3:
         return ", ".join(labels.place(code) for code in sorted(scope, key=labels.place_order))
     return labels.plain("export.scope_many", count=len(scope))
 
@@ -136,7 +140,7 @@ def _columns(names: Sequence[str], widths: Sequence[int],
 class _Counted:
     """The list's rows, made as the writer asks for them, counted."""
 
-    def __init__(self, stories: Iterable[Mapping[str, Any]], labels: Labels,
+    def __init__(self, stories: Iterable[Story], labels: Labels,
                  rng: ExportRange) -> None:
         self._stories = stories
         self._labels = labels
@@ -157,7 +161,7 @@ def _nomination_rows(nominations: list[Nomination], labels: Labels,
 
 
 def write_book(out: Path | BinaryIO, rng: ExportRange, texts: Catalogue, plan: Campaign,
-               period: Period, counts: list[Count], stories: Iterable[Mapping[str, Any]],
+               period: Period, counts: list[Count], stories: Iterable[Story],
                nominations: list[Nomination]) -> int:
     """Write the five sheets, the story list streamed; return how many stories were listed."""
     labels = Labels(rng.province, texts, plan)

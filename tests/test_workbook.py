@@ -305,6 +305,21 @@ def test_the_nominations_sheet_names_the_award_and_dates_the_nomination(admin_bo
     assert ws[f"I{FIRST}"].number_format == "dd/mm/yyyy"
 
 
+async def test_a_province_sized_export_written_in_a_child_process_is_the_same_workbook(
+    board: Board, admin_book: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.export_child.IN_PROCESS", 0)  # as if the province had 20,000 more
+    wb = await export_via_chat(board.admin)
+    assert wb.sheetnames == admin_book.sheetnames
+    for ws in wb.worksheets:
+        same = admin_book[ws.title]
+        assert rows(ws, 1) == rows(same, 1), ws.title
+        assert ws.auto_filter.ref == same.auto_filter.ref
+        assert ws.print_title_rows == same.print_title_rows and ws.freeze_panes == same.freeze_panes
+        merged = {str(r) for r in ws.merged_cells.ranges}
+        assert merged == {str(r) for r in same.merged_cells.ranges}
+
+
 async def test_a_reviewers_workbook_holds_only_their_communes(board: Board) -> None:
     wb = await export_via_chat(board.rcd)
     mine = expected(CHAU_DOC)
@@ -487,9 +502,12 @@ async def test_the_csv_export_keeps_the_stories_filed_in_the_range(
 # --- when storage fails, or the person goes away -------------------------------------------------
 
 
+@pytest.mark.parametrize("in_child", [False, True], ids=["in a thread", "in a child process"])
 async def test_a_database_failing_mid_export_gets_the_usual_apology_and_no_file(
-    board: Board, storage: Storage, monkeypatch: pytest.MonkeyPatch
+    board: Board, storage: Storage, monkeypatch: pytest.MonkeyPatch, in_child: bool
 ) -> None:
+    if in_child:
+        monkeypatch.setattr("bot.export_child.IN_PROCESS", 0)
     real = storage.reports.stories
 
     async def failing(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
@@ -511,10 +529,14 @@ async def test_a_database_failing_mid_export_gets_the_usual_apology_and_no_file(
     assert len(table(wb["Danh sách"])[0]) == 30
 
 
+@pytest.mark.parametrize("in_child", [False, True], ids=["in a thread", "in a child process"])
 async def test_an_abandoned_export_stops_its_writer_and_leaves_no_file(
-    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_child: bool
 ) -> None:
     import bot.export_child
+
+    if in_child:
+        monkeypatch.setattr(bot.export_child, "IN_PROCESS", 0)
     from bot.export import ExportRange, Period
     from bot.handlers.stats import write_export
 
@@ -556,7 +578,34 @@ async def test_an_abandoned_export_stops_its_writer_and_leaves_no_file(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert [child.returncode is not None for child in started] == [True]  # stopped, not left
+    # The child, if there was one, was stopped, not left running.
+    assert [child.returncode is not None for child in started] == ([True] if in_child else [])
     assert closed.is_set()  # storage's reading was closed
     assert list(folder.iterdir()) == []  # neither the workbook nor a half-written part
     assert pulled == 1200
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in writer is a shell script")
+async def test_a_writer_that_fails_says_why_in_one_line_and_leaves_no_file(
+    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.export import ExportRange, Period
+    from bot.export_child import ExportFailed
+    from bot.handlers.stats import write_export
+
+    monkeypatch.setattr("bot.export_child.IN_PROCESS", 0)
+    await populate(storage)
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\ncat > /dev/null\necho 'Traceback (most recent call last):' >&2\n"
+                      "echo 'OSError: [Errno 28] No space left on device' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(broken))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(ExportFailed) as failed:
+        await write_export(storage, catalogue("vi"), folder / "book.xlsx",
+                           ExportRange(91, ZoneInfo("Asia/Ho_Chi_Minh"), None),
+                           Period(None, None, None, NOW.date()), NOW)
+    assert str(failed.value) == ("the workbook could not be written:"
+                                 " OSError: [Errno 28] No space left on device")
+    assert list(folder.iterdir()) == []
