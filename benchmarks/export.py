@@ -90,8 +90,12 @@ ROLES = (
 STATUSES = (("pending", 35), ("approved", 25), ("published", 20), ("rejected", 10),
             ("needs_changes", 5), ("withdrawn", 3), ("recommended", 2))
 KINDS = (("good_deed", 50), ("model_practice", 25), ("advanced_example", 15), ("new_factor", 10))
-CONTENTS = ((1, 20), (2, 35), (3, 20), (4, 15), (5, 10))
-MOVEMENTS = {2: 7, 4: 2}
+CONTENTS = (("policy_law", 20), ("key_movements", 35), ("exceed_targets", 20),
+            ("political_security", 15), ("celebrations", 10))
+MOVEMENTS = {"key_movements": ("new_rural_areas", "for_the_poor", "workplace_culture",
+                               "infrastructure_thrift", "learning_society",
+                               "makeshift_houses_2025", "expressway_3000km"),
+             "political_security": ("fatherland_security", "all_people_security")}
 CHANNELS = (("telegram", 85), ("zalo", 10), ("console", 5))
 
 
@@ -161,7 +165,7 @@ def generate(path: Path, stories: int, nominations: int, seed: int,
         has_pin = rng.random() < 0.6
         movement = None
         if content in MOVEMENTS and rng.random() < 0.7:
-            movement = rng.randrange(MOVEMENTS[content])
+            movement = rng.choice(MOVEMENTS[content])
         commune = rng.choices(codes, weights=weights)[0]
         rows.append((
             i, rng.randrange(1, reporters + 1), f"bench-{i}", _pick(rng, CHANNELS),

@@ -13,17 +13,16 @@ from pathlib import Path
 from bot.app import configured_channels, export, run_bot, run_console_app
 from bot.backup import backup
 from bot.config import ConfigError, Settings, load_settings
-from bot.content import catalogue
-from bot.content.calendar import CalendarError, calendar
-from bot.content.campaign import CampaignError, use_campaign
+from bot.content import ContentError, Library, catalogue, check_content, load_library
 from bot.logs import setup_logging
 from bot.messages import plain_text
 from bot.reminders import due_on, render
 
 NO_CHANNEL = (
     "No channel is configured (TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are empty): "
-    "opening the terminal console. See README.md to go live."
+    "opening the terminal console (logs in {log}). See README.md to go live."
 )
+CONSOLE = "Terminal console (logs in {log})."
 NO_CHANNEL_NO_TTY = (
     "No channel is configured (set TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN), and there is no"
     " terminal for the console."
@@ -44,12 +43,22 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--from", dest="start", type=date.fromisoformat, metavar="YYYY-MM-DD")
     exp.add_argument("--to", dest="end", type=date.fromisoformat, metavar="YYYY-MM-DD")
     exp.add_argument("--format", choices=("xlsx", "csv"), default=None)
+    oa = sub.add_parser("zalo-oa", help="Zalo Official Account: grant the app its tokens")
+    oa_sub = oa.add_subparsers(dest="oa_command", required=True)
+    auth = oa_sub.add_parser("authorize", help="print the permission link, exchange the code")
+    auth.add_argument("--code", help="the code (or the whole address) from the consent page")
+    auth.add_argument("--new-verifier", action="store_true",
+                      help="make a new PKCE verifier (update the challenge in the app console)")
+    exp.add_argument("--campaign", metavar="KEY|YEAR", help="only this campaign's stories")
+    con = sub.add_parser("content", help="the campaign and calendar files")
+    con.add_argument("action", choices=("check",),
+                     help="check: name every problem in every file (shipped and CONTENT_DIR)")
     return parser
 
 
-def print_reminders(day: date, settings: Settings) -> None:
+def print_reminders(day: date, settings: Settings, library: Library) -> None:
     """Every reminder due on `day` (heads-ups and deadlines included), in full, in Vietnamese."""
-    due = due_on(day, calendar(), settings.reminder_lead_days)
+    due = due_on(day, library.calendar, settings.reminder_lead_days)
     texts = catalogue(settings.language)
     print(f"{day.strftime('%d/%m/%Y')}: {len(due)} reminder(s)")
     for item in due:
@@ -57,16 +66,39 @@ def print_reminders(day: date, settings: Settings) -> None:
         print(plain_text(render(item, texts)))
 
 
-def _export(args: argparse.Namespace, settings: Settings) -> int:
+def check_files(settings: Settings) -> int:
+    """`content check`: one line per problem in every content file; 1 when there is any."""
+    problems = check_content(settings.content_folder, settings.campaign)
+    for line in problems:
+        print(line)
+    if problems:
+        return 1
+    folder = settings.content_folder
+    found = "" if folder.is_dir() else " (the folder does not exist yet: nothing added)"
+    print(f"Content files are fine: shipped ones and {folder}{found}.")
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings, library: Library) -> int:
     """Write the workbook or CSV and say how many stories it lists."""
     if args.start and args.end and args.start > args.end:
         print(f"--from {args.start} is after --to {args.end}.", file=sys.stderr)
         return 2
     fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
+    campaign = None
+    if args.campaign:
+        found = library.campaigns.find(args.campaign)
+        if len(found) != 1:
+            known = ", ".join(c.key for c in library.campaigns.all)
+            print(f"--campaign {args.campaign}: names {len(found)} campaigns (known: {known}).",
+                  file=sys.stderr)
+            return 2
+        campaign = found[0].key
     try:
-        listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt))
+        listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt, library,
+                                    campaign))
     except (OSError, RuntimeError, sqlite3.Error) as exc:
-        # RuntimeError: the xlsx writer refused a cell ("Excel write error: …").
+        # RuntimeError: the workbook's writer failed (ExportFailed says why in one line).
         print(f"Export failed: {exc}", file=sys.stderr)
         return 2
     print(f"{args.out}: {listed} stories")
@@ -75,30 +107,49 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 def _secrets(settings: Settings) -> list[str]:
     tokens = (settings.telegram_bot_token, settings.zalo_bot_token,
-              settings.telegram_webhook_secret, settings.zalo_webhook_secret)
+              settings.telegram_webhook_secret, settings.zalo_webhook_secret,
+              settings.zalo_oa_app_secret, settings.zalo_oa_secret_key,
+              settings.zalo_oa_refresh_token)
     return [t.get_secret_value() for t in tokens if t is not None]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command, load settings, and run it; return the exit code."""
+    """Parse the command, load settings and content, and run it; return the exit code."""
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    quiet = args.command in ("console", "reminders", "export", "backup")
+    command = args.command
+    if command is None:
+        if configured_channels(settings):
+            command = "run"
+        elif sys.stdin.isatty():
+            command = "console"
+        else:
+            print(NO_CHANNEL_NO_TTY, file=sys.stderr)
+            return 2
+    # In the console the screen is the conversation: log lines go to a file beside the database.
+    log_file = settings.database_path.parent / "guongsang.log" if command == "console" else None
+    quiet = command in ("reminders", "export", "backup", "zalo-oa", "content")
     setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO,
-                  json_lines=settings.log_format == "json")
+                  json_lines=settings.log_format == "json", file=log_file)
+    if command == "content":
+        return check_files(settings)
     try:
-        calendar()
-        use_campaign(settings.campaign)
-    except (CalendarError, CampaignError) as exc:
+        library = load_library(settings.content_folder, settings.campaign)
+        return _command(command, args, settings, library, log_file)
+    except ContentError as exc:
         print(exc, file=sys.stderr)
         return 2
-    command = args.command
+
+
+def _command(command: str, args: argparse.Namespace, settings: Settings, library: Library,
+             log_file: Path | None) -> int:
+    """Run a command with the content loaded and checked."""
     if command == "export":
-        return _export(args, settings)
+        return _export(args, settings, library)
     if command == "backup":
         try:
             version = backup(settings.database_path, args.out)
@@ -108,24 +159,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.out}: copy of {settings.database_path} (schema version {version})")
         return 0
     if command == "reminders":
-        print_reminders(args.date, settings)
+        print_reminders(args.date, settings, library)
         return 0
-    if command is None:
-        if configured_channels(settings):
-            command = "run"
-        elif sys.stdin.isatty():
-            print(NO_CHANNEL, file=sys.stderr)
-            command = "console"
-        else:
-            print(NO_CHANNEL_NO_TTY, file=sys.stderr)
-            return 2
+    if command == "zalo-oa":
+        from bot.channels.zalo_oa_auth import authorize
+
+        return asyncio.run(authorize(settings, sys.stdin, sys.stdout, code=args.code,
+                                     renew=args.new_verifier))
     if command == "console":
-        asyncio.run(run_console_app(settings))
+        notice = (NO_CHANNEL if args.command is None else CONSOLE).format(log=log_file)
+        asyncio.run(run_console_app(settings, library=library, notice=notice))
         return 0
     if not configured_channels(settings):
         print(NO_CHANNEL_NO_TTY.split(", and")[0] + ".", file=sys.stderr)
         return 2
-    asyncio.run(run_bot(settings))
+    asyncio.run(run_bot(settings, library=library))
     return 0
 
 

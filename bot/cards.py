@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.content import Catalogue, Safe, campaign, fold, localities
+from bot.content import Campaigns, Catalogue, Safe, fold, localities
 from bot.storage import Story
 
 __all__ = ["commune_name", "post_card", "public_card", "review_card", "story_date", "tags"]
@@ -21,15 +21,18 @@ def story_date(story: Story) -> str:
     return date.fromisoformat(story.event_date).strftime("%d/%m/%Y")
 
 
-def _core(story: Story, texts: Catalogue, province: int) -> Safe:
+def _core(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
     lang = texts.language
-    kind = campaign().kind(story.kind)
-    content = campaign().content(story.content)
+    kind = campaigns.kind(story.campaign, story.kind)
+    content = campaigns.content(story.campaign, story.content)
+    picked = content.movement(story.movement) if content else None
     movement: str = ""
-    if content and story.movement is not None and story.movement < len(content.movements):
-        movement = texts.t("report.summary_movement",
-                           movement=content.movements[story.movement].label(lang))
+    if picked is not None:
+        movement = texts.t("report.summary_movement", movement=picked.label(lang))
     none = texts.t("review.none")
+    topic: str = content.label(lang) if content else story.content or ""
+    if story.content is None:
+        topic = texts.t("campaign_words.content_unknown")
     location: str = none
     if story.latitude is not None and story.longitude is not None:
         location = f"{story.latitude:.5f}, {story.longitude:.5f}"
@@ -39,7 +42,7 @@ def _core(story: Story, texts: Catalogue, province: int) -> Safe:
         title=story.title,
         status=texts.t(f"status.{story.status}"),
         kind=kind.label(lang) if kind else story.kind,
-        content=content.label(lang) if content else story.content,
+        content=topic,
         movement=Safe(movement),
         commune=commune_name(story, province),
         honoree=story.honoree_name,
@@ -50,10 +53,13 @@ def _core(story: Story, texts: Catalogue, province: int) -> Safe:
     )
 
 
-def review_card(story: Story, texts: Catalogue, province: int) -> Safe:
+def review_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
     """Every field, the reporter, the original text and the review note: for reviewers."""
     none = texts.t("review.none")
-    text: str = _core(story, texts, province)
+    text: str = _core(story, texts, province, campaigns)
+    filed = campaigns.get(story.campaign)
+    text += texts.t("campaign_words.card_campaign",
+                    name=filed.short(texts.language) if filed else story.campaign)
     text += texts.t(
         "review.card_reporter",
         name=story.reporter_name or none,
@@ -72,22 +78,22 @@ def review_card(story: Story, texts: Catalogue, province: int) -> Safe:
     return Safe(text)
 
 
-def public_card(story: Story, texts: Catalogue, province: int) -> Safe:
+def public_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
     """What anyone may read: no phone; the reporter's name only if they allowed it."""
-    text: str = _core(story, texts, province)
+    text: str = _core(story, texts, province, campaigns)
     if story.show_name and story.reporter_name:
         text += texts.t("stories.by", name=story.reporter_name)
     return Safe(text)
 
 
-def tags(story: Story, province: int) -> str:
+def tags(story: Story, province: int, campaigns: Campaigns) -> str:
     """Hashtags for the commune and the kind: #PhuongLongXuyen #GuongNguoiTotViecTot."""
-    kind = campaign().kind(story.kind)
+    kind = campaigns.kind(story.campaign, story.kind)
     parts = [commune_name(story, province), kind.vi if kind else story.kind]
     return " ".join("#" + "".join(w.capitalize() for w in fold(p).split()) for p in parts)
 
 
-def post_card(story: Story, texts: Catalogue, province: int) -> Safe:
+def post_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
     """The post in the publishing channel."""
     by: str = ""
     if story.show_name and story.reporter_name:
@@ -101,5 +107,5 @@ def post_card(story: Story, texts: Catalogue, province: int) -> Safe:
         commune=commune_name(story, province),
         date=story_date(story),
         by=Safe(by),
-        tags=tags(story, province),
+        tags=tags(story, province, campaigns),
     )

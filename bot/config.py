@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+__all__ = ["SIGNATURE_READINGS", "ConfigError", "Settings", "load_settings"]
+
+# What the Zalo OA webhook signature hashes with the body: which id first, which secret last.
+SIGNATURE_READINGS = ("app_id+secret_key", "app_id+app_secret", "oa_id+secret_key",
+                      "oa_id+app_secret")
 
 
 class ConfigError(Exception):
@@ -41,7 +46,8 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, gt=0)
     broadcast_per_chat: float = Field(default=1.0, ge=0)
     zalo_broadcast_rate: float = Field(default=10.0, gt=0)
-    campaign: str = "an-giang-2025"
+    campaign: str = ""
+    content_dir: Path | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     zalo_webhook_url: str | None = None
@@ -51,10 +57,27 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", pattern="^(text|json)$")
     zalo_bot_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
+    # Zalo Official Account (README: "Going live on a Zalo Official Account").
+    zalo_oa_app_id: str | None = None
+    zalo_oa_app_secret: SecretStr | None = Field(default=None, validate_default=True)
+    zalo_oa_secret_key: SecretStr | None = Field(default=None, validate_default=True)
+    zalo_oa_webhook_url: str | None = Field(default=None, validate_default=True)
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_redirect_url: str | None = None
+    zalo_oa_templates: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    zalo_oa_template_recipient: str = Field(default="user_id", pattern="^(user_id|recipient)$")
+    zalo_oa_signature: Annotated[tuple[str, ...], NoDecode] = (
+        "app_id+secret_key", "app_id+app_secret")
+    zalo_oa_pkce: bool = True
+    zalo_oa_window_hours: float = Field(default=168.0, gt=0, le=168)
+    zalo_oa_buttons: int = Field(default=5, ge=0, le=10)
+    zalo_oa_event_max_age_hours: float = Field(default=13.0, gt=0)
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
 
     @field_validator(
         "telegram_bot_token", "zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret",
-        "telegram_webhook_url", "zalo_webhook_url", "http_port", mode="before",
+        "telegram_webhook_url", "zalo_webhook_url", "http_port", "content_dir", mode="before",
     )
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
@@ -104,6 +127,76 @@ class Settings(BaseSettings):
             raise ValueError("must be 'vi' or 'en'")
         return language
 
+    @field_validator("zalo_oa_app_id", "zalo_oa_app_secret", "zalo_oa_secret_key",
+                     "zalo_oa_webhook_url", "zalo_oa_refresh_token", "zalo_oa_redirect_url",
+                     mode="before")
+    @classmethod
+    def _oa_empty_is_none(cls, value: object) -> object:
+        """An empty Zalo OA value in `.env` means it is not set."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("zalo_oa_app_secret", "zalo_oa_secret_key", "zalo_oa_webhook_url")
+    @classmethod
+    def _oa_needs(cls, value: object, info: ValidationInfo) -> object:
+        """A Zalo OA needs its app secret, its webhook key and its webhook URL with its app id."""
+        if value is None and info.data.get("zalo_oa_app_id"):
+            raise ValueError("required when ZALO_OA_APP_ID is set")
+        return value
+
+    @field_validator("zalo_oa_webhook_url", "zalo_oa_redirect_url")
+    @classmethod
+    def _oa_https(cls, value: str | None) -> str | None:
+        """Zalo calls the webhook, and sends the admin back, over HTTPS only."""
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must start with https://")
+        return value
+
+    @field_validator("zalo_oa_api_url", "zalo_oa_oauth_url")
+    @classmethod
+    def _oa_base_url(cls, value: str) -> str:
+        """A base URL the API paths are appended to."""
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("zalo_oa_templates", mode="before")
+    @classmethod
+    def _oa_templates(cls, value: object) -> object:
+        """A JSON object, or `kind=template_id` pairs separated by commas."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("{"):
+            try:
+                parsed = json.loads(text)
+            except ValueError as exc:
+                raise ValueError("not a JSON object of notice kind to template id") from exc
+            if not isinstance(parsed, dict):
+                raise ValueError("not a JSON object of notice kind to template id")
+            return {str(k): str(v) for k, v in parsed.items()}
+        pairs = {}
+        for item in filter(None, (p.strip() for p in text.split(","))):
+            kind, sep, template = item.partition("=")
+            if not sep or not kind.strip() or not template.strip():
+                raise ValueError(f"expected kind=template_id, got {item!r}")
+            pairs[kind.strip()] = template.strip()
+        return pairs
+
+    @field_validator("zalo_oa_signature", mode="before")
+    @classmethod
+    def _oa_signature(cls, value: object) -> object:
+        """Which readings of the webhook signature are accepted, comma-separated."""
+        items = [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) \
+            else value
+        if not isinstance(items, list | tuple) or not items:
+            raise ValueError(f"list one or more of {', '.join(SIGNATURE_READINGS)}")
+        for item in items:
+            if item not in SIGNATURE_READINGS:
+                raise ValueError(f"unknown reading {item!r}; use {', '.join(SIGNATURE_READINGS)}")
+        return tuple(items)
+
     @field_validator("telegram_webhook_url", "zalo_webhook_url")
     @classmethod
     def _https_webhook(cls, value: str | None) -> str | None:
@@ -119,6 +212,19 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("content_dir")
+    @classmethod
+    def _folder(cls, value: Path | None) -> Path | None:
+        """The operator's content folder: absent is fine (nothing added), a file is not."""
+        if value is not None and value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is not a folder")
+        return value
+
+    @property
+    def content_folder(self) -> Path:
+        """CONTENT_DIR, or a `content/` folder beside the database (kept across upgrades)."""
+        return self.content_dir or self.database_path.parent / "content"
 
     @property
     def tz(self) -> ZoneInfo:

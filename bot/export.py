@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.content import Campaign, Catalogue, campaign, fold, localities
+from bot.content import Campaigns, Catalogue, fold, load_library, localities
 from bot.messages import plain_text
 from bot.workflow import STATUSES
 
@@ -25,7 +25,7 @@ _RISKY = ("=", "+", "-", "@", "\t", "\r")
 _YIELD_EVERY = 250
 # Excel refuses a cell longer than this; free text is cut to it rather than fail the export.
 CELL_LIMIT = 32_767
-CHANNELS = ("telegram", "zalo", "console")
+CHANNELS = ("telegram", "zalo", "zalo_oa", "console")
 
 
 def safe_text(value: str) -> str:
@@ -45,12 +45,15 @@ def published_link(chat: str | None, message_id: str | None) -> str:
 
 
 class ExportRange:
-    """Where the export happens: the province, its time zone, the publishing channel."""
+    """Where the export happens: the province, its time zone, the publishing channel, and the
+    campaigns whose words name a story's keys."""
 
-    def __init__(self, province: int, tz: ZoneInfo, publish_chat: str | None) -> None:
+    def __init__(self, province: int, tz: ZoneInfo, publish_chat: str | None,
+                 campaigns: Campaigns | None = None) -> None:
         self.province = province
         self.tz = tz
         self.publish_chat = publish_chat
+        self.campaigns = campaigns or load_library(None).campaigns
 
     def local_day(self, iso: str) -> date:
         """The day in the province of an instant stored in UTC."""
@@ -60,12 +63,13 @@ class ExportRange:
 @dataclass(frozen=True, slots=True)
 class Period:
     """What an export covers: days from `start` to `end` (either may be open), a scope (None is
-    the whole province), and the day it was made."""
+    the whole province), the day it was made, and one campaign's key (None: every campaign)."""
 
     start: date | None
     end: date | None
     scope: frozenset[int] | None
     made: date
+    campaign: str | None = None
 
 
 def range_text(texts: Catalogue, start: date | None, end: date | None) -> str:
@@ -87,36 +91,70 @@ def day_text(value: date) -> str:
 
 
 class Labels:
-    """The names a reader sees for the keys storage holds, looked up once per export."""
+    """The names a reader sees for the keys storage holds, each looked up once per export."""
 
-    def __init__(self, province: int, texts: Catalogue, plan: Campaign | None = None) -> None:
-        lang = texts.language
-        plan = plan or campaign()
+    def __init__(self, rng: ExportRange, texts: Catalogue) -> None:
         self.texts = texts
-        self.kinds = {k.value: k.label(lang) for k in plan.kinds}
-        self.contents = {c.number: c.label(lang) for c in plan.contents}
-        self.movements = {(c.number, i): m.label(lang)
-                          for c in plan.contents for i, m in enumerate(c.movements)}
-        self.awards = {a.id: a.label(lang) for a in plan.awards}
-        self.campaigns = {plan.id: plan.text("name", lang) or plan.id}
-        self.campaign_name = self.campaigns[plan.id]
+        self.campaigns = rng.campaigns
+        self.language = texts.language
         self.statuses = {str(s): self.plain(f"status_name.{s}") for s in STATUSES}
         self.channels = {c: self.plain(f"export.channel_{c}") for c in CHANNELS}
         self.yes, self.no = self.plain("report.summary_yes"), self.plain("report.summary_no")
         self.no_content = self.plain("export.no_content")
-        self.units = localities(province)
+        self.units = localities(rng.province)
+        self._names: dict[tuple[str, ...], str] = {}
 
     def plain(self, key: str, **values: object) -> str:
         """A catalogue text as plain text (no markup, nothing escaped)."""
         return plain_text(self.texts.t(key, **values))
 
-    def kind(self, value: str) -> str:
-        """A kind's name."""
-        return self.kinds.get(value, value)
+    def campaign(self, key: str) -> str:
+        """A campaign's full name."""
+        name = self._names.get(("campaign", key))
+        if name is None:
+            found = self.campaigns.get(key)
+            name = found.text("name", self.language) if found else key
+            self._names[("campaign", key)] = name
+        return name
 
-    def content(self, number: int | None) -> str:
+    def campaign_short(self, key: str) -> str:
+        """A campaign's short name."""
+        found = self.campaigns.get(key)
+        return found.short(self.language) if found else key
+
+    def kind(self, campaign: str, value: str) -> str:
+        """A kind's name, as its campaign words it."""
+        name = self._names.get(("kind", campaign, value))
+        if name is None:
+            kind = self.campaigns.kind(campaign, value)
+            name = kind.label(self.language) if kind else value
+            self._names[("kind", campaign, value)] = name
+        return name
+
+    def content(self, campaign: str, key: str | None) -> str:
         """An emulation content's name ('not set' for a story filed without one)."""
-        return self.contents.get(number or 0, self.no_content)
+        name = self._names.get(("content", campaign, key or ""))
+        if name is None:
+            content = self.campaigns.content(campaign, key)
+            name = content.label(self.language) if content else self.no_content
+            self._names[("content", campaign, key or "")] = name
+        return name
+
+    def movement(self, campaign: str, content: str | None, key: str | None) -> str:
+        """A movement's name, or nothing."""
+        if key is None:
+            return ""
+        name = self._names.get(("movement", campaign, content or "", key))
+        if name is None:
+            movement = self.campaigns.movement(campaign, content, key)
+            name = movement.label(self.language) if movement else ""
+            self._names[("movement", campaign, content or "", key)] = name
+        return name
+
+    def award(self, campaign: str, award_id: str) -> str:
+        """An award form's name."""
+        award = self.campaigns.award(campaign, award_id)
+        return award.label(self.language) if award else award_id
 
     def place(self, code: int) -> str:
         """A commune's full name."""
@@ -139,19 +177,17 @@ def _cut(value: str | None) -> str | None:
 def story_cells(r: Mapping[str, Any] | aiosqlite.Row, labels: Labels,
                 rng: ExportRange) -> list[Any]:
     """One story as the list's cells: names, not keys; the two dates as dates."""
-    content = r["content"]
-    movement = r["movement"]
+    campaign, content = r["campaign"], r["content"]
     return [
         r["id"], rng.local_day(r["created_at"]), date.fromisoformat(r["event_date"]),
-        labels.kind(r["kind"]), labels.content(content),
-        labels.movements.get((content, movement), "") if movement is not None else "",
-        labels.place(r["commune_code"]), _cut(r["honoree_name"]), _cut(r["honoree_role"]),
+        labels.kind(campaign, r["kind"]), labels.content(campaign, content),
+        labels.movement(campaign, content, r["movement"]), labels.place(r["commune_code"]),
+        _cut(r["honoree_name"]), _cut(r["honoree_role"]),
         _cut(r["title"]), _cut(r["description"]), labels.status(r["status"]),
         _cut(r["reporter_name"]) or "", r["reporter_phone"] or "",
         labels.yes if r["show_name"] else labels.no,
         labels.channels.get(r["channel"], r["channel"]), r["photo_count"], r["latitude"],
-        r["longitude"], _cut(r["review_note"]) or "",
-        labels.campaigns.get(r["campaign"], r["campaign"]),
+        r["longitude"], _cut(r["review_note"]) or "", labels.campaign(campaign),
         published_link(rng.publish_chat, r["published_message_id"]),
     ]
 
@@ -172,7 +208,7 @@ def headers(labels: Labels, key: str) -> list[str]:
 async def write_csv(out: IO[bytes], rng: ExportRange, texts: Catalogue,
                     stories: AsyncIterator[aiosqlite.Row]) -> int:
     """The story list as CSV, UTF-8 with a BOM so that Excel shows Vietnamese correctly."""
-    labels = Labels(rng.province, texts)
+    labels = Labels(rng, texts)
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     writer.writerow(headers(labels, "export.list_headers"))

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 import aiosqlite
 
-from bot.content import Campaign, Catalogue, campaign, catalogue
+from bot.content import Catalogue, catalogue
 from bot.export import ExportRange, Period
 from bot.storage import Count, Nomination
 
@@ -50,9 +50,8 @@ class ExportFailed(RuntimeError):
 class Job:
     """Everything the child needs besides the stories: where, in which words, what to count."""
 
-    rng: ExportRange
+    rng: ExportRange  # with the campaigns whose words name the stories' keys
     language: str
-    plan: Campaign
     period: Period
     counts: list[Count]
     nominations: list[Nomination]
@@ -99,12 +98,12 @@ async def write_xlsx(out: Path, rng: ExportRange, texts: Catalogue, period: Peri
     return await _write_in_child(out, rng, texts, period, counts, stories, nominations)
 
 
-def _book(rng: ExportRange, texts: Catalogue, plan: Campaign, period: Period,
-          counts: list[Count], rows: list[aiosqlite.Row], nominations: list[Nomination]) -> bytes:
+def _book(rng: ExportRange, texts: Catalogue, period: Period, counts: list[Count],
+          rows: list[aiosqlite.Row], nominations: list[Nomination]) -> bytes:
     from bot.sheets import write_book  # the writer loads in the thread, not on the loop
 
     out = io.BytesIO()
-    write_book(out, rng, texts, plan, period, counts, rows, nominations)
+    write_book(out, rng, texts, period, counts, rows, nominations)
     return out.getvalue()
 
 
@@ -112,8 +111,7 @@ async def _write_here(out: Path, rng: ExportRange, texts: Catalogue, period: Per
                       counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
                       nominations: list[Nomination]) -> int:
     rows = [row async for row in stories]
-    data = await asyncio.to_thread(_book, rng, texts, campaign(), period, counts, rows,
-                                   nominations)
+    data = await asyncio.to_thread(_book, rng, texts, period, counts, rows, nominations)
     part = out.with_name(out.name + ".part")
     await asyncio.to_thread(part.write_bytes, data)
     part.replace(out)
@@ -125,7 +123,7 @@ async def _write_in_child(out: Path, rng: ExportRange, texts: Catalogue, period:
                           nominations: list[Nomination]) -> int:
     first = await anext(stories, None)
     keys = tuple(first.keys()) if first is not None else ()
-    job = Job(rng, texts.language, campaign(), period, counts, nominations, keys)
+    job = Job(rng, texts.language, period, counts, nominations, keys)
     part = out.with_name(out.name + ".part")
     paths = [_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
@@ -169,8 +167,8 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0])
     source = sys.stdin.buffer
     job: Job = pickle.load(source)
-    listed = write_book(out, job.rng, catalogue(job.language), job.plan, job.period,
-                        job.counts, _stories(source, job.keys), job.nominations)
+    listed = write_book(out, job.rng, catalogue(job.language), job.period, job.counts,
+                        _stories(source, job.keys), job.nominations)
     print(json.dumps({"listed": listed}))
     return 0
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
+
+from bot.buttons import Button, static_data
 
 __all__ = [
     "Attachment",
@@ -15,7 +17,9 @@ __all__ = [
     "DeliveryError",
     "Incoming",
     "Location",
+    "Notice",
     "Reply",
+    "Retractor",
     "Sender",
     "esc",
     "plain_text",
@@ -34,14 +38,30 @@ class ChannelTraits:
     max_caption: int
     can_request_contact: bool
     can_request_location: bool
+    # The terminal: a photo is attached by typing the path of an image file.
+    photo_by_path: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One option of a question: what the person sees and the value the bot gets back."""
+    """One option of a question: what the person sees and what it means.
+
+    Handlers give a `Button` record; the dialog swaps it for an opaque key (a `str`) before the
+    reply reaches a channel. A static button (valid outside any question) keeps its record and
+    the channel draws it with `wire_value`.
+    """
 
     label: str
-    value: str
+    value: str | Button
+    # Whether typing the label (or, where there are no buttons, the number) picks it. False for
+    # navigation offered beside a question whose typed answer is free text: typing "Huy" at
+    # "who is honoured?" is a name, not Hủy.
+    typed: bool = True
+
+    @property
+    def wire_value(self) -> str:
+        """What the channel carries for this option."""
+        return self.value if isinstance(self.value, str) else static_data(self.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +110,15 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """Which catalogue notice a message is, with its values: a channel that can only reach a
+    person through pre-approved templates (a Zalo OA outside the window) picks one by `kind`."""
+
+    kind: str
+    values: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message from the bot.
 
@@ -106,6 +135,7 @@ class Reply:
     request_label: str = ""
     edit: bool = False
     files: tuple[Attachment, ...] = ()
+    notice: Notice | None = None
 
     def flat_choices(self) -> list[Choice]:
         """Every option, in reading order."""
@@ -140,6 +170,26 @@ class Sender(Protocol):
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver one reply and return the id of the (last) message; raise DeliveryError."""
+
+
+@runtime_checkable
+class Retractor(Protocol):
+    """What a channel that can take back its posts offers besides sending (Telegram does).
+
+    The outbox uses it to remember every message of a channel post and to remove or rewrite it
+    later; handlers never see it.
+    """
+
+    async def send_all(self, chat_id: str, reply: Reply) -> list[str]:
+        """Deliver one reply and return the id of every message it took; raise DeliveryError."""
+
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """Delete a message: True once it is gone, False when the platform refuses (too old,
+        no right to delete); raise DeliveryError when the chat itself cannot be reached."""
+
+    async def replace_text(self, chat_id: str, message_id: str, text: str) -> bool:
+        """Replace a message's text (or caption) with safe markup: True once it shows `text`,
+        False when the platform refuses; raise DeliveryError when the chat cannot be reached."""
 
 
 def esc(value: object) -> str:

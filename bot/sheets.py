@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 import aiosqlite
 
-from bot.content import Campaign, Catalogue
+from bot.content import Catalogue
 from bot.export import ExportRange, Labels, Period, day_text, headers, range_text, story_cells
 from bot.storage import Count, Nomination
 from bot.workbook import Column, Table, Title, save_workbook
@@ -57,12 +57,15 @@ class _Pivot:
 class _Breakdowns:
     """The three tables of counts, sharing their columns and words."""
 
-    def __init__(self, labels: Labels, counts: list[Count], scope: frozenset[int] | None) -> None:
+    def __init__(self, labels: Labels, counts: list[Count], period: Period,
+                 campaigns: list[str]) -> None:
         self.labels = labels
         self.counts = counts
-        self.scope = scope
-        found = sorted({c.kind for c in counts} - set(labels.kinds))
-        self.kinds = [*labels.kinds, *found]
+        self.scope = period.scope
+        self.campaigns = campaigns  # the campaigns the export covers, in the registry's order
+        known = {k.value: k.label(labels.language) for k in labels.campaigns.kinds()}
+        self.kind_names = {**known, **{c.kind: c.kind for c in counts if c.kind not in known}}
+        self.kinds = list(self.kind_names)
         self.total = labels.plain("export.total")
         self.summary_heads = headers(labels, "export.summary_headers")
 
@@ -70,7 +73,7 @@ class _Breakdowns:
         return [Column(self.labels.status(s), 12, total=True) for s in STATUSES]
 
     def _kind_columns(self) -> list[Column]:
-        return [Column(self.labels.kind(k), 14, total=True) for k in self.kinds]
+        return [Column(self.kind_names[k], 14, total=True) for k in self.kinds]
 
     def _numbers(self, pivot: _Pivot, by_kind: bool = True) -> list[int]:
         kinds = [pivot.kind[k] for k in self.kinds] if by_kind else []
@@ -91,7 +94,7 @@ class _Breakdowns:
         heads = self.summary_heads
         columns = [Column(heads[0], 28), Column(heads[1], 28), *self._status_columns(),
                    Column(heads[2], 10, total=True)]
-        rows = [[self.labels.place(commune), self.labels.kind(kind),
+        rows = [[self.labels.place(commune), self.kind_names[kind],
                  *self._numbers(pairs[(commune, kind)], by_kind=False)]
                 for commune, kind in keys]
         return Table(self.labels.plain("export.sheet_summary"),
@@ -99,14 +102,22 @@ class _Breakdowns:
                      total_label=self.total)
 
     def by_content(self) -> Table:
-        """A row per emulation content of the plan (and one for stories without one)."""
-        pivots: dict[int, _Pivot] = defaultdict(_Pivot)
+        """A row per emulation content of each campaign covered (and one for stories without a
+        content); with several campaigns, each content is named with its campaign."""
+        pivots: dict[tuple[str, str], _Pivot] = defaultdict(_Pivot)
         for c in self.counts:
-            pivots[c.content if c.content in self.labels.contents else 0].add(c)
-        rows: list[list[Any]] = [[number, name, *self._numbers(pivots[number])]
-                                 for number, name in self.labels.contents.items()]
-        if 0 in pivots:
-            rows.append(["", self.labels.content(None), *self._numbers(pivots[0])])
+            known = self.labels.campaigns.content(c.campaign, c.content) is not None
+            pivots[(c.campaign, c.content or "") if known else ("", "")].add(c)
+        rows: list[list[Any]] = []
+        for key in self.campaigns:
+            found = self.labels.campaigns.get(key)
+            for content in found.contents if found else ():
+                name = content.label(self.labels.language)
+                if len(self.campaigns) > 1:
+                    name = f"{self.labels.campaign_short(key)}: {name}"
+                rows.append([content.number, name, *self._numbers(pivots[(key, content.key)])])
+        if ("", "") in pivots:
+            rows.append(["", self.labels.no_content, *self._numbers(pivots[("", "")])])
         columns = [Column(self.labels.plain("export.number"), 6),
                    Column(self.labels.plain("export.content"), 60, "wrap"),
                    *self._kind_columns(), *self._status_columns(),
@@ -155,16 +166,27 @@ class _Counted:
 
 def _nomination_rows(nominations: list[Nomination], labels: Labels,
                      rng: ExportRange) -> list[list[Any]]:
-    return [[n.story_id, labels.awards.get(n.award, n.award), n.reason, labels.place(n.commune),
+    return [[n.story_id, labels.award(n.campaign, n.award), n.reason, labels.place(n.commune),
              n.title, n.honoree, labels.status(n.status), n.nominated_by or "",
              rng.local_day(n.created_at)] for n in nominations]
 
 
-def write_book(out: Path | BinaryIO, rng: ExportRange, texts: Catalogue, plan: Campaign,
-               period: Period, counts: list[Count], stories: Iterable[Story],
+def _covered(labels: Labels, counts: list[Count], period: Period) -> list[str]:
+    """The campaigns an export covers: the one asked for, or those its stories belong to (the
+    preferred one when there are none), in the registry's order."""
+    if period.campaign is not None:
+        return [period.campaign]
+    present = {c.campaign for c in counts}
+    ordered = [c.key for c in labels.campaigns.all if c.key in present]
+    return ordered + sorted(present - set(ordered)) or [labels.campaigns.all[0].key]
+
+
+def write_book(out: Path | BinaryIO, rng: ExportRange, texts: Catalogue, period: Period,
+               counts: list[Count], stories: Iterable[Story],
                nominations: list[Nomination]) -> int:
     """Write the five sheets, the story list streamed; return how many stories were listed."""
-    labels = Labels(rng.province, texts, plan)
+    labels = Labels(rng, texts)
+    campaigns = _covered(labels, counts, period)
     total = sum(c.n for c in counts)
     count = (labels.plain("export.count", count=total) if total
              else labels.plain("export.count_none"))
@@ -175,7 +197,7 @@ def write_book(out: Path | BinaryIO, rng: ExportRange, texts: Catalogue, plan: C
     def subtitle(subject: str) -> str:
         return labels.plain("export.subtitle", subject=subject, **words)
 
-    breakdowns = _Breakdowns(labels, counts, period.scope)
+    breakdowns = _Breakdowns(labels, counts, period, campaigns)
     columns = _columns(headers(labels, "export.list_headers"), LIST_WIDTHS, LIST_STYLES)
     listed = _Counted(stories, labels, rng)
     tables = [
@@ -186,5 +208,6 @@ def write_book(out: Path | BinaryIO, rng: ExportRange, texts: Catalogue, plan: C
               _columns(headers(labels, "export.nomination_headers"), NOMINATION_WIDTHS,
                        NOMINATION_STYLES), _nomination_rows(nominations, labels, rng)),
     ]
-    save_workbook(out, tables, Title(labels.campaign_name, subtitle), str(texts.t("export.page")))
+    title = Title("; ".join(labels.campaign(key) for key in campaigns), subtitle)
+    save_workbook(out, tables, title, str(texts.t("export.page")))
     return listed.count

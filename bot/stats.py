@@ -24,7 +24,7 @@ class Stats:
     total: int = 0
     by_status: Counter[str] = field(default_factory=Counter)
     by_kind: Counter[str] = field(default_factory=Counter)
-    by_content: Counter[int] = field(default_factory=Counter)
+    by_content: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     by_commune: Counter[int] = field(default_factory=Counter)
     communes_in_scope: int = 0
     this_week: int = 0
@@ -44,26 +44,27 @@ def _utc(day: date, tz: ZoneInfo) -> str:
 
 
 async def gather(storage: Storage, communes: frozenset[int] | None, scope_size: int,
-                 tz: ZoneInfo, now: datetime, weeks: int = 12) -> Stats:
-    """Count everything in scope (None = the whole province) as of `now`."""
+                 tz: ZoneInfo, now: datetime, weeks: int = 12,
+                 campaign: str | None = None) -> Stats:
+    """Count everything in scope (None = the whole province, every campaign) as of `now`."""
     reports = storage.reports
     stats = Stats(communes_in_scope=scope_size)
-    for c in await reports.counts(communes):
+    for c in await reports.counts(communes, campaign=campaign):
         stats.total += c.n
         stats.by_status[c.status] += c.n
         stats.by_kind[c.kind] += c.n
-        stats.by_content[c.content] += c.n
+        stats.by_content[(c.campaign, c.content)] += c.n
         stats.by_commune[c.commune] += c.n
     monday = week_start(now.astimezone(tz).date())
     stats.this_week = await reports.filed_between(
-        communes, _utc(monday, tz), _utc(monday + timedelta(days=7), tz))
+        communes, _utc(monday, tz), _utc(monday + timedelta(days=7), tz), campaign)
     stats.last_week = await reports.filed_between(
-        communes, _utc(monday - timedelta(days=7), tz), _utc(monday, tz))
+        communes, _utc(monday - timedelta(days=7), tz), _utc(monday, tz), campaign)
     first = monday - timedelta(weeks=weeks - 1)
     stats.weeks = [first + timedelta(weeks=i) for i in range(weeks)]
     offset = int((now.astimezone(tz).utcoffset() or timedelta()).total_seconds() // 60)
     index = {w: i for i, w in enumerate(stats.weeks)}
-    for day, kind, n in await reports.daily(communes, _utc(first, tz), offset):
+    for day, kind, n in await reports.daily(communes, _utc(first, tz), offset, campaign):
         i = index.get(week_start(date.fromisoformat(day)))
         if i is not None:
             stats.weekly.setdefault(kind, [0] * weeks)[i] += n

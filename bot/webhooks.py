@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-__all__ = ["MAX_BODY", "build_web_app"]
+__all__ = ["MAX_BODY", "Accept", "Health", "build_web_app"]
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +53,16 @@ def _guarded(secret: str, header: str, accept: Accept) -> Callable[[web.Request]
 def build_web_app(
     health: Health, *, zalo: tuple[str, Accept] | None = None,
     telegram: tuple[str, Accept] | None = None,
+    zalo_oa: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None,
 ) -> web.Application:
-    """Routes: POST /zalo/webhook, POST /telegram/webhook (when configured), GET /healthz."""
+    """Routes: POST /zalo/webhook, POST /telegram/webhook, POST /zalo-oa/webhook (when
+    configured; the OA checks its own signature), GET /healthz (503 when storage fails or the
+    report lists problems)."""
     app = web.Application(client_max_size=MAX_BODY)
 
     async def healthz(_: web.Request) -> web.Response:
         report = await health()
-        status = 200 if report.get("storage") == "ok" else 503
+        status = 200 if report.get("storage") == "ok" and not report.get("problems") else 503
         return web.json_response(report, status=status)
 
     app.router.add_get("/healthz", healthz)
@@ -70,4 +73,6 @@ def build_web_app(
             "/telegram/webhook",
             _guarded(telegram[0], "X-Telegram-Bot-Api-Secret-Token", telegram[1]),
         )
+    if zalo_oa is not None:
+        app.router.add_post("/zalo-oa/webhook", zalo_oa)
     return app

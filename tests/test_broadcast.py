@@ -318,6 +318,7 @@ async def test_a_person_who_erases_their_data_gets_nothing_still_pending(
 ) -> None:
     await subscribers(storage, "eraser", "stayer")
     pending = await reminder_of(storage, date(2026, 4, 30))
+    eraser = await member(storage, "eraser")
     chat = FakeChat(dialog, "eraser")
     await chat.says("/deleteme")
     await chat.picks("Xóa dữ liệu của tôi")
@@ -325,7 +326,11 @@ async def test_a_person_who_erases_their_data_gets_nothing_still_pending(
     sender = RecordingSender()
     await deliver(engine_for(storage, sender))
     assert sender.chats() == ["stayer"]
-    assert (await statuses(storage, pending))["eraser"] != "sent"
+    rows = await storage.db.fetchall(
+        "SELECT status FROM deliveries WHERE broadcast_id = ? AND person_id = ?",
+        (pending, eraser.id))
+    assert [r["status"] for r in rows] == ["cancelled"]
+    assert "eraser" not in await statuses(storage, pending)  # the account is named nowhere
 
 
 # --- the subscription offer and switches -------------------------------------------------------
@@ -409,7 +414,8 @@ class Town:
 async def _file(storage: Storage, reporter: Person, commune: int, key: str) -> None:
     await storage.stories.file(NewStory(
         submission_key=key, reporter_id=reporter.id, channel=reporter.channel,
-        kind="good_deed", content=1, movement=None, commune_code=commune,
+        campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+        commune_code=commune,
         honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh",
         title="Sửa cầu khỉ cho bà con ấp Mỹ Thạnh", description=GOOD_DESCRIPTION,
         event_date=date(2025, 9, 2)), notify_reviewers=False)

@@ -112,7 +112,83 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     6: [
         ("UPDATE stories SET kind = ? WHERE id = ?", ("model_practice", 7)),
     ],
+    7: [
+        ("UPDATE outbox SET status = ? WHERE person_id = ?", ("held", 1)),
+        ("UPDATE deliveries SET status = ? WHERE person_id = ?", ("out_of_window", 1)),
+    ],
+    8: [
+        (
+            "INSERT INTO zalo_oa_tokens (id, access_token, refresh_token, expires_at, state,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (1, "at-1", "rt-1", "2025-09-08T02:00:00.000+00:00", "ok",
+             "2025-09-07T01:00:00.000+00:00"),
+        ),
+        (
+            "INSERT INTO zalo_oa_pkce (id, code_verifier, state, created_at) VALUES (?, ?, ?, ?)",
+            (1, "v" * 43, "st-1", "2025-09-07T01:00:00.000+00:00"),
+        ),
+        (
+            "INSERT INTO zalo_oa_users (user_id, last_inbound_at) VALUES (?, ?)",
+            ("6012345678901234567", "2025-09-07T01:00:00.000+00:00"),
+        ),
+        (
+            "INSERT INTO zalo_oa_events (key, body, received_at) VALUES (?, ?, ?)",
+            ("msg:abc", None, "2025-09-07T01:00:00.000+00:00"),
+        ),
+    ],
 }
+
+
+def _version(topic: str) -> int:
+    """The number of the migration named `<number>_<topic>.sql` (numbers change at merges)."""
+    return next(v for v, name, _ in migrations() if name.endswith(f"_{topic}.sql"))
+
+
+# One door for a story's changes: corrections kept, posts remembered, the audit log, marks.
+ROWS[_version("transitions")] = [
+        (
+            "UPDATE stories SET original = ?, duplicate_of = NULL WHERE id = ?",
+            (json.dumps({"title": "Sửa cầu", "commune_code": 30316}), 7),
+        ),
+        (
+            "INSERT INTO story_posts (story_id, chat_id, message_id, part, posted_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (7, "-100777", "501", "photo", "2025-09-08T01:00:00+00:00"),
+        ),
+        (
+            "INSERT INTO story_events (story_id, actor_id, system_actor, action, from_status,"
+            " to_status, note, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (7, 2, None, "correct", "pending", "pending", None,
+             json.dumps({"changes": [{"field": "title", "old": "Sửa cầu", "new": "Sửa cầu khỉ"}]},
+                        ensure_ascii=False),
+             "2025-09-08T02:00:00+00:00"),
+        ),
+        ("UPDATE nominations SET state = ?, decided_by = ?, decided_at = ? WHERE story_id = ?",
+         ("granted", 2, "2025-09-09T01:00:00+00:00", 7)),
+        (
+            "INSERT INTO audit_log (actor_id, system_actor, action, person_id, details,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (2, None, "grant", 1, json.dumps({"role": "reviewer", "communes": [30307]}),
+             "2025-09-09T02:00:00+00:00"),
+        ),
+        ("INSERT INTO filing_marks (account, filed_at) VALUES (?, ?)",
+         ("ab" * 32, "2025-09-09T03:00:00+00:00")),
+    ]
+
+
+# Stories keep content and movement keys: a story of the standing campaign, content not chosen.
+KEYS = _version("campaign_keys")
+ROWS[KEYS] = [
+    (
+        "INSERT INTO stories (id, reporter_id, submission_key, channel, campaign, kind, content,"
+        " movement, commune_code, honoree_name, honoree_role, title, description, event_date,"
+        " show_name, status, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (8, 2, "key-8", "zalo", "thuong-xuyen", "good_deed", None, None, 30316, "Lê Thị Hoa",
+         "giáo viên", "Dạy bơi miễn phí", "Cô Hoa dạy bơi miễn phí cho trẻ em trong ấp.",
+         "2026-07-01", 0, "pending", "2026-07-02T01:00:00+00:00", "2026-07-02T01:00:00+00:00"),
+    ),
+]
 
 
 def _raw(path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -219,6 +295,14 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
             assert story is not None
             assert (story.title, story.status, story.reporter_id) == ("Sửa cầu khỉ", "pending", 1)
             assert story.photos == ["photo-ref-0", "photo-ref-1"]
+        if 2 <= old < KEYS:
+            # Content 2, movement 0 of the 2025 plan, as positions: now that file's keys.
+            assert story is not None
+            assert (story.campaign, story.content, story.movement) == (
+                "an-giang-2025", "key_movements", "new_rural_areas")
+        if 1 <= old < KEYS:
+            state = await storage.dialogs.load("telegram", "4242")
+            assert state is not None and state.data["content"] == "policy_law"
         if old >= 3:
             banned = await storage.people.find("telegram", "5151")
             assert banned is not None and banned.display_name == "Kẻ quấy rối"
@@ -239,12 +323,20 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
                 storage.db,
                 "SELECT b.body, d.person_id, d.status FROM broadcasts b"
                 " JOIN deliveries d ON d.broadcast_id = b.id",
-            ) == [("Chào mừng Quốc khánh 2/9", 1, "pending")]
+            ) == [("Chào mừng Quốc khánh 2/9", 1,
+                   "out_of_window" if old >= _version("engine") else "pending")]
 
         # The upgraded file takes everything the latest schema holds, for old and new people.
         await _insert_rows(storage.db, old + 1, LATEST)
         assert (await storage.stories.get(7)) is not None
         assert await storage.stories.count_by_reporter(1) == 1
+        unchosen = await storage.stories.get(8)
+        assert unchosen is not None
+        assert (unchosen.campaign, unchosen.content, unchosen.movement) == (
+            "thuong-xuyen", None, None)
+        # What was held for a person is released when they write again.
+        assert await storage.outbox.release_held(1) == 1
+        assert await _rows(storage.db, "SELECT status FROM outbox") == [("pending",)]
     finally:
         await storage.close()
     assert _raw(path, "PRAGMA user_version") == [(LATEST,)]
@@ -294,3 +386,67 @@ async def test_reopening_an_up_to_date_file_applies_nothing_and_keeps_data(
         await storage.close()
     assert _raw(path, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == schema
     assert _dump(path) == contents
+
+
+async def test_version_seven_keeps_old_audit_rows_and_posts_and_anonymises_erased_people(
+    tmp_path: Path,
+) -> None:
+    """0007: publish events get their system actor, the reporter's original title and text move
+    into `original`, a published post's message is remembered, and people erased before it lose
+    their platform id, their chat and the messages addressed to them."""
+    path = tmp_path / "guongsang.sqlite3"
+    db = await Database.open(path, upto=6)
+    stamp = "2025-09-10T01:00:00+00:00"
+    try:
+        await _insert_rows(db, 1, 6)
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO people (id, channel, external_id, language, role, created_at,"
+                " erased_at) VALUES (8, 'telegram', '8888', 'vi', 'reviewer', ?, ?)",
+                (stamp, stamp))
+            await tx.execute("INSERT INTO reviewer_scopes (person_id, commune_code)"
+                             " VALUES (8, 0)")
+            await tx.execute(
+                "INSERT INTO dialogs (channel, chat_id, person_id, updated_at)"
+                " VALUES ('telegram', '8888', 8, ?)", (stamp,))
+            for status in ("pending", "sent"):
+                await tx.execute(
+                    "INSERT INTO outbox (person_id, channel, chat_id, template, params, status,"
+                    " next_attempt_at, created_at) VALUES (8, 'telegram', '8888',"
+                    " 'notify.status', '{\"id\": 7}', ?, ?, ?)", (status, stamp, stamp))
+            await tx.execute(
+                "UPDATE stories SET status = 'published', original_title = 'Sửa cầu',"
+                " published_message_id = '321', published_at = ? WHERE id = 7", (stamp,))
+            await tx.execute(
+                "INSERT INTO outbox (kind, channel, chat_id, template, story_id, status,"
+                " next_attempt_at, created_at) VALUES ('publish', 'telegram', '-100777',"
+                " 'publish', 7, 'sent', ?, ?)", (stamp, stamp))
+            await tx.execute(
+                "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status,"
+                " note, created_at) VALUES (7, NULL, 'publish', 'approved', 'published', '321',"
+                " ?)", (stamp,))
+    finally:
+        await db.close()
+
+    storage = await open_storage(path)
+    try:
+        story = await storage.stories.get(7)
+        assert story is not None
+        assert (story.original, story.original_title, story.original_description) == (
+            {"title": "Sửa cầu"}, "Sửa cầu", None)
+        assert [(p.chat_id, p.message_id, p.part) for p in await storage.stories.posts(7)] == [
+            ("-100777", "321", "text")]
+        history = await storage.reviews.history(7)
+        assert [(e.action, e.actor_id, e.system) for e in history] == [
+            ("request_changes", 2, None), ("publish", None, "publisher")]
+        assert await storage.people.find("telegram", "8888") is None
+        erased = await storage.people.get(8)
+        assert erased is not None and erased.external_id.startswith("erased:")
+        assert erased.role == "citizen" and await storage.roles.scopes(8) == frozenset()
+        assert await _rows(storage.db, "SELECT * FROM dialogs WHERE person_id = 8") == []
+        assert await _rows(storage.db, "SELECT status, chat_id, params FROM outbox"
+                                       " WHERE person_id = 8") == [("sent", "", "{}")]
+        binh = await storage.people.find("telegram", "4242")
+        assert binh is not None and binh.display_name == "Trần Thị Bình"  # not erased: kept
+    finally:
+        await storage.close()

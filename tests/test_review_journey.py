@@ -314,8 +314,9 @@ async def test_changes_are_asked_made_resubmitted_and_then_approved(town: Town) 
     await r1.says("/history 1")
     lines = r1.text.split("\n")
     assert lines[0] == "Lịch sử #1"
+    # The reporter's own edit of the title is audited too, between the request and the resubmit.
     assert [line.split(": ", 1)[1].split(" (")[0] for line in lines[1:]] == [
-        "gửi", "yêu cầu bổ sung", "gửi lại", "duyệt"]
+        "gửi", "yêu cầu bổ sung", "người gửi sửa", "gửi lại", "duyệt"]
     assert "— Lê Văn Duyệt: duyệt (⏳ Đang chờ duyệt → ✅ Đã duyệt)" in lines[-1]
 
 

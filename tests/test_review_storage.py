@@ -35,7 +35,8 @@ async def file(storage: Storage, reporter: Person, *, commune: int = LONG_XUYEN,
     return await storage.stories.file(
         NewStory(
             submission_key=key, reporter_id=reporter.id, channel=reporter.channel,
-            kind="good_deed", content=1, movement=None, commune_code=commune,
+            campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+            commune_code=commune,
             honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh", title=title,
             description=GOOD_DESCRIPTION, event_date=date(2025, 9, 2),
         ),

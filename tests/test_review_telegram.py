@@ -62,6 +62,8 @@ POST_CARD = (
     "📍 Phường Long Xuyên · 📅 02/09/2025\n\n"
     "#PhuongLongXuyen #GuongNguoiTotViecTot"
 )
+WRONG_FILE = "Bad Request: wrong file identifier/HTTP URL specified"
+REFUSED = "Wrong file identifier/http url specified"  # as python-telegram-bot words it
 NOT_MEMBER = "Forbidden: bot is not a member of the channel chat"
 BLOCKED = "Forbidden: bot was blocked by the user"
 PUBLISH_FAILED = (
@@ -120,6 +122,7 @@ class ReviewWire(RecordingRequest):
     """
 
     chat_failures: dict[int, tuple[int, str]] = field(default_factory=dict)
+    refused_photos: set[str] = field(default_factory=set)
     once: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
 
@@ -132,7 +135,11 @@ class ReviewWire(RecordingRequest):
         chat = call.params.get("chat_id")
         if status == 200 and chat is not None:
             queued = self.once.get((call.method, int(chat)))
-            if queued:
+            if self._refuses_photo(call):
+                status = 400
+                raw = json.dumps({"ok": False, "error_code": 400,
+                                  "description": WRONG_FILE}).encode()
+            elif queued:
                 status, body = queued.pop(0)
                 raw = json.dumps(body).encode()
             elif int(chat) in self.chat_failures:
@@ -142,6 +149,14 @@ class ReviewWire(RecordingRequest):
                 ).encode()
         self.answers.append(Answer(call, status, json.loads(raw)))
         return status, raw
+
+    def _refuses_photo(self, call: Call) -> bool:
+        """Telegram cannot fetch a photo (an expired URL, a file too large): the call is refused."""
+        if call.method == "sendPhoto":
+            return call.params.get("photo") in self.refused_photos
+        if call.method == "sendMediaGroup":
+            return any(m["media"] in self.refused_photos for m in call.params["media"])
+        return False
 
     def delivered(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         """Calls of one method (to one chat) that Telegram accepted."""
@@ -462,6 +477,86 @@ async def test_publish_is_for_admins_and_only_for_approved_stories(world: World)
     assert_wire_rules(wire)
 
 
+# --- 2b. a photo Telegram refuses is skipped; the text and buttons always arrive -----------
+
+
+async def test_a_refused_photo_is_skipped_and_the_review_card_and_its_buttons_arrive(
+    world: World,
+) -> None:
+    wire = world.wire
+    lan, admin = world.person(LAN), world.person(ADMIN, "Minh", "Trần")
+    await files_report(lan)
+    wire.refused_photos.add("ph-2")  # e.g. an expired Zalo image URL
+    await admin.says("/pending")
+    mark = len(wire.calls)
+
+    await admin.presses(OPEN_1)
+
+    to_admin = [c for c in wire.calls[mark:] if c.method != "answerCallbackQuery"]
+    assert [c.method for c in to_admin] == [
+        "editMessageReplyMarkup", "sendMediaGroup", "sendPhoto", "sendPhoto", "sendMessage",
+    ]
+    assert [c.params["photo"] for c in to_admin[2:4]] == ["ph-1", "ph-2"]
+    assert len(wire.delivered("sendPhoto", ADMIN)) == 1  # ph-1 still shown
+    card = to_admin[4]
+    assert card.params["text"].startswith(f"<b>#1 · {TITLE}</b>\n⏳ Đang chờ duyệt\n\n")
+    assert card.params["text"].endswith(
+        f"\n\n⚠️ Không hiển thị được ảnh 2/2 ({REFUSED}).")
+    assert button_rows(card) == CARD_BUTTONS
+    await admin.presses(APPROVE)
+    assert await status_of(world.storage) == "approved"
+    assert_wire_rules(wire)
+
+
+async def test_a_refused_photo_is_left_out_of_the_post_and_the_admins_are_told_which(
+    world: World,
+) -> None:
+    wire, storage = world.wire, world.storage
+    lan, admin = world.person(LAN), world.person(ADMIN, "Minh", "Trần")
+    await files_report(lan)
+    await admin.says("/approve 1")
+    wire.refused_photos.add("ph-1")
+    mark = len(wire.calls)
+
+    await world.worker.run_once()
+
+    to_channel = [c for c in wire.calls[mark:] if int(c.params.get("chat_id", 0)) == CHANNEL]
+    assert [c.method for c in to_channel] == [
+        "sendMediaGroup", "sendPhoto", "sendPhoto", "sendMessage"]
+    assert [c.params["photo"] for c in wire.delivered("sendPhoto", CHANNEL)] == ["ph-2"]
+    assert [c.params["text"] for c in wire.delivered("sendMessage", CHANNEL)] == [POST_CARD]
+    assert await status_of(storage) == "published"
+    mark = len(wire.calls)
+
+    await world.worker.run_once()
+
+    told = texts_to(wire.calls[mark:], ADMIN)
+    assert told == [f"⚠️ Câu chuyện <b>#1</b> đã đăng nhưng thiếu ảnh 1/2 ({REFUSED})."]
+    assert texts_to(wire.calls[mark:], LAN) == [NOTIFY_PUBLISHED]
+    await world.worker.run_once()
+    assert len(wire.delivered("sendMessage", CHANNEL)) == 1  # published once, never again
+    assert_wire_rules(wire)
+
+
+async def test_when_every_photo_is_refused_the_post_goes_out_with_text_only(
+    world: World,
+) -> None:
+    wire, storage = world.wire, world.storage
+    lan, admin = world.person(LAN), world.person(ADMIN, "Minh", "Trần")
+    await files_report(lan)
+    await admin.says("/approve 1")
+    wire.refused_photos.update({"ph-1", "ph-2"})
+
+    await world.worker.run_once()
+    await world.worker.run_once()
+
+    assert not wire.delivered("sendPhoto", CHANNEL)
+    assert not wire.delivered("sendMediaGroup", CHANNEL)
+    assert [c.params["text"] for c in wire.delivered("sendMessage", CHANNEL)] == [POST_CARD]
+    assert await status_of(storage) == "published"
+    assert any("thiếu ảnh 1/2, 2/2" in t for t in texts_to(wire.calls, ADMIN))
+
+
 # --- 3. flood control and blocked users ---------------------------------------------------------
 
 
@@ -670,8 +765,11 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert texts_to(wire.calls[mark:], LAN) == []  # the reporter did it; no echo
     history = await storage.reviews.history(1)
     assert [(e.action, e.to_status) for e in history] == [
-        ("submit", "pending"), ("request_changes", "needs_changes"), ("resubmit", "pending"),
+        ("submit", "pending"), ("request_changes", "needs_changes"),
+        ("amend", "needs_changes"), ("resubmit", "pending"),
     ]
+    assert history[2].details["changes"] == [
+        {"field": "description", "old": GOOD_DESCRIPTION, "new": NEW_DESCRIPTION}]
     # The reviewer's next look shows the new description, and it can be approved.
     await opens_card_1(admin)
     card = wire.last_keyboard_message(ADMIN)

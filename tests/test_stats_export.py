@@ -104,9 +104,15 @@ async def person(storage: Storage, external: str, name: str, role: str = "citize
     return found
 
 
+# The contents of the shipped 2025 campaign, by the number a person reads, and their keys.
+CONTENT_KEYS = {1: "policy_law", 2: "key_movements", 3: "exceed_targets",
+                4: "political_security", 5: "celebrations"}
+
+
 async def put(storage: Storage, reporter: Person, key: str, *, commune: int, kind: str,
-              content: int, status: str, created_at: str, **fields: Any) -> int:
-    """File a story the way the bot does, then set its status and filing time in SQL."""
+              content: int, status: str, created_at: str, campaign: str = "an-giang-2025",
+              **fields: Any) -> int:
+    """File a 2025 story the way the bot does, then set its status and filing time in SQL."""
     values: dict[str, Any] = {
         "movement": None, "honoree_name": "Nguyễn Văn An", "honoree_role": "nông dân",
         "title": f"Câu chuyện {key}", "description": "Một việc tốt được bà con ghi nhận." * 3,
@@ -115,8 +121,9 @@ async def put(storage: Storage, reporter: Person, key: str, *, commune: int, kin
     published = values.pop("published_message_id", None)
     note = values.pop("review_note", None)
     story_id = await storage.stories.file(
-        NewStory(submission_key=key, reporter_id=reporter.id, channel="fake", kind=kind,
-                 content=content, commune_code=commune, **values), notify_reviewers=False)
+        NewStory(submission_key=key, reporter_id=reporter.id, channel="fake", campaign=campaign,
+                 kind=kind, content=CONTENT_KEYS[content], commune_code=commune, **values),
+        notify_reviewers=False)
     async with storage.db.transaction() as tx:
         await tx.execute(
             "UPDATE stories SET status = ?, created_at = ?, updated_at = ?,"
@@ -128,7 +135,8 @@ async def put(storage: Storage, reporter: Person, key: str, *, commune: int, kin
 KNOWN = {
     "title": "Cầu khỉ mới cho ấp Mỹ Thạnh", "description": "Ông An bỏ tiền sửa cầu khỉ.",
     "honoree_name": "Nguyễn Văn An", "honoree_role": "nông dân ấp Mỹ Thạnh",
-    "event_date": date(2025, 6, 2), "movement": 5, "latitude": 10.3759, "longitude": 105.4185,
+    "event_date": date(2025, 6, 2), "movement": "makeshift_houses_2025", "latitude": 10.3759,
+    "longitude": 105.4185,
     "reporter_phone": "0912345678", "show_name": True, "photos": ["ph-1", "ph-2"],
     "published_message_id": "55", "review_note": "Đã xác minh",
 }

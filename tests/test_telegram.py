@@ -35,17 +35,17 @@ LAN = 4242
 CONSENT_YES = "✅ Tôi đồng ý"
 KIND_GOOD_DEED = "Gương người tốt, việc tốt"
 CONTENT_1 = "1. Chấp hành chủ trương, chính sách, pháp luật"
-ASK_TITLE = "<b>Bước 5.</b> Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự)."
+ASK_TITLE = "<b>Bước 6/12.</b> Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự)."
 ASK_HONOREE_ROLE = (
-    "Người/tập thể đó là ai, làm gì, ở đơn vị nào? Ví dụ: <i>nông dân ấp Mỹ Thạnh</i>,"
-    " <i>giáo viên Trường THCS Bình Đức</i>."
+    "<b>Bước 5/12.</b> Người/tập thể đó là ai, làm gì, ở đơn vị nào? Ví dụ:"
+    " <i>nông dân ấp Mỹ Thạnh</i>, <i>giáo viên Trường THCS Bình Đức</i>."
 )
 ASK_LOCATION = (
-    "Bạn có muốn gửi vị trí nơi diễn ra việc này không? Bấm nút gửi vị trí, gõ tọa độ"
-    " (ví dụ <i>10.3759, 105.4185</i>), hoặc <b>Bỏ qua</b>."
+    "<b>Bước 10/12.</b> Bạn có muốn gửi vị trí nơi diễn ra việc này không? Bấm nút gửi vị trí,"
+    " gõ tọa độ (ví dụ <i>10.3759, 105.4185</i>), hoặc <b>Bỏ qua</b>."
 )
 ASK_PHONE = (
-    "<b>Bước 8.</b> Để Ban Thi đua liên hệ xác minh khi cần, bạn có thể chia sẻ số điện thoại"
+    "<b>Bước 11/12.</b> Để Ban Thi đua liên hệ xác minh khi cần, bạn có thể chia sẻ số điện thoại"
     " (không bắt buộc, không bao giờ công khai). Bấm nút chia sẻ, gõ số, hoặc <b>Bỏ qua</b>."
 )
 SHARE_LOCATION = "📍 Gửi vị trí"
@@ -212,7 +212,7 @@ async def test_start_sends_welcome_privacy_and_consent_buttons(tg: TelegramApp) 
     sent = wire.sent("sendMessage", LAN)
     assert "Gương Sáng" in sent[0].params["text"]
     assert all(c.params["parse_mode"] == "HTML" for c in sent)
-    assert lan.buttons() == [CONSENT_YES, "Không đồng ý"]
+    assert lan.buttons() == [CONSENT_YES, "Không, để sau"]
     await lan.presses(CONSENT_YES)
     assert len(wire.sent("answerCallbackQuery")) == 1
     assert wire.last_text(LAN).startswith("Cảm ơn bạn! Bây giờ bạn có thể kể một gương sáng.")
@@ -296,7 +296,7 @@ async def test_markup_typed_by_a_resident_is_stored_literally_and_shown_escaped(
     assert esc(description) in summary
     assert f"<b>Tiêu đề:</b> {title}" not in summary
     # The display name (also typed by a person, in their Telegram profile) is escaped too.
-    ask_name = next(t for t in texts(wire.calls) if t.startswith("Khi câu chuyện được đăng"))
+    ask_name = next(t for t in texts(wire.calls) if "có ghi tên bạn" in t)
     assert "(<b>&lt;i&gt;Lan&lt;/i&gt; &amp; Co</b>)" in ask_name
     # Telegram would accept every message: only our own tags, every & an entity.
     for text in texts(wire.calls):
@@ -681,7 +681,8 @@ async def test_mystories_pages_by_editing_the_same_message(
     for n in range(1, 8):
         await storage.stories.file(NewStory(
             submission_key=f"key-{n}", reporter_id=person.id, channel="telegram",
-            kind="good_deed", content=1, movement=None, commune_code=30307,
+            campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+            commune_code=30307,
             honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh",
             title=f"Gương sáng số {n}", description=GOOD_DESCRIPTION,
             event_date=date(2025, 9, 2),

@@ -572,8 +572,7 @@ async def test_an_abandoned_export_stops_its_writer_and_leaves_no_file(
     period = Period(None, None, None, NOW.date())
     task = asyncio.create_task(write_export(
         storage, catalogue("vi"), folder / "book.xlsx",
-        ExportRange(91, ZoneInfo("Asia/Ho_Chi_Minh"), None),
-        period, NOW))
+        ExportRange(91, ZoneInfo("Asia/Ho_Chi_Minh"), None), period))
     await asyncio.wait_for(waiting.wait(), 30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -605,7 +604,38 @@ async def test_a_writer_that_fails_says_why_in_one_line_and_leaves_no_file(
     with pytest.raises(ExportFailed) as failed:
         await write_export(storage, catalogue("vi"), folder / "book.xlsx",
                            ExportRange(91, ZoneInfo("Asia/Ho_Chi_Minh"), None),
-                           Period(None, None, None, NOW.date()), NOW)
+                           Period(None, None, None, NOW.date()))
     assert str(failed.value) == ("the workbook could not be written:"
                                  " OSError: [Errno 28] No space left on device")
     assert list(folder.iterdir()) == []
+
+
+async def test_a_workbook_over_two_campaigns_names_both_and_each_content_with_its_campaign(
+    storage: Storage, tmp_path: Path
+) -> None:
+    from tests.test_campaigns_over_time import staff_and_stories
+
+    admin, ids = await staff_and_stories(storage, tmp_path)
+    wb = await export_via_chat(admin)
+    standing = "Phong trào thi đua yêu nước thường xuyên"
+    for ws in wb.worksheets:
+        assert ws["A1"].value == f"{CAMPAIGN}; {standing}"
+    contents, total = table(wb["Theo nội dung thi đua"])
+    named = {r[1]: r[-1] for r in contents}
+    assert len(contents) == 11  # five contents in each campaign, and the story without one
+    assert named["Đợt thi đua đặc biệt năm 2025: " + CONTENTS[1]] == 1
+    assert named["Đợt thi đua đặc biệt năm 2025: " + CONTENTS[2]] == 1
+    assert named["Phong trào thi đua thường xuyên: " + CONTENTS[1]] == 1
+    assert named["Chưa xác định nội dung"] == 1
+    assert sum(named.values()) == 5
+    assert total is not None and shown(wb["Theo nội dung thi đua"], total[-1]) == 5
+    listing, _ = table(wb["Danh sách"])
+    assert {r[0]: r[20] for r in listing} == {
+        **dict.fromkeys(ids["an-giang-2025"], CAMPAIGN),
+        **dict.fromkeys(ids["thuong-xuyen"], standing)}
+
+    wb = await export_via_chat(admin, "thuong-xuyen")
+    assert wb["Danh sách"]["A1"].value == standing
+    contents, _ = table(wb["Theo nội dung thi đua"])
+    assert [r[1] for r in contents][:2] == [CONTENTS[1], CONTENTS[2]]  # one campaign: no prefix
+    assert contents[-1][1] == "Chưa xác định nội dung"

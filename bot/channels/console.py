@@ -21,15 +21,22 @@ TRAITS = ChannelTraits(
     max_caption=100_000,
     can_request_contact=False,
     can_request_location=False,
+    photo_by_path=True,
 )
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic")
 
 
 def to_incoming(line: str, user: str) -> Incoming | None:
-    """A typed line as Incoming: '/cmd args' is a command, anything else text."""
+    """A typed line as Incoming: the path of an image file is a photo, '/cmd args' a command,
+    anything else text."""
     line = line.strip()
     if not line:
         return None
-    if line.startswith("/") and len(line) > 1:
+    photo = _image_path(line)
+    if photo is not None:
+        return Incoming(CHANNEL, user, user, TRAITS, display_name=user, photos=(photo,))
+    looks_like_a_path = Path(line).suffix.lower() in IMAGE_SUFFIXES and "/" in line[1:]
+    if line.startswith("/") and len(line) > 1 and not looks_like_a_path:
         head, *args = line.split()
         return Incoming(
             CHANNEL,
@@ -41,6 +48,19 @@ def to_incoming(line: str, user: str) -> Incoming | None:
             args=tuple(args),
         )
     return Incoming(CHANNEL, user, user, TRAITS, display_name=user, text=line)
+
+
+def _image_path(line: str) -> str | None:
+    """A typed path to an image file on this computer, as a photo reference (file://…)."""
+    candidate = Path(line.strip().strip("'\"")).expanduser()
+    if candidate.suffix.lower() not in IMAGE_SUFFIXES:
+        return None
+    try:
+        if not candidate.is_file():
+            return None
+        return candidate.resolve().as_uri()
+    except (OSError, ValueError):
+        return None
 
 
 def save_files(reply: Reply, folder: Path) -> list[Path]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -23,7 +24,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -34,6 +34,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram_rate import ChatRateLimiter
 from bot.config import Settings
 from bot.content import catalogue
 from bot.dialog import Dialog
@@ -57,6 +58,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHANNEL = "telegram"
 TRAITS = ChannelTraits(
@@ -129,7 +131,7 @@ def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(c.label, callback_data=c.value) for c in row]
+            [InlineKeyboardButton(c.label, callback_data=c.wire_value) for c in row]
             for row in reply.choices
         ]
     )
@@ -150,22 +152,76 @@ class TelegramSender:
 
     channel = CHANNEL
 
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any],
+                 language: str = "vi") -> None:
         self._app = app
+        self._language = language
         self._open_keyboards: set[str] = set()
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver a message outside the conversation (the outbox): keyboards are left alone."""
-        return await self._guarded(chat_id, reply, in_dialog=False)
+        ids = await self._guarded(self._send(chat_id, reply, in_dialog=False))
+        return ids[-1] if ids else None
+
+    async def send_all(self, chat_id: str, reply: Reply) -> list[str]:
+        """As `send`, returning the id of every message sent (each photo of an album, each part)."""
+        return await self._guarded(self._send(chat_id, reply, in_dialog=False))
 
     async def answer(self, chat_id: str, reply: Reply) -> str | None:
         """Answer the person in the conversation, taking away a request keyboard once used."""
-        return await self._guarded(chat_id, reply, in_dialog=True)
+        ids = await self._guarded(self._send(chat_id, reply, in_dialog=True))
+        return ids[-1] if ids else None
 
-    async def _guarded(self, chat_id: str, reply: Reply, *, in_dialog: bool) -> str | None:
-        """Send; return the last message's id; raise DeliveryError on any Bot API failure."""
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """deleteMessage: True once the message is gone, False when Telegram refuses (older than
+        48 hours, or the bot may not delete messages in that chat)."""
+        return await self._guarded(self._delete(chat_id, int(message_id)))
+
+    async def replace_text(self, chat_id: str, message_id: str, text: str) -> bool:
+        """editMessageText (editMessageCaption for a photo): True once the message shows `text`."""
+        return await self._guarded(self._replace(chat_id, int(message_id), text))
+
+    async def _delete(self, chat_id: str, message_id: int) -> bool:
         try:
-            return await self._send(chat_id, reply, in_dialog)
+            return bool(await self._app.bot.delete_message(chat_id, message_id))
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "message to delete not found" in said:
+                return True
+            if "can't be deleted" in said or "can not be deleted" in said:
+                return False
+            raise
+
+    async def _replace(self, chat_id: str, message_id: int, text: str) -> bool:
+        bot = self._app.bot
+        try:
+            await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
+                                        parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+            return True
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "not modified" in said:
+                return True
+            if "no text in the message" not in said:
+                if "can't be edited" in said or "message to edit not found" in said:
+                    return False
+                raise
+        try:
+            await bot.edit_message_caption(chat_id=chat_id, message_id=message_id,
+                                           caption=text, parse_mode=ParseMode.HTML)
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "not modified" in said:
+                return True
+            if "can't be edited" in said or "message to edit not found" in said:
+                return False
+            raise
+        return True
+
+    async def _guarded(self, call: Awaitable[T]) -> T:
+        """Run one Bot API exchange; raise DeliveryError on any Bot API failure."""
+        try:
+            return await call
         except RetryAfter as exc:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -179,20 +235,25 @@ class TelegramSender:
         except TelegramError as exc:
             raise DeliveryError(exc.message, permanent=False) from exc
 
-    async def _send(self, chat_id: str, reply: Reply, in_dialog: bool) -> str | None:
+    async def _send(self, chat_id: str, reply: Reply, in_dialog: bool) -> list[str]:
         bot = self._app.bot
-        last: Message | None = None
+        ids: list[str] = []
         for item in reply.files:
             upload = InputFile(item.data, filename=item.filename)
             if item.kind == "photo":
-                last = await bot.send_photo(chat_id, upload)
+                sent = await bot.send_photo(chat_id, upload)
             else:
-                last = await bot.send_document(chat_id, upload)
+                sent = await bot.send_document(chat_id, upload)
+            ids.append(str(sent.message_id))
+        text = reply.text
+        if reply.photos and not text:
+            ids.extend(await self._photos(chat_id, reply.photos))
+            return ids
         if reply.photos:
-            last = await self._photos(chat_id, reply)
-            if not reply.text:
-                return str(last.message_id)
-        parts = split_text(reply.text, TRAITS.max_text)
+            shown, note = await self._photos_or_note(chat_id, reply.photos)
+            ids.extend(shown)
+            text += note
+        parts = split_text(text, TRAITS.max_text)
         markup: Any = None
         if reply.request:
             markup = _request_keyboard(reply)
@@ -208,16 +269,46 @@ class TelegramSender:
                 chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if final else None,
                 disable_web_page_preview=True,
             )
-        return str(last.message_id) if last else None
+            ids.append(str(last.message_id))
+        return ids
 
-    async def _photos(self, chat_id: str, reply: Reply) -> Message:
+    async def _photos(self, chat_id: str, photos: tuple[str, ...]) -> list[str]:
         bot = self._app.bot
-        if len(reply.photos) == 1:
-            single: Message = await bot.send_photo(chat_id, reply.photos[0])
-            return single
-        media = [InputMediaPhoto(p) for p in reply.photos[:10]]
+        if len(photos) == 1:
+            single: Message = await bot.send_photo(chat_id, photos[0])
+            return [str(single.message_id)]
+        media = [InputMediaPhoto(p) for p in photos[:10]]
         album: tuple[Message, ...] = await bot.send_media_group(chat_id, media)
-        return album[-1]
+        return [str(m.message_id) for m in album]
+
+    async def _photos_or_note(self, chat_id: str, photos: tuple[str, ...]
+                              ) -> tuple[list[str], str]:
+        """Photos before a text: one Telegram refuses (a URL it cannot fetch, a file too large)
+        is left out, logged in one line, and named in a line added to the text. Returns the ids
+        of the photo messages sent, and that line ('' when every photo went)."""
+        try:
+            return await self._photos(chat_id, photos), ""
+        except BadRequest as exc:
+            reason = exc.message
+        shown = photos[:10]
+        refused = [1] if len(shown) == 1 else []
+        sent: list[str] = []
+        if len(shown) > 1:
+            reasons = []
+            for position, photo in enumerate(shown, start=1):
+                try:
+                    sent.append(str((await self._app.bot.send_photo(chat_id, photo)).message_id))
+                except BadRequest as exc:
+                    refused.append(position)
+                    reasons.append(exc.message)
+            if not refused:
+                return sent, ""
+            reason = reasons[0]
+        which = ", ".join(f"{n}/{len(shown)}" for n in refused)
+        log.warning("photo %s of a message to %s refused, sent without it: %s", which, chat_id,
+                    reason)
+        note = catalogue(self._language).t("engine.photo_skipped", photos=which, error=reason)
+        return sent, note
 
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""
@@ -281,9 +372,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(ChatRateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
-    sender = TelegramSender(app)
+    sender = TelegramSender(app, settings.language)
     app.bot_data["sender"] = sender
 
     async def on_update(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:

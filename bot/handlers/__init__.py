@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.buttons import Button, Unsubscribe
 from bot.handlers.admin import on_ban, on_grant, on_reviewers, on_revoke, on_unban
+from bot.handlers.audit import AuditPage, on_audit, on_audit_choice
 from bot.handlers.broadcasts import FLOW as BROADCAST_FLOW
 from bot.handlers.broadcasts import (
     BroadcastFlow,
@@ -10,17 +12,45 @@ from bot.handlers.broadcasts import (
     on_broadcasts,
     on_cancelbroadcast,
 )
-from bot.handlers.campaign import on_campaign, on_campaign_choice
-from bot.handlers.context import Context, Flow, Handler, menu_reply
+from bot.handlers.campaign import (
+    CampaignContent,
+    CampaignHome,
+    CampaignList,
+    CampaignReport,
+    CampaignSection,
+    on_campaign,
+    on_campaign_choice,
+)
+from bot.handlers.context import Context, Flow, Handler, Menu, menu_reply
 from bot.handlers.mystories import FLOW as MINE_FLOW
-from bot.handlers.mystories import MineFlow, on_mine_choice, on_mystories, on_mystories_page
+from bot.handlers.mystories import (
+    MineAct,
+    MineEdit,
+    MineFlow,
+    MineOpen,
+    MinePage,
+    on_mine_choice,
+    on_mystories,
+    on_mystories_page,
+)
 from bot.handlers.nominations import FLOW as NOMINATE_FLOW
 from bot.handlers.nominations import NominationFlow, on_nominate_choice, on_nominations
 from bot.handlers.report import FLOW as REPORT_FLOW
 from bot.handlers.report import ReportFlow, on_report
 from bot.handlers.report_steps import ORDER as REPORT_STEPS
+from bot.handlers.report_steps import Move, ReportMove
 from bot.handlers.review import FLOW as REVIEW_FLOW
-from bot.handlers.review import ReviewFlow, on_pending, on_review_choice
+from bot.handlers.review import (
+    NominateStart,
+    ReviewAsk,
+    ReviewDo,
+    ReviewFlow,
+    ReviewNext,
+    ReviewOpen,
+    ReviewPage,
+    on_pending,
+    on_review_choice,
+)
 from bot.handlers.review_commands import (
     on_approve,
     on_changes,
@@ -30,6 +60,12 @@ from bot.handlers.review_commands import (
     on_story,
 )
 from bot.handlers.start import (
+    AFTER_CONSENT,
+    CONSENT_FLOW,
+    Consent,
+    ConsentFlow,
+    Erase,
+    Language,
     on_cancel,
     on_consent_choice,
     on_deleteme,
@@ -42,8 +78,21 @@ from bot.handlers.start import (
     on_unknown,
 )
 from bot.handlers.stats import on_export, on_stats
-from bot.handlers.stories import on_stories, on_stories_choice
-from bot.handlers.subscriptions import on_subscribe, on_subscription_choice, on_unsubscribe
+from bot.handlers.stories import StoriesOpen, StoriesPage, on_stories, on_stories_choice
+from bot.handlers.subscriptions import (
+    StopTopic,
+    SubscribeAdd,
+    SubscribeBoth,
+    SubscribeDone,
+    SubscribeLater,
+    SubscribeToggle,
+    on_subscribe,
+    on_subscription_choice,
+    on_unsubscribe,
+)
+from bot.handlers.undo import FLOW as UNDO_FLOW
+from bot.handlers.undo import UndoFlow, on_revert, on_undo_choice, on_unpublish
+from bot.handlers.undo_card import UndoAsk
 from bot.messages import Reply
 
 __all__ = [
@@ -58,12 +107,39 @@ __all__ = [
     "on_unknown",
 ]
 
+async def _move_in_report(ctx: Context, move: Move, otherwise: str) -> list[Reply]:
+    """/back, /skip and /cancel while telling a story act like the buttons of the step."""
+    if ctx.state.flow != REPORT_FLOW:
+        return [Reply(ctx.t(otherwise))]
+    ctx.choice = ReportMove(move)
+    return await FLOWS[REPORT_FLOW].handle(ctx)
+
+
+async def on_back(ctx: Context) -> list[Reply]:
+    """/back: the previous step of the story being told."""
+    return await _move_in_report(ctx, Move.BACK, "report.no_back")
+
+
+async def on_skip(ctx: Context) -> list[Reply]:
+    """/skip: pass an optional step."""
+    return await _move_in_report(ctx, Move.SKIP, "report.no_skip")
+
+
+async def _cancel(ctx: Context) -> list[Reply]:
+    """/cancel: leave what is open; a story past its first steps asks to be sure first."""
+    if ctx.state.flow == REPORT_FLOW:
+        return await _move_in_report(ctx, Move.CANCEL, "cancel.nothing")
+    return await on_cancel(ctx)
+
+
 COMMANDS: dict[str, Handler] = {
     "start": on_start,
     "help": on_help,
     "privacy": on_privacy,
     "language": on_language,
-    "cancel": on_cancel,
+    "cancel": _cancel,
+    "back": on_back,
+    "skip": on_skip,
     "deleteme": on_deleteme,
     "report": on_report,
     "mystories": on_mystories,
@@ -90,56 +166,47 @@ COMMANDS: dict[str, Handler] = {
     "nominations": on_nominations,
     "stats": on_stats,
     "export": on_export,
+    "revert": on_revert,
+    "unpublish": on_unpublish,
+    "audit": on_audit,
 }
 
 
 async def _menu_choice(ctx: Context) -> list[Reply]:
-    """A main-menu option runs the command of the same name."""
-    name = (ctx.choice or "").removeprefix("menu:")
+    """A main-menu option runs the command of that name."""
+    name = ctx.choice.command if isinstance(ctx.choice, Menu) else ""
     handler = COMMANDS.get(name, on_unknown)
     return await handler(ctx)
 
 
-async def _guarded(ctx: Context, handler: Handler) -> list[Reply]:
-    """Button values carry ids; a value that does not parse is an old or forged button."""
-    try:
-        return await handler(ctx)
-    except ValueError:
-        return [Reply(ctx.t("dialog.stale_button"))]
-
-
-async def _review_choice(ctx: Context) -> list[Reply]:
-    return await _guarded(ctx, on_review_choice)
-
-
-async def _mine_choice(ctx: Context) -> list[Reply]:
-    return await _guarded(ctx, on_mine_choice)
-
-
-async def _stories_choice(ctx: Context) -> list[Reply]:
-    return await _guarded(ctx, on_stories_choice)
-
-
-# Options that mean the same whatever journey is open, by the prefix of their value.
-CHOICES: dict[str, Handler] = {
-    "menu": _menu_choice,
-    "consent": on_consent_choice,
-    "lang": on_language_choice,
-    "deleteme": on_deleteme_choice,
-    "mystories": on_mystories_page,
-    "mine": _mine_choice,
-    "rv": _review_choice,
-    "st": _stories_choice,
-    "sub": on_subscription_choice,
-    "unsub": on_subscription_choice,
-    "pt": on_campaign_choice,
-    "nm": on_nominate_choice,
+# Options that mean the same whatever journey is open, by the type of their record. Records
+# not listed here belong to the open journey and go to its flow.
+CHOICES: dict[type[Button], Handler] = {
+    Menu: _menu_choice,
+    Consent: on_consent_choice,
+    Language: on_language_choice,
+    Erase: on_deleteme_choice,
+    MinePage: on_mystories_page,
+    **dict.fromkeys((MineOpen, MineAct, MineEdit), on_mine_choice),
+    **dict.fromkeys((ReviewOpen, ReviewPage, ReviewNext, ReviewDo, ReviewAsk), on_review_choice),
+    **dict.fromkeys((StoriesOpen, StoriesPage), on_stories_choice),
+    **dict.fromkeys((SubscribeBoth, SubscribeLater, SubscribeDone, SubscribeAdd, SubscribeToggle,
+                     StopTopic, Unsubscribe), on_subscription_choice),
+    **dict.fromkeys((CampaignList, CampaignHome, CampaignContent, CampaignReport,
+                     CampaignSection), on_campaign_choice),
+    NominateStart: on_nominate_choice,
+    UndoAsk: on_undo_choice,
+    AuditPage: on_audit_choice,
 }
 
+AFTER_CONSENT["report"] = on_report
+
 FLOWS: dict[str, Flow] = {
+    CONSENT_FLOW: ConsentFlow(),
     REPORT_FLOW: ReportFlow(),
     REVIEW_FLOW: ReviewFlow(),
     MINE_FLOW: MineFlow(),
     BROADCAST_FLOW: BroadcastFlow(),
     NOMINATE_FLOW: NominationFlow(),
+    UNDO_FLOW: UndoFlow(),
 }

@@ -6,6 +6,7 @@ from bot.content import fold, localities
 from bot.handlers.context import Context
 from bot.messages import Reply
 from bot.storage import Person
+from bot.workflow import Role
 
 __all__ = ["on_ban", "on_grant", "on_reviewers", "on_revoke", "on_unban"]
 
@@ -17,7 +18,7 @@ def _who(person: Person) -> str:
 
 
 async def _target(ctx: Context, usage: str) -> Person | Reply:
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         return Reply(ctx.t("roles.not_admin"))
     if not ctx.incoming.args:
         return Reply(ctx.t(usage))
@@ -58,15 +59,15 @@ async def on_grant(ctx: Context) -> list[Reply]:
         return [target]
     args = ctx.incoming.args
     role = args[1].lower() if len(args) > 1 else ""
-    if role == "admin":
-        await ctx.storage.roles.grant(target.id, "admin", (0,))
+    if role == Role.ADMIN:
+        await ctx.storage.roles.grant(target.id, Role.ADMIN, (0,), by=ctx.person.id)
         return [Reply(ctx.t("roles.granted_admin", who=_who(target)))]
-    if role != "reviewer":
+    if role != Role.REVIEWER:
         return [Reply(ctx.t("roles.usage_grant"))]
     communes = _communes(ctx, args[2:])
     if isinstance(communes, Reply):
         return [communes]
-    await ctx.storage.roles.grant(target.id, "reviewer", communes)
+    await ctx.storage.roles.grant(target.id, Role.REVIEWER, communes, by=ctx.person.id)
     scope = _scope_text(ctx, communes)
     return [Reply(ctx.t("roles.granted_reviewer", who=_who(target), scope=scope))]
 
@@ -76,13 +77,13 @@ async def on_revoke(ctx: Context) -> list[Reply]:
     target = await _target(ctx, "roles.usage_revoke")
     if isinstance(target, Reply):
         return [target]
-    await ctx.storage.roles.revoke(target.id)
+    await ctx.storage.roles.revoke(target.id, by=ctx.person.id)
     return [Reply(ctx.t("roles.revoked", who=_who(target)))]
 
 
 async def on_reviewers(ctx: Context) -> list[Reply]:
     """/reviewers: who reviews which communes."""
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     lines = await ctx.storage.roles.reviewers()
     if not lines:
@@ -103,7 +104,7 @@ async def on_ban(ctx: Context) -> list[Reply]:
     if isinstance(target, Reply):
         return [target]
     reason = " ".join(ctx.incoming.args[1:])[:300] or None
-    await ctx.storage.roles.ban(target.id, reason)
+    await ctx.storage.roles.ban(target.id, reason, by=ctx.person.id)
     return [Reply(ctx.t("roles.banned", who=_who(target)))]
 
 
@@ -112,5 +113,5 @@ async def on_unban(ctx: Context) -> list[Reply]:
     target = await _target(ctx, "roles.usage_unban")
     if isinstance(target, Reply):
         return [target]
-    await ctx.storage.roles.unban(target.id)
+    await ctx.storage.roles.unban(target.id, by=ctx.person.id)
     return [Reply(ctx.t("roles.unbanned", who=_who(target)))]

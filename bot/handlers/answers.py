@@ -17,9 +17,10 @@ __all__ = [
     "single_line",
 ]
 
-_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
-_TODAY = {"hom nay", "today", "nay"}
-_YESTERDAY = {"hom qua", "yesterday", "qua"}
+_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?$")
+# Days ago, by the words people type for them.
+_DAYS_AGO = {"hom nay": 0, "today": 0, "nay": 0, "hom qua": 1, "yesterday": 1, "qua": 1,
+             "hom kia": 2, "bua kia": 2, "day before yesterday": 2}
 _COORDS = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 EARLIEST_YEAR = 2000
 
@@ -54,22 +55,27 @@ def single_line(text: str) -> str:
 
 
 def parse_date(text: str, today: date) -> DateAnswer:
-    """'dd/mm/yyyy', 'd/m/yy', today and yesterday in words; refuse the future and far past."""
+    """'dd/mm/yyyy', 'd/m/yy', 'd/m' (the last such day, this year or last), today, yesterday
+    and the day before in words; refuse the future and the far past."""
     folded = fold(text)
-    if folded in _TODAY:
-        return DateAnswer(today)
-    if folded in _YESTERDAY:
-        return DateAnswer(today - timedelta(days=1))
+    if folded in _DAYS_AGO:
+        return DateAnswer(today - timedelta(days=_DAYS_AGO[folded]))
     match = _DATE.match(text.strip())
     if not match:
         return DateAnswer(None, "date_bad")
-    day, month, year = (int(g) for g in match.groups())
+    day, month = int(match.group(1)), int(match.group(2))
+    year = int(match.group(3)) if match.group(3) else today.year
     if year < 100:
         year += 2000
     try:
         value = date(year, month, day)
     except ValueError:
         return DateAnswer(None, "date_bad")
+    if match.group(3) is None and value > today:
+        try:
+            value = date(year - 1, month, day)
+        except ValueError:  # 29/2 of a leap year, asked in the year after
+            return DateAnswer(None, "date_bad")
     if value > today:
         return DateAnswer(value, "date_future")
     if value.year < EARLIEST_YEAR:

@@ -6,14 +6,25 @@ import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.content import Safe, campaign, localities
+from bot.content import Safe, localities
 from bot.handlers.context import Context, menu_choices, menu_reply, unsupported_key
-from bot.handlers.report_steps import ORDER, STEPS, applies
+from bot.handlers.report_steps import (
+    ORDER,
+    STEPS,
+    EditField,
+    Move,
+    ReportMove,
+    answer_campaign,
+    applies,
+    ask_campaign,
+    filed_under,
+    moved,
+)
 from bot.handlers.start import ask_consent_first
 from bot.messages import Choice, Reply
 from bot.storage import NewStory
 
-__all__ = ["FLOW", "ReportFlow", "on_report"]
+__all__ = ["FLOW", "ReportFlow", "on_report", "start_report"]
 
 FLOW = "report"
 EDITABLE = [s for s in STEPS if s != "movement"]
@@ -22,19 +33,30 @@ EDITABLE = [s for s in STEPS if s != "movement"]
 async def on_report(ctx: Context) -> list[Reply]:
     """Start a report, or offer to continue the one already open."""
     if not ctx.person.consent:
-        return await ask_consent_first(ctx)
+        return await ask_consent_first(ctx, then="report")
     refusal = await _may_not_file(ctx)
     if refusal:
         return [refusal]
     if ctx.state.flow == FLOW:
         step = ctx.t(f"report.step_{ctx.state.step}")
         rows = (
-            (Choice(ctx.t("report.resume"), "r:resume"),),
-            (Choice(ctx.t("report.restart"), "r:restart"),),
-            (Choice(ctx.t("nav.cancel"), "r:cancel"),),
+            (Choice(ctx.t("report.resume"), ReportMove(Move.RESUME)),),
+            (Choice(ctx.t("report.restart"), ReportMove(Move.RESTART)),),
+            (Choice(ctx.t("nav.cancel"), ReportMove(Move.CANCEL)),),
         )
         return [Reply(ctx.t("report.open_exists", step=step), choices=rows)]
     return _begin(ctx)
+
+
+async def start_report(ctx: Context, campaign: str, content: str) -> list[Reply]:
+    """Start a report under one content of an open campaign (from /phongtrao)."""
+    ctx.state.reset()
+    replies = await on_report(ctx)
+    if ctx.state.flow == FLOW:
+        ctx.state.data |= {"campaign": campaign, "content": content, "preset_content": True}
+        if ctx.state.step == "campaign":  # several open: this one is chosen, ask the kind
+            replies = _begin(ctx, keep=True)
+    return replies
 
 
 async def _may_not_file(ctx: Context) -> Reply | None:
@@ -48,20 +70,28 @@ async def _may_not_file(ctx: Context) -> Reply | None:
     return None
 
 
-def _begin(ctx: Context) -> list[Reply]:
-    ctx.state.flow, ctx.state.step = FLOW, "kind"
-    ctx.state.data = {"key": uuid.uuid4().hex}
-    first = STEPS["kind"].ask(ctx)
+def _begin(ctx: Context, keep: bool = False) -> list[Reply]:
+    """The first question: which campaign when several are open, else the kind of story."""
+    ctx.state.flow = FLOW
+    if not keep:
+        ctx.state.data = {"key": uuid.uuid4().hex}
+        open_now = ctx.campaigns.filing(ctx.today.date())
+        if len(open_now) == 1:
+            ctx.state.data["campaign"] = open_now[0].key
+    ctx.state.step = "kind" if "campaign" in ctx.state.data else "campaign"
+    first = _ask(ctx, ctx.state.step)
     return [Reply(f"{ctx.t('report.intro')}\n\n{first.text}", choices=first.choices)]
 
 
 def _ask(ctx: Context, step: str) -> Reply:
+    if step == "campaign":
+        return ask_campaign(ctx)
     return _summary(ctx) if step == "summary" else STEPS[step].ask(ctx)
 
 
 def _neighbour(ctx: Context, step: str, direction: int) -> str:
     index = ORDER.index(step) + direction
-    while 0 <= index < len(ORDER) and not applies(ORDER[index], ctx.state.data):
+    while 0 <= index < len(ORDER) and not applies(ctx, ORDER[index]):
         index += direction
     return ORDER[max(0, min(index, len(ORDER) - 1))]
 
@@ -73,24 +103,39 @@ class ReportFlow:
         """Ask the current question again."""
         if ctx.state.step == "edit_pick":
             return [_edit_pick(ctx)]
+        if ctx.state.step == "campaign":
+            return [ask_campaign(ctx)]
+        if ctx.state.step == CONFIRM_CANCEL:
+            return [_confirm_cancel(ctx)]
         if ctx.state.step not in ORDER:
             ctx.state.step = "kind"
         return [_ask(ctx, ctx.state.step)]
 
     async def handle(self, ctx: Context) -> list[Reply]:
         """Take the answer to the current step and ask the next question."""
-        state, choice = ctx.state, ctx.choice
-        if choice == "r:cancel":
+        state = ctx.state
+        if state.step == CONFIRM_CANCEL:
+            return await self._confirming(ctx)
+        if moved(ctx, Move.CANCEL):
+            if _worth_keeping(state.data):
+                state.data["cancel_from"] = state.step
+                state.step = CONFIRM_CANCEL
+                return [_confirm_cancel(ctx)]
             state.reset()
             return [menu_reply(ctx, ctx.t("report.cancelled"))]
-        if choice == "r:resume":
+        if moved(ctx, Move.RESUME):
             return await self.reask(ctx)
-        if choice == "r:restart":
+        if moved(ctx, Move.RESTART):
             return _begin(ctx)
+        if state.step == "campaign":
+            if not answer_campaign(ctx):
+                return [Reply(ctx.t("dialog.use_choices")), ask_campaign(ctx)]
+            state.step = "kind"
+            return [_ask(ctx, "kind")]
         if state.step not in ORDER and state.step != "edit_pick":
             state.step = "kind"
             return await self.reask(ctx)
-        if choice == "r:back":
+        if moved(ctx, Move.BACK):
             return self._back(ctx)
         if state.step == "summary":
             return await self._at_summary(ctx)
@@ -105,7 +150,7 @@ class ReportFlow:
             return stay
         if state.data.get("editing") and not (
             state.step == "content"
-            and applies("movement", state.data)
+            and applies(ctx, "movement")
             and "movement" not in state.data
         ):
             state.step = "summary"
@@ -120,6 +165,17 @@ class ReportFlow:
             note = ctx.t("report.commune_set", name=unit.name if unit else "")
             question = replace(question, text=f"{note}\n\n{question.text}")
         return [question]
+
+    async def _confirming(self, ctx: Context) -> list[Reply]:
+        """Discard the draft, or go back to the question it was at."""
+        state = ctx.state
+        if moved(ctx, Move.DISCARD, Move.CANCEL):
+            state.reset()
+            return [menu_reply(ctx, ctx.t("report.cancelled"))]
+        if not moved(ctx, Move.RESUME):
+            return [Reply(ctx.t("dialog.use_choices")), _confirm_cancel(ctx)]
+        state.step = str(state.data.pop("cancel_from", "kind"))
+        return await self.reask(ctx)
 
     def _wrong_kind_of_message(self, ctx: Context) -> str | None:
         incoming, step = ctx.incoming, ctx.state.step
@@ -143,15 +199,15 @@ class ReportFlow:
         return [_ask(ctx, state.step)]
 
     async def _at_summary(self, ctx: Context) -> list[Reply]:
-        if ctx.choice == "r:submit":
+        if moved(ctx, Move.SUBMIT):
             return await _submit(ctx)
-        if ctx.choice == "r:edit":
+        if moved(ctx, Move.EDIT):
             ctx.state.step = "edit_pick"
             return [_edit_pick(ctx)]
         return [Reply(ctx.t("dialog.use_choices")), _summary(ctx)]
 
     def _pick_field(self, ctx: Context) -> list[Reply]:
-        field = (ctx.choice or "").removeprefix("r:field:")
+        field = ctx.choice.field if isinstance(ctx.choice, EditField) else ""
         if field not in EDITABLE:
             return [Reply(ctx.t("dialog.use_choices")), _edit_pick(ctx)]
         ctx.state.data["editing"] = True
@@ -162,6 +218,24 @@ class ReportFlow:
             ctx.state.data.pop("preset_content", None)
         ctx.state.step = field
         return [_ask(ctx, field)]
+
+
+CONFIRM_CANCEL = "confirm_cancel"
+# Answers that make a draft worth an "are you sure?" before it is thrown away.
+_TYPED_ANSWERS = ("commune", "honoree", "honoree_role", "title", "description", "date")
+
+
+def _worth_keeping(data: dict[str, object]) -> bool:
+    """Whether the draft is past its first steps (anything typed, not only picked)."""
+    return any(data.get(key) for key in _TYPED_ANSWERS)
+
+
+def _confirm_cancel(ctx: Context) -> Reply:
+    rows = (
+        (Choice(ctx.t("report.discard"), ReportMove(Move.DISCARD)),),
+        (Choice(ctx.t("report.keep_going"), ReportMove(Move.RESUME)),),
+    )
+    return Reply(ctx.t("report.confirm_cancel"), choices=rows)
 
 
 def _acknowledge(ctx: Context, step: str) -> Reply | None:
@@ -177,22 +251,20 @@ def _acknowledge(ctx: Context, step: str) -> Reply | None:
 
 
 def _edit_pick(ctx: Context) -> Reply:
-    choices = [Choice(ctx.t(f"report.field_{f}"), f"r:field:{f}") for f in EDITABLE]
+    choices = [Choice(ctx.t(f"report.field_{f}"), EditField(f)) for f in EDITABLE]
     rows = tuple(tuple(choices[i : i + 2]) for i in range(0, len(choices), 2))
-    return Reply(
-        ctx.t("report.ask_edit_field"), choices=(*rows, (Choice(ctx.t("nav.back"), "r:back"),))
-    )
+    back = (Choice(ctx.t("nav.back"), ReportMove(Move.BACK)),)
+    return Reply(ctx.t("report.ask_edit_field"), choices=(*rows, back))
 
 
 def _summary(ctx: Context) -> Reply:
-    data, lang = ctx.state.data, ctx.person.language
-    kind = campaign().kind(str(data.get("kind")))
-    content = campaign().content(int(data.get("content", 0)))
+    data, lang, under = ctx.state.data, ctx.person.language, filed_under(ctx)
+    kind = under.kind(str(data.get("kind")))
+    content = under.content(data.get("content"))
+    picked = content.movement(data.get("movement")) if content else None
     movement = ""
-    if content and isinstance(data.get("movement"), int):
-        movement = ctx.t(
-            "report.summary_movement", movement=content.movements[data["movement"]].label(lang)
-        )
+    if picked is not None:
+        movement = ctx.t("report.summary_movement", movement=picked.label(lang))
     unit = localities(ctx.settings.province_code).get(int(data.get("commune", 0)))
     none = ctx.t("report.summary_none")
     photos = len(data.get("photos", []))
@@ -215,8 +287,9 @@ def _summary(ctx: Context) -> Reply:
         show_name=ctx.t("report.summary_yes" if data.get("show_name") else "report.summary_no"),
     )
     rows = (
-        (Choice(ctx.t("report.submit"), "r:submit"),),
-        (Choice(ctx.t("report.edit"), "r:edit"), Choice(ctx.t("report.cancel"), "r:cancel")),
+        (Choice(ctx.t("report.submit"), ReportMove(Move.SUBMIT)),),
+        (Choice(ctx.t("report.edit"), ReportMove(Move.EDIT)),
+         Choice(ctx.t("report.cancel"), ReportMove(Move.CANCEL))),
     )
     return Reply(f"{text}\n\n{ctx.t('report.summary_ask')}", choices=rows)
 
@@ -236,6 +309,9 @@ async def _submit(ctx: Context) -> list[Reply]:
     if refusal:
         return [refusal]
     gap = _missing(data)
+    if gap is None and filed_under(ctx).content(data.get("content")) is None:
+        data.pop("preset_content", None)  # a content the campaign does not know: asked again
+        gap = "content"
     if gap:
         ctx.state.step = gap
         return [_ask(ctx, gap)]
@@ -244,8 +320,9 @@ async def _submit(ctx: Context) -> list[Reply]:
             submission_key=str(data["key"]),
             reporter_id=ctx.person.id,
             channel=ctx.incoming.channel,
+            campaign=filed_under(ctx).key,
             kind=str(data["kind"]),
-            content=int(data["content"]),
+            content=str(data["content"]),
             movement=data.get("movement"),
             commune_code=int(data["commune"]),
             honoree_name=str(data["honoree"]),
@@ -258,7 +335,6 @@ async def _submit(ctx: Context) -> list[Reply]:
             reporter_phone=data.get("phone"),
             show_name=bool(data.get("show_name")),
             photos=list(data.get("photos", [])),
-            campaign=campaign().id,
         ),
         notify_reviewers=ctx.settings.notify_reviewers,
     )

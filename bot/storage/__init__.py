@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.storage.audit import Audit, AuditEntry, Who
 from bot.storage.broadcasts import TOPICS, Broadcasts, Delivery, Progress, Result
 from bot.storage.database import Database, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
@@ -14,11 +15,15 @@ from bot.storage.people import People, Person
 from bot.storage.reports import Count, Nomination, Reports
 from bot.storage.reviews import Event, Outcome, Reviews
 from bot.storage.roles import ReviewerLine, Roles
-from bot.storage.stories import NewStory, Stories, Story, StoryLine
+from bot.storage.stories import NewStory, Post, Refused, Stories, Story, StoryLine
+from bot.storage.transitions import Change, Policy
 
 __all__ = [
     "TOPICS",
+    "Audit",
+    "AuditEntry",
     "Broadcasts",
+    "Change",
     "Count",
     "Database",
     "Delivery",
@@ -32,8 +37,11 @@ __all__ = [
     "Outcome",
     "People",
     "Person",
+    "Policy",
+    "Post",
     "Progress",
     "Prompt",
+    "Refused",
     "Reports",
     "Result",
     "ReviewerLine",
@@ -43,6 +51,7 @@ __all__ = [
     "Stories",
     "Story",
     "StoryLine",
+    "Who",
     "migrations",
     "open_storage",
 ]
@@ -61,6 +70,7 @@ class Storage:
     outbox: Outbox
     broadcasts: Broadcasts
     reports: Reports
+    audit: Audit
 
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
@@ -80,5 +90,5 @@ async def open_storage(
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
     return Storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
-        Reports(db),
+        Reports(db), Audit(db),
     )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.storage.audit import write_audit
 from bot.storage.database import Database
 from bot.storage.people import now_iso
+from bot.workflow import SystemActor
 
 __all__ = ["TOPICS", "Broadcasts", "Delivery", "Progress", "Result"]
 
@@ -36,7 +38,7 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """What became of one send: sent, retry (at), failed, stopped or cancelled."""
+    """What became of one send: sent, retry (at), failed, stopped, out_of_window or cancelled."""
 
     broadcast_id: int
     person_id: int
@@ -59,6 +61,7 @@ class Progress:
     stopped: int
     pending: int
     created_at: str
+    out_of_window: int = 0
 
 
 def _audience_sql(audience: str) -> tuple[str, list[Any]]:
@@ -152,6 +155,12 @@ class Broadcasts:
                 " ELSE status END, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
                 (total, total, total, stamp, broadcast_id),
             )
+            await write_audit(
+                tx, "broadcast_create", actor_id=created_by,
+                system=None if created_by is not None else SystemActor.SCHEDULER,
+                broadcast_id=broadcast_id,
+                details={"audience": audience, "recipients": total, "key": key, "topic": topic},
+            )
         return broadcast_id
 
     async def get(self, broadcast_id: int) -> dict[str, Any] | None:
@@ -159,21 +168,23 @@ class Broadcasts:
         row = await self._db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
         return dict(row) if row else None
 
-    async def due(self, now: datetime, limit: int, skip: Iterable[tuple[int, int]] = ()
-                  ) -> list[Delivery]:
-        """Pending deliveries of active broadcasts whose time has come, in the order they fell
-        due (then by broadcast and person): the order of the deliveries_due index, so the query
-        reads `limit` rows instead of sorting every pending one."""
+    async def due(self, now: datetime, limit: int, *, channels: Collection[str],
+                  skip: Iterable[tuple[int, int]] = ()) -> list[Delivery]:
+        """Pending deliveries of active broadcasts to people on `channels` whose time has come,
+        in the order they fell due (then by broadcast and person): the order of the
+        deliveries_due index, so the query reads `limit` rows instead of sorting every pending
+        one. Other channels' deliveries are left alone for the process that runs them."""
         # What is busy is read before the query: a send recorded (and forgotten by the caller)
         # while the query runs is then either still skipped or already not pending in its result.
         busy = set(skip)
+        marks = ",".join("?" * len(channels))
         rows = await self._db.fetchall(
             "SELECT d.broadcast_id, d.person_id, d.attempts, p.channel, p.external_id,"
             " p.language FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id"
             " JOIN people p ON p.id = d.person_id WHERE d.status = 'pending'"
-            " AND d.next_attempt_at <= ? AND b.status = 'active'"
+            f" AND d.next_attempt_at <= ? AND b.status = 'active' AND p.channel IN ({marks})"
             " ORDER BY d.next_attempt_at, d.broadcast_id, d.person_id LIMIT ?",
-            (now.isoformat(timespec="seconds"), limit + len(busy)),
+            (now.isoformat(timespec="seconds"), *channels, limit + len(busy)),
         )
         out = [
             Delivery(r["broadcast_id"], r["person_id"], r["channel"], r["external_id"],
@@ -218,8 +229,8 @@ class Broadcasts:
                 " 'pending')", (stamp, *ids),
             )
 
-    async def cancel(self, broadcast_id: int) -> bool:
-        """Stop a broadcast; what is not sent yet is cancelled."""
+    async def cancel(self, broadcast_id: int, *, by: int | None = None) -> bool:
+        """Stop a broadcast; what is not sent yet is cancelled. Audited with `by`, the admin."""
         async with self._db.transaction() as tx:
             async with tx.execute(
                 "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE id = ?"
@@ -227,10 +238,13 @@ class Broadcasts:
             ) as cur:
                 changed = cur.rowcount == 1
             if changed:
-                await tx.execute(
+                async with tx.execute(
                     "UPDATE deliveries SET status = 'cancelled' WHERE broadcast_id = ?"
                     " AND status = 'pending'", (broadcast_id,),
-                )
+                ) as cur:
+                    dropped = cur.rowcount
+                await write_audit(tx, "broadcast_cancel", actor_id=by,
+                                  broadcast_id=broadcast_id, details={"unsent": dropped})
         return changed
 
     async def progress(self, limit: int = 10) -> list[Progress]:
@@ -238,13 +252,15 @@ class Broadcasts:
         rows = await self._db.fetchall(
             "SELECT b.id, b.key, b.audience, b.status, b.total, b.created_at,"
             " SUM(d.status = 'sent') AS sent, SUM(d.status = 'failed') AS failed,"
-            " SUM(d.status = 'stopped') AS stopped, SUM(d.status = 'pending') AS pending"
+            " SUM(d.status = 'stopped') AS stopped, SUM(d.status = 'pending') AS pending,"
+            " SUM(d.status = 'out_of_window') AS out_of_window"
             " FROM broadcasts b LEFT JOIN deliveries d ON d.broadcast_id = b.id"
             " GROUP BY b.id ORDER BY b.id DESC LIMIT ?", (limit,),
         )
         return [
             Progress(r["id"], r["key"], r["audience"], r["status"], r["total"], r["sent"] or 0,
-                     r["failed"] or 0, r["stopped"] or 0, r["pending"] or 0, r["created_at"])
+                     r["failed"] or 0, r["stopped"] or 0, r["pending"] or 0, r["created_at"],
+                     r["out_of_window"] or 0)
             for r in rows
         ]
 

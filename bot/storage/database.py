@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -91,10 +92,19 @@ class Database:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
+                await self._writer.execute("COMMIT")
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._rollback()
                 raise
-            await self._writer.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        """End a failed transaction, whether or not SQLite already rolled it back (it may after
+        SQLITE_FULL or an I/O error), so the next transaction can begin."""
+        if self._writer.in_transaction:
+            try:
+                await self._writer.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                log.warning("rollback failed: %s", exc)
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         """One row of a read."""

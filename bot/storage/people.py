@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import aiosqlite
 
+from bot.storage.audit import write_audit
+from bot.storage.clock import now_iso as now_iso
 from bot.storage.database import Database
+from bot.workflow import SystemActor
 
 __all__ = ["People", "Person"]
-
-
-def now_iso() -> str:
-    """The current instant in UTC, as stored."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(slots=True)
@@ -115,6 +112,9 @@ class People:
         person.language = language
 
     async def set_role(self, person: Person, role: str) -> None:
-        """Give the person a role."""
-        await self._db.write("UPDATE people SET role = ? WHERE id = ?", (role, person.id))
+        """Give the person a role from the configuration (ADMIN_IDS); audited as such."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE people SET role = ? WHERE id = ?", (role, person.id))
+            await write_audit(tx, "grant", system=SystemActor.CONFIG, person_id=person.id,
+                              details={"role": role, "before": person.role})
         person.role = role

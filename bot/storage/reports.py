@@ -10,21 +10,22 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.database import Database
-from bot.storage.people import now_iso
-from bot.storage.reviews import Outcome, load_actor, queue_message
+from bot.storage.transitions import Change, Outcome, apply
+from bot.workflow import Action
 
 __all__ = ["Count", "Nomination", "Reports"]
 
 
 @dataclass(frozen=True, slots=True)
 class Count:
-    """How many stories share a status, kind, content and commune."""
+    """How many stories share a status, kind, content and commune (in one campaign)."""
 
     status: str
     kind: str
-    content: int
+    content: str | None
     commune: int
     n: int
+    campaign: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +41,18 @@ class Nomination:
     status: str
     nominated_by: str | None
     created_at: str
+    campaign: str = ""
 
 
 def _where(communes: frozenset[int] | None, start: str | None, end: str | None,
-           alias: str = "") -> tuple[str, list[Any]]:
-    """Scope (None = whole province) and a [start, end) window on the filing time."""
+           alias: str = "", campaign: str | None = None) -> tuple[str, list[Any]]:
+    """Scope (None = whole province), a campaign (None = all) and a [start, end) window."""
     col = f"{alias}." if alias else ""
     clauses: list[str] = ["1 = 1"]
     params: list[Any] = []
+    if campaign is not None:
+        clauses.append(f"{col}campaign = ?")
+        params.append(campaign)
     if communes is not None and 0 not in communes:
         clauses.append(f"{col}commune_code IN ({','.join('?' * len(communes))})")
         params.extend(sorted(communes))
@@ -67,28 +72,30 @@ class Reports:
         self._db = db
 
     async def counts(self, communes: frozenset[int] | None, start: str | None = None,
-                     end: str | None = None) -> list[Count]:
-        """Stories grouped by status, kind, content and commune."""
-        where, params = _where(communes, start, end)
+                     end: str | None = None, campaign: str | None = None) -> list[Count]:
+        """Stories grouped by campaign, status, kind, content and commune."""
+        where, params = _where(communes, start, end, campaign=campaign)
         rows = await self._db.fetchall(
-            "SELECT status, kind, content, commune_code, COUNT(*) AS n FROM stories"
-            f" WHERE {where} GROUP BY status, kind, content, commune_code", params,
+            "SELECT campaign, status, kind, content, commune_code, COUNT(*) AS n FROM stories"
+            f" WHERE {where} GROUP BY campaign, status, kind, content, commune_code", params,
         )
         # Tens of thousands of groups in a big province: made into objects off the event loop.
         return await asyncio.to_thread(
-            lambda: [Count(r["status"], r["kind"], r["content"], r["commune_code"], r["n"])
-                     for r in rows])
+            lambda: [Count(r["status"], r["kind"], r["content"], r["commune_code"], r["n"],
+                           r["campaign"]) for r in rows])
 
-    async def filed_between(self, communes: frozenset[int] | None, start: str, end: str) -> int:
+    async def filed_between(self, communes: frozenset[int] | None, start: str, end: str,
+                            campaign: str | None = None) -> int:
         """How many stories were filed in [start, end)."""
-        where, params = _where(communes, start, end)
+        where, params = _where(communes, start, end, campaign=campaign)
         row = await self._db.fetchone(f"SELECT COUNT(*) FROM stories WHERE {where}", params)
         return int(row[0]) if row else 0
 
     async def daily(self, communes: frozenset[int] | None, start: str,
-                    offset_minutes: int) -> list[tuple[str, str, int]]:
+                    offset_minutes: int, campaign: str | None = None,
+                    ) -> list[tuple[str, str, int]]:
         """(local day, kind, count) since `start`; the day shifted into the province's zone."""
-        where, params = _where(communes, start, None)
+        where, params = _where(communes, start, None, campaign=campaign)
         rows = await self._db.fetchall(
             f"SELECT date(created_at, '{offset_minutes:+d} minutes') AS day, kind, COUNT(*) AS n"
             f" FROM stories WHERE {where} GROUP BY day, kind", params,
@@ -96,9 +103,10 @@ class Reports:
         return [(r["day"], r["kind"], r["n"]) for r in rows]
 
     async def stories(self, communes: frozenset[int] | None, start: str | None,
-                      end: str | None, batch: int = 2000) -> AsyncIterator[aiosqlite.Row]:
+                      end: str | None, batch: int = 2000, campaign: str | None = None,
+                      ) -> AsyncIterator[aiosqlite.Row]:
         """Every story in scope with its reporter and photo count, oldest first, streamed."""
-        where, params = _where(communes, start, end, alias="s")
+        where, params = _where(communes, start, end, alias="s", campaign=campaign)
         sql = (
             "SELECT s.*, p.display_name AS reporter_name,"
             " (SELECT COUNT(*) FROM story_photos f WHERE f.story_id = s.id) AS photo_count"
@@ -115,11 +123,13 @@ class Reports:
             last = rows[-1]["id"]
 
     async def nominations(self, communes: frozenset[int] | None, start: str | None = None,
-                          end: str | None = None) -> list[Nomination]:
+                          end: str | None = None, campaign: str | None = None,
+                          ) -> list[Nomination]:
         """Nominations in scope, by award then commune."""
-        where, params = _where(communes, start, end, alias="s")
+        where, params = _where(communes, start, end, alias="s", campaign=campaign)
         rows = await self._db.fetchall(
-            "SELECT n.*, s.commune_code, s.title, s.honoree_name, s.status, p.display_name"
+            "SELECT n.*, s.commune_code, s.title, s.honoree_name, s.status, p.display_name,"
+            " s.campaign"
             " FROM nominations n JOIN stories s ON s.id = n.story_id"
             f" LEFT JOIN people p ON p.id = n.nominated_by WHERE {where}"
             " ORDER BY n.award, s.commune_code, n.story_id", params,
@@ -127,41 +137,11 @@ class Reports:
         return await asyncio.to_thread(
             lambda: [Nomination(r["story_id"], r["award"], r["reason"], r["commune_code"],
                                 r["title"], r["honoree_name"], r["status"], r["display_name"],
-                                r["created_at"]) for r in rows])
+                                r["created_at"], r["campaign"]) for r in rows])
 
     async def nominate(self, story_id: int, award: str, reason: str, actor_id: int) -> Outcome:
-        """Propose an approved or published story for an award; the reporter is told."""
-        stamp = now_iso()
+        """Propose an approved or published story for an award, through the door; the reporter
+        is told."""
+        change = Change(Action.NOMINATE, story_id, actor_id, note=reason, award=award)
         async with self._db.transaction() as tx:
-            async with tx.execute(
-                "SELECT status, commune_code, reporter_id, title FROM stories WHERE id = ?",
-                (story_id,),
-            ) as cur:
-                story = await cur.fetchone()
-            if story is None:
-                return Outcome(story_id, refusal="review.no_story")
-            actor = await load_actor(tx, actor_id)
-            status = story["status"]
-            if actor is None or not actor.covers(story["commune_code"]):
-                return Outcome(story_id, status, refusal="review.not_yours")
-            if status not in ("approved", "published"):
-                return Outcome(story_id, status, refusal="review.wrong_status")
-            if story["reporter_id"] == actor_id:
-                return Outcome(story_id, status, refusal="review.own_story")
-            await tx.execute(
-                "INSERT INTO nominations (story_id, award, reason, nominated_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (story_id) DO UPDATE SET"
-                " award = excluded.award, reason = excluded.reason,"
-                " nominated_by = excluded.nominated_by, created_at = excluded.created_at",
-                (story_id, award, reason, actor_id, stamp),
-            )
-            await tx.execute(
-                "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status,"
-                " note, created_at) VALUES (?, ?, 'nominate', ?, ?, ?, ?)",
-                (story_id, actor_id, status, status, f"{award}: {reason}", stamp),
-            )
-            if story["reporter_id"] is not None:
-                await queue_message(tx, story["reporter_id"], "notify.nominated",
-                                    {"id": story_id, "title": story["title"], "award": award},
-                                    story_id)
-            return Outcome(story_id, status, status)
+            return await apply(tx, change)

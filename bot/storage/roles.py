@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiosqlite
+
+from bot.storage.audit import write_audit
 from bot.storage.database import Database
 from bot.storage.people import Person, now_iso
+from bot.workflow import Role, SystemActor
 
 __all__ = ["ReviewerLine", "Roles"]
 
@@ -45,19 +49,24 @@ class Roles:
             return None
         return Person.from_row(row) if row else None
 
-    async def grant(self, person_id: int, role: str, communes: tuple[int, ...] = ()) -> None:
-        """Make someone a reviewer of some communes (0 = all) or an admin."""
+    async def grant(self, person_id: int, role: str, communes: tuple[int, ...] = (), *,
+                    by: int | None = None, system: SystemActor | None = None) -> None:
+        """Make someone a reviewer of some communes (0 = all) or an admin; audited with `by`
+        (the admin), or the system actor, or neither (an operator at the command line)."""
         async with self._db.transaction() as tx:
-            await tx.execute("UPDATE people SET role = ? WHERE id = ?", (role, person_id))
-            await tx.execute("DELETE FROM reviewer_scopes WHERE person_id = ?", (person_id,))
-            await tx.executemany(
-                "INSERT INTO reviewer_scopes (person_id, commune_code) VALUES (?, ?)",
-                [(person_id, code) for code in communes],
-            )
+            before = await _role(tx, person_id)
+            await _set_role(tx, person_id, role, communes)
+            await write_audit(tx, "grant", actor_id=by, system=system, person_id=person_id,
+                              details={"role": role, "communes": list(communes),
+                                       "before": before})
 
-    async def revoke(self, person_id: int) -> None:
-        """Back to citizen, with no scopes."""
-        await self.grant(person_id, "citizen")
+    async def revoke(self, person_id: int, *, by: int | None = None) -> None:
+        """Back to citizen, with no scopes; audited."""
+        async with self._db.transaction() as tx:
+            before = await _role(tx, person_id)
+            await _set_role(tx, person_id, Role.CITIZEN, ())
+            await write_audit(tx, "revoke", actor_id=by, person_id=person_id,
+                              details={"before": before})
 
     async def reviewers(self) -> list[ReviewerLine]:
         """Every reviewer and admin, admins first."""
@@ -80,22 +89,41 @@ class Roles:
         )
         return frozenset(int(r[0]) for r in rows)
 
-    async def ban(self, person_id: int, reason: str | None) -> None:
-        """Stop someone from submitting or resubmitting."""
+    async def ban(self, person_id: int, reason: str | None, *, by: int | None = None) -> None:
+        """Stop someone from submitting or resubmitting; audited."""
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE people SET banned_at = ?, ban_reason = ? WHERE id = ?",
                 (now_iso(), reason, person_id),
             )
+            await write_audit(tx, "ban", actor_id=by, person_id=person_id,
+                              details={"reason": reason} if reason else {})
 
-    async def unban(self, person_id: int) -> None:
-        """Lift a ban."""
+    async def unban(self, person_id: int, *, by: int | None = None) -> None:
+        """Lift a ban; audited."""
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE people SET banned_at = NULL, ban_reason = NULL WHERE id = ?", (person_id,)
             )
+            await write_audit(tx, "unban", actor_id=by, person_id=person_id)
 
     async def is_banned(self, person_id: int) -> bool:
         """Whether the person is banned now."""
         row = await self._db.fetchone("SELECT banned_at FROM people WHERE id = ?", (person_id,))
         return bool(row and row["banned_at"])
+
+
+async def _role(tx: aiosqlite.Connection, person_id: int) -> str | None:
+    async with tx.execute("SELECT role FROM people WHERE id = ?", (person_id,)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else str(row[0])
+
+
+async def _set_role(tx: aiosqlite.Connection, person_id: int, role: str,
+                    communes: tuple[int, ...]) -> None:
+    await tx.execute("UPDATE people SET role = ? WHERE id = ?", (role, person_id))
+    await tx.execute("DELETE FROM reviewer_scopes WHERE person_id = ?", (person_id,))
+    await tx.executemany(
+        "INSERT INTO reviewer_scopes (person_id, commune_code) VALUES (?, ?)",
+        [(person_id, code) for code in communes],
+    )
