@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
@@ -17,7 +17,7 @@ from bot.content import Campaigns, Catalogue, fold, load_library, localities
 from bot.messages import plain_text
 from bot.workflow import STATUSES
 
-__all__ = ["CELL_LIMIT", "ExportRange", "Labels", "Period", "day_text", "headers",
+__all__ = ["CELL_LIMIT", "ExportRange", "Labels", "Period", "by_name", "day_text", "headers",
            "published_link", "range_text", "safe_text", "story_cells", "write_csv"]
 
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
@@ -170,12 +170,21 @@ class Labels:
         return self.statuses.get(value, value)
 
 
+def by_name(rows: Iterable[aiosqlite.Row]) -> Iterator[dict[str, Any]]:
+    """Rows as dicts: a sqlite3.Row finds a field by name comparing it with each column's name,
+    which a story's twenty-odd fields make the most expensive part of a row."""
+    keys: list[str] | None = None
+    for row in rows:
+        if keys is None:
+            keys = list(row.keys())
+        yield dict(zip(keys, row, strict=True))
+
+
 def _cut(value: str | None) -> str | None:
     return value[:CELL_LIMIT] if value is not None and len(value) > CELL_LIMIT else value
 
 
-def story_cells(r: Mapping[str, Any] | aiosqlite.Row, labels: Labels,
-                rng: ExportRange) -> list[Any]:
+def story_cells(r: Mapping[str, Any], labels: Labels, rng: ExportRange) -> list[Any]:
     """One story as the list's cells: names, not keys; the two dates as dates."""
     campaign, content = r["campaign"], r["content"]
     return [
@@ -213,8 +222,10 @@ async def write_csv(out: IO[bytes], rng: ExportRange, texts: Catalogue,
     writer = csv.writer(text)
     writer.writerow(headers(labels, "export.list_headers"))
     listed = 0
+    keys: list[str] = []
     async for r in stories:
-        writer.writerow(_csv_row(story_cells(r, labels, rng)))
+        keys = keys or list(r.keys())
+        writer.writerow(_csv_row(story_cells(dict(zip(keys, r, strict=True)), labels, rng)))
         listed += 1
         if listed % _YIELD_EVERY == 0:
             await asyncio.sleep(0)

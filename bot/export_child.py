@@ -30,7 +30,7 @@ from typing import Any, BinaryIO
 import aiosqlite
 
 from bot.content import Catalogue, catalogue
-from bot.export import ExportRange, Period
+from bot.export import ExportRange, Period, by_name
 from bot.storage import Count, Nomination
 
 __all__ = ["IN_PROCESS", "ExportFailed", "Job", "main", "write_xlsx"]
@@ -103,7 +103,7 @@ def _book(rng: ExportRange, texts: Catalogue, period: Period, counts: list[Count
     from bot.sheets import write_book  # the writer loads in the thread, not on the loop
 
     out = io.BytesIO()
-    write_book(out, rng, texts, period, counts, rows, nominations)
+    write_book(out, rng, texts, period, counts, by_name(rows), nominations)
     return out.getvalue()
 
 

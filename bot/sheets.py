@@ -14,8 +14,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import aiosqlite
-
 from bot.content import Catalogue
 from bot.export import ExportRange, Labels, Period, day_text, headers, range_text, story_cells
 from bot.storage import Count, Nomination
@@ -24,7 +22,7 @@ from bot.workflow import STATUSES
 
 __all__ = ["write_book"]
 
-Story = Mapping[str, Any] | aiosqlite.Row  # a row from storage, or its fields by name
+Story = Mapping[str, Any]  # a story's fields by name (bot.export.by_name)
 
 LIST_WIDTHS = (7, 12, 12, 24, 30, 24, 22, 24, 24, 36, 60, 16, 20, 14, 10, 10, 8, 10, 10, 30, 30,
                34)
