@@ -118,9 +118,13 @@ class Labels:
         return name
 
     def campaign_short(self, key: str) -> str:
-        """A campaign's short name."""
-        found = self.campaigns.get(key)
-        return found.short(self.language) if found else key
+        """A campaign's short name (the list's column: the full name heads every sheet)."""
+        name = self._names.get(("short", key))
+        if name is None:
+            found = self.campaigns.get(key)
+            name = found.short(self.language) if found else key
+            self._names[("short", key)] = name
+        return name
 
     def kind(self, campaign: str, value: str) -> str:
         """A kind's name, as its campaign words it."""
@@ -196,7 +200,7 @@ def story_cells(r: Mapping[str, Any], labels: Labels, rng: ExportRange) -> list[
         _cut(r["reporter_name"]) or "", r["reporter_phone"] or "",
         labels.yes if r["show_name"] else labels.no,
         labels.channels.get(r["channel"], r["channel"]), r["photo_count"], r["latitude"],
-        r["longitude"], _cut(r["review_note"]) or "", labels.campaign(campaign),
+        r["longitude"], _cut(r["review_note"]) or "", labels.campaign_short(campaign),
         published_link(rng.publish_chat, r["published_message_id"]),
     ]
 
