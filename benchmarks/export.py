@@ -573,7 +573,9 @@ def _report_export(timed: list[dict[str, Any]], base: list[dict[str, Any]]) -> N
           f"   ratio {ratio:.2f}×   target ≤ {TARGET_RATIO}×  {_verdict(ratio <= TARGET_RATIO)}")
     rounds = " ".join(f"{r['seconds']:.2f}" for r in timed)
     base_rounds = " ".join(f"{r['seconds']:.2f}" for r in base)
-    print(f"    rounds          {rounds:<17}rounds   {base_rounds}")
+    paired = [t["seconds"] / b["seconds"] for t, b in zip(timed, base, strict=True)]
+    print(f"    rounds          {rounds:<17}rounds   {base_rounds:<19}ratio in each round"
+          f" {' '.join(f'{r:.2f}' for r in paired)} (median {statistics.median(paired):.2f})")
     print(f"  CPU time          {_median(timed, 'cpu'):7.2f} s    baseline"
           f" {_median(base, 'cpu'):7.2f} s   (the bot's process only; the writing process"
           " works beside it)")

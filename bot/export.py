@@ -17,8 +17,8 @@ from bot.content import Campaigns, Catalogue, fold, load_library, localities
 from bot.messages import plain_text
 from bot.workflow import STATUSES
 
-__all__ = ["CELL_LIMIT", "ExportRange", "Labels", "Period", "by_name", "day_text", "headers",
-           "published_link", "range_text", "safe_text", "story_cells", "write_csv"]
+__all__ = ["CELL_LIMIT", "FIELDS", "ExportRange", "Labels", "Period", "by_name", "day_text",
+           "headers", "published_link", "range_text", "safe_text", "story_cells", "write_csv"]
 
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
 # Rows written between two chances for the event loop to answer other people (CSV).
@@ -26,6 +26,11 @@ _YIELD_EVERY = 250
 # Excel refuses a cell longer than this; free text is cut to it rather than fail the export.
 CELL_LIMIT = 32_767
 CHANNELS = ("telegram", "zalo", "zalo_oa", "console")
+# The fields of a story row that make its cells (story_cells reads these and no others).
+FIELDS = ("id", "created_at", "event_date", "campaign", "kind", "content", "movement",
+          "commune_code", "honoree_name", "honoree_role", "title", "description", "status",
+          "reporter_name", "reporter_phone", "show_name", "channel", "photo_count", "latitude",
+          "longitude", "review_note", "published_message_id")
 
 
 def safe_text(value: str) -> str:

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import io
 import json
+import operator
 import os
 import pickle
 import sys
@@ -30,7 +31,7 @@ from typing import Any, BinaryIO
 import aiosqlite
 
 from bot.content import Catalogue, catalogue
-from bot.export import ExportRange, Period, by_name
+from bot.export import FIELDS, ExportRange, Period, by_name
 from bot.storage import Count, Nomination
 
 __all__ = ["IN_PROCESS", "ExportFailed", "Job", "main", "write_xlsx"]
@@ -55,7 +56,6 @@ class Job:
     period: Period
     counts: list[Count]
     nominations: list[Nomination]
-    keys: tuple[str, ...]  # the names of a story row's fields, in order
 
 
 def _pickled(message: object) -> bytes:
@@ -70,12 +70,18 @@ async def _send(stdin: asyncio.StreamWriter, message: object) -> None:
 async def _feed(stdin: asyncio.StreamWriter, job: Job, first: aiosqlite.Row | None,
                 stories: AsyncIterator[aiosqlite.Row]) -> None:
     # The job holds thousands of counts, each pickled in Python: off the loop. A batch of rows
-    # is plain tuples, pickled in C in a millisecond or two: on it.
+    # is plain tuples of the fields the cells need, picked and pickled in C: on it.
     stdin.write(await asyncio.to_thread(_pickled, job))
     await stdin.drain()
-    batch = [tuple(first)] if first is not None else []
+    if first is None:
+        await _send(stdin, None)
+        stdin.close()
+        return
+    names = list(first.keys())
+    pick = operator.itemgetter(*(names.index(field) for field in FIELDS))
+    batch = [pick(first)]
     async for row in stories:
-        batch.append(tuple(row))
+        batch.append(pick(row))
         if len(batch) >= BATCH:
             await _send(stdin, batch)
             batch = []
@@ -122,8 +128,7 @@ async def _write_in_child(out: Path, rng: ExportRange, texts: Catalogue, period:
                           counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
                           nominations: list[Nomination]) -> int:
     first = await anext(stories, None)
-    keys = tuple(first.keys()) if first is not None else ()
-    job = Job(rng, texts.language, period, counts, nominations, keys)
+    job = Job(rng, texts.language, period, counts, nominations)
     part = out.with_name(out.name + ".part")
     paths = [_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
@@ -154,10 +159,10 @@ async def _write_in_child(out: Path, rng: ExportRange, texts: Catalogue, period:
     return int(json.loads(result)["listed"])
 
 
-def _stories(source: BinaryIO, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+def _stories(source: BinaryIO) -> Iterator[dict[str, Any]]:
     while (batch := pickle.load(source)) is not None:
         for values in batch:
-            yield dict(zip(keys, values, strict=True))
+            yield dict(zip(FIELDS, values, strict=True))
 
 
 def main(argv: list[str]) -> int:
@@ -168,7 +173,7 @@ def main(argv: list[str]) -> int:
     source = sys.stdin.buffer
     job: Job = pickle.load(source)
     listed = write_book(out, job.rng, catalogue(job.language), job.period, job.counts,
-                        _stories(source, job.keys), job.nominations)
+                        _stories(source), job.nominations)
     print(json.dumps({"listed": listed}))
     return 0
 
