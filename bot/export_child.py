@@ -127,7 +127,6 @@ async def _write_here(out: Path, rng: ExportRange, texts: Catalogue, period: Per
 async def _write_in_child(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
                           counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
                           nominations: list[Nomination]) -> int:
-    first = await anext(stories, None)
     job = Job(rng, texts.language, period, counts, nominations)
     part = out.with_name(out.name + ".part")
     paths = [_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")]
@@ -138,6 +137,7 @@ async def _write_in_child(out: Path, rng: ExportRange, texts: Catalogue, period:
     assert child.stdin is not None and child.stdout is not None and child.stderr is not None
     errors = asyncio.ensure_future(child.stderr.read())
     try:
+        first = await anext(stories, None)  # read while the child starts
         # If the child stopped early, its exit code and its error say why.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             await _feed(child.stdin, job, first, stories)
