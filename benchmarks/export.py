@@ -27,8 +27,19 @@ same database (`--no-stats` skips it). The load average is printed at the start 
 each size: on a shared machine a high load stretches every figure, the stall most. A missed
 target does not change the exit code; a failed run (a crash, a wrong count) does.
 
-Latest figures (2026-11-30, the project's 2-core machine shared with other sessions, load
-average 4-8): see the commit that last changed this file.
+Latest figures — 2026-11-30, the project's 2-core x86_64 machine (Python 3.11.7, rustpy-xlsxwriter
+0.8.0, openpyxl 3.1.5) shared with other sessions, load average 2.4-3.9, two runs of the command
+above at commits fe46c9a and 0332df2 (medians of three rounds; ratio = export / baseline):
+
+    stories  export     baseline   ratio        peak memory  longest loop stall (idle floor)
+    10,000   0.71 s     2.74 s     0.26 PASS    57 MB PASS   22 ms FAIL (3.9 ms)
+             1.26 s     2.56 s     0.49 FAIL    57 MB PASS   45 ms FAIL (4.5 ms)
+    100,000  9.81 s     22.13 s    0.44 FAIL    139 MB PASS  49 ms FAIL (3.6 ms); p99 17 ms
+             13.81 s    32.95 s    0.42 FAIL    136 MB PASS  102 ms FAIL (3.7 ms); p99 20 ms
+
+The spread between two runs of the same code is the machine's: other sessions' load moves both
+columns, not always together. Up to 20,000 stories the workbook is written in a thread of the
+bot's process; above, in the writing process (bot/export_child.py).
 """
 
 from __future__ import annotations
