@@ -22,6 +22,7 @@ from bot.content import ContentError, Library, catalogue, load_library
 from bot.dialog import Dialog
 from bot.health import State, Supervisor
 from bot.messages import Sender
+from bot.startup import refused_by_telegram, until_reached, zalo_ready
 from bot.storage import Storage, open_storage
 from bot.webhooks import Accept, Health, build_web_app
 
@@ -115,10 +116,12 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
     try:
         stack.push_async_callback(storage.close)
         dialog = Dialog(storage, settings, library.campaigns)
-        if settings.telegram_bot_token:
-            await _start_telegram(settings, dialog, stack, states, senders, routes, supervisor)
-        if settings.zalo_bot_token:
-            await _start_zalo(settings, dialog, stack, states, senders, routes, stop, supervisor)
+        if settings.telegram_bot_token and not await _start_telegram(
+                settings, dialog, stack, states, senders, routes, stop, supervisor):
+            return
+        if settings.zalo_bot_token and not await _start_zalo(
+                settings, dialog, stack, states, senders, routes, stop, supervisor):
+            return
         oa_webhook = None
         if settings.zalo_oa_app_id:
             oa_webhook = await _start_zalo_oa(settings, dialog, stack, states, senders, stop,
@@ -146,19 +149,27 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
 async def _start_telegram(
     settings: Settings, dialog: Dialog, stack: contextlib.AsyncExitStack,
     states: dict[str, str], senders: dict[str, Sender], routes: dict[str, tuple[str, Accept]],
-    supervisor: Supervisor,
-) -> None:
-    """Telegram: polling by default, webhook when TELEGRAM_WEBHOOK_URL is set."""
+    stop: asyncio.Event, supervisor: Supervisor,
+) -> bool:
+    """Telegram: polling by default, webhook when TELEGRAM_WEBHOOK_URL is set; False when told
+    to stop while Telegram could not be reached."""
     from telegram import Update
+    from telegram.error import InvalidToken, NetworkError
 
     from bot.channels.telegram import build_application, set_commands
 
     app = build_application(settings, dialog)
-    await app.initialize()
+    stack.push_async_callback(app.bot.shutdown)
+    try:
+        if not await until_reached("Telegram", app.initialize, stop, (NetworkError,)):
+            return False
+    except InvalidToken as exc:
+        raise refused_by_telegram(exc) from None
     stack.push_async_callback(app.shutdown)
     await app.start()
     stack.push_async_callback(app.stop)
     await set_commands(app)
+    await dialog.storage.staff.queue_menus()  # reviewers' and admins' own menus, as they are now
     senders["telegram"] = app.bot_data["sender"]
     if settings.telegram_webhook_url:
         secret = (settings.telegram_webhook_secret.get_secret_value()
@@ -172,7 +183,7 @@ async def _start_telegram(
         states["telegram"] = "webhook"
         supervisor.probe("telegram", lambda: State("webhook") if app.running
                          else State("dead: stopped", ok=False))
-        return
+        return True
     updater = app.updater
     assert updater is not None
     await updater.start_polling(drop_pending_updates=False)
@@ -180,19 +191,24 @@ async def _start_telegram(
     states["telegram"] = "polling"
     supervisor.probe("telegram", lambda: State("polling") if updater.running
                      else State("dead: polling stopped", ok=False))
+    return True
 
 
 async def _start_zalo(
     settings: Settings, dialog: Dialog, stack: contextlib.AsyncExitStack,
     states: dict[str, str], senders: dict[str, Sender], routes: dict[str, tuple[str, Accept]],
     stop: asyncio.Event, supervisor: Supervisor,
-) -> None:
-    """Zalo: long polling by default, webhook when ZALO_WEBHOOK_URL is set."""
+) -> bool:
+    """Zalo: long polling by default, webhook when ZALO_WEBHOOK_URL is set; False when told to
+    stop while Zalo could not be reached."""
     from bot.channels.zalo import ZaloChannel, ZaloClient
 
     assert settings.zalo_bot_token is not None
     client = ZaloClient(settings.zalo_api_url, settings.zalo_bot_token.get_secret_value())
     stack.push_async_callback(client.close)
+    if not await zalo_ready(client, stop, "getMe", None,
+                             "check ZALO_BOT_TOKEN and ZALO_API_URL"):
+        return False
     channel = ZaloChannel(client, dialog.handle)
     stack.push_async_callback(channel.drain)
     senders["zalo"] = channel.sender
@@ -203,10 +219,13 @@ async def _start_zalo(
         async def accept(update: dict[str, object]) -> None:
             channel.accept(update)
 
-        await client.call("setWebhook", {"url": settings.zalo_webhook_url, "secret_token": secret})
+        if not await zalo_ready(client, stop, "setWebhook",
+                                 {"url": settings.zalo_webhook_url, "secret_token": secret},
+                                 "check ZALO_WEBHOOK_URL and ZALO_WEBHOOK_SECRET"):
+            return False
         routes["zalo"] = (secret, accept)
         states["zalo"] = channel.state = "webhook"
-        return
+        return True
     with contextlib.suppress(Exception):
         await client.call("deleteWebhook")
     polling = asyncio.create_task(channel.poll(stop))
@@ -217,6 +236,7 @@ async def _start_zalo(
 
     stack.push_async_callback(finish)
     states["zalo"] = "polling"
+    return True
 
 
 async def _start_zalo_oa(
@@ -254,21 +274,22 @@ async def _start_zalo_oa(
 
 async def run_console_app(
     settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-    library: Library | None = None, notice: str = "",
+    library: Library | None = None, notice: str = "", user: str | None = None,
 ) -> None:
-    """Chat with the bot in the terminal over the same database (`notice` goes to stderr once
-    the database and the content files are known to be fine)."""
+    """Chat with the bot in the terminal over the same database, as console:`user` (default the
+    login); `notice` goes to stderr once the database and the content files are known fine."""
     library = _library(settings, library)
     storage = await open_checked(settings, library)
     if notice:
         print(notice, file=sys.stderr)
     stop = asyncio.Event()
     supervisor = Supervisor(stop)
-    delivering = await start_background(settings, storage, {"console": ConsoleSender(stdout)},
+    delivering = await start_background(settings, storage,
+                                        {"console": ConsoleSender(stdout, user)},
                                         stop, supervisor, library, poll=0.2)
     try:
         await run_console(Dialog(storage, settings, library.campaigns), stdin, stdout,
-                          files=settings.database_path.parent / "exports")
+                          user=user, files=settings.database_path.parent / "exports")
     finally:
         stop.set()
         await delivering

@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from bot.broadcast import BroadcastEngine
 from bot.config import Settings
 from bot.content import Library
+from bot.digest import ReviewDigest
 from bot.health import State, Supervisor, Trouble
 from bot.messages import Sender
 from bot.scheduler import Reminders, build_scheduler
@@ -59,13 +61,21 @@ async def start_background(
     supervisor: Supervisor, library: Library, poll: float = 1.0,
 ) -> asyncio.Task[None]:
     """The scheduler (catching up on today's reminders, from the whole calendar the content
-    files make) and the broadcast engine, watched."""
+    files make, and on today's review digest) and the broadcast engine, watched."""
     reminders = Reminders(storage, library.calendar, settings.tz, settings.reminder_time,
                           settings.reminder_lead_days)
     scheduler = build_scheduler(reminders, settings.tz, settings.reminder_time)
+    digest = ReviewDigest(storage, settings.tz, settings.review_digest_time,
+                          settings.review_remind_days)
+    at = settings.review_digest_time
+    scheduler.add_job(
+        digest.tick, CronTrigger(hour=at.hour, minute=at.minute, timezone=settings.tz),
+        id="review_digest", misfire_grace_time=12 * 3600, coalesce=True, replace_existing=True,
+    )
     retry_failed_jobs(scheduler, supervisor)
     scheduler.start()
     await reminders.catch_up()
+    await digest.catch_up()
     engine = BroadcastEngine(storage, senders, settings.province_code,
                              rate=settings.broadcast_rate, per_chat=settings.broadcast_per_chat,
                              rates={"zalo": settings.zalo_broadcast_rate}, poll=poll,

@@ -1,21 +1,38 @@
-"""An online, consistent copy of the database with SQLite's backup API, safe while the bot runs."""
+"""An online, consistent copy of the database with SQLite's backup API, safe while the bot runs.
+
+Copies are private (0600, in a 0700 folder). Nightly copies go into a folder under dated names
+(`guongsang-YYYY-MM-DD.sqlite3`) and only the newest BACKUP_KEEP are kept, so data erased from
+the database is gone from the backups after that many nights.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
+from datetime import date
 from pathlib import Path
 
-__all__ = ["backup"]
+__all__ = ["backup", "dated_name", "prune"]
+
+_DATED = re.compile(r"^guongsang-\d{4}-\d{2}-\d{2}\.sqlite3$")
+
+
+def dated_name(day: date) -> str:
+    """The file name of the nightly copy made on `day`."""
+    return f"guongsang-{day.isoformat()}.sqlite3"
 
 
 def backup(source: Path, target: Path, pages: int = 1024) -> int:
     """Copy `source` into `target` page by page; return the schema version copied."""
-    if not source.exists():
-        raise FileNotFoundError(f"no database at {source}")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not source.is_file():
+        raise FileNotFoundError(f"DATABASE_PATH {source}: there is no database file there")
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    # A URI keeps the source read-only; as_uri() quotes '?' and '#' so they stay in the path.
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(partial)
     try:
         src.backup(dst, pages=pages)
@@ -29,3 +46,12 @@ def backup(source: Path, target: Path, pages: int = 1024) -> int:
         src.close()
     partial.replace(target)
     return version
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Remove all but the newest `keep` dated copies in `folder`; return what was removed."""
+    dated = sorted((p for p in folder.iterdir() if _DATED.match(p.name)), reverse=True)
+    removed = dated[keep:]
+    for path in removed:
+        path.unlink()
+    return removed

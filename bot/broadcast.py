@@ -16,12 +16,13 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+from bot.buttons import Unsubscribe, static_data
 from bot.content import Campaigns, Safe
 from bot.content import catalogue as texts_for
 from bot.delivery import OutboxWorker, log_failure
 from bot.health import Outages, State, Trouble, Unrecorded, describe
 from bot.messages import Choice, DeliveryError, Reply, Sender, esc
-from bot.storage import Delivery, Result, Storage
+from bot.storage import EVERYTHING, Delivery, Result, Storage
 
 __all__ = ["BroadcastEngine", "Limiter"]
 
@@ -124,12 +125,17 @@ class BroadcastEngine:
             rendered = json.loads(row["params"])
             text: str = esc(row["body"]) if row["body"] else Safe(
                 rendered.get(delivery.language) or rendered.get("vi", ""))
-            choices: tuple[tuple[Choice, ...], ...] = ()
+            # Every broadcast can be refused in one tap: a topic's, by stopping that topic; the
+            # board's general ones (everyone, a commune, the reviewers), by stopping everything.
             if row["topic"]:
                 text += texts.t("reminder.unsubscribe_line")
-                choices = ((Choice(texts.t("reminder.unsubscribe_button"),
-                                   f"unsub:{row['topic']}"),),)
-            self._texts[key] = Reply(text, choices=choices)
+                unsubscribe = Unsubscribe(row["topic"])
+                button = texts.t("reminder.unsubscribe_button")
+            else:
+                text += texts.t("optout.line")
+                unsubscribe, button = Unsubscribe(EVERYTHING), texts.t("optout.button")
+            stop = Choice(button, static_data(unsubscribe))
+            self._texts[key] = Reply(text, choices=((stop,),))
         return self._texts[key]
 
     async def _send(self, delivery: Delivery, when: datetime) -> None:

@@ -21,7 +21,9 @@ def story_date(story: Story) -> str:
     return date.fromisoformat(story.event_date).strftime("%d/%m/%Y")
 
 
-def _core(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
+def _core(story: Story, texts: Catalogue, province: int, campaigns: Campaigns, *,
+          pin: bool) -> Safe:
+    """The story's fields; the map pin only with `pin` (often the reporter's own home)."""
     lang = texts.language
     kind = campaigns.kind(story.campaign, story.kind)
     content = campaigns.content(story.campaign, story.content)
@@ -29,13 +31,15 @@ def _core(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -
     movement: str = ""
     if picked is not None:
         movement = texts.t("report.summary_movement", movement=picked.label(lang))
-    none = texts.t("review.none")
     topic: str = content.label(lang) if content else story.content or ""
     if story.content is None:
         topic = texts.t("campaign_words.content_unknown")
-    location: str = none
-    if story.latitude is not None and story.longitude is not None:
-        location = f"{story.latitude:.5f}, {story.longitude:.5f}"
+    location = Safe("")
+    if pin:
+        where: str = texts.t("review.none")
+        if story.latitude is not None and story.longitude is not None:
+            where = f"{story.latitude:.5f}, {story.longitude:.5f}"
+        location = texts.t("review.card_location", location=where)
     return texts.t(
         "review.card",
         id=story.id,
@@ -56,7 +60,7 @@ def _core(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -
 def review_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
     """Every field, the reporter, the original text and the review note: for reviewers."""
     none = texts.t("review.none")
-    text: str = _core(story, texts, province, campaigns)
+    text: str = _core(story, texts, province, campaigns, pin=True)
     filed = campaigns.get(story.campaign)
     text += texts.t("campaign_words.card_campaign",
                     name=filed.short(texts.language) if filed else story.campaign)
@@ -67,20 +71,68 @@ def review_card(story: Story, texts: Catalogue, province: int, campaigns: Campai
         phone=story.reporter_phone or none,
         show=texts.t("report.summary_yes" if story.show_name else "report.summary_no"),
     )
-    if story.original_title or story.original_description:
-        text += texts.t(
-            "review.card_original",
-            title=story.original_title or story.title,
-            description=story.original_description or story.description,
-        )
+    if story.original:
+        text += _originals(story, texts, province, campaigns)
     if story.review_note:
         text += texts.t("review.card_note", note=story.review_note)
     return Safe(text)
 
 
+# Each corrected column, by the report's word for it, in the card's order.
+_ORIGINAL_LABELS = (("kind", "kind"), ("content", "content"), ("movement", "content"),
+                    ("commune_code", "commune"), ("honoree_name", "honoree"),
+                    ("honoree_role", "honoree_role"), ("title", "title"),
+                    ("description", "description"), ("event_date", "date"),
+                    ("latitude", "location"), ("photos", "photos"))
+
+
+def _original_value(story: Story, column: str, value: object, province: int,
+                    campaigns: Campaigns, texts: Catalogue) -> str:
+    """A reporter's first value of a corrected field, as a person reads it."""
+    lang = texts.language
+    if value is None and column == "content":  # the reporter left it to the reviewer
+        return texts.t("campaign_words.content_unknown")
+    if value is None and column != "latitude":
+        return texts.t("review.none")
+    if column == "kind":
+        kind = campaigns.kind(story.campaign, str(value))
+        return kind.label(lang) if kind else str(value)
+    if column == "content":
+        content = campaigns.content(story.campaign, str(value))
+        return content.label(lang) if content else str(value)
+    if column == "movement":
+        content = campaigns.content(story.campaign, str(story.original.get("content",
+                                                                            story.content)))
+        movement = content.movement(str(value)) if content else None
+        return movement.label(lang) if movement else str(value)
+    if column == "commune_code" and isinstance(value, int):
+        unit = localities(province).get(value)
+        return unit.name if unit else str(value)
+    if column == "event_date":
+        return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    if column == "latitude":
+        longitude = story.original.get("longitude", story.longitude)
+        return texts.t("review.none") if value is None else f"{value}, {longitude}"
+    if column == "photos" and isinstance(value, list):
+        return texts.t("report.summary_photos", count=len(value))
+    return str(value)
+
+
+def _originals(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
+    """What the reporter first wrote, for each field a reviewer corrected."""
+    lines = [texts.t("review.original_line", field=texts.t(f"report.field_{word}"),
+                     value=_original_value(story, column, story.original.get(column), province,
+                                           campaigns, texts))
+             for column, word in _ORIGINAL_LABELS
+             if column in story.original
+             or (column == "latitude" and "longitude" in story.original)]
+    return texts.t("review.card_originals", lines=Safe("\n".join(lines)))
+
+
 def public_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
-    """What anyone may read: no phone; the reporter's name only if they allowed it."""
-    text: str = _core(story, texts, province, campaigns)
+    """What anyone may read: the commune but no pin, no phone; the reporter's name only if
+    they allowed it."""
+    text: str = _core(story, texts, province, campaigns, pin=False)
     if story.show_name and story.reporter_name:
         text += texts.t("stories.by", name=story.reporter_name)
     return Safe(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated
@@ -11,11 +12,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["SIGNATURE_READINGS", "ConfigError", "Settings", "load_settings"]
+from bot.admin_ids import ACCOUNT, ADMIN_CHANNELS, admin_account, admin_entry
+
+__all__ = ["ACCOUNT", "ADMIN_CHANNELS", "SIGNATURE_READINGS", "ConfigError", "Settings",
+           "load_settings"]
 
 # What the Zalo OA webhook signature hashes with the body: which id first, which secret last.
 SIGNATURE_READINGS = ("app_id+secret_key", "app_id+app_secret", "oa_id+secret_key",
                       "oa_id+app_secret")
+
+_CHANNEL_ID = re.compile(r"-100\d+")
+_CHANNEL_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}")
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -32,7 +40,7 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     database_path: Path = Path("data/guongsang.sqlite3")
-    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    admin_ids: Annotated[tuple[int | str, ...], NoDecode] = ()
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
     province_code: int = 91
@@ -57,6 +65,9 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", pattern="^(text|json)$")
     zalo_bot_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
+    contact: str | None = Field(default=None, max_length=200)
+    review_remind_days: int = Field(default=3, ge=0, le=60)
+    review_digest_time: time = time(8, 0)
     # Zalo Official Account (README: "Going live on a Zalo Official Account").
     zalo_oa_app_id: str | None = None
     zalo_oa_app_secret: SecretStr | None = Field(default=None, validate_default=True)
@@ -74,6 +85,7 @@ class Settings(BaseSettings):
     zalo_oa_event_max_age_hours: float = Field(default=13.0, gt=0)
     zalo_oa_api_url: str = "https://openapi.zalo.me"
     zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
+    backup_keep: int = Field(default=14, ge=1)
 
     @field_validator(
         "telegram_bot_token", "zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret",
@@ -94,19 +106,64 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _one_line_contact(cls, value: object) -> object:
+        """How people reach the board: one line (phone, address or link); empty means unset."""
+        if not isinstance(value, str):
+            return value
+        if "\n" in value.strip() or "\r" in value.strip():
+            raise ValueError("must be one line (a phone number, an address or a link)")
+        return value.strip() or None
+
+    @field_validator("publish_chat_id")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        """Where posts go: a channel or supergroup id (-100…) or a public @channelname."""
+        if value is not None and not (_CHANNEL_ID.fullmatch(value)
+                                      or _CHANNEL_NAME.fullmatch(value)):
+            raise ValueError("must be a channel id (-100 and digits) or @channelname")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram accepts 1–256 characters of A-Z, a-z, 0-9, _ and -."""
+        if value is not None and not _TELEGRAM_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Zalo accepts a secret token of 8–256 characters."""
+        if value is not None and not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("must be 8 to 256 characters")
+        return value
+
+    @field_validator("province_code")
+    @classmethod
+    def _known_province(cls, value: int) -> int:
+        """A province the localities package knows (its communes are offered)."""
+        from vietnam_provinces import ProvinceCode
+
+        try:
+            ProvinceCode(value)
+        except ValueError:
+            raise ValueError(f"unknown province code {value}") from None
+        return value
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_admin_ids(cls, value: object) -> object:
-        """Accept `1,2, 3` as well as a list."""
-        if isinstance(value, str):
-            parts = [p.strip() for p in value.split(",") if p.strip()]
-            for part in parts:
-                if not part.lstrip("-").isdecimal():
-                    raise ValueError(f"not a numeric Telegram user id: {part!r}")
-            return tuple(int(p) for p in parts)
+        """People, comma-separated: `123` or `telegram:123` (a Telegram id, kept as a number),
+        `zalo:<id>`, `zalo_oa:<id>`, `console:<name>`; a list is read the same way."""
         if isinstance(value, int):
             return (value,)
-        return value
+        parts = value.split(",") if isinstance(value, str) else value
+        if not isinstance(parts, list | tuple):
+            return value
+        return tuple(admin_entry(part) for part in parts if str(part).strip())
 
     @field_validator("timezone")
     @classmethod
@@ -225,6 +282,14 @@ class Settings(BaseSettings):
     def content_folder(self) -> Path:
         """CONTENT_DIR, or a `content/` folder beside the database (kept across upgrades)."""
         return self.content_dir or self.database_path.parent / "content"
+    @property
+    def admin_accounts(self) -> frozenset[tuple[str, str]]:
+        """ADMIN_IDS as (channel, account id) pairs."""
+        return frozenset(admin_account(entry) for entry in self.admin_ids)
+
+    def lists_admin(self, channel: str, external_id: str) -> bool:
+        """Whether ADMIN_IDS names this account, on its own channel."""
+        return (channel, external_id) in self.admin_accounts
 
     @property
     def tz(self) -> ZoneInfo:
@@ -236,6 +301,9 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings, turning a validation failure into one line naming the variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except OSError as exc:  # a .env in this folder the user may not read (root's, mode 600)
+        raise ConfigError(f"Cannot read {exc.filename or '.env'}: {exc.strerror}; run from"
+                          " another folder or as the file's owner") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cards import post_card
 from bot.content import Campaigns, Safe, catalogue, load_library
+from bot.digest import render_digest
 from bot.health import Outages, Unrecorded, describe
+from bot.menus import MenuSender, menu
 from bot.messages import DeliveryError, Notice, Reply, Retractor, Sender, plain_text, split_text
-from bot.storage import OutboxItem, Post, Storage, Story
+from bot.storage import DIGEST, OutboxItem, Post, Storage, Story
 from bot.storage.notices import RETRACT
 from bot.workflow import Status
 
@@ -64,6 +66,8 @@ class OutboxWorker:
 
     def _render(self, item: OutboxItem) -> Reply:
         texts = catalogue(item.language or "vi")
+        if item.template == DIGEST:
+            return Reply(render_digest(item.params, texts, self._province))
         params: dict[str, object] = dict(item.params)
         if "status" in params:
             params["status"] = texts.t(f"status.{params['status']}")
@@ -73,12 +77,16 @@ class OutboxWorker:
         if "channel" in params and texts.has(f"engine.channel.{params['channel']}"):
             params["channel"] = texts.t(f"engine.channel.{params['channel']}")
         note = str(item.params.get("note") or "")
-        if item.template == "notify.status":
+        template = item.template
+        if template == "notify.status" and item.params.get("status") == Status.REJECTED:
+            template = "notify.rejected"  # thanks, the reason, and an invitation to tell more
+            params["note"] = texts.t("notify.rejected_reason", note=note) if note else Safe("")
+        elif template == "notify.status":
             params["note"] = texts.t("notify.note", note=note) if note else Safe("")
         # The notice's kind and plain values, for a channel that can only send approved
         # templates outside a person's window (a Zalo OA with ZALO_OA_TEMPLATES).
         values = tuple((k, plain_text(str(v))) for k, v in params.items() if str(v))
-        return Reply(texts.t(item.template, **params), notice=Notice(item.template, values))
+        return Reply(texts.t(template, **params), notice=Notice(item.template, values))
 
     async def _commit(self, record: Record) -> None:
         """Record what happened, now or, if storage refuses, as soon as it answers."""
@@ -152,6 +160,14 @@ class OutboxWorker:
         await self._commit(partial(outbox.published, item.id, story.id, item.chat_id, posted))
         if params.get("skipped"):
             await self._commit(partial(self._tell_skipped, story, params))
+
+    async def _menu(self, item: OutboxItem, sender: Sender) -> None:
+        """Set a person's own command menu for the role they have now."""
+        person = await self._storage.people.get(item.person_id) if item.person_id else None
+        if person is not None and isinstance(sender, MenuSender):
+            await sender.set_menu(item.chat_id, menu(person.role, catalogue(person.language)))
+            self.outages.works(item.channel)
+        await self._commit(partial(self._storage.outbox.sent, item.id))
 
     async def _tell_skipped(self, story: Story, params: dict[str, Any]) -> None:
         count = len(story.photos)
@@ -231,6 +247,8 @@ class OutboxWorker:
                 await self._publish(item, sender)
             elif item.kind == RETRACT:
                 await self._retract(item, sender)
+            elif item.kind == "menu":
+                await self._menu(item, sender)
             else:
                 await sender.send(item.chat_id, self._render(item))
                 self.outages.works(item.channel)

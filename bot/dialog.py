@@ -17,8 +17,8 @@ from bot.config import Settings
 from bot.content import Campaigns, catalogue, fold, load_library
 from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_unknown
 from bot.messages import Choice, Incoming, Reply
-from bot.storage import DialogState, Prompt, Storage
-from bot.workflow import Role
+from bot.storage import DialogState, Person, Prompt, Storage
+from bot.workflow import Role, SystemActor
 
 __all__ = ["FLOOD_BACKLOG", "MAX_INPUT", "Dialog", "normalise"]
 
@@ -29,14 +29,24 @@ MAX_INPUT = 4096
 # forwarded batch, a stuck key), the surplus is dropped, and the person told once, politely.
 FLOOD_BACKLOG = 10
 FLOOD_NOTE_EVERY = 600.0
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+MAX_NAME = 100  # a display name, as kept
+# Letters that draw nothing (Hangul fillers, the blank Braille pattern): they would pass a
+# minimum length while showing nothing. Format characters (category Cf) go too: zero-width
+# spaces and joiners, soft hyphens, and the direction overrides that could turn a channel post
+# around (U+202A–U+202E, U+2066–U+2069).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def _kept(ch: str) -> bool:
+    if ch in "\n\t":
+        return True
+    return ch not in _BLANK_LETTERS and unicodedata.category(ch) not in ("Cc", "Cf")
 
 
 def normalise(text: str) -> str:
-    """NFC, no zero-width characters, no control characters but line breaks and tabs."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return text.strip()
+    """NFC; no control or format characters (but line breaks and tabs), no blank letters."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if _kept(ch)).strip()
 
 
 class _ChatLocks:
@@ -84,6 +94,8 @@ class Dialog:
         if self._locks.users(key) > FLOOD_BACKLOG:
             return await self._flooded(incoming, key)
         async with self._locks.hold(key):
+            if incoming.group:
+                return await self._in_group(incoming, now or datetime.now(UTC))
             return await self._handle(incoming, now or datetime.now(UTC))
 
     async def _flooded(self, incoming: Incoming, key: tuple[str, str]) -> list[Reply]:
@@ -100,20 +112,30 @@ class Dialog:
         return [Reply(catalogue(person.language if person else self.settings.language)
                       .t("engine.flood_note"))]
 
+    async def _in_group(self, incoming: Incoming, now: datetime) -> list[Reply]:
+        """A group chat: say once to write privately; keep nothing about its members."""
+        try:
+            first = await self.storage.dialogs.first_group_notice(
+                incoming.channel, incoming.chat_id, now)
+        except Exception:
+            log.exception("group notice for %s:%s failed", incoming.channel, incoming.chat_id)
+            return []
+        if not first:
+            return []
+        return [Reply(catalogue(self.settings.language).t("group.private_only"))]
+
     async def _handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
+        incoming = replace(
+            incoming, display_name=normalise(incoming.display_name)[:MAX_NAME],
+            args=tuple(arg for arg in map(normalise, incoming.args) if arg),
+        )
         if incoming.text is not None:
             incoming = replace(incoming, text=normalise(incoming.text)[: MAX_INPUT * 2])
         people = self.storage.people
         person = await people.get_or_create(
             incoming.channel, incoming.user_id, self.settings.language
         )
-        if (
-            incoming.channel == "telegram"
-            and person.role != Role.ADMIN
-            and incoming.user_id.lstrip("-").isdecimal()
-            and int(incoming.user_id) in self.settings.admin_ids
-        ):
-            await people.set_role(person, Role.ADMIN)
+        await self._listed_admin(person)
         if person.stopped:
             await self.storage.broadcasts.resume_person(person.id)
             person.stopped = False
@@ -121,7 +143,8 @@ class Dialog:
         if (
             person.consent
             and incoming.display_name
-            and incoming.display_name != person.display_name
+            and (incoming.display_name, incoming.username)
+            != (person.display_name, person.username)
         ):
             await people.update_profile(person, incoming.display_name, incoming.username)
         state = await self.storage.dialogs.load(incoming.channel, incoming.chat_id)
@@ -146,6 +169,18 @@ class Dialog:
         replies = self._number(ctx.state, replies, before, incoming.traits.buttons)
         await self.storage.dialogs.save(ctx.state, now)
         return replies
+
+    async def _listed_admin(self, person: Person) -> None:
+        """ADMIN_IDS is the source of truth for bootstrap admins: listed, they are admins;
+        taken off the list, the admin role it gave them goes at their next message."""
+        listed = self.settings.lists_admin(person.channel, person.external_id)
+        if listed and person.role != Role.ADMIN:
+            await self.storage.roles.grant(person.id, Role.ADMIN, (0,), from_list=True,
+                                           system=SystemActor.CONFIG)
+            person.role, person.admin_from_list = Role.ADMIN, True
+        elif not listed and person.admin_from_list:
+            await self.storage.roles.revoke(person.id, system=SystemActor.CONFIG)
+            person.role, person.admin_from_list = Role.CITIZEN, False
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming, state = ctx.incoming, ctx.state

@@ -54,7 +54,7 @@ def setup_logging(secrets: Iterable[str], level: int = logging.INFO,
     if file is None:
         handler = logging.StreamHandler()
     else:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         file.touch(mode=0o600, exist_ok=True)
         os.chmod(file, 0o600)
         handler = logging.FileHandler(file, encoding="utf-8")

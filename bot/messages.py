@@ -98,6 +98,7 @@ class Incoming:
     location: Location | None = None
     contact: Contact | None = None
     unsupported: str | None = None
+    group: bool = False  # written in a group chat: the bot answers only private chats
 
 
 @dataclass(frozen=True, slots=True)

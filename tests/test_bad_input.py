@@ -121,10 +121,10 @@ EVENING_UTC = datetime(2025, 6, 10, 18, 0, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("typed", "said"),
     [
-        ("31/02/2025", "Mình chưa đọc được ngày này. Hãy gõ theo dạng ngày/tháng/năm, "
-                       "ví dụ 02/09/2025, hoặc “hôm nay”."),
-        ("abc", "Mình chưa đọc được ngày này. Hãy gõ theo dạng ngày/tháng/năm, "
-                "ví dụ 02/09/2025, hoặc “hôm nay”."),
+        ("31/02/2025", "Mình chưa đọc được ngày này. Hãy gõ ngày/tháng hoặc ngày/tháng/năm, "
+                       "ví dụ 2/9 hay 02/09/2025, hoặc “hôm nay”."),
+        ("abc", "Mình chưa đọc được ngày này. Hãy gõ ngày/tháng hoặc ngày/tháng/năm, "
+                "ví dụ 2/9 hay 02/09/2025, hoặc “hôm nay”."),
         ("12/06/2025", "Ngày 12/06/2025 ở tương lai. Hãy chọn một ngày đã diễn ra."),
         ("1/1/2026", "Ngày 01/01/2026 ở tương lai. Hãy chọn một ngày đã diễn ra."),
         ("01/01/1999", "Ngày 01/01/1999 quá xa (trước năm 2000). Hãy kiểm tra lại."),

@@ -176,6 +176,21 @@ ROWS[_version("transitions")] = [
     ]
 
 
+# Stopping everything, and the reviewers' digest of a day.
+ROWS[_version("ux")] = [
+    ("UPDATE people SET opted_out_at = ? WHERE id = ?", ("2025-09-10T01:00:00+00:00", 1)),
+    ("INSERT INTO review_digests (person_id, day) VALUES (?, ?)", (2, "2025-09-10")),
+]
+
+
+# Groups told once to write privately; admins who came from ADMIN_IDS.
+ROWS[_version("groups_listed_admins")] = [
+    ("INSERT INTO group_chats (channel, chat_id, told_at) VALUES (?, ?, ?)",
+     ("zalo", "g-1", "2025-09-08T01:00:00+00:00")),
+    ("UPDATE people SET admin_from_list = 1 WHERE id = ?", (2,)),
+]
+
+
 # Stories keep content and movement keys: a story of the standing campaign, content not chosen.
 KEYS = _version("campaign_keys")
 ROWS[KEYS] = [
@@ -310,8 +325,9 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
                 ("gửi tin rác",)]
             scopes = await _rows(storage.db, "SELECT person_id, commune_code FROM reviewer_scopes")
             assert scopes == [(2, 30307)]
+            corrected = [(7, "correct", None)] if old >= _version("transitions") else []
             assert await _rows(storage.db, "SELECT story_id, action, note FROM story_events") == [
-                (7, "request_changes", "Thêm ảnh")]
+                (7, "request_changes", "Thêm ảnh"), *corrected]
             assert await _rows(storage.db, "SELECT person_id, template FROM outbox") == [
                 (1, "notify.needs_changes")]
         if old >= 4:
@@ -325,6 +341,10 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
                 " JOIN deliveries d ON d.broadcast_id = b.id",
             ) == [("Chào mừng Quốc khánh 2/9", 1,
                    "out_of_window" if old >= _version("engine") else "pending")]
+
+        if 1 <= old < _version("groups_listed_admins"):  # an admin from before ADMIN_IDS
+            lan_after = await storage.people.find("console", "lan")  # was recorded: granted
+            assert lan_after is not None and lan_after.admin_from_list is False
 
         # The upgraded file takes everything the latest schema holds, for old and new people.
         await _insert_rows(storage.db, old + 1, LATEST)

@@ -30,6 +30,7 @@ from tests.wire import TOKEN, Call, RecordingRequest, TelegramPerson
 
 LAN = 4242  # the resident who reports
 ADMIN = 9001  # bootstrap admin through ADMIN_IDS
+MENU = 1  # the worker's first run also sets that admin's own command menu (test_staff_menus)
 OTHER_REVIEWER = 5005
 CITIZEN = 5151
 PUBLISH_CHAT = "-100777"
@@ -79,11 +80,22 @@ CHANGES_ASKED_1 = "✏️ Đã yêu cầu bổ sung #1."
 NOTIFY_NEEDS_CHANGES = (
     f"Câu chuyện <b>#1</b> “{TITLE}” cần bổ sung.\n"
     f"Ghi chú của cán bộ thẩm định: {NOTE_SHOWN}\n\n"
-    "Để sửa và gửi lại: gõ /mystories, chọn #1, sửa tiêu đề hoặc mô tả rồi chọn"
-    " “Gửi lại để duyệt”."
+    "Để sửa và gửi lại: gõ /mystories, chọn #1, chọn “✏️ Sửa và gửi lại”: bạn sửa được mọi"
+    " mục, thêm hoặc bỏ ảnh, thêm số điện thoại. Lưu ý: phần mô tả sẽ được đăng công khai;"
+    " số điện thoại thì không bao giờ công khai — hãy ghi số điện thoại ở mục Số điện thoại,"
+    " đừng ghi vào mô tả."
 )
-EDIT_DESCRIPTION, RESUBMIT = "✏️ Sửa mô tả", "📨 Gửi lại để duyệt"
-MINE_BUTTONS = ["✏️ Sửa tiêu đề", EDIT_DESCRIPTION, RESUBMIT, "↩️ Rút lại", "⬅️ Danh sách"]
+AMEND, RESUBMIT = "✏️ Sửa và gửi lại", "📨 Gửi lại để duyệt"
+MINE_BUTTONS = [AMEND, RESUBMIT, "↩️ Rút lại", "⬅️ Danh sách"]
+
+
+async def amends_the_description(person: TelegramPerson) -> None:
+    """From the own card: the whole summary editor, the description changed, resent."""
+    await person.presses(AMEND)
+    await person.presses("✏️ Sửa")
+    await person.presses("Mô tả")
+    await person.says(NEW_DESCRIPTION)
+    await person.presses(RESUBMIT)
 NEW_DESCRIPTION = (
     "Ông Nguyễn Văn An đã góp 12 triệu đồng và ba ngày công sửa cầu khỉ qua kênh Xáng; "
     "kèm ảnh trước và sau khi sửa, có xác nhận của trưởng ấp Mỹ Thạnh."
@@ -313,7 +325,8 @@ async def opens_card_1(reviewer: TelegramPerson) -> None:
 
 
 async def outbox_rows(storage: Storage) -> list[dict[str, Any]]:
-    rows = await storage.db.fetchall("SELECT * FROM outbox ORDER BY id")
+    """The messages and posts queued (staff command menus are queued too: test_staff_menus)."""
+    rows = await storage.db.fetchall("SELECT * FROM outbox WHERE kind != 'menu' ORDER BY id")
     return [dict(r) for r in rows]
 
 
@@ -366,7 +379,7 @@ async def test_a_reviewer_approves_on_the_card_and_the_worker_publishes_and_noti
     ]
     mark = len(wire.calls)
 
-    assert await world.worker.run_once() == 2
+    assert await world.worker.run_once() == 2 + MENU
 
     after = wire.calls[mark:]
     assert texts_to(after, LAN) == [NOTIFY_APPROVED]
@@ -418,7 +431,7 @@ async def test_a_refused_post_keeps_the_story_approved_tells_the_admin_and_publi
     wire.chat_failures[CHANNEL] = (403, NOT_MEMBER)
     mark = len(wire.calls)
 
-    assert await world.worker.run_once() == 2
+    assert await world.worker.run_once() == 2 + MENU
 
     after = wire.calls[mark:]
     assert texts_to(after, LAN) == [NOTIFY_APPROVED]  # only the channel is refused
@@ -576,7 +589,7 @@ async def test_a_429_on_a_notification_waits_retry_after_and_then_delivers_once(
     now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
     mark = len(wire.calls)
 
-    assert await world.worker.run_once(now) == 1
+    assert await world.worker.run_once(now) == 1 + MENU
 
     tried = [a for a in wire.answers[-(len(wire.calls) - mark):]
              if int(a.call.params.get("chat_id", 0)) == LAN]
@@ -589,7 +602,7 @@ async def test_a_429_on_a_notification_waits_retry_after_and_then_delivers_once(
     assert row["last_error"]
 
     assert await world.worker.run_once(now + timedelta(seconds=3)) == 0  # not before 7 s
-    assert len(wire.calls) == mark + 1
+    assert len(wire.calls) == mark + 1 + MENU
 
     assert await world.worker.run_once(now + timedelta(seconds=10)) == 1
 
@@ -614,7 +627,7 @@ async def test_a_blocked_reporter_fails_the_notification_for_good(world: World) 
     wire.chat_failures[LAN] = (403, BLOCKED)
     now = datetime.now(UTC) + timedelta(seconds=1)
 
-    assert await world.worker.run_once(now) == 1
+    assert await world.worker.run_once(now) == 1 + MENU
 
     (row,) = await outbox_rows(storage)
     assert row["status"] == "failed"
@@ -642,7 +655,7 @@ async def test_a_429_on_the_post_text_retries_without_posting_the_album_twice(
     wire.once[("sendMessage", CHANNEL)] = [(429, FLOOD)]
     now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
 
-    assert await world.worker.run_once(now) == 2
+    assert await world.worker.run_once(now) == 2 + MENU
     assert await status_of(storage) == "approved"
     assert len(wire.delivered("sendMediaGroup", CHANNEL)) == 1
     assert not wire.delivered("sendMessage", CHANNEL)
@@ -716,7 +729,7 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert (story.status, story.review_note) == ("needs_changes", NOTE)  # stored literally
     mark = len(wire.calls)
 
-    assert await world.worker.run_once() == 1
+    assert await world.worker.run_once() == 1 + MENU
 
     told = texts_to(wire.calls[mark:], LAN)
     assert told == [NOTIFY_NEEDS_CHANGES]
@@ -740,23 +753,26 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert after[3].params["text"] == "Bạn muốn làm gì với #1?"
     assert labels(after[3]) == MINE_BUTTONS
 
-    await lan.presses(EDIT_DESCRIPTION)
-    assert wire.last_text(LAN) == "Gõ mô tả mới cho #1 (40–3000 ký tự)."
+    await lan.presses(AMEND)
+    summary = wire.last_keyboard_message(LAN)
+    assert summary.params["text"].startswith("<b>Sửa câu chuyện #1</b>\nGhi chú của cán bộ")
+    assert f"Ghi chú của cán bộ thẩm định: {NOTE_SHOWN}" in summary.params["text"]
+    assert labels(summary) == [RESUBMIT, "✏️ Sửa", "✖️ Hủy"]
+    await lan.presses("✏️ Sửa")
+    await lan.presses("Mô tả")
+    assert "Kể lại việc làm đó" in wire.last_text(LAN)
     assert len(NEW_DESCRIPTION) >= 40
-    mark = len(wire.calls)
     await lan.says(NEW_DESCRIPTION)
-    assert texts_to(wire.calls[mark:], LAN) == [
-        "Đã cập nhật #1. Khi sửa xong, chọn <b>Gửi lại để duyệt</b>.",
-        "Bạn muốn làm gì với #1?",
-    ]
-    assert labels(wire.last_keyboard_message(LAN)) == MINE_BUTTONS
+    assert f"<b>Mô tả:</b> {NEW_DESCRIPTION}" in wire.last_keyboard_message(LAN).params["text"]
     story = await storage.stories.get(1)
     assert story is not None
-    assert (story.status, story.description) == ("needs_changes", NEW_DESCRIPTION)
+    assert (story.status, story.description) == ("needs_changes", GOOD_DESCRIPTION)  # not yet
 
     await lan.presses(RESUBMIT)
     assert wire.last_text(LAN) == "📨 Đã gửi lại #1. Ban Thi đua sẽ xem xét lại."
     assert await status_of(storage) == "pending"
+    story = await storage.stories.get(1)
+    assert story is not None and story.description == NEW_DESCRIPTION
     mark = len(wire.calls)
 
     assert await world.worker.run_once() == 1
@@ -884,9 +900,7 @@ async def test_every_button_of_the_review_journeys_fits_64_bytes_and_every_text_
     await world.worker.run_once()
     await lan.says("/mystories")
     await lan.presses("Mở #1")
-    await lan.presses(EDIT_DESCRIPTION)
-    await lan.says(NEW_DESCRIPTION)
-    await lan.presses(RESUBMIT)
+    await amends_the_description(lan)
     await world.worker.run_once()
     await opens_card_1(admin)
     await admin.presses(CORRECT)

@@ -129,7 +129,7 @@ async def test_a_refused_refresh_keeps_the_token_tells_the_admins_once_and_shows
     assert row["error"].startswith("-14014")
     assert len(oa.refreshes()) == 1  # not asked again once refused
     alerts = await storage.db.fetchall(
-        "SELECT channel, chat_id, template, params FROM outbox ORDER BY id")
+        "SELECT channel, chat_id, template, params FROM outbox WHERE kind = 'message' ORDER BY id")
     assert [(r["channel"], r["chat_id"], r["template"]) for r in alerts] == [
         ("telegram", "9001", "zalo_oa.reauth_needed"), ("telegram", "42", "zalo_oa.reauth_needed")]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -21,7 +22,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -38,6 +39,7 @@ from bot.channels.telegram_rate import ChatRateLimiter
 from bot.config import Settings
 from bot.content import catalogue
 from bot.dialog import Dialog
+from bot.menus import EVERYONE
 from bot.messages import (
     ChannelTraits,
     Contact,
@@ -68,8 +70,7 @@ TRAITS = ChannelTraits(
     can_request_contact=True,
     can_request_location=True,
 )
-MENU = ("start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe", "help",
-        "privacy", "language", "deleteme", "cancel")
+MENU = EVERYONE
 _UNSUPPORTED = (
     "sticker",
     "voice",
@@ -91,10 +92,12 @@ def _command(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def to_incoming(update: Update) -> Incoming | None:
-    """Translate a private-chat update into the channel-neutral Incoming."""
+    """Translate an update into the channel-neutral Incoming; a group's carries no person."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
+    if chat.type != ChatType.PRIVATE:
+        return Incoming(CHANNEL, str(chat.id), "", TRAITS, group=True)
     base: dict[str, Any] = {
         "channel": CHANNEL,
         "chat_id": str(chat.id),
@@ -171,6 +174,17 @@ class TelegramSender:
         """Answer the person in the conversation, taking away a request keyboard once used."""
         ids = await self._guarded(self._send(chat_id, reply, in_dialog=True))
         return ids[-1] if ids else None
+
+    async def set_menu(self, chat_id: str, commands: Sequence[tuple[str, str]]) -> None:
+        """Give one chat its own command menu (a reviewer's, an admin's); none: the chat shows
+        the default menu again. Raise DeliveryError on any Bot API failure."""
+        scope = BotCommandScopeChat(int(chat_id))
+        bot = self._app.bot
+        if commands:
+            listed = [BotCommand(name, description) for name, description in commands]
+            await self._guarded(bot.set_my_commands(listed, scope=scope))
+        else:
+            await self._guarded(bot.delete_my_commands(scope=scope))
 
     async def delete(self, chat_id: str, message_id: str) -> bool:
         """deleteMessage: True once the message is gone, False when Telegram refuses (older than
@@ -378,7 +392,7 @@ def build_application(
     app.bot_data["sender"] = sender
 
     async def on_update(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """Every private message and button press goes through the dialog core."""
+        """Every message and button press goes through the dialog core."""
         incoming = to_incoming(update)
         if incoming is None:
             return
@@ -397,8 +411,10 @@ def build_application(
         """Log and carry on; the process never dies of one update."""
         log.error("update failed: %s", context.error, exc_info=context.error)
 
-    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
-    app.add_handler(MessageHandler(private, on_update))
+    # Group messages and button presses reach on_update too: the dialog core answers a group
+    # once, asking to write privately, and keeps nothing about its members.
+    chats = (filters.ChatType.PRIVATE | filters.ChatType.GROUPS) & ~filters.UpdateType.EDITED
+    app.add_handler(MessageHandler(chats, on_update))
     app.add_handler(CallbackQueryHandler(on_update))
     app.add_error_handler(on_error)
     return app

@@ -22,11 +22,11 @@ from bot.handlers.campaign import (
     on_campaign_choice,
 )
 from bot.handlers.context import Context, Flow, Handler, Menu, menu_reply
-from bot.handlers.mystories import FLOW as MINE_FLOW
+from bot.handlers.correct import FLOW as CORRECT_FLOW
+from bot.handlers.correct import CorrectFlow, start_correction
 from bot.handlers.mystories import (
     MineAct,
-    MineEdit,
-    MineFlow,
+    MineAmend,
     MineOpen,
     MinePage,
     on_mine_choice,
@@ -35,6 +35,7 @@ from bot.handlers.mystories import (
 )
 from bot.handlers.nominations import FLOW as NOMINATE_FLOW
 from bot.handlers.nominations import NominationFlow, on_nominate_choice, on_nominations
+from bot.handlers.optout import GeneralOn
 from bot.handlers.report import FLOW as REPORT_FLOW
 from bot.handlers.report import ReportFlow, on_report
 from bot.handlers.report_steps import ORDER as REPORT_STEPS
@@ -42,12 +43,14 @@ from bot.handlers.report_steps import Move, ReportMove
 from bot.handlers.review import FLOW as REVIEW_FLOW
 from bot.handlers.review import (
     NominateStart,
+    Question,
     ReviewAsk,
     ReviewDo,
     ReviewFlow,
     ReviewNext,
     ReviewOpen,
     ReviewPage,
+    is_reviewer,
     on_pending,
     on_review_choice,
 )
@@ -108,11 +111,12 @@ __all__ = [
 ]
 
 async def _move_in_report(ctx: Context, move: Move, otherwise: str) -> list[Reply]:
-    """/back, /skip and /cancel while telling a story act like the buttons of the step."""
-    if ctx.state.flow != REPORT_FLOW:
+    """/back, /skip and /cancel while answering the report's questions (telling a story, or a
+    reviewer correcting one) act like the buttons of the step."""
+    if ctx.state.flow not in (REPORT_FLOW, CORRECT_FLOW):
         return [Reply(ctx.t(otherwise))]
     ctx.choice = ReportMove(move)
-    return await FLOWS[REPORT_FLOW].handle(ctx)
+    return await FLOWS[ctx.state.flow].handle(ctx)
 
 
 async def on_back(ctx: Context) -> list[Reply]:
@@ -127,7 +131,7 @@ async def on_skip(ctx: Context) -> list[Reply]:
 
 async def _cancel(ctx: Context) -> list[Reply]:
     """/cancel: leave what is open; a story past its first steps asks to be sure first."""
-    if ctx.state.flow == REPORT_FLOW:
+    if ctx.state.flow in (REPORT_FLOW, CORRECT_FLOW):
         return await _move_in_report(ctx, Move.CANCEL, "cancel.nothing")
     return await on_cancel(ctx)
 
@@ -172,6 +176,14 @@ COMMANDS: dict[str, Handler] = {
 }
 
 
+async def _review_ask(ctx: Context) -> list[Reply]:
+    """A card's action that asks first: a note, a reason, or which field to correct."""
+    choice = ctx.choice
+    if isinstance(choice, ReviewAsk) and choice.question == Question.CORRECT and is_reviewer(ctx):
+        return await start_correction(ctx, choice.story_id, choice.version)
+    return await on_review_choice(ctx)
+
+
 async def _menu_choice(ctx: Context) -> list[Reply]:
     """A main-menu option runs the command of that name."""
     name = ctx.choice.command if isinstance(ctx.choice, Menu) else ""
@@ -187,11 +199,12 @@ CHOICES: dict[type[Button], Handler] = {
     Language: on_language_choice,
     Erase: on_deleteme_choice,
     MinePage: on_mystories_page,
-    **dict.fromkeys((MineOpen, MineAct, MineEdit), on_mine_choice),
-    **dict.fromkeys((ReviewOpen, ReviewPage, ReviewNext, ReviewDo, ReviewAsk), on_review_choice),
+    **dict.fromkeys((MineOpen, MineAct, MineAmend), on_mine_choice),
+    **dict.fromkeys((ReviewOpen, ReviewPage, ReviewNext, ReviewDo), on_review_choice),
+    ReviewAsk: _review_ask,
     **dict.fromkeys((StoriesOpen, StoriesPage), on_stories_choice),
     **dict.fromkeys((SubscribeBoth, SubscribeLater, SubscribeDone, SubscribeAdd, SubscribeToggle,
-                     StopTopic, Unsubscribe), on_subscription_choice),
+                     StopTopic, Unsubscribe, GeneralOn), on_subscription_choice),
     **dict.fromkeys((CampaignList, CampaignHome, CampaignContent, CampaignReport,
                      CampaignSection), on_campaign_choice),
     NominateStart: on_nominate_choice,
@@ -202,10 +215,10 @@ CHOICES: dict[type[Button], Handler] = {
 AFTER_CONSENT["report"] = on_report
 
 FLOWS: dict[str, Flow] = {
+    CORRECT_FLOW: CorrectFlow(),
     CONSENT_FLOW: ConsentFlow(),
     REPORT_FLOW: ReportFlow(),
     REVIEW_FLOW: ReviewFlow(),
-    MINE_FLOW: MineFlow(),
     BROADCAST_FLOW: BroadcastFlow(),
     NOMINATE_FLOW: NominationFlow(),
     UNDO_FLOW: UndoFlow(),

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.buttons import Button
 from bot.content import Safe, localities
+from bot.handlers.admin import named_person
 from bot.handlers.context import Context
 from bot.messages import Choice, Reply
 from bot.storage import AuditEntry, Who
@@ -44,11 +45,14 @@ def person_label(ctx: Context, who: Who) -> Safe:
     return ctx.t("audit.person_unnamed", handle=handle)
 
 
-def actor_label(ctx: Context, who: Who | None, system: str | None) -> Safe:
-    """Who acted: a named system actor, a person, or the operator at the command line."""
+def actor_label(ctx: Context, who: Who | None, system: str | None, story: bool = True) -> Safe:
+    """Who acted: a named system actor, a person, or (on people, not stories) the operator at
+    the command line."""
     if system is not None:
         return ctx.t(f"audit.system_{system}")
-    return person_label(ctx, who) if who is not None else ctx.t("review.history_system")
+    if who is None:
+        return ctx.t("review.history_system" if story else "audit.operator")
+    return person_label(ctx, who)
 
 
 def _award(ctx: Context, award_id: str) -> str:
@@ -110,6 +114,9 @@ def _what(ctx: Context, e: AuditEntry) -> Safe:
         scope = _scope(ctx, list(d.get("communes", []))) if role == Role.REVIEWER else ""
         return ctx.t("audit.grant", whom=whom, role=ctx.t(f"roles.role_{role}"),
                      scope=Safe(ctx.t("audit.scope", scope=scope) if scope else ""))
+    if e.action == "revoke" and d.get("communes"):
+        return ctx.t("audit.revoke_communes", whom=whom,
+                     scope=_scope(ctx, list(d["communes"])))
     if e.action == "ban":
         reason = ctx.t("review.history_note", note=d["reason"]) if d.get("reason") else ""
         return ctx.t("audit.ban", whom=whom, reason=Safe(reason))
@@ -134,7 +141,8 @@ async def _page(ctx: Context, page: int, person_id: int | None, story_id: int | 
     pages = (total + PAGE - 1) // PAGE
     lines = [ctx.t("audit.header", total=total, filter=Safe(label), page=page, pages=pages)]
     lines += [ctx.t("audit.line", when=_when(ctx, e.created_at),
-                    who=actor_label(ctx, e.actor, e.system), what=_what(ctx, e))
+                    who=actor_label(ctx, e.actor, e.system, e.story_id is not None),
+                    what=_what(ctx, e))
               for e in entries]
     nav = []
     if page > 1:
@@ -171,9 +179,9 @@ async def on_audit(ctx: Context) -> list[Reply]:
             return [Reply(ctx.t("review.bad_id", value=args[0][:20]))]
         story_id = int(number)
     elif args:
-        found = await ctx.storage.roles.find(args[0])
-        if found is None:
-            return [Reply(ctx.t("roles.no_person", ref=args[0][:40]))]
+        found = await named_person(ctx, args[0])
+        if isinstance(found, Reply):
+            return [found]
         person_id = found.id
     return await _page(ctx, 1, person_id, story_id, await _filter(ctx, person_id, story_id))
 

@@ -159,7 +159,7 @@ async def on_cancelbroadcast(ctx: Context) -> list[Reply]:
     if len(args) != 1 or not args[0].lstrip("#").isdecimal():
         return [Reply(ctx.t("broadcast.usage_cancel"))]
     broadcast_id = int(args[0].lstrip("#"))
-    if await ctx.storage.broadcasts.cancel(broadcast_id, by=ctx.person.id):
+    if broadcast_id < 2**63 and await ctx.storage.broadcasts.cancel(broadcast_id, by=ctx.person.id):
         return [Reply(ctx.t("broadcast.cancelled", id=broadcast_id))]
     return [Reply(ctx.t("broadcast.cannot_cancel", id=broadcast_id))]
 

@@ -77,8 +77,10 @@ class Flow(Protocol):
 
 
 def unsupported_key(ctx: Context) -> str:
-    """Why the message could not be read: protected content (Zalo) or a sticker, voice, file."""
-    return "dialog.protected" if ctx.incoming.unsupported == "protected" else "dialog.unsupported"
+    """Why a message could not be read: protected (Zalo), a voice note, a sticker, a file."""
+    if ctx.incoming.unsupported == "protected":
+        return "dialog.protected"
+    return "dialog.voice" if ctx.incoming.unsupported == "voice" else "dialog.unsupported"
 
 
 def menu_choices(ctx: Context) -> tuple[tuple[Choice, ...], ...]:

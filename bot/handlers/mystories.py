@@ -7,19 +7,16 @@ from datetime import datetime
 
 from bot.buttons import Button
 from bot.cards import public_card
-from bot.handlers.answers import single_line
 from bot.handlers.context import Context
-from bot.handlers.report_steps import DESCRIPTION, TITLE
+from bot.handlers.report import open_amendment
 from bot.handlers.review import say_outcome
 from bot.messages import Choice, Reply
 from bot.workflow import Action, Status
 
 __all__ = [
-    "FLOW",
     "PAGE_SIZE",
     "MineAct",
-    "MineEdit",
-    "MineFlow",
+    "MineAmend",
     "MineOpen",
     "MinePage",
     "on_mine_choice",
@@ -28,7 +25,6 @@ __all__ = [
 ]
 
 PAGE_SIZE = 5
-FLOW = "mine"
 
 
 @dataclass(frozen=True)
@@ -54,10 +50,9 @@ class MineAct(Button, tag="mine.act"):
 
 
 @dataclass(frozen=True)
-class MineEdit(Button, tag="mine.edit"):
-    """Correct a field of one's own story while changes are asked."""
+class MineAmend(Button, tag="mine.amend"):
+    """Edit one's own story (every field, photos, phone) while changes are asked, and resend."""
 
-    field: str
     story_id: int
 
 
@@ -116,8 +111,7 @@ async def _own_card(ctx: Context, story_id: int) -> list[Reply]:
     rows: list[tuple[Choice, ...]] = []
     if story.status == Status.NEEDS_CHANGES:
         rows += [
-            (Choice(ctx.t("mine.edit_title"), MineEdit("title", story_id)),),
-            (Choice(ctx.t("mine.edit_description"), MineEdit("description", story_id)),),
+            (Choice(ctx.t("amend.open"), MineAmend(story_id)),),
             (Choice(ctx.t("mine.resubmit"), MineAct(Action.RESUBMIT, story_id)),),
         ]
     if story.status in (Status.PENDING, Status.RECOMMENDED, Status.NEEDS_CHANGES):
@@ -138,44 +132,10 @@ async def on_mine_choice(ctx: Context) -> list[Reply]:
             return [Reply(say_outcome(ctx, outcome))]
         done = "mine.resubmitted" if choice.action == Action.RESUBMIT else "mine.withdrawn"
         return [Reply(ctx.t(done, id=choice.story_id))]
-    if isinstance(choice, MineEdit) and choice.field in ("title", "description"):
+    if isinstance(choice, MineAmend):
         story = await ctx.storage.stories.get(choice.story_id)
         mine = story is not None and story.reporter_id == ctx.person.id
         if story is None or not mine or story.status != Status.NEEDS_CHANGES:
             return [Reply(ctx.t("mine.not_editable"))]
-        ctx.state.flow, ctx.state.step = FLOW, choice.field
-        ctx.state.data = {"id": story.id}
-        return await MineFlow().reask(ctx)
+        return open_amendment(ctx, story)
     return [Reply(ctx.t("dialog.stale_button"))]
-
-
-class MineFlow:
-    """Typing a corrected title or description of one's own story."""
-
-    async def reask(self, ctx: Context) -> list[Reply]:
-        """Ask for the new text."""
-        story_id = ctx.state.data.get("id", 0)
-        key = "review.ask_new_title" if ctx.state.step == "title" else "review.ask_new_description"
-        cancel = (Choice(ctx.t("nav.cancel"), MineOpen(int(story_id))),)
-        return [Reply(ctx.t(key, id=story_id), choices=(cancel,))]
-
-    async def handle(self, ctx: Context) -> list[Reply]:
-        """Store the corrected text while the story still awaits changes."""
-        story_id = int(ctx.state.data.get("id", 0))
-        if ctx.text is None:
-            return [Reply(ctx.t("report.need_text")), *await self.reask(ctx)]
-        title = ctx.state.step == "title"
-        text = single_line(ctx.text) if title else ctx.text.strip()
-        bounds = TITLE if title else DESCRIPTION
-        problem = bounds.problem(text)
-        if problem:
-            which, limit = problem
-            bound = {"min": limit} if which == "too_short" else {"max": limit}
-            return [Reply(ctx.t(f"report.{which}", length=len(text), **bound)),
-                    *await self.reask(ctx)]
-        changed = await ctx.storage.stories.amend(
-            story_id, ctx.person.id, text if title else None, None if title else text)
-        ctx.state.reset()
-        if not changed:
-            return [Reply(ctx.t("mine.not_editable"))]
-        return [Reply(ctx.t("mine.amended", id=story_id)), *(await _own_card(ctx, story_id))[1:]]

@@ -7,7 +7,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.content import Safe, localities
+from bot.handlers.amend import resubmit
 from bot.handlers.context import Context, menu_choices, menu_reply, unsupported_key
+from bot.handlers.drafts import draft_of
+from bot.handlers.notices import banned_notice
+from bot.handlers.report_photos import PHOTO_EDIT, answer_photo_edit, ask_photo_edit
 from bot.handlers.report_steps import (
     ORDER,
     STEPS,
@@ -22,9 +26,9 @@ from bot.handlers.report_steps import (
 )
 from bot.handlers.start import ask_consent_first
 from bot.messages import Choice, Reply
-from bot.storage import NewStory
+from bot.storage import NewStory, Story
 
-__all__ = ["FLOW", "ReportFlow", "on_report", "start_report"]
+__all__ = ["FLOW", "ReportFlow", "on_report", "open_amendment", "start_report"]
 
 FLOW = "report"
 EDITABLE = [s for s in STEPS if s != "movement"]
@@ -62,7 +66,7 @@ async def start_report(ctx: Context, campaign: str, content: str) -> list[Reply]
 async def _may_not_file(ctx: Context) -> Reply | None:
     """A banned person, or one over the daily limit, is told so politely."""
     if await ctx.storage.roles.is_banned(ctx.person.id):
-        return Reply(ctx.t("roles.you_are_banned"))
+        return Reply(banned_notice(ctx))
     since = (ctx.now - timedelta(hours=24)).isoformat(timespec="seconds")
     count = await ctx.storage.stories.filed_since(ctx.person.id, since)
     if count >= ctx.settings.reports_per_day:
@@ -103,6 +107,8 @@ class ReportFlow:
         """Ask the current question again."""
         if ctx.state.step == "edit_pick":
             return [_edit_pick(ctx)]
+        if ctx.state.step == PHOTO_EDIT:
+            return [ask_photo_edit(ctx)]
         if ctx.state.step == "campaign":
             return [ask_campaign(ctx)]
         if ctx.state.step == CONFIRM_CANCEL:
@@ -121,8 +127,7 @@ class ReportFlow:
                 state.data["cancel_from"] = state.step
                 state.step = CONFIRM_CANCEL
                 return [_confirm_cancel(ctx)]
-            state.reset()
-            return [menu_reply(ctx, ctx.t("report.cancelled"))]
+            return [_cancelled(ctx)]
         if moved(ctx, Move.RESUME):
             return await self.reask(ctx)
         if moved(ctx, Move.RESTART):
@@ -132,7 +137,13 @@ class ReportFlow:
                 return [Reply(ctx.t("dialog.use_choices")), ask_campaign(ctx)]
             state.step = "kind"
             return [_ask(ctx, "kind")]
-        if state.step not in ORDER and state.step != "edit_pick":
+        if state.step == PHOTO_EDIT and not moved(ctx, Move.BACK):
+            following = answer_photo_edit(ctx)
+            if isinstance(following, list):
+                return following
+            state.step = following
+            return [_ask(ctx, following)]
+        if state.step not in ORDER and state.step not in ("edit_pick", PHOTO_EDIT):
             state.step = "kind"
             return await self.reask(ctx)
         if moved(ctx, Move.BACK):
@@ -170,8 +181,7 @@ class ReportFlow:
         """Discard the draft, or go back to the question it was at."""
         state = ctx.state
         if moved(ctx, Move.DISCARD, Move.CANCEL):
-            state.reset()
-            return [menu_reply(ctx, ctx.t("report.cancelled"))]
+            return [_cancelled(ctx)]
         if not moved(ctx, Move.RESUME):
             return [Reply(ctx.t("dialog.use_choices")), _confirm_cancel(ctx)]
         state.step = str(state.data.pop("cancel_from", "kind"))
@@ -211,13 +221,23 @@ class ReportFlow:
         if field not in EDITABLE:
             return [Reply(ctx.t("dialog.use_choices")), _edit_pick(ctx)]
         ctx.state.data["editing"] = True
-        if field == "photos":
-            ctx.state.data["photos"] = []
+        if field == "photos" and ctx.state.data.get("photos"):
+            ctx.state.step = PHOTO_EDIT
+            return [ask_photo_edit(ctx)]
         if field == "content":
             ctx.state.data.pop("movement", None)
             ctx.state.data.pop("preset_content", None)
         ctx.state.step = field
         return [_ask(ctx, field)]
+
+
+def _cancelled(ctx: Context) -> Reply:
+    """The draft dropped: nothing sent; an amendment leaves the story as it was."""
+    amending = ctx.state.data.get("amend")
+    ctx.state.reset()
+    if amending:
+        return menu_reply(ctx, ctx.t("amend.cancelled", id=amending))
+    return menu_reply(ctx, ctx.t("report.cancelled"))
 
 
 CONFIRM_CANCEL = "confirm_cancel"
@@ -267,13 +287,16 @@ def _summary(ctx: Context) -> Reply:
         movement = ctx.t("report.summary_movement", movement=picked.label(lang))
     unit = localities(ctx.settings.province_code).get(int(data.get("commune", 0)))
     none = ctx.t("report.summary_none")
+    topic = content.label(lang) if content else none
+    if "content" in data and data["content"] is None:
+        topic = ctx.t("campaign_words.content_unknown")
     photos = len(data.get("photos", []))
     lat, lon = data.get("lat"), data.get("lon")
     when = date.fromisoformat(data["date"]).strftime("%d/%m/%Y") if data.get("date") else none
-    text = ctx.t(
+    text: str = ctx.t(
         "report.summary",
         kind=kind.label(lang) if kind else none,
-        content=content.label(lang) if content else none,
+        content=topic,
         movement=Safe(movement),
         commune=unit.name if unit else none,
         honoree=data.get("honoree", none),
@@ -286,30 +309,48 @@ def _summary(ctx: Context) -> Reply:
         phone=data.get("phone") or none,
         show_name=ctx.t("report.summary_yes" if data.get("show_name") else "report.summary_no"),
     )
+    amending = data.get("amend")
+    submit = ctx.t("amend.resubmit" if amending else "report.submit")
     rows = (
-        (Choice(ctx.t("report.submit"), ReportMove(Move.SUBMIT)),),
+        (Choice(submit, ReportMove(Move.SUBMIT)),),
         (Choice(ctx.t("report.edit"), ReportMove(Move.EDIT)),
          Choice(ctx.t("report.cancel"), ReportMove(Move.CANCEL))),
     )
+    if amending:
+        lead = ctx.t("amend.summary_lead", id=amending, note=str(data.get("note") or ""))
+        text = f"{lead}\n\n{text}"
     return Reply(f"{text}\n\n{ctx.t('report.summary_ask')}", choices=rows)
+
+
+def open_amendment(ctx: Context, story: Story) -> list[Reply]:
+    """A story whose changes were asked, opened in the report's summary to edit every field."""
+    ctx.state.flow, ctx.state.step = FLOW, "summary"
+    ctx.state.data = {**draft_of(story), "key": uuid.uuid4().hex, "amend": story.id,
+                      "version": story.version, "note": story.review_note or ""}
+    return [_summary(ctx)]
 
 
 REQUIRED = ("kind", "content", "commune", "honoree", "honoree_role", "title", "description", "date")
 
 
 def _missing(data: dict[str, object]) -> str | None:
-    """The first required answer not given (a defence: the steps ask them in order)."""
-    return next((step for step in REQUIRED if data.get(step) in (None, "")), None)
+    """The first required answer not given (a defence: the steps ask them in order). The
+    content may be given as none: the reviewer chooses it."""
+    return next((step for step in REQUIRED if data.get(step) in (None, "")
+                 and not (step == "content" and step in data)), None)
 
 
 async def _submit(ctx: Context) -> list[Reply]:
     """File the story as pending review and give the reporter its number."""
     data = ctx.state.data
+    if data.get("amend"):
+        return await resubmit(ctx)
     refusal = await _may_not_file(ctx)
     if refusal:
         return [refusal]
     gap = _missing(data)
-    if gap is None and filed_under(ctx).content(data.get("content")) is None:
+    chosen = data.get("content")
+    if gap is None and chosen is not None and filed_under(ctx).content(chosen) is None:
         data.pop("preset_content", None)  # a content the campaign does not know: asked again
         gap = "content"
     if gap:
@@ -322,7 +363,7 @@ async def _submit(ctx: Context) -> list[Reply]:
             channel=ctx.incoming.channel,
             campaign=filed_under(ctx).key,
             kind=str(data["kind"]),
-            content=str(data["content"]),
+            content=None if chosen is None else str(chosen),
             movement=data.get("movement"),
             commune_code=int(data["commune"]),
             honoree_name=str(data["honoree"]),

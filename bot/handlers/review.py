@@ -11,7 +11,6 @@ from bot.cards import review_card
 from bot.handlers.answers import Length, single_line
 from bot.handlers.context import Context
 from bot.handlers.listing import filter_label, page_rows, parse_campaign, parse_filter
-from bot.handlers.report_steps import DESCRIPTION, TITLE
 from bot.handlers.undo_card import undo_rows
 from bot.messages import Choice, Reply
 from bot.storage import Outcome
@@ -101,11 +100,6 @@ class RejectReason(Button, tag="rv.reason"):
     reason: str
 
 
-@dataclass(frozen=True)
-class CorrectField(Button, tag="rv.field"):
-    """The field a reviewer corrects."""
-
-    field: str
 
 FLOW = "review"
 PAGE = 5
@@ -113,6 +107,7 @@ NOTE = Length(3, 500)
 REASONS = ("duplicate", "unverifiable", "off_topic", "inappropriate")
 DONE: dict[str, str] = {
     Status.APPROVED: "review.done_approved",
+    Status.PUBLISHED: "review.done_published",
     Status.RECOMMENDED: "review.done_recommended",
     Status.REJECTED: "review.done_rejected",
     Status.NEEDS_CHANGES: "review.done_needs_changes",
@@ -205,11 +200,10 @@ def say_outcome(ctx: Context, outcome: Outcome) -> str:
 
 
 async def act_and_say(ctx: Context, story_id: int, action: Action, *, version: int | None = None,
-                      note: str | None = None, title: str | None = None,
-                      description: str | None = None) -> tuple[Outcome, str]:
+                      note: str | None = None) -> tuple[Outcome, str]:
     """Take the action through the one transition function and word the result."""
     outcome = await ctx.storage.reviews.act(story_id, action, ctx.person.id, version=version,
-                                            note=note, title=title, description=description)
+                                            note=note)
     return outcome, say_outcome(ctx, outcome)
 
 
@@ -248,19 +242,11 @@ def _question(ctx: Context) -> Reply:
     if step == "reason":
         rows = tuple((Choice(ctx.t(f"review.reason_{r}"), RejectReason(r)),) for r in REASONS)
         return Reply(ctx.t("review.ask_reason", id=story_id), choices=(*rows, cancel))
-    if step == "correct":
-        fields = (Choice(ctx.t("review.correct_title"), CorrectField("title")),
-                  Choice(ctx.t("review.correct_description"), CorrectField("description")))
-        return Reply(ctx.t("review.ask_correct", id=story_id), choices=(fields, cancel))
-    if step == "title":
-        return Reply(ctx.t("review.ask_new_title", id=story_id), choices=(cancel,))
-    if step == "description":
-        return Reply(ctx.t("review.ask_new_description", id=story_id), choices=(cancel,))
     return Reply(ctx.t("review.ask_note", id=story_id, max=NOTE.high), choices=(cancel,))
 
 
 class ReviewFlow:
-    """The short dialogs of a review: a note, a reason, a correction."""
+    """The short dialogs of a review: a note for changes asked, a reason for a rejection."""
 
     async def reask(self, ctx: Context) -> list[Reply]:
         """Ask the pending question again."""
@@ -276,27 +262,17 @@ class ReviewFlow:
         if isinstance(choice, ReviewCancel):
             state.reset()
             return await open_card(ctx, story_id)
-        if state.step == "correct":
-            if not isinstance(choice, CorrectField) or choice.field not in ("title", "description"):
-                return [Reply(ctx.t("dialog.use_choices")), _question(ctx)]
-            state.step = choice.field
-            return [_question(ctx)]
         text: str | None = None
         if state.step == "reason" and isinstance(choice, RejectReason):
             text = ctx.t(f"review.reason_{choice.reason}") if choice.reason in REASONS else None
         elif ctx.text is not None:
-            text = single_line(ctx.text) if state.step != "description" else ctx.text.strip()
-        bounds = {"title": TITLE, "description": DESCRIPTION}.get(state.step, NOTE)
-        if text is None or bounds.problem(text):
-            bad = ctx.t("review.note_bad", min=bounds.low, max=bounds.high)
+            text = single_line(ctx.text)
+        if text is None or NOTE.problem(text):
+            bad = ctx.t("review.note_bad", min=NOTE.low, max=NOTE.high)
             return [Reply(bad), _question(ctx)]
-        action = {"note": Action.REQUEST_CHANGES, "reason": Action.REJECT}.get(
-            state.step, Action.CORRECT)
-        kwargs: dict[str, str] = {"note": text} if action != "correct" else {state.step: text}
-        outcome, line = await act_and_say(ctx, story_id, action, version=version, **kwargs)
+        action = Action.REJECT if state.step == "reason" else Action.REQUEST_CHANGES
+        outcome, line = await act_and_say(ctx, story_id, action, version=version, note=text)
         state.reset()
-        if action == "correct" and outcome.ok:
-            return [Reply(line), *await open_card(ctx, story_id)]
         if not outcome.ok:
             return [Reply(line)]
         return [Reply(line), *await _next_after(ctx, story_id)]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.buttons import Button
 from bot.content import LANGUAGES, catalogue, fold
 from bot.handlers.context import Context, Handler, menu_reply, unsupported_key
+from bot.handlers.notices import contact_line, privacy_notice
 from bot.handlers.subscriptions import offer
 from bot.messages import Choice, Reply
 from bot.workflow import Role
@@ -88,7 +89,7 @@ async def on_start(ctx: Context) -> list[Reply]:
     _waiting_for_consent(ctx)
     return [
         Reply(ctx.t("start.welcome", name=_name_suffix(ctx))),
-        Reply(ctx.t("privacy.notice")),
+        Reply(privacy_notice(ctx)),
         _consent_question(ctx),
     ]
 
@@ -134,7 +135,7 @@ async def ask_consent_first(ctx: Context, then: str = "") -> list[Reply]:
     _waiting_for_consent(ctx, then)
     return [
         Reply(ctx.t("consent.required")),
-        Reply(ctx.t("privacy.notice")),
+        Reply(privacy_notice(ctx)),
         _consent_question(ctx),
     ]
 
@@ -143,8 +144,8 @@ async def on_privacy(ctx: Context) -> list[Reply]:
     """Show the privacy notice again."""
     if ctx.person.consent is None:
         _waiting_for_consent(ctx)
-        return [Reply(ctx.t("privacy.notice")), _consent_question(ctx)]
-    return [Reply(ctx.t("privacy.notice"))]
+        return [Reply(privacy_notice(ctx)), _consent_question(ctx)]
+    return [Reply(privacy_notice(ctx))]
 
 
 async def on_help(ctx: Context) -> list[Reply]:
@@ -155,7 +156,7 @@ async def on_help(ctx: Context) -> list[Reply]:
         text += ctx.t("help.reviewer")
     if role == Role.ADMIN:
         text += ctx.t("help.admin") + ctx.t("help.admin_undo")
-    return [Reply(text + ctx.t("help.how"))]
+    return [Reply(text + ctx.t("help.how") + contact_line(ctx, "contact.help"))]
 
 
 async def on_language(ctx: Context) -> list[Reply]:

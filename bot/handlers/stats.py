@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.content import Campaigns, Catalogue, localities
-from bot.handlers.answers import parse_date
+from bot.handlers.answers import EARLIEST_YEAR, parse_date
 from bot.handlers.context import Context
 from bot.handlers.listing import parse_campaign
 from bot.handlers.review import is_reviewer
@@ -119,11 +119,13 @@ async def on_stats(ctx: Context) -> list[Reply]:
 
 
 def _date(raw: str) -> date | None:
+    """A date from 2000 to 2100 (ISO or dd/mm/yyyy); None for anything else."""
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         answer = parse_date(raw, date(2100, 1, 1))
         return answer.value if answer.problem is None else None
+    return value if EARLIEST_YEAR <= value.year < 2100 else None
 
 
 def parse_range(args: tuple[str, ...]) -> tuple[date | None, date | None] | tuple[str, str]:

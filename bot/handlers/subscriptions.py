@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.buttons import Button, Unsubscribe
 from bot.handlers.context import Context, menu_reply
+from bot.handlers.optout import (
+    GeneralOn,
+    asks_for_everything,
+    general_rows,
+    on_general_on,
+    stop_everything,
+)
 from bot.messages import Choice, Reply
-from bot.storage import TOPICS
+from bot.storage import EVERYTHING, TOPICS
 from bot.workflow import Role
 
 __all__ = [
@@ -83,13 +90,14 @@ def offer(ctx: Context, lead: str) -> Reply:
 
 async def _toggles(ctx: Context, edit: bool) -> Reply:
     current = await ctx.storage.broadcasts.topics(ctx.person.id)
-    rows = tuple(
+    rows: tuple[tuple[Choice, ...], ...] = tuple(
         (Choice(ctx.t("subscribe.on" if t in current else "subscribe.off", topic=_name(ctx, t)),
                 SubscribeToggle(t)),)
         for t in _topics_for(ctx, current)
     )
-    rows += ((Choice(ctx.t("subscribe.done"), SubscribeDone()),),)
-    return Reply(ctx.t("subscribe.ask"), choices=rows, edit=edit)
+    note, general = await general_rows(ctx)
+    rows += (*general, (Choice(ctx.t("subscribe.done"), SubscribeDone()),))
+    return Reply(ctx.t("subscribe.ask") + note, choices=rows, edit=edit)
 
 
 async def on_subscribe(ctx: Context) -> list[Reply]:
@@ -100,11 +108,18 @@ async def on_subscribe(ctx: Context) -> list[Reply]:
 
 
 async def on_unsubscribe(ctx: Context) -> list[Reply]:
-    """/unsubscribe [topic]: leave one topic, or all of them."""
+    """/unsubscribe [topic | all]: leave one topic, or stop everything."""
     broadcasts = ctx.storage.broadcasts
+    if asks_for_everything(ctx.incoming.args):
+        return await stop_everything(ctx)
     current = await broadcasts.topics(ctx.person.id)
-    if not current:
+    if not current and not ctx.person.consent:
         return [Reply(ctx.t("subscribe.none"))]
+    if not current and await broadcasts.opted_out(ctx.person.id):
+        return [Reply(ctx.t("optout.already"))]
+    if not current:
+        stop_all = (Choice(ctx.t("subscribe.stop_all"), StopTopic(None)),)
+        return [Reply(ctx.t("optout.none_but_general"), choices=(stop_all,))]
     wanted = ctx.incoming.args[0].lower() if ctx.incoming.args else ""
     if wanted in TOPICS:
         return await _stop(ctx, wanted)
@@ -121,11 +136,11 @@ def _names(ctx: Context, topics: set[str]) -> str:
     return ", ".join(_name(ctx, t) for t in TOPICS if t in topics)
 
 
-async def _stop(ctx: Context, topic: str | None) -> list[Reply]:
-    """Stop one topic (or every one) and say which."""
+async def _stop(ctx: Context, topic: str) -> list[Reply]:
+    """Stop one topic and say which, and which are still on."""
     broadcasts = ctx.storage.broadcasts
     current = await broadcasts.topics(ctx.person.id)
-    stopped = {topic} & current if topic else current
+    stopped = {topic} & current
     if not stopped:
         return [Reply(ctx.t("subscribe.none"))]
     await broadcasts.unsubscribe(ctx.person.id, topic)
@@ -139,6 +154,8 @@ async def _stop(ctx: Context, topic: str | None) -> list[Reply]:
 async def on_subscription_choice(ctx: Context) -> list[Reply]:
     """The offer's answers, the switches, and the one-tap unsubscribe of a reminder."""
     choice, broadcasts, person = ctx.choice, ctx.storage.broadcasts, ctx.person
+    if isinstance(choice, Unsubscribe) and choice.topic == EVERYTHING:
+        return await stop_everything(ctx)
     if isinstance(choice, Unsubscribe):
         if choice.topic not in TOPICS:
             return [Reply(ctx.t("dialog.stale_button"))]
@@ -146,8 +163,14 @@ async def on_subscription_choice(ctx: Context) -> list[Reply]:
         return [Reply(ctx.t("subscribe.unsubscribed", topic=_name(ctx, choice.topic)))]
     if not person.consent:
         return [Reply(ctx.t("subscribe.need_consent"))]
-    if isinstance(choice, StopTopic) and (choice.topic is None or choice.topic in TOPICS):
+    if isinstance(choice, StopTopic) and choice.topic is None:
+        return await stop_everything(ctx)
+    if isinstance(choice, StopTopic) and choice.topic in TOPICS:
         return await _stop(ctx, choice.topic)
+    if isinstance(choice, GeneralOn):
+        lead = await on_general_on(ctx)
+        toggles = await _toggles(ctx, edit=True)
+        return [replace(toggles, text=f"{lead}\n\n{toggles.text}")]
     if isinstance(choice, SubscribeLater):
         return [menu_reply(ctx)]
     if isinstance(choice, SubscribeDone):

@@ -6,19 +6,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.storage.audit import Audit, AuditEntry, Who
-from bot.storage.broadcasts import TOPICS, Broadcasts, Delivery, Progress, Result
-from bot.storage.database import Database, migrations
+from bot.storage.broadcasts import EVERYTHING, TOPICS, Broadcasts, Delivery, Progress, Result
+from bot.storage.database import Database, DatabaseFileError, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
 from bot.storage.outbox import Outbox, OutboxItem
 from bot.storage.people import People, Person
 from bot.storage.reports import Count, Nomination, Reports
 from bot.storage.reviews import Event, Outcome, Reviews
-from bot.storage.roles import ReviewerLine, Roles
+from bot.storage.roles import ReviewerLine, Roles, ScopeChange
+from bot.storage.staff import DIGEST, Staff, Waiting
 from bot.storage.stories import NewStory, Post, Refused, Stories, Story, StoryLine
 from bot.storage.transitions import Change, Policy
 
 __all__ = [
+    "DIGEST",
+    "EVERYTHING",
     "TOPICS",
     "Audit",
     "AuditEntry",
@@ -26,6 +29,7 @@ __all__ = [
     "Change",
     "Count",
     "Database",
+    "DatabaseFileError",
     "Delivery",
     "DialogState",
     "Dialogs",
@@ -47,10 +51,13 @@ __all__ = [
     "ReviewerLine",
     "Reviews",
     "Roles",
+    "ScopeChange",
+    "Staff",
     "Storage",
     "Stories",
     "Story",
     "StoryLine",
+    "Waiting",
     "Who",
     "migrations",
     "open_storage",
@@ -71,6 +78,7 @@ class Storage:
     broadcasts: Broadcasts
     reports: Reports
     audit: Audit
+    staff: Staff
 
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
@@ -90,5 +98,5 @@ async def open_storage(
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
     return Storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
-        Reports(db), Audit(db),
+        Reports(db), Audit(db), Staff(db),
     )

@@ -13,10 +13,14 @@ from bot.storage.database import Database
 from bot.storage.people import now_iso
 from bot.workflow import SystemActor
 
-__all__ = ["TOPICS", "Broadcasts", "Delivery", "Progress", "Result"]
+__all__ = ["EVERYTHING", "TOPICS", "Broadcasts", "Delivery", "Progress", "Result"]
 
 TOPICS = ("anniversaries", "stories", "deadlines")
+# Opting out of everything: every topic, and the board's general messages.
+EVERYTHING = "all"
 _OK = "p.erased_at IS NULL AND p.stopped_at IS NULL AND p.consent = 1"
+# A broadcast to no topic (everyone, a commune, the reviewers) skips those who stopped everything.
+_GENERAL = f"{_OK} AND p.opted_out_at IS NULL"
 _RETRY = ("UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?"
           " WHERE broadcast_id = ? AND person_id = ? AND status = 'pending'")
 _FINISH = ("UPDATE deliveries SET status = ?, attempts = attempts + 1, sent_at = ?, error = ?"
@@ -71,13 +75,14 @@ def _audience_sql(audience: str) -> tuple[str, list[Any]]:
         return (f"SELECT p.id FROM people p JOIN subscriptions s ON s.person_id = p.id"
                 f" WHERE s.topic = ? AND {_OK}", [arg])
     if kind == "commune" and arg.isdecimal():
-        return (f"SELECT p.id FROM people p WHERE {_OK} AND (p.id IN (SELECT reporter_id FROM"
+        return (f"SELECT p.id FROM people p WHERE {_GENERAL} AND (p.id IN (SELECT reporter_id FROM"
                 " stories WHERE commune_code = ?) OR p.id IN (SELECT person_id FROM"
                 " reviewer_scopes WHERE commune_code = ?))", [int(arg), int(arg)])
     if kind == "reviewers":
-        return f"SELECT p.id FROM people p WHERE {_OK} AND p.role IN ('reviewer', 'admin')", []
+        return (f"SELECT p.id FROM people p WHERE {_GENERAL} AND p.role IN ('reviewer', 'admin')",
+                [])
     if kind == "everyone":
-        return f"SELECT p.id FROM people p WHERE {_OK}", []
+        return f"SELECT p.id FROM people p WHERE {_GENERAL}", []
     raise ValueError(f"unknown audience {audience!r}")
 
 
@@ -112,6 +117,30 @@ class Broadcasts:
             )
         return max(removed, 0)
 
+    async def stop_everything(self, person_id: int) -> None:
+        """Opt out of every topic and of the board's general messages; nothing pending is sent."""
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM subscriptions WHERE person_id = ?", (person_id,))
+            await tx.execute(
+                "UPDATE people SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
+                (now_iso(), person_id),
+            )
+            await tx.execute(
+                "UPDATE deliveries SET status = 'cancelled' WHERE person_id = ?"
+                " AND status = 'pending'", (person_id,),
+            )
+
+    async def opted_out(self, person_id: int) -> bool:
+        """Whether the person stopped everything (and has not asked for general messages since)."""
+        row = await self._db.fetchone(
+            "SELECT opted_out_at FROM people WHERE id = ?", (person_id,)
+        )
+        return bool(row and row["opted_out_at"])
+
+    async def opt_in(self, person_id: int) -> None:
+        """Receive the board's general messages again."""
+        await self._db.write("UPDATE people SET opted_out_at = NULL WHERE id = ?", (person_id,))
+
     async def topics(self, person_id: int) -> set[str]:
         """The topics a person follows."""
         rows = await self._db.fetchall(
@@ -130,8 +159,11 @@ class Broadcasts:
         template: str | None = None, params: dict[str, Any] | None = None,
         body: str | None = None, created_by: int | None = None,
     ) -> int | None:
-        """Create a broadcast with its delivery rows; None when `key` already exists."""
+        """Create a broadcast with its delivery rows; None when `key` already exists. A broadcast
+        to a topic's subscribers is of that topic: its recipients can stop the topic from it."""
         sql, args = _audience_sql(audience)
+        kind, _, arg = audience.partition(":")
+        topic = topic or (arg if kind == "topic" else None)
         stamp = now_iso()
         async with self._db.transaction() as tx:
             async with tx.execute(

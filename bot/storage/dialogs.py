@@ -98,3 +98,12 @@ class Dialogs:
             ),
         )
         state.updated_at = now
+
+    async def first_group_notice(self, channel: str, chat_id: str, now: datetime) -> bool:
+        """Remember that a group chat was told to write privately; True only the first time."""
+        changed = await self._db.write(
+            "INSERT INTO group_chats (channel, chat_id, told_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (channel, chat_id) DO NOTHING",
+            (channel, chat_id, now.isoformat(timespec="seconds")),
+        )
+        return changed == 1
