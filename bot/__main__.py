@@ -108,8 +108,13 @@ def _export(args: argparse.Namespace, settings: Settings, library: Library) -> i
                   file=sys.stderr)
             return 2
         campaign = found[0].key
-    listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt, library,
-                                campaign))
+    try:
+        listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt, library,
+                                    campaign))
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
+        # RuntimeError: the workbook's writer failed (ExportFailed says why in one line).
+        print(f"Export failed: {exc}", file=sys.stderr)
+        return 2
     print(f"{args.out}: {listed} stories")
     return 0
 

@@ -331,8 +331,8 @@ async def run_console_app(
 async def export(settings: Settings, out: Path, start: date | None, end: date | None,
                  fmt: str, library: Library | None = None, campaign: str | None = None) -> int:
     """Write the province's workbook (or the CSV list) to a file; return the stories listed."""
-    from bot.export import ExportRange, write_csv
-    from bot.handlers.stats import export_workbook
+    from bot.export import ExportRange, Period, write_csv
+    from bot.handlers.stats import write_export
 
     library = _library(settings, library)
     storage = await open_checked(settings, library)
@@ -347,9 +347,9 @@ async def export(settings: Settings, out: Path, start: date | None, end: date | 
             with out.open("wb") as fh:
                 return await write_csv(fh, rng, texts, storage.reports.stories(
                     None, since, until, campaign=campaign))
-        data, listed = await export_workbook(storage, texts, None, start, end, rng, campaign)
-        out.write_bytes(data)
-        return listed
+        made = datetime.now(settings.tz).date()
+        return await write_export(storage, texts, out, rng,
+                                  Period(start, end, None, made, campaign))
     finally:
         await storage.close()
 

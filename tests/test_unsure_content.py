@@ -176,9 +176,12 @@ async def test_stats_export_stories_and_nominations_take_a_story_without_a_conte
     assert "Theo nội dung thi đua: chưa chọn: 1" in reviewer.text
     replies = await reviewer.says("/export")
     [workbook] = [f for r in replies for f in r.files]
-    sheet = load_workbook(io.BytesIO(workbook.data)).worksheets[1]
-    rows: list[Any] = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert any(TITLE in [str(v) for v in row] for row in rows[1:])
+    book = load_workbook(io.BytesIO(workbook.data))
+    rows: list[Any] = [list(r) for r in book["Danh sách"].iter_rows(values_only=True)]
+    assert any(TITLE in [str(v) for v in row] for row in rows[4:])  # under title and header
+    contents = [list(r) for r in book["Theo nội dung thi đua"].iter_rows(min_row=5,
+                                                                          values_only=True)]
+    assert contents[-2][:2] == [None, "Chưa xác định nội dung"] and contents[-2][-1] == 1
 
     await chat.says("/stories")
     assert chat.options()[0] == f"#1 · {TITLE}"
