@@ -10,8 +10,8 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.backup import backup, dated_name, prune
-from bot.config import ConfigError, Settings, load_settings
+from bot.backup import backup, dated_name, mirror_media, prune
+from bot.config import ACCOUNT, ConfigError, Settings, load_settings
 from bot.content import ContentError, Library, catalogue, check_content, load_library
 from bot.logs import setup_logging
 from bot.messages import plain_text
@@ -34,7 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Gương Sáng chatbot")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run every configured channel until SIGTERM")
-    sub.add_parser("console", help="chat with the bot in this terminal (no token, no network)")
+    chat = sub.add_parser("console",
+                          help="chat with the bot in this terminal (no token, no network)")
+    chat.add_argument("--as", dest="person", metavar="NAME",
+                      help="who you are in the console, console:NAME (default: your login)")
+    gra = sub.add_parser("grant", help="give a person a role, as /grant does (the operator acting)")
+    gra.add_argument("person", help="@username, telegram:<id>, zalo:<id>, console:<name> …")
+    gra.add_argument("role", help="reviewer, officer or admin")
+    gra.add_argument("communes", nargs="*", metavar="COMMUNE",
+                     help="for a reviewer or an officer: communes by name (quoted when several"
+                          " words) or code")
     rem = sub.add_parser("reminders", help="print the reminders due on a date, sending nothing")
     rem.add_argument("--date", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
     bak = sub.add_parser("backup", help="an online, consistent copy of the database")
@@ -100,8 +109,13 @@ def _export(args: argparse.Namespace, settings: Settings, library: Library) -> i
                   file=sys.stderr)
             return 2
         campaign = found[0].key
-    listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt, library,
-                                campaign))
+    try:
+        listed = asyncio.run(export(settings, args.out, args.start, args.end, fmt, library,
+                                    campaign))
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
+        # RuntimeError: the workbook's writer failed (ExportFailed says why in one line).
+        print(f"Export failed: {exc}", file=sys.stderr)
+        return 2
     print(f"{args.out}: {listed} stories")
     return 0
 
@@ -141,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # In the console the screen is the conversation: log lines go to a file beside the database.
     log_file = settings.database_path.parent / "guongsang.log" if command == "console" else None
-    quiet = command in ("reminders", "export", "backup", "zalo-oa", "content")
+    quiet = command in ("reminders", "export", "backup", "zalo-oa", "content", "grant")
     try:
         setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO,
                       json_lines=settings.log_format == "json", file=log_file)
@@ -160,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     if command == "reminders":
         print_reminders(args.date, settings, library)
         return 0
+    person = getattr(args, "person", None) if command == "console" else None
+    if person is not None and not ACCOUNT.fullmatch(person):
+        print(f"--as {person!r}: a name is one word, without spaces, commas or colons.",
+              file=sys.stderr)
+        return 2
     # The application (channels, storage, scheduler) loads only for the commands that use it,
     # so a bad setting or a backup answers at once.
     from bot.startup import StartupError
@@ -168,41 +187,64 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "export":
             return _export(args, settings, library)
+        if command == "grant":
+            return _grant(args, settings, library)
         if command == "zalo-oa":
             from bot.channels.zalo_oa_auth import authorize
 
             return asyncio.run(authorize(settings, sys.stdin, sys.stdout, code=args.code,
                                          renew=args.new_verifier))
         notice = (NO_CHANNEL if args.command is None else CONSOLE).format(log=log_file)
-        return _serve(command, settings, library, notice)
+        return _serve(command, settings, library, notice, person)
     except (StartupError, DatabaseFileError, ContentError) as exc:
         print(exc, file=sys.stderr)
         return 1 if isinstance(exc, StartupError) else 2
 
 
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
-    """One copy to --out, or tonight's dated copy in --dir with the older ones pruned."""
+    """One copy to --out, or tonight's dated copy in --dir with the older ones pruned; then the
+    photo archive mirrored into a `media` folder beside the copy."""
+    from bot.storage.photos import media_folder
+
     out: Path = args.out or args.dir / dated_name(datetime.now(settings.tz).date())
+    media, archive = out.parent / "media", media_folder(settings.database_path)
     try:
         version = backup(settings.database_path, out)
         removed = prune(args.dir, settings.backup_keep) if args.dir else []
+        print(f"{out}: copy of {settings.database_path} (schema version {version})")
+        if removed:
+            print(f"removed {len(removed)} older backup(s), keeping {settings.backup_keep}")
+        if not archive.is_dir():  # no photo was ever archived: nothing to mirror
+            return 0
+        if media.resolve() == archive.resolve():
+            print(f"{media}: the photo archive itself (the copy is beside the database)")
+            return 0
+        held, copied, removed_items = mirror_media(archive, media)
     except (OSError, sqlite3.Error, RuntimeError) as exc:
         print(f"Backup failed: {exc}", file=sys.stderr)
         return 2
-    print(f"{out}: copy of {settings.database_path} (schema version {version})")
-    if removed:
-        print(f"removed {len(removed)} older backup(s), keeping {settings.backup_keep}")
+    print(f"{media}: photo archive, {held} items ({copied} copied, {removed_items} removed)")
     return 0
 
 
-def _serve(command: str, settings: Settings, library: Library, notice: str) -> int:
-    """The console, or every configured channel until SIGTERM."""
+def _grant(args: argparse.Namespace, settings: Settings, library: Library) -> int:
+    """`grant PERSON ROLE [COMMUNE…]`: the /grant answer, printed; 1 when refused."""
+    from bot.grant_cli import grant_role
+
+    said = asyncio.run(grant_role(settings, library, [args.person, args.role, *args.communes]))
+    print(plain_text(said.text), file=sys.stderr if said.refused else sys.stdout)
+    return 1 if said.refused else 0
+
+
+def _serve(command: str, settings: Settings, library: Library, notice: str,
+           person: str | None = None) -> int:
+    """The console (as `person`, or the login), or every configured channel until SIGTERM."""
     from bot.app import configured_channels, run_bot, run_console_app
     from bot.startup import StartupError
     from bot.storage import DatabaseFileError
 
     if command == "console":
-        asyncio.run(run_console_app(settings, library=library, notice=notice))
+        asyncio.run(run_console_app(settings, library=library, notice=notice, user=person))
         return 0
     if not configured_channels(settings):
         print(NO_CHANNEL_NO_TTY.split(", and")[0] + ".", file=sys.stderr)

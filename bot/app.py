@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.background import start_background
 from bot.channels.console import ConsoleSender, run_console
 from bot.config import Settings
-from bot.content import ContentError, Library, catalogue, load_library
+from bot.content import Campaigns, ContentError, Library, catalogue, load_library, localities
 from bot.dialog import Dialog
 from bot.health import State, Supervisor
 from bot.messages import Sender
@@ -48,6 +48,9 @@ async def open_checked(settings: Settings, library: Library) -> Storage:
     storage = await open_storage_for(settings)
     try:
         problems = library.campaigns.unknown(await storage.stories.keys_in_use())
+        # Search finds a story by its commune's name too: give it the province's names.
+        units = localities(settings.province_code).units
+        await storage.search.use_communes({unit.code: unit.name for unit in units})
     except BaseException:
         await storage.close()
         raise
@@ -127,9 +130,10 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
             oa_webhook = await _start_zalo_oa(settings, dialog, stack, states, senders, stop,
                                               supervisor)
         health = health_report(storage, states, supervisor)
-        if routes or oa_webhook or settings.http_port:
+        if routes or oa_webhook or settings.http_port or settings.gallery_url:
             web_app = build_web_app(health, zalo=routes.get("zalo"),
-                                    telegram=routes.get("telegram"), zalo_oa=oa_webhook)
+                                    telegram=routes.get("telegram"), zalo_oa=oa_webhook,
+                                    gallery=_gallery(settings, storage, library.campaigns))
             runner = web.AppRunner(web_app)
             await runner.setup()
             port = settings.http_port or 8080
@@ -138,12 +142,40 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
             log.info("HTTP server on %s:%s (webhooks, /healthz)", settings.http_host, port)
         delivering = await start_background(settings, storage, senders, stop, supervisor,
                                             library)
+        archiving = await _start_archive(storage, senders, stack, stop, supervisor)
         await stop.wait()
         log.info("stopping: finishing in-flight updates and sends")
         await delivering
+        await archiving
     finally:
         await stack.aclose()
         log.info("stopped")
+
+
+def _gallery(settings: Settings, storage: Storage,
+             campaigns: Campaigns) -> Callable[[web.Application], None] | None:
+    """The public gallery's routes, when GALLERY_URL is set."""
+    if not settings.gallery_url:
+        return None
+    from bot.gallery import Gallery
+
+    return Gallery(storage, settings, campaigns).install
+
+
+async def _start_archive(storage: Storage, senders: dict[str, Sender],
+                         stack: contextlib.AsyncExitStack, stop: asyncio.Event,
+                         supervisor: Supervisor) -> asyncio.Task[None]:
+    """The photo archive's worker: downloads through the running channels and the web;
+    watched, so /healthz says when it fails or dies."""
+    from bot.archive import ArchiveWorker
+    from bot.channels.downloads import HttpDownloads, downloads_for
+
+    http = HttpDownloads()
+    stack.push_async_callback(http.close)
+    worker = ArchiveWorker(storage.photos, downloads_for(senders), http)
+    task = asyncio.create_task(worker.run(stop))
+    supervisor.watch("archive", task, worker.state)
+    return task
 
 
 async def _start_telegram(
@@ -274,21 +306,22 @@ async def _start_zalo_oa(
 
 async def run_console_app(
     settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-    library: Library | None = None, notice: str = "",
+    library: Library | None = None, notice: str = "", user: str | None = None,
 ) -> None:
-    """Chat with the bot in the terminal over the same database (`notice` goes to stderr once
-    the database and the content files are known to be fine)."""
+    """Chat with the bot in the terminal over the same database, as console:`user` (default the
+    login); `notice` goes to stderr once the database and the content files are known fine."""
     library = _library(settings, library)
     storage = await open_checked(settings, library)
     if notice:
         print(notice, file=sys.stderr)
     stop = asyncio.Event()
     supervisor = Supervisor(stop)
-    delivering = await start_background(settings, storage, {"console": ConsoleSender(stdout)},
+    delivering = await start_background(settings, storage,
+                                        {"console": ConsoleSender(stdout, user)},
                                         stop, supervisor, library, poll=0.2)
     try:
         await run_console(Dialog(storage, settings, library.campaigns), stdin, stdout,
-                          files=settings.database_path.parent / "exports")
+                          user=user, files=settings.database_path.parent / "exports")
     finally:
         stop.set()
         await delivering
@@ -298,8 +331,8 @@ async def run_console_app(
 async def export(settings: Settings, out: Path, start: date | None, end: date | None,
                  fmt: str, library: Library | None = None, campaign: str | None = None) -> int:
     """Write the province's workbook (or the CSV list) to a file; return the stories listed."""
-    from bot.export import ExportRange, write_csv
-    from bot.handlers.stats import export_workbook
+    from bot.export import ExportRange, Period, write_csv
+    from bot.handlers.stats import write_export
 
     library = _library(settings, library)
     storage = await open_checked(settings, library)
@@ -314,9 +347,9 @@ async def export(settings: Settings, out: Path, start: date | None, end: date | 
             with out.open("wb") as fh:
                 return await write_csv(fh, rng, texts, storage.reports.stories(
                     None, since, until, campaign=campaign))
-        data, listed = await export_workbook(storage, texts, None, start, end, rng, campaign)
-        out.write_bytes(data)
-        return listed
+        made = datetime.now(settings.tz).date()
+        return await write_export(storage, texts, out, rng,
+                                  Period(start, end, None, made, campaign))
     finally:
         await storage.close()
 

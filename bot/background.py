@@ -79,7 +79,7 @@ async def start_background(
     engine = BroadcastEngine(storage, senders, settings.province_code,
                              rate=settings.broadcast_rate, per_chat=settings.broadcast_per_chat,
                              rates={"zalo": settings.zalo_broadcast_rate}, poll=poll,
-                             campaigns=library.campaigns)
+                             campaigns=library.campaigns, gallery_url=settings.gallery_url)
     supervisor.outages = engine.outages
 
     async def run() -> None:

@@ -78,6 +78,7 @@ class BroadcastEngine:
         max_attempts: int = 5, base_delay: float = 2.0, batch: int = 500, poll: float = 1.0,
         rates: Mapping[str, float | None] | None = None, probe_every: float = 60.0,
         max_backoff: float = 30.0, campaigns: Campaigns | None = None,
+        gallery_url: str | None = None,
     ) -> None:
         self._storage = storage
         self._senders = senders
@@ -85,7 +86,8 @@ class BroadcastEngine:
         self._limiters = {ch: Limiter(r, per_chat) for ch, r in (rates or {}).items()}
         self.outages = Outages(probe_every)
         self.outbox = OutboxWorker(storage, senders, province, limiter_for=self.limiter_for,
-                                   outages=self.outages, campaigns=campaigns)
+                                   outages=self.outages, campaigns=campaigns,
+                                   gallery_url=gallery_url)
         self._trouble = Trouble("sending (outbox and broadcasts)", first_wait=poll,
                                 max_wait=max_backoff)
         self._slots = asyncio.Semaphore(concurrency)

@@ -7,7 +7,15 @@ from datetime import date
 from bot.content import Campaigns, Catalogue, Safe, fold, localities
 from bot.storage import Story
 
-__all__ = ["commune_name", "post_card", "public_card", "review_card", "story_date", "tags"]
+__all__ = [
+    "commune_name",
+    "post_card",
+    "public_card",
+    "review_card",
+    "story_date",
+    "story_page",
+    "tags",
+]
 
 
 def commune_name(story: Story, province: int) -> str:
@@ -103,6 +111,8 @@ def _original_value(story: Story, column: str, value: object, province: int,
                     campaigns: Campaigns, texts: Catalogue) -> str:
     """A reporter's first value of a corrected field, as a person reads it."""
     lang = texts.language
+    if value is None and column == "content":  # the reporter left it to the reviewer
+        return texts.t("campaign_words.content_unknown")
     if value is None and column != "latitude":
         return texts.t("review.none")
     if column == "kind":
@@ -157,13 +167,21 @@ def tags(story: Story, province: int, campaigns: Campaigns) -> str:
     return " ".join("#" + "".join(w.capitalize() for w in fold(p).split()) for p in parts)
 
 
-def post_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns) -> Safe:
-    """The post in the publishing channel."""
+def story_page(gallery_url: str, story_id: int) -> str:
+    """The address of a story's page in the public gallery (GALLERY_URL)."""
+    return f"{gallery_url.rstrip('/')}/cau-chuyen/{story_id}"
+
+
+def post_card(story: Story, texts: Catalogue, province: int, campaigns: Campaigns,
+              gallery_url: str | None = None) -> Safe:
+    """The post in the publishing channel, linking to the story's gallery page if there is one."""
     by: str = ""
     if story.public_name:
         key = "publish.by" if story.resident_name is None else "officer.told_by_post"
         by = texts.t(key, name=story.public_name)
-    return texts.t(
+    link = texts.t("gallery.post_link", url=story_page(gallery_url, story.id)) if gallery_url \
+        else Safe("")
+    return Safe(texts.t(
         "publish.card",
         title=story.title,
         description=story.description,
@@ -173,4 +191,4 @@ def post_card(story: Story, texts: Catalogue, province: int, campaigns: Campaign
         date=story_date(story),
         by=Safe(by),
         tags=tags(story, province, campaigns),
-    )
+    ) + link)

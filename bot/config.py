@@ -12,7 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["SIGNATURE_READINGS", "ConfigError", "Settings", "load_settings"]
+from bot.admin_ids import ACCOUNT, ADMIN_CHANNELS, admin_account, admin_entry
+
+__all__ = ["ACCOUNT", "ADMIN_CHANNELS", "SIGNATURE_READINGS", "ConfigError", "Settings",
+           "load_settings"]
 
 # What the Zalo OA webhook signature hashes with the body: which id first, which secret last.
 SIGNATURE_READINGS = ("app_id+secret_key", "app_id+app_secret", "oa_id+secret_key",
@@ -37,7 +40,7 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     database_path: Path = Path("data/guongsang.sqlite3")
-    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    admin_ids: Annotated[tuple[int | str, ...], NoDecode] = ()
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
     province_code: int = 91
@@ -84,6 +87,7 @@ class Settings(BaseSettings):
     zalo_oa_api_url: str = "https://openapi.zalo.me"
     zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
     backup_keep: int = Field(default=14, ge=1)
+    gallery_url: str | None = None
 
     @field_validator(
         "telegram_bot_token", "zalo_bot_token", "telegram_webhook_secret", "zalo_webhook_secret",
@@ -94,6 +98,19 @@ class Settings(BaseSettings):
         """An empty token in `.env` means the channel is not configured."""
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("gallery_url", mode="before")
+    @classmethod
+    def _gallery_address(cls, value: object) -> object:
+        """The public gallery's address: http(s), kept without a trailing slash."""
+        if isinstance(value, str):
+            value = value.strip().rstrip("/")
+            if not value:
+                return None
+            if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+                raise ValueError("must be an http:// or https:// address, e.g."
+                                 " https://guongsang.example.gov.vn")
         return value
 
     @field_validator("publish_chat_id", mode="before")
@@ -154,16 +171,14 @@ class Settings(BaseSettings):
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_admin_ids(cls, value: object) -> object:
-        """Accept `1,2, 3` as well as a list."""
-        if isinstance(value, str):
-            parts = [p.strip() for p in value.split(",") if p.strip()]
-            for part in parts:
-                if not part.lstrip("-").isdecimal():
-                    raise ValueError(f"not a numeric Telegram user id: {part!r}")
-            return tuple(int(p) for p in parts)
+        """People, comma-separated: `123` or `telegram:123` (a Telegram id, kept as a number),
+        `zalo:<id>`, `zalo_oa:<id>`, `console:<name>`; a list is read the same way."""
         if isinstance(value, int):
             return (value,)
-        return value
+        parts = value.split(",") if isinstance(value, str) else value
+        if not isinstance(parts, list | tuple):
+            return value
+        return tuple(admin_entry(part) for part in parts if str(part).strip())
 
     @field_validator("timezone")
     @classmethod
@@ -282,10 +297,14 @@ class Settings(BaseSettings):
     def content_folder(self) -> Path:
         """CONTENT_DIR, or a `content/` folder beside the database (kept across upgrades)."""
         return self.content_dir or self.database_path.parent / "content"
+    @property
+    def admin_accounts(self) -> frozenset[tuple[str, str]]:
+        """ADMIN_IDS as (channel, account id) pairs."""
+        return frozenset(admin_account(entry) for entry in self.admin_ids)
+
     def lists_admin(self, channel: str, external_id: str) -> bool:
-        """Whether ADMIN_IDS names this account (a Telegram user id)."""
-        return (channel == "telegram" and external_id.lstrip("-").isdecimal()
-                and int(external_id) in self.admin_ids)
+        """Whether ADMIN_IDS names this account, on its own channel."""
+        return (channel, external_id) in self.admin_accounts
 
     @property
     def tz(self) -> ZoneInfo:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from bot.album import Album, story_album
 from bot.cards import post_card
 from bot.content import Campaigns, Safe, catalogue, load_library
 from bot.digest import render_digest
@@ -53,9 +54,11 @@ class OutboxWorker:
     def __init__(self, storage: Storage, senders: Mapping[str, Sender], province: int,
                  *, max_attempts: int = 5, base_delay: float = 5.0,
                  limiter_for: Callable[[str], Limiter] | None = None,
-                 outages: Outages | None = None, campaigns: Campaigns | None = None) -> None:
+                 outages: Outages | None = None, campaigns: Campaigns | None = None,
+                 gallery_url: str | None = None) -> None:
         self._limiter_for = limiter_for
         self._campaigns = campaigns or load_library(None).campaigns
+        self.gallery_url = gallery_url
         self._storage = storage
         self._senders = senders
         self._province = province
@@ -108,12 +111,16 @@ class OutboxWorker:
         """Results kept in memory because storage refused them."""
         return len(self._unrecorded)
 
-    async def _album(self, item: OutboxItem, photos: list[str], sender: Sender
+    async def _album(self, item: OutboxItem, album: Album, sender: Sender
                      ) -> tuple[list[str], list[int], str]:
-        """Post the photos; those the platform refuses are left out → (the ids of the messages
-        posted, the positions left out, why)."""
+        """Post the photos (the archive's copies uploaded, the others by reference, in the album's
+        order); those the platform refuses are left out → (the ids of the messages posted, the
+        positions left out, why)."""
+        photos = [Reply("", photo_uploads=(upload,)) for upload in album.uploads]
+        photos += [Reply("", photos=(ref,)) for ref in album.photos]
+        whole = Reply("", photos=album.photos, photo_uploads=album.uploads)
         try:
-            return await _send_all(sender, item.chat_id, Reply("", photos=tuple(photos))), [], ""
+            return await _send_all(sender, item.chat_id, whole), [], ""
         except DeliveryError as exc:
             if not refused_content(exc):
                 raise
@@ -124,7 +131,7 @@ class OutboxWorker:
         reason = ""
         for position, photo in enumerate(photos, start=1):
             try:
-                posted += await _send_all(sender, item.chat_id, Reply("", photos=(photo,)))
+                posted += await _send_all(sender, item.chat_id, photo)
             except DeliveryError as exc:
                 if refused_content(exc):
                     skipped.append(position)
@@ -147,14 +154,16 @@ class OutboxWorker:
             return
         params: dict[str, Any] = dict(item.params)
         if story.photos and not params.get("album_sent"):
-            album, skipped, reason = await self._album(item, story.photos, sender)
+            photos = await story_album(self._storage.photos, story.id, uploads=True)
+            album, skipped, reason = await self._album(item, photos, sender)
             params.update(skipped=skipped, skip_error=reason)
             if len(skipped) < len(story.photos):
                 params["album_sent"] = True
                 await self._commit(partial(outbox.remember, item.id, params))
                 await self._commit(partial(outbox.posted_album, item.id, story.id, item.chat_id,
                                            album))
-        card = post_card(story, catalogue("vi"), self._province, self._campaigns)
+        card = post_card(story, catalogue("vi"), self._province, self._campaigns,
+                         self.gallery_url)
         posted = await _send_all(sender, item.chat_id, Reply(card))
         self.outages.works(item.channel)
         await self._commit(partial(outbox.published, item.id, story.id, item.chat_id, posted))
@@ -228,7 +237,8 @@ class OutboxWorker:
         story = await self._storage.stories.get(story_id)
         if story is None:
             return
-        card = post_card(story, catalogue("vi"), self._province, self._campaigns)
+        card = post_card(story, catalogue("vi"), self._province, self._campaigns,
+                         self.gallery_url)
         for post, part in zip(posts, split_text(card, 4096), strict=False):
             if not await sender.replace_text(chat, post.message_id, part) and await sender.delete(
                 chat, post.message_id

@@ -11,8 +11,8 @@ from bot.workflow import Role
 
 __all__ = ["ADMIN", "EVERYONE", "OFFICER", "REVIEWER", "MenuSender", "commands_for", "menu"]
 
-EVERYONE = ("start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe",
-            "help", "privacy", "language", "deleteme", "cancel")
+EVERYONE = ("start", "report", "mystories", "stories", "search", "phongtrao", "subscribe",
+            "unsubscribe", "help", "privacy", "language", "deleteme", "cancel")
 OFFICER = ("import",)
 REVIEWER = ("pending", "story", "approve", "reject", "changes", "history", "nominations", "stats",
             "export", *OFFICER)

@@ -45,6 +45,7 @@ class ChannelTraits:
     can_request_location: bool
     # The terminal: a photo is attached by typing the path of an image file.
     photo_by_path: bool = False
+    can_upload_photos: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +149,8 @@ class Reply:
     `text` is safe markup: catalogue text with <b>/<i> and every user-supplied value
     escaped (see `esc`). `choices` are rows of options; `request` asks the channel for the
     person's location or phone (with `request_label` on the button); `edit` means "replace
-    the message whose button was pressed".
+    the message whose button was pressed". `photo_uploads` are archived copies of photos, sent
+    in one album with `photos` by a channel that can upload them (`can_upload_photos`).
     """
 
     text: str
@@ -159,6 +161,7 @@ class Reply:
     edit: bool = False
     files: tuple[Attachment, ...] = ()
     notice: Notice | None = None
+    photo_uploads: tuple[Attachment, ...] = ()
 
     def flat_choices(self) -> list[Choice]:
         """Every option, in reading order."""

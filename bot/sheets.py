@@ -1,154 +1,211 @@
-"""Reading a spreadsheet someone sent, as untrusted input: its size capped before it is opened,
-its zip checked before openpyxl sees it, read-only with no formula evaluated, and refused whole
-for formulas, merged cells or too many rows."""
+"""The workbook's five sheets, built from storage's counts, stories and nominations.
+
+Runs in the writing process (bot.export_child): nothing here touches the event loop.
+
+Tổng hợp (by commune and kind), Theo nội dung thi đua (by the plan's contents, which the summary
+report follows), Theo địa bàn (every commune in scope, with none left out), Danh sách (every
+story) and Đề nghị khen thưởng (the nominations): names instead of keys, dates as dates.
+"""
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
-from dataclasses import dataclass, field
-from typing import Any
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from openpyxl import load_workbook
+from bot.content import Catalogue
+from bot.export import ExportRange, Labels, Period, day_text, headers, range_text, story_cells
+from bot.storage import Count, Nomination
+from bot.workbook import Column, Table, Title, save_workbook
+from bot.workflow import STATUSES
 
-__all__ = [
-    "MAX_BYTES",
-    "MAX_COLUMNS",
-    "MAX_ROWS",
-    "Sheet",
-    "SheetRefused",
-    "read_sheet",
-]
+__all__ = ["write_book"]
 
-MAX_BYTES = 5 * 1024 * 1024  # the file as sent
-MAX_ROWS = 10_000  # rows with something in them, after the header
-MAX_COLUMNS = 40  # columns read; the template has far fewer
-_MAX_UNZIPPED = 64 * 1024 * 1024  # every part of the file once unpacked (a zip bomb stops here)
-_MAX_PARTS = 2_000
-_REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
-_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"")
-_CHUNK = 64 * 1024
+Story = Mapping[str, Any]  # a story's fields by name (bot.export.by_name)
+
+LIST_WIDTHS = (7, 12, 12, 24, 30, 24, 22, 24, 24, 36, 60, 16, 20, 14, 10, 10, 8, 10, 10, 30, 30,
+               34)
+LIST_STYLES = {1: "date", 2: "date", 9: "wrap", 10: "wrap", 19: "wrap"}
+PHONE = 13
+NOMINATION_WIDTHS = (7, 34, 50, 22, 36, 24, 16, 20, 12)
+NOMINATION_STYLES = {2: "wrap", 4: "wrap", 8: "date"}
 
 
-class SheetRefused(Exception):
-    """The file cannot be imported: `key` names why in the catalogue, with its values."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-
-@dataclass(slots=True)
-class Sheet:
-    """The first worksheet: its header cells, and each non-empty row with its number."""
-
-    headers: list[str]
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+def _scope_text(labels: Labels, scope: frozenset[int] | None) -> str:
+    if scope is None:
+        return labels.plain("export.scope_province")
+    if 0 < len(scope) <= 3:
+        return ", ".join(labels.place(code) for code in sorted(scope, key=labels.place_order))
+    return labels.plain("export.scope_many", count=len(scope))
 
 
-def read_sheet(data: bytes, max_rows: int = MAX_ROWS) -> Sheet:
-    """The first worksheet's header and rows, or SheetRefused: too large, not an xlsx file
-    (checked without parsing it), merged cells, a formula, more than `max_rows` rows."""
-    if len(data) > MAX_BYTES:
-        raise SheetRefused("officer.import_too_big", size=_megabytes(len(data)),
-                           max=_megabytes(MAX_BYTES))
-    if not data.startswith(b"PK\x03\x04"):
-        raise SheetRefused("officer.import_not_xlsx")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            _check_parts(archive)
-            merged = _merged_cells(archive)
-    except zipfile.BadZipFile:
-        raise SheetRefused("officer.import_not_xlsx") from None
-    if merged:
-        raise SheetRefused("officer.import_merged", cells=", ".join(merged[:5]))
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except SheetRefused:
-        raise
-    except Exception:  # openpyxl raises many kinds for a damaged or encrypted file
-        raise SheetRefused("officer.import_broken") from None
-    try:
-        return _rows(book.worksheets[0], max_rows)
-    except SheetRefused:
-        raise
-    except Exception:
-        raise SheetRefused("officer.import_broken") from None
-    finally:
-        book.close()
+class _Pivot:
+    """Counts by status, and by kind, for one row of a breakdown."""
+
+    def __init__(self) -> None:
+        self.status: Counter[str] = Counter()
+        self.kind: Counter[str] = Counter()
+
+    def add(self, c: Count) -> None:
+        self.status[c.status] += c.n
+        self.kind[c.kind] += c.n
 
 
-def _count(number: int) -> str:
-    """10.000, as Vietnamese writes it."""
-    return f"{number:,}".replace(",", ".")
+class _Breakdowns:
+    """The three tables of counts, sharing their columns and words."""
+
+    def __init__(self, labels: Labels, counts: list[Count], period: Period,
+                 campaigns: list[str]) -> None:
+        self.labels = labels
+        self.counts = counts
+        self.scope = period.scope
+        self.campaigns = campaigns  # the campaigns the export covers, in the registry's order
+        known = {k.value: k.label(labels.language) for k in labels.campaigns.kinds()}
+        self.kind_names = {**known, **{c.kind: c.kind for c in counts if c.kind not in known}}
+        self.kinds = list(self.kind_names)
+        self.total = labels.plain("export.total")
+        self.summary_heads = headers(labels, "export.summary_headers")
+
+    def _status_columns(self) -> list[Column]:
+        return [Column(self.labels.status(s), 12, total=True) for s in STATUSES]
+
+    def _kind_columns(self) -> list[Column]:
+        return [Column(self.kind_names[k], 14, total=True) for k in self.kinds]
+
+    def _numbers(self, pivot: _Pivot, by_kind: bool = True) -> list[int]:
+        kinds = [pivot.kind[k] for k in self.kinds] if by_kind else []
+        return [*kinds, *(pivot.status[s] for s in STATUSES), sum(pivot.status.values())]
+
+    def _groups(self, first: int) -> list[tuple[int, int, str]]:
+        statuses = first + len(self.kinds)
+        return [(first, statuses - 1, self.labels.plain("export.by_kind")),
+                (statuses, statuses + len(STATUSES) - 1, self.labels.plain("export.by_status"))]
+
+    def summary(self) -> Table:
+        """Rows of (commune, kind), with a column per status."""
+        pairs: dict[tuple[int, str], _Pivot] = defaultdict(_Pivot)
+        for c in self.counts:
+            pairs[(c.commune, c.kind)].add(c)
+        order = {k: i for i, k in enumerate(self.kinds)}
+        keys = sorted(pairs, key=lambda p: (self.labels.place_order(p[0]), order[p[1]]))
+        heads = self.summary_heads
+        columns = [Column(heads[0], 28), Column(heads[1], 28), *self._status_columns(),
+                   Column(heads[2], 10, total=True)]
+        rows = [[self.labels.place(commune), self.kind_names[kind],
+                 *self._numbers(pairs[(commune, kind)], by_kind=False)]
+                for commune, kind in keys]
+        return Table(self.labels.plain("export.sheet_summary"),
+                     self.labels.plain("export.subject_summary"), columns, rows,
+                     total_label=self.total)
+
+    def by_content(self) -> Table:
+        """A row per emulation content of each campaign covered (and one for stories without a
+        content); with several campaigns, each content is named with its campaign."""
+        pivots: dict[tuple[str, str], _Pivot] = defaultdict(_Pivot)
+        for c in self.counts:
+            known = self.labels.campaigns.content(c.campaign, c.content) is not None
+            pivots[(c.campaign, c.content or "") if known else ("", "")].add(c)
+        rows: list[list[Any]] = []
+        for key in self.campaigns:
+            found = self.labels.campaigns.get(key)
+            for content in found.contents if found else ():
+                name = content.label(self.labels.language)
+                if len(self.campaigns) > 1:
+                    name = f"{self.labels.campaign_short(key)}: {name}"
+                rows.append([content.number, name, *self._numbers(pivots[(key, content.key)])])
+        if ("", "") in pivots:
+            rows.append(["", self.labels.no_content, *self._numbers(pivots[("", "")])])
+        columns = [Column(self.labels.plain("export.number"), 6),
+                   Column(self.labels.plain("export.content"), 60, "wrap"),
+                   *self._kind_columns(), *self._status_columns(),
+                   Column(self.summary_heads[2], 10, total=True)]
+        return Table(self.labels.plain("export.sheet_contents"),
+                     self.labels.plain("export.subject_contents"), columns, rows,
+                     groups=self._groups(2), total_label=self.total)
+
+    def by_commune(self) -> Table:
+        """A row per commune in scope, those without a story included."""
+        pivots: dict[int, _Pivot] = defaultdict(_Pivot)
+        for c in self.counts:
+            pivots[c.commune].add(c)
+        codes = ({u.code for u in self.labels.units.units} if self.scope is None
+                 else set(self.scope)) | set(pivots)
+        rows = [[self.labels.place(code), *self._numbers(pivots[code])]
+                for code in sorted(codes, key=self.labels.place_order)]
+        columns = [Column(self.summary_heads[0], 28), *self._kind_columns(),
+                   *self._status_columns(), Column(self.summary_heads[2], 10, total=True)]
+        return Table(self.labels.plain("export.sheet_communes"),
+                     self.labels.plain("export.subject_communes"), columns, rows,
+                     groups=self._groups(1), total_label=self.total)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".replace(".", ",")
+def _columns(names: Sequence[str], widths: Sequence[int],
+             styles: dict[int, Any]) -> list[Column]:
+    return [Column(name, width, styles.get(i, ""))
+            for i, (name, width) in enumerate(zip(names, widths, strict=True))]
 
 
-def _check_parts(archive: zipfile.ZipFile) -> None:
-    """An xlsx package, small enough once unpacked."""
-    parts = archive.infolist()
-    names = {p.filename for p in parts}
-    if len(parts) > _MAX_PARTS or not all(name in names for name in _REQUIRED_PARTS):
-        raise SheetRefused("officer.import_not_xlsx")
-    if sum(p.file_size for p in parts) > _MAX_UNZIPPED:
-        raise SheetRefused("officer.import_too_big", size=">64", max=_megabytes(MAX_BYTES))
+class _Counted:
+    """The list's rows, made as the writer asks for them, counted."""
+
+    def __init__(self, stories: Iterable[Story], labels: Labels,
+                 rng: ExportRange) -> None:
+        self._stories = stories
+        self._labels = labels
+        self._rng = rng
+        self.count = 0
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for r in self._stories:
+            self.count += 1
+            yield story_cells(r, self._labels, self._rng)
 
 
-def _merged_cells(archive: zipfile.ZipFile) -> list[str]:
-    """The ranges merged in any worksheet, read from its XML a piece at a time."""
-    found: list[str] = []
-    for part in archive.infolist():
-        if not (part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml")):
-            continue
-        tail = b""
-        with archive.open(part) as stream:
-            while chunk := stream.read(_CHUNK):
-                window = tail + chunk
-                found.extend(m.group(1).decode() for m in _MERGE.finditer(window)
-                             if m.end() > len(tail))
-                tail = window[-512:]
-    return list(dict.fromkeys(found))
+def _nomination_rows(nominations: list[Nomination], labels: Labels,
+                     rng: ExportRange) -> list[list[Any]]:
+    return [[n.story_id, labels.award(n.campaign, n.award), n.reason, labels.place(n.commune),
+             n.title, n.honoree, labels.status(n.status), n.nominated_by or "",
+             rng.local_day(n.created_at)] for n in nominations]
 
 
-def _rows(worksheet: Any, max_rows: int) -> Sheet:
-    """Header and rows; a formula anywhere, or one row too many, refuses the whole file.
-
-    Only the first `MAX_COLUMNS` columns are read, and no more rows than three times the limit
-    (empty ones included), whatever size the file claims to be.
-    """
-    sheet: Sheet | None = None
-    for seen, cells in enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS)):
-        if seen > 3 * max_rows + 100:
-            raise SheetRefused("officer.import_too_many_rows", max=_count(max_rows))
-        values: list[Any] = []
-        number = 0
-        for cell in cells:
-            if cell.data_type == "f":
-                raise SheetRefused("officer.import_formula", cell=cell.coordinate)
-            number = number or getattr(cell, "row", 0) or 0
-            values.append(cell.value)
-        if sheet is None:
-            if any(_filled(v) for v in values):
-                sheet = Sheet([_header(v) for v in values])
-            continue
-        if not any(_filled(v) for v in values):
-            continue  # an empty row is no story
-        if len(sheet.rows) >= max_rows:
-            raise SheetRefused("officer.import_too_many_rows", max=_count(max_rows))
-        sheet.rows.append((number, values))
-    if sheet is None or not sheet.rows:
-        raise SheetRefused("officer.import_empty")
-    return sheet
+def _covered(labels: Labels, counts: list[Count], period: Period) -> list[str]:
+    """The campaigns an export covers: the one asked for, or those its stories belong to (the
+    preferred one when there are none), in the registry's order."""
+    if period.campaign is not None:
+        return [period.campaign]
+    present = {c.campaign for c in counts}
+    ordered = [c.key for c in labels.campaigns.all if c.key in present]
+    return ordered + sorted(present - set(ordered)) or [labels.campaigns.all[0].key]
 
 
-def _filled(value: Any) -> bool:
-    return value is not None and not (isinstance(value, str) and not value.strip())
+def write_book(out: Path | BinaryIO, rng: ExportRange, texts: Catalogue, period: Period,
+               counts: list[Count], stories: Iterable[Story],
+               nominations: list[Nomination]) -> int:
+    """Write the five sheets, the story list streamed; return how many stories were listed."""
+    labels = Labels(rng, texts)
+    campaigns = _covered(labels, counts, period)
+    total = sum(c.n for c in counts)
+    count = (labels.plain("export.count", count=total) if total
+             else labels.plain("export.count_none"))
+    words = {"range": range_text(texts, period.start, period.end),
+             "scope": _scope_text(labels, period.scope), "count": count,
+             "made": day_text(period.made)}
 
+    def subtitle(subject: str) -> str:
+        return labels.plain("export.subtitle", subject=subject, **words)
 
-def _header(value: Any) -> str:
-    return "" if value is None else " ".join(str(value).split())
+    breakdowns = _Breakdowns(labels, counts, period, campaigns)
+    columns = _columns(headers(labels, "export.list_headers"), LIST_WIDTHS, LIST_STYLES)
+    listed = _Counted(stories, labels, rng)
+    tables = [
+        breakdowns.summary(), breakdowns.by_content(), breakdowns.by_commune(),
+        Table(labels.plain("export.sheet_list"), labels.plain("export.subject_list"), columns,
+              listed, quiet_columns=(columns[PHONE].header,)),
+        Table(labels.plain("export.sheet_nominations"), labels.plain("export.subject_nominations"),
+              _columns(headers(labels, "export.nomination_headers"), NOMINATION_WIDTHS,
+                       NOMINATION_STYLES), _nomination_rows(nominations, labels, rng)),
+    ]
+    title = Title("; ".join(labels.campaign(key) for key in campaigns), subtitle)
+    save_workbook(out, tables, title, str(texts.t("export.page")))
+    return listed.count

@@ -99,10 +99,12 @@ def build_web_app(
     health: Health, *, zalo: tuple[str, Accept] | None = None,
     telegram: tuple[str, Accept] | None = None,
     zalo_oa: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None,
+    gallery: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
     """Routes: POST /zalo/webhook, POST /telegram/webhook, POST /zalo-oa/webhook (when
     configured; the OA checks its own signature), GET /healthz (503 when storage fails or the
-    report lists problems)."""
+    report lists problems), and the public gallery's pages when `gallery` adds them (last, so
+    they never shadow these)."""
     app = web.Application(client_max_size=MAX_BODY)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -120,4 +122,6 @@ def build_web_app(
         )
     if zalo_oa is not None:
         app.router.add_post("/zalo-oa/webhook", zalo_oa)
+    if gallery is not None:
+        gallery(app)
     return app

@@ -172,7 +172,7 @@ RULES: dict[Action, Rule] = {
     Action.PUBLISH: Rule(Who.ADMIN, (Status.APPROVED,), Status.PUBLISHED,
                          systems=frozenset({SystemActor.PUBLISHER})),
     Action.UNPUBLISH: Rule(Who.ADMIN, (Status.PUBLISHED,), Status.APPROVED),
-    Action.REVERT: Rule(Who.ADMIN, (Status.APPROVED,), Status.PENDING),
+    Action.REVERT: Rule(Who.ADMIN, DECIDED, Status.PENDING),
     Action.NOMINATE: Rule(Who.REVIEWER, DECIDED, SAME, not_own=True),
     Action.NOMINATION_OUTCOME: Rule(Who.ADMIN, DECIDED, SAME, not_own=True),
 }

@@ -42,8 +42,9 @@ def lines(chat: FakeChat) -> list[str]:
 
 async def test_the_whole_log_newest_first(admin: FakeChat) -> None:
     await admin.says("/audit")
-    assert admin.text.split("\n")[0] == "Nhật ký: 5 — trang 1/1, mới nhất trước"
+    assert admin.text.split("\n")[0] == "Nhật ký: 6 — trang 1/1, mới nhất trước"
     assert lines(admin) == [
+        "hệ thống (đăng bài): đăng #1 (✅ Đã duyệt → 📢 Đã đăng)",  # no channel: the gallery
         "Trần Thị Bình (@binh_lx): duyệt #1 (⏳ Đang chờ duyệt → ✅ Đã duyệt)",
         "Nguyễn Thị Lan (fake:u1): gửi #1 (— → ⏳ Đang chờ duyệt)",
         "Trần Minh (telegram:9001): khóa gửi bài Kẻ quấy rối (telegram:5151) — “gửi tin rác”",
@@ -65,9 +66,10 @@ async def test_one_persons_actions_and_what_was_done_to_them(admin: FakeChat, re
 
 async def test_one_storys_actions(admin: FakeChat) -> None:
     await admin.says("/audit #1")
-    assert admin.text.split("\n")[0] == "Nhật ký (#1): 2 — trang 1/1, mới nhất trước"
+    assert admin.text.split("\n")[0] == "Nhật ký (#1): 3 — trang 1/1, mới nhất trước"
     assert [line.split(": ", 1)[1] for line in lines(admin)] == [
-        "duyệt #1 (⏳ Đang chờ duyệt → ✅ Đã duyệt)", "gửi #1 (— → ⏳ Đang chờ duyệt)"]
+        "đăng #1 (✅ Đã duyệt → 📢 Đã đăng)", "duyệt #1 (⏳ Đang chờ duyệt → ✅ Đã duyệt)",
+        "gửi #1 (— → ⏳ Đang chờ duyệt)"]
 
 
 async def test_pages_of_ten_turn_with_buttons(admin: FakeChat, storage: Storage) -> None:
@@ -75,12 +77,12 @@ async def test_pages_of_ten_turn_with_buttons(admin: FakeChat, storage: Storage)
         await admin.says("/ban telegram:5151 lại gửi tin rác")
         await admin.says("/unban telegram:5151")
     await admin.says("/audit")
-    assert admin.text.split("\n")[0] == "Nhật ký: 17 — trang 1/2, mới nhất trước"
+    assert admin.text.split("\n")[0] == "Nhật ký: 18 — trang 1/2, mới nhất trước"
     assert len(lines(admin)) == 10
     assert admin.options() == ["Trang sau ▶️"]
     await admin.picks("Trang sau")
-    assert admin.text.split("\n")[0] == "Nhật ký: 17 — trang 2/2, mới nhất trước"
-    assert len(lines(admin)) == 7
+    assert admin.text.split("\n")[0] == "Nhật ký: 18 — trang 2/2, mới nhất trước"
+    assert len(lines(admin)) == 8
     assert lines(admin)[-1].startswith("cấu hình (ADMIN_IDS)")
     assert admin.options() == ["◀️ Trang trước"]
 
@@ -94,15 +96,16 @@ async def test_an_erased_person_shows_as_anonymous(admin: FakeChat, dialog: Dial
     await lan.picks("Xóa dữ liệu của tôi")
     await admin.says("/audit #1")
     assert [line.split(": ", 1)[0] for line in lines(admin)] == [
-        "Trần Thị Bình (@binh_lx)", f"người dùng ẩn danh #{found.id}"]
+        "hệ thống (đăng bài)", "Trần Thị Bình (@binh_lx)", f"người dùng ẩn danh #{found.id}"]
     await admin.says("/audit fake:u1")
     assert admin.text.startswith("Không tìm thấy người dùng “fake:u1”.")
 
 
 @pytest.mark.parametrize(("command", "answer"), [
     ("/audit #abc", "“#abc” không phải số câu chuyện."),
-    ("/audit @nobody", "Không tìm thấy người dùng “@nobody”. Hãy dùng mã số Telegram hoặc @tên"
-                       " mà bot đã gặp."),
+    ("/audit @nobody", "Không tìm thấy người dùng “@nobody”. Hãy dùng @tên, mã số Telegram"
+                       " hoặc kênh:mã (ví dụ console:lan, zalo:123) của người đã nhắn tin cho"
+                       " bot."),
     ("/audit a b", "Cách dùng: /audit, /audit @tên, /audit telegram:<mã số> hoặc /audit #<số câu"
                    " chuyện>"),
     ("/audit #99", "Nhật ký chưa có gì."),

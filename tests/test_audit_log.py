@@ -51,8 +51,11 @@ async def test_role_changes_and_bans_by_an_admin_are_audited_with_actor_and_targ
         ("grant", boss.id, target.id), ("grant", boss.id, target.id),
         ("revoke", boss.id, target.id), ("ban", boss.id, target.id),
         ("unban", boss.id, target.id)]
-    assert log[1]["details"] == {"role": "reviewer", "communes": [30307], "before": "citizen"}
-    assert log[3]["details"] == {"before": "admin"}
+    assert log[1]["details"] == {"role": "reviewer", "communes": [30307], "before": "citizen",
+                                 "scope_before": []}
+    assert log[2]["details"] == {"role": "admin", "communes": [0], "before": "reviewer",
+                                 "scope_before": [30307]}
+    assert log[3]["details"] == {"before": "admin", "scope_before": [0]}
     assert log[4]["details"] == {"reason": "gửi tin rác"}
     assert all(r["created_at"] for r in log)
 
@@ -134,8 +137,9 @@ async def test_the_log_reads_newest_first_for_a_person_or_a_story_in_pages(
     await storage.roles.ban(other.id, None, by=boss.id)
 
     total, page = await storage.audit.page(limit=50)
-    assert [e.action for e in page] == ["ban", "approve", "grant", "submit", "grant"]
-    assert total == 5
+    # No channel is configured: the approval published #1 in the gallery at once.
+    assert [e.action for e in page] == ["ban", "publish", "approve", "grant", "submit", "grant"]
+    assert total == 6
 
     total, page = await storage.audit.page(person_id=other.id, limit=2)
     assert total == 3
@@ -147,6 +151,7 @@ async def test_the_log_reads_newest_first_for_a_person_or_a_story_in_pages(
     assert grant.person is not None and grant.person.account == "telegram:4242"
 
     total, page = await storage.audit.page(story_id=1)
-    assert total == 2
+    assert total == 3
     assert [(e.action, e.story_id, e.from_status, e.to_status) for e in page] == [
-        ("approve", 1, "pending", "approved"), ("submit", 1, None, "pending")]
+        ("publish", 1, "approved", "published"), ("approve", 1, "pending", "approved"),
+        ("submit", 1, None, "pending")]

@@ -400,7 +400,7 @@ async def test_a_reviewer_nominates_an_approved_story_and_the_reporter_is_told(
 ) -> None:
     storage, r1 = town.storage, town.r1
     await r1.says("/approve 1")
-    assert r1.text == "✅ Đã duyệt #1."
+    assert r1.text == "✅ Đã duyệt #1; câu chuyện đã được đăng trong mục Gương sáng (/stories)."
 
     await r1.says("/story 1")
     assert NOMINATE in r1.options()
@@ -422,8 +422,8 @@ async def test_a_reviewer_nominates_an_approved_story_and_the_reporter_is_told(
                             "nominated_by": town.reviewer.id}]
     audit = await rows(storage, "SELECT actor_id, from_status, to_status, note FROM story_events"
                                 " WHERE action = 'nominate'")
-    assert audit == [{"actor_id": town.reviewer.id, "from_status": "approved",
-                      "to_status": "approved", "note": f"bang_khen: {REASON}"}]
+    assert audit == [{"actor_id": town.reviewer.id, "from_status": "published",
+                      "to_status": "published", "note": f"bang_khen: {REASON}"}]
     queued = await rows(storage, "SELECT person_id, chat_id, params, status FROM outbox"
                                  " WHERE template = 'notify.nominated'")
     assert len(queued) == 1
@@ -439,7 +439,7 @@ async def test_a_reviewer_nominates_an_approved_story_and_the_reporter_is_told(
                     f" {BANG_KHEN}."]
     assert (await rows(storage, "SELECT status FROM outbox WHERE template = 'notify.nominated'")
             ) == [{"status": "sent"}]
-    assert (await storage.stories.get(1)).status == "approved"  # type: ignore[union-attr]
+    assert (await storage.stories.get(1)).status == "published"  # type: ignore[union-attr]
 
 
 async def test_a_published_story_can_be_nominated_and_a_second_nomination_replaces_it(
@@ -466,7 +466,7 @@ async def test_a_reviewer_of_another_commune_sees_no_button_and_cannot_nominate(
     before = await snapshot(storage)
 
     await town.r2.says("/story 1")
-    assert town.r2.text == "Câu chuyện #1 chưa được đăng."
+    assert town.r2.text.startswith(f"#1 · {TITLE}\n📢 Đã đăng")  # the public card, published
     assert town.r2.options() == []
 
     outcome = await storage.reports.nominate(1, "bang_khen", REASON, town.other.id)

@@ -140,12 +140,12 @@ async def test_a_story_already_decided_cannot_be_corrected(town: Town) -> None:
     await town.r1.says("/pending")
     await town.r1.picks("#1")
     card = town.r1.replies[-1]
-    await town.r1.says("/approve 1")
+    await town.r1.says("/approve 1")  # no channel: published in the gallery at once
     before = await snapshot(town.storage)
     town.r1.replies = [card]  # the old card, still on the reviewer's screen
     await town.r1.picks("Sửa")
     assert town.r1.text == (
-        "Câu chuyện #1 đang ở trạng thái “✅ Đã duyệt”, không thể làm việc này.")
+        "Câu chuyện #1 đang ở trạng thái “📢 Đã đăng”, không thể làm việc này.")
     assert await snapshot(town.storage) == before
 
 

@@ -63,7 +63,7 @@ async def test_audit_rows_of_an_erased_person_point_to_an_anonymous_row(
     assert found is not None
     await storage.roles.grant(found.id, "reviewer", (0,))
     await reviewer.says("/approve 1")
-    assert "✅ Đã duyệt #1." in reviewer.text
+    assert "✅ Đã duyệt #1;" in reviewer.text
 
     await erase(chat)
     await erase(reviewer)

@@ -156,7 +156,8 @@ async def test_the_running_bot_reports_its_tasks_and_503_while_storage_refuses_w
                 await until(lambda: answers(200))
                 assert (await healthz())[1] == {
                     "storage": "ok", "channels": {"zalo": "polling"},
-                    "tasks": {"zalo": "polling", "scheduler": "running", "engine": "running"}}
+                    "tasks": {"zalo": "polling", "scheduler": "running", "engine": "running",
+                              "archive": "running"}}
 
                 disk.full = True
                 raw = sqlite3.connect(path)

@@ -116,8 +116,10 @@ async def test_an_approval_still_reads_as_before(dialog: Dialog, storage: Storag
     await reviewer.says("/approve 1")
     sender = RecordingSender()
     await deliver(engine_for(storage, sender))
-    (told,) = sender.to("u1")
-    assert told.text == f"Câu chuyện #1 “{TITLE}” của bạn: ✅ Đã duyệt."
+    (told,) = sender.to("u1")  # no channel: approved and published in the gallery, told once
+    assert told.text == (
+        f"✅ Câu chuyện #1 “{TITLE}” của bạn đã được duyệt và đăng trong mục Gương sáng của bot."
+        " Mọi người xem được bằng /story 1 hoặc /stories. Cảm ơn bạn đã chia sẻ!")
 
 
 # --- how to reach the board ----------------------------------------------------------------------

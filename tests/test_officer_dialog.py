@@ -31,7 +31,8 @@ async def officer_of_long_xuyen(dialog: Dialog) -> FakeChat:
     await join(chi)
     await admin.says("/grant fake:o1 officer long_xuyen")
     assert admin.text == ("Đã giao Phạm Thị Chi (fake:o1) làm cán bộ xã (kể thay người dân, nhập"
-                          " từ bảng tính): Phường Long Xuyên.")
+                          " từ bảng tính): Phường Long Xuyên.\nTrước: người dân.\n"
+                          "Nay: cán bộ xã — Phường Long Xuyên.")
     return chi
 
 

@@ -267,8 +267,8 @@ async def test_the_console_shows_what_to_type_and_no_option_it_cannot_take(
     await member(storage, "lan", channel="console")
     out = io.StringIO()
     await storage.broadcasts.create("everyone", body=BODY)
-    await deliver(BroadcastEngine(storage, {"console": ConsoleSender(out)}, 91, rate=None,
-                                  per_chat=0.0))
+    await deliver(BroadcastEngine(storage, {"console": ConsoleSender(out, "lan")}, 91,
+                                  rate=None, per_chat=0.0))
     printed = out.getvalue()
     assert printed == f"\n🔔 {BODY}\n\n{GENERAL_LINE}\n\n"
 

@@ -31,6 +31,11 @@ YOU_ARE_BANNED = ("Xin lỗi, tài khoản của bạn hiện không thể gửi
 REPORT_INTRO = "Cảm ơn bạn! Mình sẽ hỏi từng bước ngắn."
 
 
+def approved_line(story_id: int) -> str:
+    """The reviewer's answer to an approval: with no channel, the story is in the gallery."""
+    return f"✅ Đã duyệt #{story_id}; câu chuyện đã được đăng trong mục Gương sáng (/stories)."
+
+
 # --- the people of the town ---------------------------------------------------------------------
 
 
@@ -215,7 +220,7 @@ async def test_a_reviewer_cannot_approve_their_own_story(town: Town) -> None:
     assert town.r1.text == "Bạn không thể tự duyệt câu chuyện của chính mình (#2)."
     assert (await story(town.storage, 2)).status == "pending"
     await town.rp.says("/approve 2")
-    assert town.rp.text == "✅ Đã duyệt #2."
+    assert town.rp.text == approved_line(2)
 
 
 # --- /approve, line by line ---------------------------------------------------------------------
@@ -232,11 +237,11 @@ async def test_approve_explains_a_missing_a_bad_an_unknown_and_a_done_id(town: T
     assert (await story(town.storage)).status == "pending"
 
     await r1.says("/approve #1")
-    assert r1.text == "✅ Đã duyệt #1."
+    assert r1.text == approved_line(1)
     await r1.says("/approve 1")
-    assert r1.text == "Câu chuyện #1 đang ở trạng thái “✅ Đã duyệt”, không thể làm việc này."
+    assert r1.text == "Câu chuyện #1 đang ở trạng thái “📢 Đã đăng”, không thể làm việc này."
     approved = await story(town.storage)
-    assert (approved.status, approved.version) == ("approved", 2)
+    assert (approved.status, approved.version) == ("published", 3)
 
 
 async def test_approve_several_ids_answers_one_line_per_id(town: Town) -> None:
@@ -245,13 +250,13 @@ async def test_approve_several_ids_answers_one_line_per_id(town: Town) -> None:
     await town.r1.says("/approve 1 2 abc 99")
 
     assert town.r1.text.split("\n") == [
-        "✅ Đã duyệt #1.",
-        "✅ Đã duyệt #2.",
+        approved_line(1),
+        approved_line(2),
         "“abc” không phải số câu chuyện.",
         "Không có câu chuyện #99.",
     ]
-    assert (await story(town.storage, 1)).status == "approved"
-    assert (await story(town.storage, 2)).status == "approved"
+    assert (await story(town.storage, 1)).status == "published"
+    assert (await story(town.storage, 2)).status == "published"
 
 
 async def test_reject_and_changes_need_an_id_and_words(town: Town) -> None:
@@ -319,17 +324,19 @@ async def test_changes_are_asked_made_resubmitted_and_then_approved(town: Town) 
     await r1.says("/pending")
     await r1.picks("#1 · Sửa cầu khỉ kênh Xáng")
     await r1.picks("Duyệt")
-    assert "✅ Đã duyệt #1." in r1.text
-    assert (await story(storage)).status == "approved"
-    assert [n["person_id"] for n in await outbox(storage, "notify.status")] == [town.reporter.id]
+    assert approved_line(1) in r1.text
+    assert (await story(storage)).status == "published"
+    told = await outbox(storage, "notify.in_gallery")
+    assert [n["person_id"] for n in told] == [town.reporter.id]
 
     await r1.says("/history 1")
     lines = r1.text.split("\n")
     assert lines[0] == "Lịch sử #1"
     # The reporter's own edit of the title is audited too, between the request and the resubmit.
     assert [line.split(": ", 1)[1].split(" (")[0] for line in lines[1:]] == [
-        "gửi", "yêu cầu bổ sung", "người gửi sửa", "gửi lại", "duyệt"]
-    assert "— Lê Văn Duyệt: duyệt (⏳ Đang chờ duyệt → ✅ Đã duyệt)" in lines[-1]
+        "gửi", "yêu cầu bổ sung", "người gửi sửa", "gửi lại", "duyệt", "đăng"]
+    assert "— Lê Văn Duyệt: duyệt (⏳ Đang chờ duyệt → ✅ Đã duyệt)" in lines[-2]
+    assert "— hệ thống (đăng bài): đăng (✅ Đã duyệt → 📢 Đã đăng)" in lines[-1]
 
 
 async def reviewers_of_long_xuyen(storage: Storage) -> list[Person]:
@@ -380,7 +387,8 @@ async def test_a_button_pressed_after_the_role_was_revoked_does_nothing(town: To
     before = await snapshot(town.storage)
 
     await town.admin.says("/revoke fake:r1")
-    assert town.admin.text == "Đã thu hồi quyền của Lê Văn Duyệt (fake:r1)."
+    assert town.admin.text == ("Đã thu hồi quyền của Lê Văn Duyệt (fake:r1).\nTrước: thẩm định"
+                               " — Phường Long Xuyên.\nNay: người dân.")
     after_revoke = await snapshot(town.storage)
     await town.r1.picks("Duyệt")
 
@@ -393,8 +401,14 @@ async def test_a_button_pressed_after_the_role_was_revoked_does_nothing(town: To
 async def test_a_button_pressed_after_the_scope_moved_elsewhere_does_nothing(town: Town) -> None:
     await town.r1.says("/pending")
     await town.r1.picks("#1")
-    await town.admin.says("/grant fake:r1 reviewer phu_quoc")
-    assert town.admin.text == "Đã giao Lê Văn Duyệt (fake:r1) thẩm định: Đặc khu Phú Quốc."
+    await town.admin.says("/grant fake:r1 reviewer phu_quoc")  # grants add
+    assert town.admin.text == (
+        "Đã giao Lê Văn Duyệt (fake:r1) thẩm định: Đặc khu Phú Quốc.\nTrước: thẩm định — Phường"
+        " Long Xuyên.\nNay: thẩm định — Phường Long Xuyên, Đặc khu Phú Quốc.")
+    await town.admin.says("/revoke fake:r1 long xuyen")
+    assert town.admin.text == (
+        "Đã thôi giao Lê Văn Duyệt (fake:r1) thẩm định: Phường Long Xuyên.\nTrước: thẩm định —"
+        " Phường Long Xuyên, Đặc khu Phú Quốc.\nNay: thẩm định — Đặc khu Phú Quốc.")
     before = await snapshot(town.storage)
 
     await town.r1.picks("Duyệt")
@@ -425,14 +439,14 @@ async def test_a_card_acted_on_by_someone_else_meanwhile_changes_nothing(town: T
     await town.r1.picks("#1")
     await town.r1.picks("Từ chối")
     await town.rp.says("/approve 1")
-    assert town.rp.text == "✅ Đã duyệt #1."
+    assert town.rp.text == approved_line(1)
 
     await town.r1.picks("Trùng với câu chuyện đã có")
 
     assert town.r1.text == (
-        "Câu chuyện #1 vừa được người khác xử lý (hiện: ✅ Đã duyệt). Không có gì thay đổi.")
+        "Câu chuyện #1 vừa được người khác xử lý (hiện: 📢 Đã đăng). Không có gì thay đổi.")
     approved = await story(town.storage)
-    assert (approved.status, approved.review_note) == ("approved", None)
+    assert (approved.status, approved.review_note) == ("published", None)
 
 
 # --- roles --------------------------------------------------------------------------------------
@@ -449,13 +463,15 @@ async def test_the_admin_grants_by_username_and_by_telegram_id_and_lists_reviewe
 
     await town.admin.says("/grant @Nam_Tham_Dinh reviewer long_xuyen phu_quoc")
     assert town.admin.text == (
-        "Đã giao Phạm Văn Năm (@nam_tham_dinh) thẩm định: Phường Long Xuyên, Đặc khu Phú Quốc.")
+        "Đã giao Phạm Văn Năm (@nam_tham_dinh) thẩm định: Phường Long Xuyên, Đặc khu Phú Quốc."
+        "\nTrước: người dân.\nNay: thẩm định — Phường Long Xuyên, Đặc khu Phú Quốc.")
     await town.admin.says("/grant 556 reviewer all")
-    assert town.admin.text == "Đã giao Đỗ Thị Sáu (telegram:556) thẩm định: toàn tỉnh."
+    assert town.admin.text == ("Đã giao Đỗ Thị Sáu (telegram:556) thẩm định: toàn tỉnh."
+                               "\nTrước: người dân.\nNay: thẩm định — toàn tỉnh.")
     await town.admin.says("/grant @khong_co_ai reviewer")
     assert town.admin.text == (
-        "Không tìm thấy người dùng “@khong_co_ai”. Hãy dùng mã số Telegram hoặc @tên mà bot"
-        " đã gặp.")
+        "Không tìm thấy người dùng “@khong_co_ai”. Hãy dùng @tên, mã số Telegram hoặc kênh:mã"
+        " (ví dụ console:lan, zalo:123) của người đã nhắn tin cho bot.")
 
     assert (await people.get(nam.id)).role == "reviewer"  # type: ignore[union-attr]
     assert await roles.scopes(nam.id) == {LONG_XUYEN, PHU_QUOC}
@@ -481,7 +497,9 @@ async def test_the_admin_grants_by_username_and_by_telegram_id_and_lists_reviewe
     assert nam_chat.options() == [f"#1 · {TITLE}"]
 
     await town.admin.says("/revoke @nam_tham_dinh")
-    assert town.admin.text == "Đã thu hồi quyền của Phạm Văn Năm (@nam_tham_dinh)."
+    assert town.admin.text == (
+        "Đã thu hồi quyền của Phạm Văn Năm (@nam_tham_dinh).\nTrước: thẩm định — Phường Long"
+        " Xuyên, Đặc khu Phú Quốc.\nNay: người dân.")
     assert await roles.scopes(nam.id) == frozenset()
     await nam_chat.says("/pending")
     assert nam_chat.text == NOT_REVIEWER
@@ -493,7 +511,8 @@ async def test_the_admin_grants_admin_rights_and_the_new_admin_may_administer(
     town: Town,
 ) -> None:
     await town.admin.says("/grant fake:rp admin")
-    assert town.admin.text == "Đã giao Võ Thị Tỉnh (fake:rp) quyền quản trị viên."
+    assert town.admin.text == ("Đã giao Võ Thị Tỉnh (fake:rp) quyền quản trị viên.\nTrước: thẩm"
+                               " định — toàn tỉnh.\nNay: quản trị viên — toàn tỉnh.")
     await town.rp.says("/ban fake:u1")
     assert town.rp.text == (
         "Đã tạm khóa Trần Thị Bình (fake:u1). Người này không thể gửi câu chuyện.")
@@ -617,13 +636,14 @@ async def test_with_two_levels_the_commune_recommends_and_an_admin_approves(
     await town.admin.picks("#1")
     assert "📤 Đã đề nghị lên cấp tỉnh" in town.admin.text
     await town.admin.picks("Duyệt")
-    assert "✅ Đã duyệt #1." in town.admin.text
+    assert approved_line(1) in town.admin.text
     approved = await story(storage)
-    assert approved.status == "approved"
-    assert approved.version == 3
+    assert approved.status == "published"
+    assert approved.version == 4
     statuses = [n["params"] for n in await outbox(storage, "notify.status")]
-    assert ['"status": "recommended"' in p for p in statuses] == [True, False]
-    assert '"status": "approved"' in statuses[1]
+    assert ['"status": "recommended"' in p for p in statuses] == [True]
+    [told] = await outbox(storage, "notify.in_gallery")  # approved and published: told once
+    assert told["person_id"] == town.reporter.id
 
 
 # --- whose queue shows what ---------------------------------------------------------------------

@@ -70,7 +70,8 @@ async def test_a_username_moves_to_the_account_that_uses_it_now_and_grant_finds_
     await consents(dialog, OFFICER, "Cán bộ Long Xuyên", "cb_long_xuyen")
     assert (await person(storage, OLD_OWNER)).username is None
     answer = await say(dialog, ADMIN, "/grant @cb_long_xuyen reviewer long_xuyen")
-    assert answer == "Đã giao Cán bộ Long Xuyên (@cb_long_xuyen) thẩm định: Phường Long Xuyên."
+    assert answer == ("Đã giao Cán bộ Long Xuyên (@cb_long_xuyen) thẩm định: Phường Long Xuyên."
+                      "\nTrước: người dân.\nNay: thẩm định — Phường Long Xuyên.")
     assert (await person(storage, OFFICER)).role == "reviewer"
     assert (await person(storage, OLD_OWNER)).role == "citizen"
 
@@ -133,10 +134,12 @@ async def test_an_admin_granted_by_command_stays_when_not_in_admin_ids(
     await consents(dialog, ADMIN, "Bình An", None)
     await consents(dialog, OTHER, "Chị Ba", None)
     assert await say(dialog, ADMIN, f"/grant {OTHER} admin") == (
-        "Đã giao Chị Ba (telegram:333) quyền quản trị viên.")
+        "Đã giao Chị Ba (telegram:333) quyền quản trị viên.\nTrước: người dân."
+        "\nNay: quản trị viên — toàn tỉnh.")
     await say(dialog, OTHER, "/help", name="Chị Ba")
     other = await person(storage, OTHER)
     assert (other.role, other.admin_from_list) == ("admin", False)
     revoked = await say(dialog, ADMIN, f"/revoke {OTHER}")
-    assert revoked == "Đã thu hồi quyền của Chị Ba (telegram:333)."
+    assert revoked == ("Đã thu hồi quyền của Chị Ba (telegram:333).\nTrước: quản trị viên —"
+                       " toàn tỉnh.\nNay: người dân.")
     assert (await person(storage, OTHER)).role == "citizen"

@@ -250,9 +250,28 @@ async def test_an_admin_unpublishes_and_the_post_is_queued_for_removal(
     assert total == 0
 
 
+async def test_an_admin_reverts_a_posted_story_and_the_post_comes_down(
+    store: Storage, cast: Cast
+) -> None:
+    story_id = await bring(store, cast, "published")
+
+    outcome = await store.reviews.apply(Change(Action.REVERT, story_id, cast.admin.id,
+                                               note="Duyệt nhầm"))
+
+    assert (outcome.from_status, outcome.to_status) == ("published", "pending")
+    [retract] = await outbox(store, "retract")
+    assert (retract["chat_id"], retract["story_id"]) == (PUBLISH_CHAT, story_id)
+    assert retract["params"] == {"mode": "unpublish", "by": cast.admin.id}
+    [told] = await outbox(store, "undo.notify_revert")
+    assert told["person_id"] == cast.reporter.id and told["params"]["note"] == "Duyệt nhầm"
+    story = await store.stories.get(story_id)
+    assert story is not None and story.published_message_id is None
+    total, _ = await store.stories.published(None, None, 0, 10)
+    assert total == 0
+
+
 @pytest.mark.parametrize(("action", "status", "who", "refusal"), [
     ("revert", "pending", "admin", "review.wrong_status"),
-    ("revert", "published", "admin", "review.wrong_status"),
     ("revert", "approved", "reviewer", "review.not_yours"),
     ("unpublish", "approved", "admin", "review.wrong_status"),
     ("unpublish", "published", "reviewer", "review.not_yours"),

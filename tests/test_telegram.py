@@ -549,9 +549,10 @@ async def test_set_commands_registers_the_vietnamese_menu_and_an_english_one(
     assert en_menu["report"] == "Tell a bright example"
     assert vi_menu["subscribe"] == "Nhận tin nhắc"
     assert en_menu["unsubscribe"] == "Stop reminders"
+    assert vi_menu["search"] == "Tìm câu chuyện"
     assert list(vi_menu) == list(en_menu) == [
-        "start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe",
-        "help", "privacy", "language", "deleteme", "cancel",
+        "start", "report", "mystories", "stories", "search", "phongtrao", "subscribe",
+        "unsubscribe", "help", "privacy", "language", "deleteme", "cancel",
     ]
 
 

@@ -17,7 +17,7 @@ NOT_ADMIN = "Lệnh này chỉ dành cho quản trị viên."
 REVERTED = "↩️ Đã hủy duyệt #1; câu chuyện quay lại hàng chờ duyệt. Người gửi sẽ được báo."
 CANNOT_REVERT_PENDING = (
     "Không hủy duyệt được: câu chuyện #1 đang ở trạng thái “⏳ Đang chờ duyệt”. Chỉ hủy duyệt"
-    " được câu chuyện “✅ Đã duyệt” (câu chuyện đã đăng thì gỡ bài trước bằng /unpublish).")
+    " được câu chuyện “✅ Đã duyệt” hoặc “📢 Đã đăng”.")
 CANNOT_UNPUBLISH_APPROVED = (
     "Không gỡ được: câu chuyện #1 đang ở trạng thái “✅ Đã duyệt”. Chỉ gỡ được câu chuyện"
     " “📢 Đã đăng”.")
@@ -94,7 +94,9 @@ async def test_a_wrong_undo_is_refused_clearly_and_changes_nothing(
 async def test_unpublishing_an_approved_story_names_the_state(
     town: dict[str, FakeChat], storage: Storage
 ) -> None:
-    await town["admin"].says("/approve 1")
+    await town["admin"].says("/approve 1")  # no channel: published in the gallery at once
+    await town["admin"].says("/unpublish 1 Đăng nhầm")
+    assert await status(storage) == "approved"
     await town["admin"].says("/unpublish 1 Đăng nhầm")
     assert town["admin"].text == CANNOT_UNPUBLISH_APPROVED
     assert await status(storage) == "approved"
@@ -108,7 +110,7 @@ async def test_the_card_offers_admins_the_undo_and_asks_the_reason(
     await reviewer.says("/story 1")
     assert "↩️ Hủy duyệt" not in reviewer.options()  # reviewers do not undo
     await admin.says("/story 1")
-    assert admin.options() == ["🏅 Đề nghị khen thưởng", "↩️ Hủy duyệt"]
+    assert admin.options() == ["🏅 Đề nghị khen thưởng", "🗑 Gỡ bài đã đăng", "↩️ Hủy duyệt"]
 
     await admin.picks("Hủy duyệt")
     assert admin.text.startswith("Vì sao hủy duyệt #1?")
@@ -137,7 +139,7 @@ async def test_an_undo_button_pressed_after_the_role_was_taken_does_nothing(
     admin.dialog.settings = admin.dialog.settings.model_copy(update={"admin_ids": ()})
     await admin.picks("Hủy duyệt")
     assert admin.text == NOT_ADMIN
-    assert await status(storage) == "approved"
+    assert await status(storage) == "published"
 
 
 async def test_history_of_a_nominated_story_shows_every_action(
@@ -156,12 +158,12 @@ async def test_history_of_a_nominated_story_shows_every_action(
     assert lines[0] == "Lịch sử #1"
     assert "Xin lỗi" not in reviewer.text
     assert lines[-1].endswith(
-        "— Lê Văn Duyệt: đề nghị khen thưởng (✅ Đã duyệt → ✅ Đã duyệt)"
+        "— Lê Văn Duyệt: đề nghị khen thưởng (📢 Đã đăng → 📢 Đã đăng)"
         " — Bằng khen của Chủ tịch UBND tỉnh — “Tiêu biểu của phường”")
     await admin.says("/revert 1 Duyệt nhầm")
     await reviewer.says("/history 1")
     assert reviewer.text.split("\n")[-1].endswith(
-        "— Trần Minh: hủy duyệt (✅ Đã duyệt → ⏳ Đang chờ duyệt) — “Duyệt nhầm”")
+        "— Trần Minh: hủy duyệt (📢 Đã đăng → ⏳ Đang chờ duyệt) — “Duyệt nhầm”")
 
 
 async def test_history_names_the_system_and_what_a_correction_changed(

@@ -83,7 +83,7 @@ async def unpublish(world: World, on_card: bool = False) -> None:
     admin = world.person(ADMIN, "Minh", "Trần")
     if on_card:
         await admin.says("/story 1")
-        assert admin.buttons() == ["🏅 Đề nghị khen thưởng", "🗑 Gỡ bài đã đăng"]
+        assert admin.buttons() == ["🏅 Đề nghị khen thưởng", "🗑 Gỡ bài đã đăng", "↩️ Hủy duyệt"]
         await admin.presses("🗑 Gỡ bài đã đăng")
         assert world.wire.last_text(ADMIN).startswith("Vì sao gỡ bài #1?")
         await admin.says("Đăng nhầm ảnh")
@@ -123,6 +123,30 @@ async def test_unpublishing_deletes_every_message_of_the_post_and_tells_the_admi
     assert texts_to(world.wire.calls[mark:], ADMIN) == [ALL_REMOVED]
     assert (await world.storage.stories.get(1)).status == "approved"  # type: ignore[union-attr]
     assert await world.worker.run_once() == 0
+    assert_wire_rules(world.wire)
+
+
+async def test_reverting_a_posted_approval_takes_the_post_down_and_sends_it_back_to_review(
+    world: World,
+) -> None:
+    ids = await published(world)
+    admin = world.person(ADMIN, "Minh", "Trần")
+    await admin.says("/story 1")
+    await admin.presses("↩️ Hủy duyệt")
+    assert world.wire.last_text(ADMIN).startswith("Vì sao hủy duyệt #1?")
+    await admin.says("Duyệt nhầm, chưa xác minh")
+    assert (await world.storage.stories.get(1)).status == "pending"  # type: ignore[union-attr]
+    mark = len(world.wire.calls)
+
+    await world.worker.run_once()
+
+    assert removals(world, mark) == [("deleteMessage", i) for i in ids]
+    assert texts_to(world.wire.calls[mark:], LAN) == [
+        f"Việc duyệt câu chuyện <b>#1</b> “{TITLE}” của bạn đã được hủy; câu chuyện quay lại chờ"
+        " duyệt.\nLý do: Duyệt nhầm, chưa xác minh"]
+    mark = len(world.wire.calls)
+    await world.worker.run_once()
+    assert texts_to(world.wire.calls[mark:], ADMIN) == [ALL_REMOVED]
     assert_wire_rules(world.wire)
 
 

@@ -17,7 +17,7 @@ The expected outcome of every combination is written out below, from the rules:
   withdrawn.
 * publish — an admin or the publisher (a system actor), approved → published.
 * unpublish — an admin, published → approved (the post is taken down; the approval stands).
-* revert — an admin, approved → pending (the approval is undone).
+* revert — an admin, approved | published → pending (the approval is undone; a post comes down).
 * nominate — a reviewer of the commune or an admin, approved | published, status stays.
 * nomination_outcome — an admin, approved | published, only while the nomination is proposed.
 * nobody approves, recommends, nominates or decides the award of their own story; system actors
@@ -138,7 +138,8 @@ ONE_LEVEL: dict[str, dict[str, Row]] = {
         approved=(NY, NY, NY, NY, NY, PUB, NY, NY, PUB, PUB, NY, NY, NY, NY)),
     "unpublish": table(ADMIN_WS,
         published=(NY, NY, NY, NY, NY, APP, NY, NY, APP, NY, NY, NY, NY, NY)),
-    "revert": table(ADMIN_WS, approved=(NY, NY, NY, NY, NY, PEN, NY, NY, PEN, NY, NY, NY, NY, NY)),
+    "revert": table(ADMIN_WS, approved=(NY, NY, NY, NY, NY, PEN, NY, NY, PEN, NY, NY, NY, NY, NY),
+                    published=(NY, NY, NY, NY, NY, PEN, NY, NY, PEN, NY, NY, NY, NY, NY)),
     "nominate": table(STAFF_WS, approved=staff_not_own(APP), published=staff_not_own(PUB)),
     # Without a proposed nomination there is no outcome to record (see PROPOSED_OUTCOME).
     "nomination_outcome": table(

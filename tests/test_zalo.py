@@ -115,8 +115,12 @@ PROTECTED = (
     " vui lòng gõ lại bằng chữ nhé."
 )
 ERROR = "Xin lỗi, đã có lỗi xảy ra."
-NOTIFY_APPROVED = f"Câu chuyện #1 “{TITLE}” của bạn: ✅ Đã duyệt."
-APPROVED_1, QUEUE_EMPTY = "✅ Đã duyệt #1.", "Không có câu chuyện nào đang chờ duyệt. 🎉"
+# No publishing channel is configured: an approval publishes in the bot's gallery at once.
+NOTIFY_APPROVED = (f"✅ Câu chuyện #1 “{TITLE}” của bạn đã được duyệt và đăng trong mục Gương sáng"
+                   " của bot. Mọi người xem được bằng /story 1 hoặc /stories. Cảm ơn bạn đã chia"
+                   " sẻ!")
+APPROVED_1 = "✅ Đã duyệt #1; câu chuyện đã được đăng trong mục Gương sáng (/stories)."
+QUEUE_EMPTY = "Không có câu chuyện nào đang chờ duyệt. 🎉"
 REMINDER = (
     "🇻🇳 <b>51 năm Ngày giải phóng miền Nam, thống nhất đất nước</b> (30/4/1975 – 30/4/2026)"
     "\n\nHưởng ứng phong trào thi đua yêu nước, lập thành tích chào mừng ngày lễ lớn: hãy kể một"
@@ -203,7 +207,8 @@ async def reports_to_honoree(person: ZaloPerson) -> None:
     assert said[0].startswith(
         "Bước 2/12. Câu chuyện thuộc nội dung thi đua nào?\n\n1. Chấp hành tốt")
     assert person.option("Chấp hành tốt chủ trương") == "1"
-    assert len(options(said[0])) == 7  # five contents, back, cancel
+    assert len(options(said[0])) == 8  # five contents, not sure, back, cancel
+    assert options(said[0])[5] == "6. ❓ Không rõ — để cán bộ chọn"
     said = await person.says("1")
     assert said[0].startswith("Bước 3/12. Việc này diễn ra ở xã, phường hay đặc khu nào?")
     said = await person.says("long xuyen")
@@ -315,11 +320,11 @@ async def test_a_telegram_reviewer_approves_a_zalo_story_and_the_zalo_reporter_i
     assert [c.params["text"] for c in wire.calls[mark:] if c.method == "sendMessage"] == [
         APPROVED_1, QUEUE_EMPTY]
     story = await storage.stories.get(1)
-    assert story is not None and story.status == "approved"
+    assert story is not None and story.status == "published"
     outbox = [dict(r) for r in await storage.db.fetchall("SELECT * FROM outbox ORDER BY id")]
     assert [(r["kind"], r["channel"], r["chat_id"], r["template"], r["status"])
             for r in outbox] == [("menu", "telegram", str(ADMIN), "menu", "pending"),
-                                 ("message", "zalo", RESIDENT, "notify.status", "pending")]
+                                 ("message", "zalo", RESIDENT, "notify.in_gallery", "pending")]
     zalo_mark, wire_mark = len(zalo.requests), len(wire.calls)
 
     engine = BroadcastEngine(
@@ -332,7 +337,7 @@ async def test_a_telegram_reviewer_approves_a_zalo_story_and_the_zalo_reporter_i
     delivered = [(r.method, r.body) for r in zalo.requests[zalo_mark:]
                  if r.method != "getUpdates"]
     assert delivered == [("sendMessage", {"chat_id": RESIDENT, "text": NOTIFY_APPROVED})]
-    assert "#1" in NOTIFY_APPROVED and "Đã duyệt" in NOTIFY_APPROVED
+    assert "#1" in NOTIFY_APPROVED and "duyệt và đăng" in NOTIFY_APPROVED
     assert [c for c in wire.calls[wire_mark:] if c.method.startswith("send")] == []
     outbox = [dict(r) for r in await storage.db.fetchall("SELECT * FROM outbox ORDER BY id")]
     assert [(r["status"], r["attempts"]) for r in outbox] == [("sent", 1), ("sent", 1)]

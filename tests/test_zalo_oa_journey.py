@@ -37,7 +37,11 @@ KINDS = ["1. Gương người tốt, việc tốt", "2. Mô hình hay, cách là
          "4. Nhân tố mới", "5. ✖️ Hủy"]
 SUBMITTED = ("✅ Đã gửi! Câu chuyện của bạn là #1.\n\nBan Thi đua - Khen thưởng sẽ xem xét và bạn"
              " sẽ nhận được thông báo khi có kết quả. Bạn có thể xem lại bằng /mystories.")
-NOTIFY_APPROVED = f"Câu chuyện #1 “{TITLE}” của bạn: ✅ Đã duyệt."
+# No publishing channel is configured: the approval publishes #1 in the bot's gallery at once.
+NOTIFY_APPROVED = (f"✅ Câu chuyện #1 “{TITLE}” của bạn đã được duyệt và đăng trong mục Gương sáng"
+                   " của bot. Mọi người xem được bằng /story 1 hoặc /stories. Cảm ơn bạn đã chia"
+                   " sẻ!")
+APPROVED_1 = "✅ Đã duyệt #1; câu chuyện đã được đăng trong mục Gương sáng (/stories)."
 
 
 @pytest.fixture
@@ -73,15 +77,16 @@ async def agrees(person: OaPerson) -> None:
 
 
 async def reports_up_to_photos(person: OaPerson) -> None:
-    """/report: a kind by button, a content by number (seven options do not fit), the rest."""
+    """/report: a kind by button, a content by number (eight options do not fit), the rest."""
     (kind,) = await person.says("/report")
     assert kind.startswith(KIND)
     assert person.titles() == KINDS
     said = await person.taps("Gương người tốt")
     assert said[0].startswith(
         "Bước 2/12. Câu chuyện thuộc nội dung thi đua nào?\n\n1. Chấp hành tốt")
-    assert person.buttons() == []  # 5 contents + back + cancel: numbered lines instead
-    assert person.option("⬅️ Quay lại") == "6"
+    assert person.buttons() == []  # 5 contents + not sure + back + cancel: numbered lines
+    assert person.option("❓ Không rõ — để cán bộ chọn") == "6"
+    assert person.option("⬅️ Quay lại") == "7"
     said = await person.picks("Chấp hành tốt chủ trương")
     assert said[0].startswith("Bước 3/12. Việc này diễn ra ở xã, phường hay đặc khu nào?")
     assert said[0].endswith("Gõ /back để quay lại bước trước, /cancel để hủy.")
@@ -134,7 +139,7 @@ async def approves_on_telegram(tg: TelegramApp) -> None:
     photo = next(c for c in reversed(wire.calls) if c.method == "sendPhoto")
     assert photo.params["photo"] == PHOTO  # the OA photo URL, shown to the reviewer
     await admin.presses("✅ Duyệt")
-    assert any(c.params.get("text") == "✅ Đã duyệt #1." for c in wire.calls
+    assert any(c.params.get("text") == APPROVED_1 for c in wire.calls
                if c.method == "sendMessage")
 
 
@@ -177,7 +182,8 @@ async def test_a_resident_follows_files_a_story_by_buttons_and_is_told_of_the_ap
 
     await approves_on_telegram(tg)
     assert [(r["channel"], r["chat_id"], r["template"], r["status"])
-            for r in await outbox(storage)] == [("zalo_oa", RESIDENT, "notify.status", "pending")]
+            for r in await outbox(storage)] == [
+                ("zalo_oa", RESIDENT, "notify.in_gallery", "pending")]
     mark = len(oa.requests)
 
     sender = engine(storage, tg, bot)
@@ -203,7 +209,7 @@ async def test_a_decision_after_the_window_closed_is_not_sent_until_the_resident
 
     with pytest.raises(DeliveryError) as raised:
         await bot.channel.sender.send(RESIDENT, Reply(NOTIFY_APPROVED,
-                                                      notice=Notice("notify.status")))
+                                                      notice=Notice("notify.in_gallery")))
     assert raised.value.window_closed and not raised.value.permanent
     sender = engine(storage, tg, bot)
     assert await sender.pump() == 1 + MENU
@@ -216,7 +222,7 @@ async def test_a_decision_after_the_window_closed_is_not_sent_until_the_resident
 
     # The resident writes again: the window is open, the decision is released and goes out.
     said = await resident.says("/mystories")
-    assert any("#1" in text and "Đã duyệt" in text for text in said), said
+    assert any("#1" in text and "Đã đăng" in text for text in said), said
     assert await sender.pump() == 1
     await sender.drain()
     assert oa.texts(RESIDENT)[-1] == NOTIFY_APPROVED
@@ -227,12 +233,12 @@ async def test_a_decision_outside_the_window_goes_as_the_configured_template(
     oa: FakeOa, settings: Settings, storage: Storage, dialog: Dialog, tg: TelegramApp,
 ) -> None:
     bot = await start_oa(settings, storage, dialog, oa, oa.grant(),
-                         zalo_oa_templates={"notify.status": "tpl-status"})
+                         zalo_oa_templates={"notify.in_gallery": "tpl-gallery"})
     try:
         await files_report(OaPerson(oa, bot, RESIDENT))
         await approves_on_telegram(tg)
         oa.clock.travel(days=8)
-        oa.templates["tpl-status"] = ("id", "title", "status")
+        oa.templates["tpl-gallery"] = ("id", "title", "status")
         mark = len(oa.requests)
         sender = engine(storage, tg, bot)
         assert await sender.pump() == 1 + MENU
@@ -242,8 +248,8 @@ async def test_a_decision_outside_the_window_goes_as_the_configured_template(
 
     (call,) = [r for r in oa.requests[mark:] if r.path.endswith("message/template")]
     assert call.error == 0
-    assert call.body == {"template_id": "tpl-status", "user_id": RESIDENT, "template_data": {
-        "id": "1", "title": TITLE, "status": "✅ Đã duyệt"}}
+    assert call.body == {"template_id": "tpl-gallery", "user_id": RESIDENT, "template_data": {
+        "id": "1", "title": TITLE, "status": "📢 Đã đăng"}}
     assert [r["status"] for r in await outbox(storage)] == ["sent"]
     assert [r["status"] for r in await outbox(storage)] == ["sent"]
 

@@ -21,6 +21,7 @@ class Call:
     method: str
     params: dict[str, Any]
     url: str
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
 
 def _decode(value: Any) -> Any:
@@ -39,6 +40,7 @@ class RecordingRequest(BaseRequest):
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, tuple[int, str]] = field(default_factory=dict)
     next_message_id: int = 100
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> the file's bytes
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -56,10 +58,19 @@ class RecordingRequest(BaseRequest):
         **kwargs: Any,
     ) -> tuple[int, bytes]:
         """Record the call and answer it."""
+        if "/file/bot" in url:
+            return self._download(url)
         name = url.rsplit("/", 1)[-1]
         raw = request_data.parameters if request_data else {}
         params = {k: _decode(v) for k, v in raw.items()}
-        self.calls.append(Call(name, params, url))
+        parts = (request_data.multipart_data or {}) if request_data else {}
+        uploads = {k: bytes(v[1]) for k, v in parts.items()}
+        self.calls.append(Call(name, params, url, uploads))
+        if name == "getFile" and str(params.get("file_id")) not in self.files:
+            body = {"ok": False, "error_code": 400,
+                    "description": "Bad Request: wrong file_id or the file is temporarily"
+                                   " unavailable"}
+            return 400, json.dumps(body).encode()
         if name in self.failures:
             status, description = self.failures[name]
             body = {"ok": False, "error_code": status, "description": description}
@@ -98,7 +109,19 @@ class RecordingRequest(BaseRequest):
             return [self._message(params) for _ in params.get("media", [])]
         if name == "getUpdates":
             return []
+        if name == "getFile":
+            file_id = str(params["file_id"])
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                    "file_size": len(self.files[file_id]), "file_path": f"photos/{file_id}.jpg"}
         return True
+
+    def _download(self, url: str) -> tuple[int, bytes]:
+        """A file's bytes at its download address, as Telegram serves them."""
+        file_id = url.rsplit("/", 1)[-1].removesuffix(".jpg")
+        self.calls.append(Call("download", {"file_id": file_id}, url))
+        if file_id not in self.files:
+            return 404, b"Not Found"
+        return 200, self.files[file_id]
 
     # --- what tests ask --------------------------------------------------------------------
 

@@ -11,9 +11,10 @@ from typing import TextIO
 
 from bot.content import catalogue
 from bot.dialog import Dialog
-from bot.messages import ChannelTraits, Incoming, Reply, plain_text
+from bot.messages import ChannelTraits, DeliveryError, Incoming, Reply, plain_text
 
-__all__ = ["CHANNEL", "TRAITS", "ConsoleSender", "render", "run_console", "to_incoming"]
+__all__ = ["CHANNEL", "TRAITS", "ConsoleSender", "console_person", "render", "run_console",
+           "to_incoming"]
 
 CHANNEL = "console"
 TRAITS = ChannelTraits(
@@ -94,18 +95,29 @@ def _login() -> str:
         return ""
 
 
+def console_person(user: str | None = None) -> str:
+    """Who is at this terminal: the name asked for (`--as`), or the login."""
+    return user or _login() or "console"
+
+
 class ConsoleSender:
-    """Messages for the console person (decisions, new stories) printed as they are delivered."""
+    """Messages for the person at this terminal (decisions, new stories), printed as they are
+    delivered; another console person's wait until they are at a terminal and write again."""
 
     channel = CHANNEL
 
-    def __init__(self, stdout: TextIO) -> None:
+    def __init__(self, stdout: TextIO, person: str | None = None) -> None:
         self._stdout = stdout
+        self._person = console_person(person)
         self._sent = 0
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
-        """Print the message with a bell mark. Its buttons (a one-tap unsubscribe) are left out:
-        a number typed here answers the open question, so the message says what to type."""
+        """Print the message with a bell mark, if it is for the person here. Its buttons (a
+        one-tap unsubscribe) are left out: a number typed here answers the open question, so the
+        message says what to type."""
+        if chat_id != self._person:
+            raise DeliveryError(f"console:{chat_id} is not at this terminal", permanent=False,
+                                window_closed=True)
         self._sent += 1
         self._stdout.write(f"\n🔔 {render(replace(reply, choices=()))}\n\n")
         self._stdout.flush()
@@ -117,10 +129,14 @@ async def run_console(
     files: Path = Path("exports"),
 ) -> None:
     """Read lines until end of input or Ctrl-C, answering each as the bot would."""
-    who = user or _login() or "console"
+    who = console_person(user)
     loop = asyncio.get_running_loop()
     stdout.write(catalogue("vi").t("console.banner") + "\n")
-    stdout.write(catalogue("en").t("console.banner") + "\n\n")
+    stdout.write(catalogue("en").t("console.banner") + "\n")
+    for language in ("vi", "en"):
+        stdout.write(plain_text(catalogue(language).t("console.who", who=f"{CHANNEL}:{who}"))
+                     + "\n")
+    stdout.write("\n")
     stdout.flush()
     while True:
         stdout.write("> ")

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
@@ -42,6 +43,7 @@ from bot.content import catalogue
 from bot.dialog import Dialog
 from bot.menus import EVERYONE
 from bot.messages import (
+    Attachment,
     ChannelTraits,
     Contact,
     DeliveryError,
@@ -72,6 +74,7 @@ TRAITS = ChannelTraits(
     max_caption=1024,
     can_request_contact=True,
     can_request_location=True,
+    can_upload_photos=True,
 )
 MENU = EVERYONE
 _UNSUPPORTED = (
@@ -162,6 +165,14 @@ def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+def _photo(item: Attachment | str, attach: bool) -> InputFile | str:
+    """A photo by reference, or an archived copy uploaded (in an album each upload is its own
+    multipart part, named by an attach:// address)."""
+    if isinstance(item, str):
+        return item
+    return InputFile(item.data, filename=item.filename, attach=attach)
+
+
 def _request_keyboard(reply: Reply) -> ReplyKeyboardMarkup:
     first = KeyboardButton(
         reply.request_label,
@@ -182,6 +193,12 @@ class TelegramSender:
         self._app = app
         self._language = language
         self._open_keyboards: set[str] = set()
+
+    @property
+    def bot(self) -> Bot:
+        """The Bot the replies go through (the archive downloads files with it too)."""
+        bot: Bot = self._app.bot
+        return bot
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver a message outside the conversation (the outbox): keyboards are left alone."""
@@ -282,11 +299,13 @@ class TelegramSender:
                 sent = await bot.send_document(chat_id, upload)
             ids.append(str(sent.message_id))
         text = reply.text
-        if reply.photos and not text:
-            ids.extend(await self._photos(chat_id, reply.photos))
+        # The archived copies (uploaded) and the other photos (by reference), in one album.
+        photos: tuple[Attachment | str, ...] = (*reply.photo_uploads, *reply.photos)
+        if photos and not text:
+            ids.extend(await self._photos(chat_id, photos))
             return ids
-        if reply.photos:
-            shown, note = await self._photos_or_note(chat_id, reply.photos)
+        if photos:
+            shown, note = await self._photos_or_note(chat_id, photos)
             ids.extend(shown)
             text += note
         parts = split_text(text, TRAITS.max_text)
@@ -308,16 +327,16 @@ class TelegramSender:
             ids.append(str(last.message_id))
         return ids
 
-    async def _photos(self, chat_id: str, photos: tuple[str, ...]) -> list[str]:
+    async def _photos(self, chat_id: str, photos: Sequence[Attachment | str]) -> list[str]:
         bot = self._app.bot
         if len(photos) == 1:
-            single: Message = await bot.send_photo(chat_id, photos[0])
+            single: Message = await bot.send_photo(chat_id, _photo(photos[0], attach=False))
             return [str(single.message_id)]
-        media = [InputMediaPhoto(p) for p in photos[:10]]
+        media = [InputMediaPhoto(_photo(p, attach=True)) for p in photos[:10]]
         album: tuple[Message, ...] = await bot.send_media_group(chat_id, media)
         return [str(m.message_id) for m in album]
 
-    async def _photos_or_note(self, chat_id: str, photos: tuple[str, ...]
+    async def _photos_or_note(self, chat_id: str, photos: Sequence[Attachment | str]
                               ) -> tuple[list[str], str]:
         """Photos before a text: one Telegram refuses (a URL it cannot fetch, a file too large)
         is left out, logged in one line, and named in a line added to the text. Returns the ids
@@ -333,7 +352,8 @@ class TelegramSender:
             reasons = []
             for position, photo in enumerate(shown, start=1):
                 try:
-                    sent.append(str((await self._app.bot.send_photo(chat_id, photo)).message_id))
+                    single = await self._app.bot.send_photo(chat_id, _photo(photo, attach=False))
+                    sent.append(str(single.message_id))
                 except BadRequest as exc:
                     refused.append(position)
                     reasons.append(exc.message)
@@ -349,7 +369,7 @@ class TelegramSender:
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""
         parts = split_text(reply.text, TRAITS.max_text)
-        if len(parts) != 1 or reply.photos or reply.request:
+        if len(parts) != 1 or reply.photos or reply.photo_uploads or reply.request:
             return False
         try:
             await message.edit_text(

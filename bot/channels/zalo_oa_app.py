@@ -32,7 +32,7 @@ def build_zalo_oa(
     app_secret = settings.zalo_oa_app_secret.get_secret_value()
     api = OaApi(settings.zalo_oa_app_id, app_secret, api_url=settings.zalo_oa_api_url,
                 oauth_url=settings.zalo_oa_oauth_url, transport=transport)
-    admins = [("telegram", str(admin)) for admin in settings.admin_ids]
+    admins = sorted(settings.admin_accounts)
     keeper = TokenKeeper(ZaloOaStore(db), api, clock=clock, admin_chats=admins, on_state=on_state)
     options = OaOptions(
         window=timedelta(hours=settings.zalo_oa_window_hours),

@@ -28,6 +28,7 @@ from bot.handlers.correct import FLOW as CORRECT_FLOW
 from bot.handlers.correct import CorrectFlow, start_correction
 from bot.handlers.importing import FLOW as IMPORT_FLOW
 from bot.handlers.importing import ImportFlow, on_document, on_import
+from bot.handlers.listing import SearchPage
 from bot.handlers.mystories import (
     MineAct,
     MineAmend,
@@ -66,6 +67,7 @@ from bot.handlers.review_commands import (
     on_reject,
     on_story,
 )
+from bot.handlers.search import on_search, on_search_choice
 from bot.handlers.start import (
     AFTER_CONSENT,
     CONSENT_FLOW,
@@ -179,6 +181,7 @@ COMMANDS: dict[str, Handler] = {
     "revert": on_revert,
     "unpublish": on_unpublish,
     "audit": on_audit,
+    "search": on_search,
     "import": on_import,
 }
 
@@ -217,6 +220,7 @@ CHOICES: dict[type[Button], Handler] = {
     NominateStart: on_nominate_choice,
     UndoAsk: on_undo_choice,
     AuditPage: on_audit_choice,
+    SearchPage: on_search_choice,
 }
 
 AFTER_CONSENT["report"] = on_report_for

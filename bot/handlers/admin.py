@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from bot.content import fold, localities
+from bot.content import localities
 from bot.digest import unreviewed_text
+from bot.handlers.answers import words
 from bot.handlers.context import Context
+from bot.handlers.grants import Granting, Said, find_person, handle
 from bot.messages import Reply
 from bot.storage import Person
 from bot.workflow import Role
 
-__all__ = ["commune_codes", "on_ban", "on_grant", "on_reviewers", "on_revoke", "on_unban"]
+__all__ = ["on_ban", "on_grant", "on_reviewers", "on_revoke", "on_unban"]
 
 
 def _who(person: Person) -> str:
     name = person.display_name or ""
     handle = f"@{person.username}" if person.username else f"{person.channel}:{person.external_id}"
     return f"{name} ({handle})" if name else handle
-
-
-def _id(person: Person) -> str:
-    return f"{person.channel}:{person.external_id}"
 
 
 async def _target(ctx: Context, usage: str) -> Person | Reply:
@@ -33,29 +29,16 @@ async def _target(ctx: Context, usage: str) -> Person | Reply:
     return await named_person(ctx, ctx.incoming.args[0])
 
 
+def _granting(ctx: Context) -> Granting:
+    return Granting(ctx.storage, ctx.settings, ctx.texts, ctx.person.id,
+                    ctx.incoming.command or "grant")
+
+
 async def named_person(ctx: Context, ref: str) -> Person | Reply:
-    """The one person `ref` names (@username, channel:id, a Telegram id), or why not: nobody,
-    or several sharing a username (listed by id, never the oldest taken silently)."""
-    found = await ctx.storage.roles.matches(ref)
-    if not found:
-        return Reply(ctx.t("roles.no_person", ref=ref[:40]))
-    if len(found) > 1:
-        names = ", ".join(f"{_id(p)} ({p.display_name})" if p.display_name else _id(p)
-                          for p in found[:10])
-        command = f"/{ctx.incoming.command} {_id(found[0])}"
-        return Reply(ctx.t("roles.ambiguous", ref=ref[:40], candidates=names, example=command))
-    return found[0]
-
-
-def _listed(ctx: Context, target: Person) -> Reply | None:
-    """A role ADMIN_IDS gives is changed by editing ADMIN_IDS, never by a command."""
-    if ctx.settings.lists_admin(target.channel, target.external_id):
-        return Reply(ctx.t("roles.listed_admin", who=_who_id(target)))
-    return None
-
-
-def _who_id(person: Person) -> str:
-    return f"{person.display_name} ({_id(person)})" if person.display_name else _id(person)
+    """The one person `ref` names (@username, channel:id, a Telegram id), or why not: nobody
+    (with who a bare word may mean), or several sharing a username (listed by id)."""
+    found = await find_person(_granting(ctx), ref)
+    return Reply(found.text) if isinstance(found, Said) else found
 
 
 def _scope_text(ctx: Context, communes: tuple[int, ...]) -> str:
@@ -65,62 +48,18 @@ def _scope_text(ctx: Context, communes: tuple[int, ...]) -> str:
     return ", ".join(u.name if (u := units.get(c)) else str(c) for c in communes)
 
 
-def commune_codes(province: int, words: Sequence[str]) -> tuple[int, ...] | str:
-    """The communes named (by name, joined with `_`, or by code; none or `all`: 0, the whole
-    province), or the first word that names no single commune."""
-    if not words or any(fold(w) in ("all", "tat ca", "toan tinh") for w in words):
-        return (0,)
-    units = localities(province)
-    codes: list[int] = []
-    for word in words:
-        if word.isdecimal() and units.get(int(word)):
-            codes.append(int(word))
-            continue
-        found, sure = units.search(word.replace("_", " "))
-        if not (sure or len(found) == 1):
-            return word
-        codes.append(found[0].code)
-    return tuple(dict.fromkeys(codes))
-
-
-def _communes(ctx: Context, words: tuple[str, ...]) -> tuple[int, ...] | Reply:
-    codes = commune_codes(ctx.settings.province_code, words)
-    return Reply(ctx.t("roles.bad_commune", name=codes[:40])) if isinstance(codes, str) else codes
-
-
 async def on_grant(ctx: Context) -> list[Reply]:
-    """/grant <user> reviewer|officer [commune … | all] | /grant <user> admin."""
-    target = await _target(ctx, "roles.usage_grant")
-    if isinstance(target, Reply):
-        return [target]
-    args = ctx.incoming.args
-    role = args[1].lower() if len(args) > 1 else ""
-    if role == Role.ADMIN:
-        await ctx.storage.roles.grant(target.id, Role.ADMIN, (0,), by=ctx.person.id)
-        return [Reply(ctx.t("roles.granted_admin", who=_who(target)))]
-    if role not in (Role.REVIEWER, Role.OFFICER):
-        return [Reply(ctx.t("roles.usage_grant"))]
-    listed = _listed(ctx, target)
-    if listed is not None:
-        return [listed]
-    communes = _communes(ctx, args[2:])
-    if isinstance(communes, Reply):
-        return [communes]
-    await ctx.storage.roles.grant(target.id, Role(role), communes, by=ctx.person.id)
-    scope = _scope_text(ctx, communes)
-    return [Reply(ctx.t(f"roles.granted_{role}", who=_who(target), scope=scope))]
+    """/grant <user> reviewer [commune … | all] adds communes | /grant <user> admin."""
+    if ctx.person.role != Role.ADMIN:
+        return [Reply(ctx.t("roles.not_admin"))]
+    return [Reply((await handle(_granting(ctx), words(ctx.incoming.args))).text)]
 
 
 async def on_revoke(ctx: Context) -> list[Reply]:
-    """/revoke <user>: back to citizen."""
-    target = await _target(ctx, "roles.usage_revoke")
-    if isinstance(target, Reply):
-        return [target]
-    listed = _listed(ctx, target)
-    if listed is not None:
-        return [listed]
-    await ctx.storage.roles.revoke(target.id, by=ctx.person.id)
-    return [Reply(ctx.t("roles.revoked", who=_who(target)))]
+    """/revoke <user> [commune …]: those communes, or every role."""
+    if ctx.person.role != Role.ADMIN:
+        return [Reply(ctx.t("roles.not_admin"))]
+    return [Reply((await handle(_granting(ctx), words(ctx.incoming.args))).text)]
 
 
 async def on_reviewers(ctx: Context) -> list[Reply]:

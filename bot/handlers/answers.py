@@ -11,10 +11,12 @@ from bot.content import fold
 __all__ = [
     "DateAnswer",
     "Length",
+    "Word",
     "parse_coordinates",
     "parse_date",
     "parse_phone",
     "single_line",
+    "words",
 ]
 
 _DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?$")
@@ -23,6 +25,8 @@ _DAYS_AGO = {"hom nay": 0, "today": 0, "nay": 0, "hom qua": 1, "yesterday": 1, "
              "hom kia": 2, "bua kia": 2, "day before yesterday": 2}
 _COORDS = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 EARLIEST_YEAR = 2000
+# Quotes a phone may type around a phrase: straight, or curly as keyboards turn them.
+_OPENING, _CLOSING = "\"“”„«", "\"“”»"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,40 @@ class DateAnswer:
 
     value: date | None
     problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One argument of a command: a word, or a phrase typed in quotes."""
+
+    text: str
+    quoted: bool = False
+
+
+def words(args: tuple[str, ...] | list[str]) -> list[Word]:
+    """Command arguments as typed: a phrase in quotes ("mỹ hòa hưng", “châu đốc”) is one word;
+    a quote left open runs to the end."""
+    raw, out = " ".join(args), []
+    current: list[str] = []
+    quoted = False
+    for ch in raw:
+        if quoted and ch in _CLOSING:
+            out.append(Word(" ".join("".join(current).split()), True))
+            current, quoted = [], False
+        elif not quoted and ch in _OPENING:
+            if current:
+                out.append(Word("".join(current)))
+            current, quoted = [], True
+        elif not quoted and ch.isspace():
+            if current:
+                out.append(Word("".join(current)))
+            current = []
+        else:
+            current.append(ch)
+    if current:
+        text = "".join(current)
+        out.append(Word(" ".join(text.split()), True) if quoted else Word(text))
+    return [w for w in out if w.text]
 
 
 def single_line(text: str) -> str:

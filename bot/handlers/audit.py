@@ -45,11 +45,14 @@ def person_label(ctx: Context, who: Who) -> Safe:
     return ctx.t("audit.person_unnamed", handle=handle)
 
 
-def actor_label(ctx: Context, who: Who | None, system: str | None) -> Safe:
-    """Who acted: a named system actor, a person, or the operator at the command line."""
+def actor_label(ctx: Context, who: Who | None, system: str | None, story: bool = True) -> Safe:
+    """Who acted: a named system actor, a person, or (on people, not stories) the operator at
+    the command line."""
     if system is not None:
         return ctx.t(f"audit.system_{system}")
-    return person_label(ctx, who) if who is not None else ctx.t("review.history_system")
+    if who is None:
+        return ctx.t("review.history_system" if story else "audit.operator")
+    return person_label(ctx, who)
 
 
 def _award(ctx: Context, award_id: str) -> str:
@@ -112,6 +115,9 @@ def _what(ctx: Context, e: AuditEntry) -> Safe:
                  if role in (Role.REVIEWER, Role.OFFICER) else "")
         return ctx.t("audit.grant", whom=whom, role=ctx.t(f"roles.role_{role}"),
                      scope=Safe(ctx.t("audit.scope", scope=scope) if scope else ""))
+    if e.action == "revoke" and d.get("communes"):
+        return ctx.t("audit.revoke_communes", whom=whom,
+                     scope=_scope(ctx, list(d["communes"])))
     if e.action == "ban":
         reason = ctx.t("review.history_note", note=d["reason"]) if d.get("reason") else ""
         return ctx.t("audit.ban", whom=whom, reason=Safe(reason))
@@ -138,7 +144,8 @@ async def _page(ctx: Context, page: int, person_id: int | None, story_id: int | 
     pages = (total + PAGE - 1) // PAGE
     lines = [ctx.t("audit.header", total=total, filter=Safe(label), page=page, pages=pages)]
     lines += [ctx.t("audit.line", when=_when(ctx, e.created_at),
-                    who=actor_label(ctx, e.actor, e.system), what=_what(ctx, e))
+                    who=actor_label(ctx, e.actor, e.system, e.story_id is not None),
+                    what=_what(ctx, e))
               for e in entries]
     nav = []
     if page > 1:

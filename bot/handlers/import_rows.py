@@ -16,7 +16,7 @@ from bot.handlers.answers import EARLIEST_YEAR, Length, parse_date, single_line
 from bot.handlers.report_steps import DESCRIPTION, NAME, ROLE, TITLE
 from bot.handlers.resident import HONOREE, TELLER, read_contact
 from bot.messages import normalise
-from bot.sheets import Sheet, SheetRefused
+from bot.sheet_reader import Sheet, SheetRefused
 
 __all__ = ["COLUMNS", "Column", "Problem", "Row", "RowRules", "columns_of", "example_row"]
 

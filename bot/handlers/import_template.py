@@ -14,7 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from bot.content import Campaign, Catalogue, Localities, catalogue
 from bot.handlers.import_rows import COLUMNS, example_row
-from bot.sheets import MAX_ROWS
+from bot.sheet_reader import MAX_ROWS
 
 __all__ = ["TEMPLATE_NAME", "template"]
 

@@ -18,7 +18,7 @@ from bot.handlers.import_template import TEMPLATE_NAME, template
 from bot.handlers.resident import FILERS
 from bot.handlers.start import ask_consent_first, on_unknown
 from bot.messages import Attachment, FileTooLarge, Reply
-from bot.sheets import MAX_BYTES, SheetRefused, read_sheet
+from bot.sheet_reader import MAX_BYTES, SheetRefused, read_sheet
 from bot.storage import Imported, NewStory, Person, Refused, Storage
 from bot.workflow import Role
 

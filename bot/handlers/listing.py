@@ -1,16 +1,52 @@
-"""Paged, filtered lists of stories (the review queue, the published stories)."""
+"""Paged, filtered lists of stories (the review queue, the published stories, search results)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
 
 from bot.buttons import Button
 from bot.content import fold, localities
 from bot.handlers.context import Context
-from bot.messages import Choice
-from bot.storage import StoryLine
+from bot.messages import Choice, Reply
+from bot.storage import StoryFilter, StoryLine
+from bot.storage.search import match_query
+from bot.workflow import Role, Status
 
-__all__ = ["filter_label", "page_rows", "parse_campaign", "parse_filter"]
+__all__ = [
+    "SearchPage",
+    "Where",
+    "filter_label",
+    "page_rows",
+    "parse_campaign",
+    "parse_filter",
+    "search_list",
+    "split_words",
+]
+
+SEARCH_PAGE = 5
+
+
+class Where(StrEnum):
+    """Which stories a search covers: published ones, a reviewer's, a reviewer's queue."""
+
+    PUBLISHED = "published"
+    SCOPE = "scope"
+    QUEUE = "queue"
+
+
+@dataclass(frozen=True)
+class SearchPage(Button, tag="sr.page"):
+    """A page of search results, with the words and filters searched."""
+
+    page: int
+    words: str
+    where: Where
+    commune: int | None = None
+    kind: str | None = None
+    campaign: str | None = None
 
 Row = tuple[Choice, ...]
 
@@ -41,12 +77,52 @@ def parse_filter(ctx: Context, words: list[str]) -> tuple[int | None, str | None
     query = " ".join(words).strip()
     if not query:
         return None, None
-    folded = fold(query)
-    for kind in ctx.campaigns.kinds():
-        if folded in (kind.value.replace("_", " "), fold(kind.vi), fold(kind.en)):
-            return None, kind.value
+    kind = _kind(ctx, query)
+    if kind is not None:
+        return None, kind
     found, sure = localities(ctx.settings.province_code).search(query)
     return (found[0].code if found and (sure or len(found) == 1) else -1), None
+
+
+def split_words(ctx: Context, words: list[str]) -> tuple[int | None, str | None, str]:
+    """'/stories long xuyen cau khi': the commune and kind named, and the other words to search.
+
+    The whole line is tried first as one commune or kind (as `parse_filter`); otherwise each run
+    of up to four words that names a kind, or exactly one commune, is taken as a filter.
+    """
+    commune, kind = parse_filter(ctx, words)
+    if commune != -1:
+        return commune, kind, ""
+    commune = None
+    units = localities(ctx.settings.province_code)
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        for span in range(min(4, len(words) - i), 0, -1):
+            phrase = " ".join(words[i : i + span])
+            named = _kind(ctx, phrase)
+            if named is not None and kind is None:
+                kind = named
+                break
+            found, sure = units.search(phrase) if commune is None else ([], False)
+            if sure:
+                commune = found[0].code
+                break
+        else:
+            rest.append(words[i])
+            i += 1
+            continue
+        i += span
+    return commune, kind, " ".join(rest)
+
+
+def _kind(ctx: Context, phrase: str) -> str | None:
+    """The kind of story a phrase names (its key, or its words in either language)."""
+    folded = fold(phrase)
+    for kind in ctx.campaigns.kinds():
+        if folded in (kind.value.replace("_", " "), fold(kind.vi), fold(kind.en)):
+            return kind.value
+    return None
 
 
 def filter_label(ctx: Context, commune: int | None, kind: str | None,
@@ -77,3 +153,45 @@ def page_rows(ctx: Context, lines: list[StoryLine], page: int, pages: int,
     if nav:
         rows.append(tuple(nav))
     return rows
+
+
+async def _covering(ctx: Context, where: Where, commune: int | None, kind: str | None,
+                    campaign: str | None) -> StoryFilter:
+    """The stories this person may find: a reviewer's communes, or the published ones."""
+    if where == Where.PUBLISHED:
+        return StoryFilter((Status.PUBLISHED,), None, commune, kind, campaign=campaign)
+    scope = None
+    if ctx.person.role != Role.ADMIN:
+        communes = await ctx.storage.roles.scopes(ctx.person.id)
+        scope = None if 0 in communes else communes
+    statuses = (Status.PENDING, Status.RECOMMENDED) if where == Where.QUEUE else None
+    return StoryFilter(statuses, scope, commune, kind, campaign=campaign)
+
+
+async def search_list(ctx: Context, words: str, where: Where, opener: Callable[[int], Button],
+                      commune: int | None = None, kind: str | None = None, page: int = 1, *,
+                      campaign: str | None = None, edit: bool = False,
+                      maybe_commune: bool = False) -> list[Reply]:
+    """A page of the stories holding every word, best first, each a button (`opener`).
+
+    `maybe_commune`: the words were typed where a commune fits, so an empty result also says
+    that no commune has that name.
+    """
+    shown = " ".join(words.split())[:60]
+    if match_query(words) is None:
+        return [Reply(ctx.t("search.no_words"))]
+    covering = await _covering(ctx, where, commune, kind, campaign)
+    offset = (page - 1) * SEARCH_PAGE
+    total, lines = await ctx.storage.search.find(words, covering, offset, SEARCH_PAGE)
+    label = filter_label(ctx, commune, kind, campaign)
+    if total == 0:
+        key = "search.nothing_filter" if maybe_commune else "search.nothing"
+        return [Reply(ctx.t(key, words=shown, filter=label), edit=edit)]
+    pages = (total + SEARCH_PAGE - 1) // SEARCH_PAGE
+    page = max(1, min(page, pages))
+    header = ctx.t("search.header", words=shown, filter=label, total=total, page=page,
+                   pages=pages)
+    pager = partial(SearchPage, words=words, where=where, commune=commune, kind=kind,
+                    campaign=campaign)
+    return [Reply(header, choices=tuple(page_rows(ctx, lines, page, pages, opener, pager)),
+                  edit=edit)]

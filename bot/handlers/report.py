@@ -308,13 +308,16 @@ def _summary(ctx: Context) -> Reply:
         movement = ctx.t("report.summary_movement", movement=picked.label(lang))
     unit = localities(ctx.settings.province_code).get(int(data.get("commune", 0)))
     none = ctx.t("report.summary_none")
+    topic = content.label(lang) if content else none
+    if "content" in data and data["content"] is None:
+        topic = ctx.t("campaign_words.content_unknown")
     photos = len(data.get("photos", []))
     lat, lon = data.get("lat"), data.get("lon")
     when = date.fromisoformat(data["date"]).strftime("%d/%m/%Y") if data.get("date") else none
     text: str = ctx.t(
         summary_key(data),
         kind=kind.label(lang) if kind else none,
-        content=content.label(lang) if content else none,
+        content=topic,
         movement=Safe(movement),
         commune=unit.name if unit else none,
         honoree=data.get("honoree", none),
@@ -354,8 +357,10 @@ REQUIRED = ("kind", "content", "commune", "honoree", "honoree_role", "title", "d
 
 
 def _missing(data: dict[str, object]) -> str | None:
-    """The first required answer not given (a defence: the steps ask them in order)."""
-    return next((step for step in REQUIRED if data.get(step) in (None, "")), None)
+    """The first required answer not given (a defence: the steps ask them in order). The
+    content may be given as none: the reviewer chooses it."""
+    return next((step for step in REQUIRED if data.get(step) in (None, "")
+                 and not (step == "content" and step in data)), None)
 
 
 async def _submit(ctx: Context) -> list[Reply]:
@@ -367,7 +372,8 @@ async def _submit(ctx: Context) -> list[Reply]:
     if refusal:
         return [refusal]
     gap = _missing(data)
-    if gap is None and filed_under(ctx).content(data.get("content")) is None:
+    chosen = data.get("content")
+    if gap is None and chosen is not None and filed_under(ctx).content(chosen) is None:
         data.pop("preset_content", None)  # a content the campaign does not know: asked again
         gap = "content"
     if gap:
@@ -380,7 +386,7 @@ async def _submit(ctx: Context) -> list[Reply]:
             channel=ctx.incoming.channel,
             campaign=filed_under(ctx).key,
             kind=str(data["kind"]),
-            content=str(data["content"]),
+            content=None if chosen is None else str(chosen),
             movement=data.get("movement"),
             commune_code=int(data["commune"]),
             honoree_name=str(data["honoree"]),

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 MAX_PHOTOS = 5
+REVIEWER_FLOWS = frozenset({"correct"})  # dialogs where a reviewer answers the report's questions
 TITLE = Length(5, 120)
 DESCRIPTION = Length(40, 3000)
 NAME = Length(2, 120)
@@ -83,9 +84,9 @@ class PickCampaign(Button, tag="r.campaign"):
 
 @dataclass(frozen=True)
 class PickContent(Button, tag="r.content"):
-    """An emulation content of the campaign, by its key."""
+    """An emulation content of the campaign, by its key; None: not sure, the reviewer chooses."""
 
-    key: str
+    key: str | None
 
 
 @dataclass(frozen=True)
@@ -217,23 +218,35 @@ async def answer_kind(ctx: Context) -> list[Reply] | None:
     return None
 
 
+def _unsure_offered(ctx: Context) -> bool:
+    """"Not sure, the reviewer chooses" is the reporter's answer, never a reviewer's."""
+    return ctx.state.flow not in REVIEWER_FLOWS
+
+
 def ask_content(ctx: Context) -> Reply:
-    """Which of the five contents: listed in full with short buttons, or as full options."""
+    """Which of the five contents: listed in full with short buttons, or as full options; or
+    (to a reporter) "not sure", left to the reviewer."""
     lang = ctx.person.language
     contents = filed_under(ctx).contents
+    unsure: tuple[Row, ...] = ((Choice(ctx.t("report.content_unsure"), PickContent(None)),),)
+    if not _unsure_offered(ctx):
+        unsure = ()
     if not ctx.incoming.traits.buttons:
         rows = tuple((Choice(c.label(lang), PickContent(c.key)),) for c in contents)
-        return _ask(ctx, ctx.t("report.ask_content"), rows)
+        return _ask(ctx, ctx.t("report.ask_content"), rows + unsure)
     listing = "\n".join(f"{c.number}. {esc(c.label(lang))}" for c in contents)
     rows = tuple(
         (Choice(f"{c.number}. {c.short(lang)}", PickContent(c.key)),) for c in contents
     )
-    return _ask(ctx, f"{ctx.t('report.ask_content')}\n\n{listing}", rows)
+    return _ask(ctx, f"{ctx.t('report.ask_content')}\n\n{listing}", rows + unsure)
 
 
 async def answer_content(ctx: Context) -> list[Reply] | None:
-    """Take a content; a new content forgets the movement."""
+    """Take a content, or none (the reviewer chooses it); a new content forgets the movement."""
     choice = ctx.choice
+    if isinstance(choice, PickContent) and choice.key is None and _unsure_offered(ctx):
+        ctx.state.data.update(content=None, movement=None)
+        return None
     content = filed_under(ctx).content(choice.key) if isinstance(choice, PickContent) else None
     if content is None:
         return _again(ctx, "dialog.use_choices")

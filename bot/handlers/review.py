@@ -6,11 +6,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
+from bot.album import failed_note, story_album
 from bot.buttons import Button
 from bot.cards import review_card
 from bot.handlers.answers import Length, single_line
 from bot.handlers.context import Context
-from bot.handlers.listing import filter_label, page_rows, parse_campaign, parse_filter
+from bot.handlers.listing import (
+    Where,
+    filter_label,
+    page_rows,
+    parse_campaign,
+    search_list,
+    split_words,
+)
 from bot.handlers.undo_card import undo_rows
 from bot.messages import Choice, Reply
 from bot.storage import Outcome
@@ -107,6 +115,7 @@ NOTE = Length(3, 500)
 REASONS = ("duplicate", "unverifiable", "off_topic", "inappropriate")
 DONE: dict[str, str] = {
     Status.APPROVED: "review.done_approved",
+    Status.PUBLISHED: "review.done_published",
     Status.RECOMMENDED: "review.done_recommended",
     Status.REJECTED: "review.done_rejected",
     Status.NEEDS_CHANGES: "review.done_needs_changes",
@@ -141,15 +150,17 @@ async def _queue(ctx: Context, page: int, commune: int | None, kind: str | None,
 
 
 async def on_pending(ctx: Context) -> list[Reply]:
-    """/pending [campaign] [commune | kind]: the stories waiting, oldest first."""
+    """/pending [campaign] [commune | kind | words]: the stories waiting, oldest first; words
+    that name no commune or kind are searched among them."""
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
     campaign, words, problem = parse_campaign(ctx, list(ctx.incoming.args))
     if problem is not None:
         return [Reply(problem)]
-    commune, kind = parse_filter(ctx, words)
-    if commune == -1:
-        return [Reply(ctx.t("roles.bad_commune", name=" ".join(words)))]
+    commune, kind, rest = split_words(ctx, words)
+    if rest:
+        return await search_list(ctx, rest, Where.QUEUE, ReviewOpen, commune, kind,
+                                 campaign=campaign, maybe_commune=commune is None)
     return await _queue(ctx, 1, commune, kind, campaign=campaign)
 
 
@@ -161,7 +172,10 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
     actor = await ctx.storage.reviews.actor(ctx.person.id)
     if actor is None or not actor.covers(story.commune_code):
         return [Reply(ctx.t("review.not_yours", id=story_id))]
-    text = review_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
+    album = await story_album(ctx.storage.photos, story.id,
+                              ctx.incoming.traits.can_upload_photos)
+    text = review_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns) \
+        + failed_note(album, ctx.texts)
     rows: tuple[tuple[Choice, ...], ...] = ()
     if story.status in (Status.PENDING, Status.RECOMMENDED):
         v = (story.id, story.version)
@@ -177,7 +191,7 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
     elif story.status in (Status.APPROVED, Status.PUBLISHED):
         rows = ((Choice(ctx.t("nominate.button"), NominateStart(story.id)),),
                 *undo_rows(ctx, story))
-    return [Reply(text, choices=rows, photos=tuple(story.photos))]
+    return [Reply(text, choices=rows, photos=album.photos, photo_uploads=album.uploads)]
 
 
 async def _next_after(ctx: Context, story_id: int) -> list[Reply]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.cards import public_card
 from bot.handlers.audit import event_extra
 from bot.handlers.context import Context
 from bot.handlers.review import NOTE, act_and_say, is_reviewer, open_card
+from bot.handlers.stories import public_reply
 from bot.messages import Reply
+from bot.storage import Change
 from bot.workflow import Action, Role, Status
 
 __all__ = ["on_approve", "on_changes", "on_history", "on_publish", "on_reject", "on_story"]
@@ -80,8 +81,7 @@ async def on_story(ctx: Context) -> list[Reply]:
         if actor and actor.covers(story.commune_code):
             return await open_card(ctx, story_id)
     if story.status == Status.PUBLISHED or story.reporter_id == ctx.person.id:
-        card = public_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
-        return [Reply(card, photos=tuple(story.photos))]
+        return [await public_reply(ctx, story)]
     return [Reply(ctx.t("stories.not_public", id=story_id))]
 
 
@@ -121,7 +121,8 @@ async def on_history(ctx: Context) -> list[Reply]:
 
 
 async def on_publish(ctx: Context) -> list[Reply]:
-    """/publish <id>: queue the post of an approved story again (admins)."""
+    """/publish <id>: queue the post of an approved story again, or, without a channel, put it
+    back in the bot's own gallery (admins)."""
     if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     if len(ctx.incoming.args) != 1:
@@ -129,13 +130,16 @@ async def on_publish(ctx: Context) -> list[Reply]:
     story_id = _story_id(ctx, ctx.incoming.args[0])
     if isinstance(story_id, str):
         return [Reply(story_id)]
-    if not ctx.settings.publish_chat_id:
-        return [Reply(ctx.t("review.publish_off"))]
     story = await ctx.storage.stories.get(story_id)
     if story is None:
         return [Reply(ctx.t("review.no_story", id=story_id))]
     if story.status != Status.APPROVED:
         status = ctx.t(f"status.{story.status}")
         return [Reply(ctx.t("review.wrong_status", id=story_id, status=status))]
+    if not ctx.settings.publish_chat_id:
+        outcome = await ctx.storage.reviews.apply(Change(Action.PUBLISH, story_id, ctx.person.id))
+        key = "review.published_in_gallery" if outcome.ok else (outcome.refusal or "")
+        was = ctx.t(f"status.{outcome.from_status}") if outcome.from_status else ""
+        return [Reply(ctx.t(key, id=story_id, status=was))]
     await ctx.storage.outbox.queue_publish(story_id, ctx.settings.publish_chat_id)
     return [Reply(ctx.t("review.publish_queued", id=story_id))]

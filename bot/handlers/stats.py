@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import io
+import shutil
+import tempfile
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -19,9 +21,9 @@ from bot.stats import gather
 from bot.storage import Storage
 
 if TYPE_CHECKING:
-    from bot.export import ExportRange
+    from bot.export import ExportRange, Period
 
-__all__ = ["export_workbook", "on_export", "on_stats", "parse_range"]
+__all__ = ["export_workbook", "on_export", "on_stats", "parse_range", "write_export"]
 
 
 async def _scope(ctx: Context) -> frozenset[int] | None:
@@ -144,26 +146,47 @@ def parse_range(args: tuple[str, ...]) -> tuple[date | None, date | None] | tupl
 def _utc(day: date | None, tz: ZoneInfo) -> str | None:
     if day is None:
         return None
-    return datetime.combine(day, time(), tz).astimezone(ZoneInfo("UTC")).isoformat(
-        timespec="seconds")
+    return datetime.combine(day, time(), tz).astimezone(UTC).isoformat(timespec="seconds")
+
+
+async def write_export(storage: Storage, texts: Catalogue, out: Path, rng: ExportRange,
+                       period: Period) -> int:
+    """Write the workbook for a period to a file; return the stories listed.
+
+    An open end stops at this second (the next one excluded), so that the counts and the list
+    see the same stories.
+    """
+    from bot.export_child import write_xlsx
+
+    reports = storage.reports
+    since = _utc(period.start, rng.tz)
+    until = (_utc(period.end + timedelta(days=1), rng.tz) if period.end
+             else (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds"))
+    scope, campaign = period.scope, period.campaign
+    return await write_xlsx(
+        out, rng, texts, period, await reports.counts(scope, since, until, campaign=campaign),
+        reports.stories(scope, since, until, campaign=campaign),
+        await reports.nominations(scope, since, until, campaign=campaign))
 
 
 async def export_workbook(
     storage: Storage, texts: Catalogue, scope: frozenset[int] | None, start: date | None,
     end: date | None, rng: ExportRange, campaign: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[bytes, int]:
-    """The workbook for a scope, a campaign (None: all) and an inclusive date range."""
-    from bot.export import write_xlsx  # openpyxl loads only when exporting
+    """The workbook for a scope, a campaign (None: all) and an inclusive date range, as bytes
+    to send; `now` dates it (the clock's now by default)."""
+    from bot.export import Period
 
-    reports = storage.reports
-    since = _utc(start, rng.tz)
-    until = _utc(end + timedelta(days=1), rng.tz) if end else None
-    out = io.BytesIO()
-    listed = await write_xlsx(out, rng, texts,
-                              await reports.counts(scope, since, until, campaign=campaign),
-                              reports.stories(scope, since, until, campaign=campaign),
-                              await reports.nominations(scope, since, until, campaign=campaign))
-    return out.getvalue(), listed
+    made = (now or datetime.now(UTC)).astimezone(rng.tz).date()
+    folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="guongsang-export-"))
+    try:
+        out = folder / "export.xlsx"
+        listed = await write_export(storage, texts, out, rng,
+                                    Period(start, end, scope, made, campaign))
+        return await asyncio.to_thread(out.read_bytes), listed
+    finally:
+        await asyncio.to_thread(shutil.rmtree, folder, True)
 
 
 async def on_export(ctx: Context) -> list[Reply]:
@@ -181,16 +204,13 @@ async def on_export(ctx: Context) -> list[Reply]:
         return [Reply(ctx.t("export.bad_order", start=words[0], end=words[1]))]
     start, end = parsed
     assert not isinstance(start, str) and not isinstance(end, str)
-    from bot.export import ExportRange
+    from bot.export import ExportRange, range_text
 
     rng = ExportRange(ctx.settings.province_code, ctx.settings.tz, ctx.settings.publish_chat_id,
                       ctx.campaigns)
     data, listed = await export_workbook(ctx.storage, ctx.texts, await _scope(ctx), start, end, rng,
-                                         campaign)
-    shown = ctx.t("export.range_all")
-    if start or end:
-        shown = ctx.t("export.range", start=start.strftime("%d/%m/%Y") if start else "…",
-                      end=end.strftime("%d/%m/%Y") if end else "…")
+                                         campaign, ctx.now)
+    shown = range_text(ctx.texts, start, end)
     chosen = ctx.campaigns.get(campaign or "")
     starts = [c.start for c in ([chosen] if chosen else ctx.campaigns.all) if c.start]
     first = (start or min(starts, default=ctx.today.date())).isoformat()

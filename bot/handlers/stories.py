@@ -5,14 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from bot.album import story_album
 from bot.buttons import Button
-from bot.cards import public_card
+from bot.cards import public_card, story_page
 from bot.handlers.context import Context
-from bot.handlers.listing import filter_label, page_rows, parse_campaign, parse_filter
+from bot.handlers.listing import (
+    Where,
+    filter_label,
+    page_rows,
+    parse_campaign,
+    search_list,
+    split_words,
+)
 from bot.messages import Choice, Reply
+from bot.storage import Story
 from bot.workflow import Status
 
-__all__ = ["StoriesOpen", "StoriesPage", "on_stories", "on_stories_choice"]
+__all__ = ["StoriesOpen", "StoriesPage", "on_stories", "on_stories_choice", "public_reply"]
 
 PAGE = 5
 
@@ -57,14 +66,25 @@ async def _list(ctx: Context, page: int, commune: int | None, kind: str | None,
     return [Reply(header, choices=tuple(rows), edit=edit)]
 
 
+async def public_reply(ctx: Context, story: Story) -> Reply:
+    """A story as anyone may read it, its photos, and its gallery page once published."""
+    card: str = public_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
+    if ctx.settings.gallery_url and story.status == Status.PUBLISHED:
+        card += ctx.t("gallery.story_link", url=story_page(ctx.settings.gallery_url, story.id))
+    album = await story_album(ctx.storage.photos, story.id, ctx.incoming.traits.can_upload_photos)
+    return Reply(card, photos=album.photos, photo_uploads=album.uploads)
+
+
 async def on_stories(ctx: Context) -> list[Reply]:
-    """/stories [campaign] [commune | kind]."""
+    """/stories [campaign] [commune | kind | words]: words that name no commune or kind are
+    searched."""
     campaign, words, problem = parse_campaign(ctx, list(ctx.incoming.args))
     if problem is not None:
         return [Reply(problem)]
-    commune, kind = parse_filter(ctx, words)
-    if commune == -1:
-        return [Reply(ctx.t("roles.bad_commune", name=" ".join(words)[:40]))]
+    commune, kind, rest = split_words(ctx, words)
+    if rest:
+        return await search_list(ctx, rest, Where.PUBLISHED, StoriesOpen, commune, kind,
+                                 campaign=campaign, maybe_commune=commune is None)
     return await _list(ctx, 1, commune, kind, campaign=campaign)
 
 
@@ -75,8 +95,7 @@ async def on_stories_choice(ctx: Context) -> list[Reply]:
         story = await ctx.storage.stories.get(choice.story_id)
         if story is None or story.status != Status.PUBLISHED:
             return [Reply(ctx.t("stories.not_public", id=choice.story_id))]
-        card = public_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
-        return [Reply(card, photos=tuple(story.photos))]
+        return [await public_reply(ctx, story)]
     if isinstance(choice, StoriesPage):
         return await _list(ctx, choice.page, choice.commune, choice.kind, edit=True,
                            campaign=choice.campaign)

@@ -18,8 +18,8 @@ from bot.workflow import ACTIONS, Action, Role, Status
 __all__ = ["FLOW", "UndoCancel", "UndoFlow", "on_revert", "on_undo_choice", "on_unpublish"]
 
 FLOW = "undo"
-# The status each undo applies to, named in the refusal.
-SOURCE = {Action.REVERT: Status.APPROVED, Action.UNPUBLISH: Status.PUBLISHED}
+# The statuses each undo applies to, named in the refusal.
+SOURCE = {Action.REVERT: (Status.APPROVED, Status.PUBLISHED), Action.UNPUBLISH: (Status.PUBLISHED,)}
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ def _asked(ctx: Context) -> Action | None:
     return action if action in SOURCE else None
 
 
+def _where(ctx: Context, action: Action) -> str:
+    """Without a channel, taking a story down takes it out of the bot's own gallery."""
+    return "_gallery" if action is Action.UNPUBLISH and not ctx.settings.publish_chat_id else ""
+
+
 def _number(raw: str) -> int | None:
     value = raw.removeprefix("#")
     return int(value) if value.isdecimal() and len(value) <= 9 else None
@@ -47,11 +52,13 @@ async def undo(ctx: Context, action: Action, story_id: int, reason: str,
     outcome = await ctx.storage.reviews.apply(
         Change(action, story_id, ctx.person.id, note=reason, version=version))
     if outcome.ok:
-        return ctx.t(f"undo.done_{action}", id=story_id)
+        return ctx.t(f"undo.done_{action}{_where(ctx, action)}", id=story_id)
     if outcome.refusal == "review.wrong_status" and outcome.from_status:
+        labels = [ctx.t(f"status.{status}") for status in SOURCE[action]]
+        needed = ctx.t("undo.needed_revert", approved=labels[0], published=labels[-1]) \
+            if len(labels) > 1 else labels[0]
         return ctx.t(f"undo.wrong_status_{action}", id=story_id,
-                     status=ctx.t(f"status.{outcome.from_status}"),
-                     needed=ctx.t(f"status.{SOURCE[action]}"))
+                     status=ctx.t(f"status.{outcome.from_status}"), needed=needed)
     if outcome.refusal == "review.not_yours":
         return ctx.t("roles.not_admin")
     return say_outcome(ctx, outcome)
@@ -105,7 +112,8 @@ class UndoFlow:
             ctx.state.reset()
             return [Reply(ctx.t("dialog.stale_button"))]
         cancel = (Choice(ctx.t("nav.cancel"), UndoCancel(story_id)),)
-        return [Reply(ctx.t(f"undo.ask_{action}", id=story_id, max=NOTE.high),
+        return [Reply(ctx.t(f"undo.ask_{action}{_where(ctx, action)}", id=story_id,
+                            max=NOTE.high),
                       choices=(cancel,))]
 
     async def handle(self, ctx: Context) -> list[Reply]:

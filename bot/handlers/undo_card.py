@@ -12,7 +12,7 @@ from bot.workflow import Action, Role, Status
 
 __all__ = ["UndoAsk", "undo_rows"]
 
-UNDO = {Status.APPROVED: Action.REVERT, Status.PUBLISHED: Action.UNPUBLISH}
+UNDO = {Status.APPROVED: (Action.REVERT,), Status.PUBLISHED: (Action.UNPUBLISH, Action.REVERT)}
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,9 @@ class UndoAsk(Button, tag="undo.ask"):
 
 
 def undo_rows(ctx: Context, story: Story) -> tuple[tuple[Choice, ...], ...]:
-    """The undo button a story's card offers an admin, if its status has one."""
-    action = UNDO.get(Status(story.status)) if story.status in UNDO else None
-    if action is None or ctx.person.role != Role.ADMIN:
+    """The undo buttons a story's card offers an admin, for its status."""
+    actions = UNDO.get(Status(story.status), ()) if story.status in UNDO else ()
+    if ctx.person.role != Role.ADMIN:
         return ()
-    label = ctx.t(f"undo.button_{action}")
-    return ((Choice(label, UndoAsk(action, story.id, story.version)),),)
+    return tuple((Choice(ctx.t(f"undo.button_{action}"),
+                         UndoAsk(action, story.id, story.version)),) for action in actions)

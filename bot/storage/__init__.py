@@ -13,9 +13,12 @@ from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.erasure import erase_person
 from bot.storage.outbox import Outbox, OutboxItem
 from bot.storage.people import People, Person
+from bot.storage.photos import ArchivedPhoto, Photos, media_folder
+from bot.storage.public import PublicStories, PublicStory
 from bot.storage.reports import Count, Nomination, Reports
 from bot.storage.reviews import Event, Outcome, Reviews
-from bot.storage.roles import ReviewerLine, Roles
+from bot.storage.roles import ReviewerLine, Roles, ScopeChange
+from bot.storage.search import Search, StoryFilter
 from bot.storage.staff import DIGEST, Staff, Waiting
 from bot.storage.stories import NewStory, Post, Refused, Stories, Story, StoryLine
 from bot.storage.transitions import Change, Policy
@@ -24,6 +27,7 @@ __all__ = [
     "DIGEST",
     "EVERYTHING",
     "TOPICS",
+    "ArchivedPhoto",
     "Audit",
     "AuditEntry",
     "Behalf",
@@ -44,20 +48,26 @@ __all__ = [
     "Outcome",
     "People",
     "Person",
+    "Photos",
     "Policy",
     "Post",
     "Progress",
     "Prompt",
+    "PublicStories",
+    "PublicStory",
     "Refused",
     "Reports",
     "Result",
     "ReviewerLine",
     "Reviews",
     "Roles",
+    "ScopeChange",
+    "Search",
     "Staff",
     "Storage",
     "Stories",
     "Story",
+    "StoryFilter",
     "StoryLine",
     "Waiting",
     "Who",
@@ -81,6 +91,9 @@ class Storage:
     reports: Reports
     audit: Audit
     staff: Staff
+    photos: Photos
+    search: Search
+    public: PublicStories
     behalf: Behalf
 
     async def erase_person(self, person_id: int) -> int:
@@ -101,5 +114,6 @@ async def open_storage(
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
     return Storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
-        Reports(db), Audit(db), Staff(db), Behalf(db),
+        Reports(db), Audit(db), Staff(db), Photos(db, media_folder(path)), Search(db),
+        PublicStories(db), Behalf(db),
     )

@@ -5,7 +5,8 @@ platform account: the `people` row keeps its number (so audit rows still say "th
 did this") but its platform id becomes `erased:<random>`, and every name, username, consent,
 dialog, subscription and message addressed to them goes. Their open stories are withdrawn by the
 erasure system actor; their stories are detached; a channel post that showed their name is
-rewritten without it. For one day a keyed hash of the account and the time of each filing is
+rewritten without it; the photos (and archived copies) of their stories that were never
+published are dropped. For one day a keyed hash of the account and the time of each filing is
 kept, so that erasing does not reset the daily report limit.
 """
 
@@ -20,6 +21,7 @@ from bot.storage.database import Database
 from bot.storage.marks import account_mark, new_mark_key
 from bot.storage.notices import queue_retract
 from bot.storage.people import now_iso
+from bot.storage.photos import photos_to_remove_on_erasure
 from bot.storage.transitions import Change, apply
 from bot.workflow import Action, Status, SystemActor
 
@@ -39,6 +41,9 @@ async def erase_person(db: Database, person_id: int) -> int:
         if person is None:
             return 0
         await _keep_filing_marks(tx, person_id, person["channel"], person["external_id"])
+        # The photo archive (bot/storage/photos.py): photos of stories never to be published go,
+        # found while the stories still name their reporter.
+        await photos_to_remove_on_erasure(tx, person_id)
         withdrawn = await _withdraw_open(tx, person_id)
         await _redact_posts(tx, person_id)
         await _forget(tx, person_id)

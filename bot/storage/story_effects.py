@@ -26,25 +26,32 @@ class Policy:
 async def after(
     tx: aiosqlite.Connection, action: Action, story: aiosqlite.Row, to: str, policy: Policy, *,
     actor_id: int | None, system: SystemActor | None = None, note: str | None = None,
-    award: str | None = None, nomination: NominationState | None = None,
+    award: str | None = None, nomination: NominationState | None = None, quiet: bool = False,
+    in_gallery: bool = False,
 ) -> None:
-    """Queue what `action` (which moved `story` to `to`) causes, in the caller's transaction."""
+    """Queue what `action` (which moved `story` to `to`) causes, in the caller's transaction.
+
+    `quiet`: the reporter hears of it with the next change (an approval published at once);
+    `in_gallery`: published in the bot's own gallery only, with no channel post."""
     story_id, old, commune = int(story["id"]), story["status"], int(story["commune_code"])
     reporter = story["reporter_id"]
     params: dict[str, Any] = {"id": story_id, "title": story["title"], "status": to,
                               "note": note or ""}
     # The reporter hears of every decision on their story, unless they took it themselves or
     # are being erased.
-    tell = reporter is not None and reporter != actor_id and system is not SystemActor.ERASURE
+    tell = (reporter is not None and reporter != actor_id and system is not SystemActor.ERASURE
+            and not quiet)
     if action is Action.SUBMIT:
         if policy.notify_reviewers:
             await queue_reviewers(tx, commune, "notify.new_story", params, story_id,
                                   skip=reporter)
         return
     if action in (Action.REVERT, Action.UNPUBLISH):
-        await _undo(tx, action, story_id, policy, actor_id)
+        await _undo(tx, action, story_id, policy, actor_id, was_published=old == Status.PUBLISHED)
         if tell:
-            await queue_message(tx, reporter, f"undo.notify_{action}",
+            # Without a channel, a story taken down leaves the bot's own gallery.
+            where = "_gallery" if action is Action.UNPUBLISH and not policy.publish_chat else ""
+            await queue_message(tx, reporter, f"undo.notify_{action}{where}",
                                 {"id": story_id, "title": story["title"], "note": note or ""},
                                 story_id)
         return
@@ -69,6 +76,8 @@ async def after(
         return
     if tell:
         template = "notify.needs_changes" if to == Status.NEEDS_CHANGES else "notify.status"
+        if in_gallery:
+            template = "notify.in_gallery"  # approved and public at once: told once, with where
         await queue_message(tx, reporter, template, params, story_id)
     if to == Status.PENDING and policy.notify_reviewers:
         await queue_reviewers(tx, commune, "notify.resubmitted", params, story_id, skip=reporter)
@@ -85,14 +94,15 @@ async def after(
 
 
 async def _undo(tx: aiosqlite.Connection, action: Action, story_id: int, policy: Policy,
-                actor_id: int | None) -> None:
-    """A reverted approval posts nothing more; whatever of the story is in a channel comes down."""
+                actor_id: int | None, was_published: bool) -> None:
+    """A reverted approval posts nothing more; whatever of the story is in a channel comes down
+    (and the admin hears how that went, whenever the story was published)."""
     if action is Action.REVERT:
         await tx.execute(
             "UPDATE outbox SET status = 'cancelled' WHERE kind = 'publish' AND story_id = ?"
             " AND status = 'pending'", (story_id,),
         )
-    fallback = policy.publish_chat if action is Action.UNPUBLISH else None
+    fallback = policy.publish_chat if was_published else None
     await queue_retract(tx, story_id, mode="unpublish", requested_by=actor_id,
                         fallback_chat=fallback)
 

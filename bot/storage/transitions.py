@@ -144,10 +144,22 @@ async def apply(tx: aiosqlite.Connection, change: Change, policy: Policy | None 
         return Outcome(change.story_id, status, refusal="duplicate.no_original")
     details = await _update(tx, change, story, decision.to_status)
     await _event(tx, change, status, decision.to_status, details)
+    gallery = _gallery(change, decision.to_status, policy)
     await after(tx, change.action, story, decision.to_status, policy,
                 actor_id=change.actor_id, system=change.system, note=change.note,
-                award=change.award, nomination=change.nomination)
+                award=change.award, nomination=change.nomination, quiet=gallery,
+                in_gallery=change.action is Action.PUBLISH and not change.posted)
+    if gallery:
+        published = await apply(tx, Change(Action.PUBLISH, change.story_id,
+                                           system=SystemActor.PUBLISHER), policy)
+        return Outcome(change.story_id, status, published.to_status)
     return Outcome(change.story_id, status, decision.to_status)
+
+
+def _gallery(change: Change, to: str, policy: Policy) -> bool:
+    """Without a channel to post to, an approval publishes in the bot's own gallery at once
+    (the publisher acting, in the same transaction); with one, posting publishes it."""
+    return change.action is Action.APPROVE and to == Status.APPROVED and not policy.publish_chat
 
 
 async def _nomination(tx: aiosqlite.Connection, story_id: int) -> NominationState | None:
@@ -191,7 +203,7 @@ async def _update(tx: aiosqlite.Connection, change: Change, story: aiosqlite.Row
         sets.update(published_at=stamp, publish_error=None,
                     published_message_id=change.posted[-1] if change.posted else None)
         details["messages"] = list(change.posted)
-    if act is Action.UNPUBLISH:
+    if act is Action.UNPUBLISH or (act is Action.REVERT and story["status"] == Status.PUBLISHED):
         sets["published_message_id"] = None
     if act is Action.NOMINATE:
         details["award"] = change.award
