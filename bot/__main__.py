@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     gra.add_argument("communes", nargs="*", metavar="COMMUNE",
                      help="for a reviewer or an officer: communes by name (quoted when several"
                           " words) or code")
+    imp = sub.add_parser("import", help="file the stories of a filled /import spreadsheet")
+    imp.add_argument("file", type=Path, metavar="FILE.xlsx")
+    imp.add_argument("--as", dest="as_person", metavar="PERSON",
+                     help="the officer, reviewer or admin filing them (@username, telegram:<id>"
+                          " …); default: you, as console:<login>")
     rem = sub.add_parser("reminders", help="print the reminders due on a date, sending nothing")
     rem.add_argument("--date", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
     bak = sub.add_parser("backup", help="an online, consistent copy of the database")
@@ -155,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # In the console the screen is the conversation: log lines go to a file beside the database.
     log_file = settings.database_path.parent / "guongsang.log" if command == "console" else None
-    quiet = command in ("reminders", "export", "backup", "zalo-oa", "content", "grant")
+    quiet = command in ("reminders", "export", "backup", "zalo-oa", "content", "grant", "import")
     try:
         setup_logging(_secrets(settings), logging.WARNING if quiet else logging.INFO,
                       json_lines=settings.log_format == "json", file=log_file)
@@ -189,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export(args, settings, library)
         if command == "grant":
             return _grant(args, settings, library)
+        if command == "import":
+            return _import(args, settings, library)
         if command == "zalo-oa":
             from bot.channels.zalo_oa_auth import authorize
 
@@ -234,6 +241,15 @@ def _grant(args: argparse.Namespace, settings: Settings, library: Library) -> in
     said = asyncio.run(grant_role(settings, library, [args.person, args.role, *args.communes]))
     print(plain_text(said.text), file=sys.stderr if said.refused else sys.stdout)
     return 1 if said.refused else 0
+
+
+def _import(args: argparse.Namespace, settings: Settings, library: Library) -> int:
+    """`import FILE.xlsx [--as PERSON]`: the import's report, printed (refusals on stderr)."""
+    from bot.import_cli import import_file
+
+    text, code = asyncio.run(import_file(settings, library, args.file, args.as_person))
+    print(text, file=sys.stderr if code else sys.stdout)
+    return code
 
 
 def _serve(command: str, settings: Settings, library: Library, notice: str,

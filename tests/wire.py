@@ -200,6 +200,14 @@ class TelegramPerson:
         contact = {"phone_number": phone, "first_name": "X", "user_id": self.user_id if own else 1}
         await self._process({"message": self._message(contact=contact)})
 
+    async def sends_document(self, file_id: str, name: str, size: int | None = None) -> None:
+        """Send a file (a spreadsheet) as a document; its bytes are the wire's `files[file_id]`."""
+        document: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                                    "file_name": name}
+        if size is not None:
+            document["file_size"] = size
+        await self._process({"message": self._message(document=document)})
+
     async def sends_sticker(self) -> None:
         """Send a sticker."""
         sticker = {"file_id": "stk", "file_unique_id": "stk", "type": "regular", "width": 512,

@@ -100,7 +100,8 @@ def example_row(campaign: Campaign, units: Localities) -> list[object]:
               "shown": texts.t("officer.no_word"),
               "resident_is": texts.t("officer.resident_is_teller"),
               "consent": texts.t("officer.yes_word")}
-    return [values.get(c.key, texts.t(f"officer.example_{c.key}")) for c in COLUMNS]
+    return [values[c.key] if c.key in values else texts.t(f"officer.example_{c.key}")
+            for c in COLUMNS]
 
 
 class RowRules:

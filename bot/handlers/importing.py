@@ -124,11 +124,20 @@ def report_text(texts: Catalogue, report: ImportReport, lines: int | None = CHAT
             body.append(texts.t("officer.import_good_rows", count=len(report.passed),
                                 rows=_ranges(r.number for r in report.passed)))
         return Safe("\n".join(body) + example)
-    assert report.imported is not None
-    ids = _ranges(report.imported.ids, "#")
-    rows = _ranges(r.number for r in report.passed)
-    key = "officer.import_again" if report.imported.again else "officer.import_done"
-    return Safe(texts.t(key, name=name, count=len(report.passed), rows=rows, ids=ids) + example)
+    imported = report.imported
+    assert imported is not None
+    if not imported.new:
+        return Safe(texts.t("officer.import_again", name=name, count=len(imported.ids),
+                            ids=_ranges(imported.ids, "#"),
+                            rows=_ranges(r.number for r in report.passed)) + example)
+    new = set(imported.new)
+    rows = [r.number for r, i in zip(report.passed, imported.ids, strict=True) if i in new]
+    older = [r.number for r, i in zip(report.passed, imported.ids, strict=True) if i not in new]
+    text: str = texts.t("officer.import_done", name=name, count=len(imported.new),
+                        rows=_ranges(rows), ids=_ranges(imported.new, "#"))
+    if older:
+        text += texts.t("officer.import_already", count=len(older), rows=_ranges(older))
+    return Safe(text + example)
 
 
 async def on_import(ctx: Context) -> list[Reply]:

@@ -18,11 +18,11 @@ __all__ = ["Behalf", "Imported"]
 
 @dataclass(frozen=True, slots=True)
 class Imported:
-    """The stories of an import, in the file's order; `again` when the file had been imported
-    before, so none of them is new."""
+    """The stories of an import: every row's, in the file's order, and those filed now (the
+    others an earlier import had filed)."""
 
     ids: tuple[int, ...]
-    again: bool
+    new: tuple[int, ...]
 
 
 class Behalf:
@@ -50,7 +50,8 @@ class Behalf:
         """
         policy = Policy(notify_reviewers=False)
         ids: list[int] = []
-        new: dict[int, list[int]] = defaultdict(list)
+        fresh: list[int] = []
+        by_commune: dict[int, list[int]] = defaultdict(list)
         async with self._db.transaction() as tx:
             for story in stories:
                 outcome = await apply(tx, submission(story), policy)
@@ -58,14 +59,14 @@ class Behalf:
                     raise Refused(outcome)
                 ids.append(outcome.story_id)
                 if outcome.from_status is None:
-                    new[story.commune_code].append(outcome.story_id)
-            if not new:
-                return Imported(tuple(ids), again=bool(ids))
+                    fresh.append(outcome.story_id)
+                    by_commune[story.commune_code].append(outcome.story_id)
+            if not fresh:
+                return Imported(tuple(ids), ())
             if notify_reviewers:
-                for commune, filed in new.items():
+                for commune, filed in by_commune.items():
                     params = {"count": len(filed), "first": filed[0], "last": filed[-1]}
                     await queue_reviewers(tx, commune, "officer.imported_notice", params,
                                           filed[0], skip=by)
-            await write_audit(tx, "import", actor_id=by,
-                              details={**source, "stories": [i for f in new.values() for i in f]})
-        return Imported(tuple(ids), again=False)
+            await write_audit(tx, "import", actor_id=by, details={**source, "stories": fresh})
+        return Imported(tuple(ids), tuple(fresh))
