@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from bot.channels import console
 from bot.content import load_library
 from bot.dialog import Dialog
 from bot.messages import Document, FileTooLarge, Reply
@@ -76,7 +78,7 @@ async def test_the_template_has_vietnamese_headers_an_example_and_a_guide(
     assert rows[1][HEADERS.index("Người dân đã đồng ý")] == "có"
     said = "\n".join(str(c) for r in guide.iter_rows(values_only=True) for c in r if c)
     for expected in ("Gương người tốt, việc tốt", "Nhân tố mới", "Phường Long Xuyên",
-                     "Đặc khu Phú Quốc", "Mô tả việc làm", "Bắt buộc", "10.000 dòng"):
+                     "Đặc khu Phú Quốc", "Mô tả việc làm", "Bắt buộc", "Tối đa 1.000 dòng và 5 MB"):
         assert expected in said, expected
     communes = [r[0] for r in guide.iter_rows(values_only=True)
                 if r[0] and str(r[0]).startswith(("Xã ", "Phường ", "Đặc khu "))]
@@ -175,11 +177,11 @@ def _merged(sheet: Any) -> None:
     sheet.merge_cells("H2:H3")
 
 
-def _too_many() -> bytes:
+def _too_many(rows: int) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append(HEADERS)
-    for _ in range(10_001):  # one cell is enough for a row to count
+    for _ in range(rows):  # one cell is enough for a row to count
         sheet.append(["Long Xuyên"])
     out = io.BytesIO()
     book.save(out)
@@ -202,7 +204,8 @@ BAD_FILES: list[tuple[str, Callable[[], bytes], str]] = [
      "Ô C3 của tệp “cau-chuyen.xlsx” có công thức."),
     ("merged cells", lambda: workbook([row(1), row(2)], prepare=_merged),
      "Tệp “cau-chuyen.xlsx” có ô gộp (H2:H3)."),
-    ("10,001 rows", _too_many, "Tệp “cau-chuyen.xlsx” có hơn 10.000 dòng."),
+    ("1,001 rows", lambda: _too_many(1_001), "Tệp “cau-chuyen.xlsx” có hơn 1.000 dòng."),
+    ("10,000 rows", lambda: _too_many(10_000), "Tệp “cau-chuyen.xlsx” có hơn 1.000 dòng."),
     ("headers only", lambda: workbook([]),
      "Tệp “cau-chuyen.xlsx” chưa có câu chuyện nào để nhập."),
 ]
@@ -285,3 +288,25 @@ async def test_a_file_that_cannot_be_fetched_is_asked_for_again(dialog: Dialog) 
     fetch: Callable[[int], Awaitable[bytes]] = broken
     await chi._send(document=Document("cau-chuyen.xlsx", 1000, fetch), unsupported="document")
     assert chi.text.startswith("Mình chưa tải được tệp “cau-chuyen.xlsx”. Bạn gửi lại giúp mình")
+
+
+async def test_in_the_console_the_path_of_a_spreadsheet_is_the_file(
+    dialog: Dialog, storage: Storage, tmp_path: Path,
+) -> None:
+    person = await storage.people.get_or_create("console", "chi", "vi")
+    await storage.people.set_consent(person, True, "chi", None)
+    await storage.roles.grant(person.id, "officer", (LONG_XUYEN,))
+    sheet = tmp_path / "xa long xuyen.xlsx"
+    sheet.write_bytes(workbook([row(1, commune="long xuyen")]))
+
+    async def say(line: str) -> str:
+        incoming = console.to_incoming(line, "chi")
+        assert incoming is not None
+        return "\n".join(r.text for r in await dialog.handle(incoming))
+
+    assert (await say(f"'{sheet}'")).startswith("✅ Đã nhập 1 câu chuyện từ “xa long xuyen.xlsx”")
+    typed = console.to_incoming("/import", "chi")
+    assert typed is not None and typed.command == "import"  # a command is still a command
+    csv = tmp_path / "ds.csv"
+    csv.write_text("a,b\n", encoding="utf-8")
+    assert (await say(str(csv))).startswith("Tệp “ds.csv” không phải bảng tính Excel .xlsx.")

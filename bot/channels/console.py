@@ -11,7 +11,15 @@ from typing import TextIO
 
 from bot.content import catalogue
 from bot.dialog import Dialog
-from bot.messages import ChannelTraits, DeliveryError, Incoming, Reply, plain_text
+from bot.messages import (
+    ChannelTraits,
+    DeliveryError,
+    Document,
+    FileTooLarge,
+    Incoming,
+    Reply,
+    plain_text,
+)
 
 __all__ = ["CHANNEL", "TRAITS", "ConsoleSender", "console_person", "render", "run_console",
            "to_incoming"]
@@ -26,18 +34,25 @@ TRAITS = ChannelTraits(
     photo_by_path=True,
 )
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic")
+# Spreadsheets (and what people save them as by mistake), sent as a file for /import.
+DOCUMENT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
 def to_incoming(line: str, user: str) -> Incoming | None:
-    """A typed line as Incoming: the path of an image file is a photo, '/cmd args' a command,
-    anything else text."""
+    """A typed line as Incoming: the path of an image file is a photo, of a spreadsheet a file,
+    '/cmd args' a command, anything else text."""
     line = line.strip()
     if not line:
         return None
     photo = _image_path(line)
     if photo is not None:
         return Incoming(CHANNEL, user, user, TRAITS, display_name=user, photos=(photo,))
-    looks_like_a_path = Path(line).suffix.lower() in IMAGE_SUFFIXES and "/" in line[1:]
+    document = _document_path(line)
+    if document is not None:
+        return Incoming(CHANNEL, user, user, TRAITS, display_name=user, unsupported="document",
+                        document=document)
+    suffix = Path(line).suffix.lower()
+    looks_like_a_path = suffix in IMAGE_SUFFIXES + DOCUMENT_SUFFIXES and "/" in line[1:]
     if line.startswith("/") and len(line) > 1 and not looks_like_a_path:
         head, *args = line.split()
         return Incoming(
@@ -50,6 +65,26 @@ def to_incoming(line: str, user: str) -> Incoming | None:
             args=tuple(args),
         )
     return Incoming(CHANNEL, user, user, TRAITS, display_name=user, text=line)
+
+
+def _document_path(line: str) -> Document | None:
+    """A typed path to a spreadsheet on this computer, read when the bot asks for it."""
+    candidate = Path(line.strip().strip("'\"")).expanduser()
+    if candidate.suffix.lower() not in DOCUMENT_SUFFIXES:
+        return None
+    try:
+        if not candidate.is_file():
+            return None
+        size = candidate.stat().st_size
+    except (OSError, ValueError):
+        return None
+
+    async def fetch(limit: int) -> bytes:
+        if candidate.stat().st_size > limit:
+            raise FileTooLarge(candidate.stat().st_size)
+        return await asyncio.to_thread(candidate.read_bytes)
+
+    return Document(candidate.name, size, fetch)
 
 
 def _image_path(line: str) -> str | None:

@@ -112,6 +112,15 @@ class RowRules:
         self.campaign, self.units, self.today, self.serves = campaign, units, today, serves
         self._filer = filer
         self._communes: dict[str, tuple[int | None, str, dict[str, object]]] = {}
+        # What a cell may say for each choice, folded: the words in either language, a key,
+        # or a number.
+        self._kinds = {name: k.value for i, k in enumerate(campaign.kinds, 1)
+                       for name in (fold(k.vi), fold(k.en), k.value, str(i))}
+        self._contents = {name: c.key for i, c in enumerate(campaign.contents, 1)
+                          for name in (str(c.number or i), c.key, fold(c.vi), fold(c.en),
+                                       fold(c.short_vi), fold(c.short_en))}
+        self._roles = {name: r for r in (HONOREE, TELLER)
+                       for name in (*_words(f"officer.resident_is_{r}"), r)}
 
     def check(self, sheet: Sheet, example: Sequence[object] = ()
               ) -> tuple[list[Row], list[Problem], list[int]]:
@@ -200,26 +209,17 @@ class RowRules:
     def _choices(self, text: dict[str, str], out: dict[str, Any],
                  fail: Callable[..., None]) -> None:
         """Kind and content of the campaign, who the resident is, their name shown, consent."""
-        kinds = self.campaign.kinds
-        wanted = fold(text["kind"])
-        kind = next((k for i, k in enumerate(kinds, 1) if wanted in (
-            fold(k.vi), fold(k.en), k.value, str(i))), None)
+        kind = self._kinds.get(fold(text["kind"]))
         if text["kind"] and kind is None:
             fail("kind", "officer.row_kind", value=text["kind"][:60],
-                 choices=", ".join(k.vi for k in kinds))
-        out["kind"] = kind.value if kind else None
-        contents = self.campaign.contents
-        wanted = fold(text["content"]).rstrip(".")
-        content = next((c for i, c in enumerate(contents, 1) if wanted in (
-            str(c.number or i), c.key, fold(c.vi), fold(c.en), fold(c.short_vi),
-            fold(c.short_en))), None)
+                 choices=", ".join(k.vi for k in self.campaign.kinds))
+        out["kind"] = kind
+        content = self._contents.get(fold(text["content"]).rstrip("."))
         if text["content"] and content is None:
             fail("content", "officer.row_content", value=text["content"][:60],
-                 count=len(contents))
-        out["content"] = content.key if content else None
-        who = fold(text["resident_is"])
-        roles = {r: _words(f"officer.resident_is_{r}") | {r} for r in (HONOREE, TELLER)}
-        role = next((r for r, names in roles.items() if who in names), None)
+                 count=len(self.campaign.contents))
+        out["content"] = content
+        role = self._roles.get(fold(text["resident_is"]))
         if text["resident_is"] and role is None:
             fail("resident_is", "officer.row_resident_is")
         out["resident_is"] = role

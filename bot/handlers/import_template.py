@@ -14,7 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from bot.content import Campaign, Catalogue, Localities, catalogue
 from bot.handlers.import_rows import COLUMNS, example_row
-from bot.sheet_reader import MAX_ROWS
+from bot.sheet_reader import MAX_BYTES, MAX_ROWS
 
 __all__ = ["TEMPLATE_NAME", "template"]
 
@@ -56,7 +56,8 @@ def _guide(guide: Any, campaign: Campaign, units: Localities, texts: Catalogue
     write = guide.append
     write([texts.t("officer.guide_title")])
     write([texts.t("officer.guide_campaign", name=campaign.text("name", lang))])
-    write([texts.t("officer.guide_rules")])
+    write([texts.t("officer.guide_rules", max_rows=f"{MAX_ROWS:,}".replace(",", "."),
+                   max_mb=MAX_BYTES // 1024 // 1024)])
     write([])
     write([texts.t("officer.guide_column"), texts.t("officer.guide_required"),
            texts.t("officer.guide_how")])
