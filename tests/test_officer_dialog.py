@@ -254,3 +254,26 @@ async def test_stories_for_residents_count_against_officer_reports_per_day_apart
     await chi.says("/report")
     await chi.picks("Kể cho người dân")
     assert chi.text.startswith("Họ và tên người dân?")
+
+
+async def test_an_officer_whose_commune_was_taken_away_meanwhile_cannot_send_the_story(
+    dialog: Dialog, storage: Storage
+) -> None:
+    chi = await officer_of_long_xuyen(dialog)
+    person = await storage.people.find("fake", "o1")
+    assert person is not None
+    await storage.roles.widen(person.id, (30301,), role="officer")  # and Mỹ Thới
+    await resident_questions(chi)
+    await chi.picks("Gương người tốt, việc tốt")
+    await chi.picks("Chấp hành tốt chủ trương")
+    await chi.says("long xuyen")
+    for answer in ("Nguyễn Văn An", "nông dân ấp Mỹ Thạnh", "Sửa cầu khỉ cho bà con ấp Mỹ Thạnh",
+                   GOOD_DESCRIPTION, "02/09/2025"):
+        await chi.says(answer)
+    await chi.picks("Bỏ qua")
+    await chi.picks("Bỏ qua")
+    await storage.roles.narrow(person.id, (LONG_XUYEN,))  # the admin's /revoke, meanwhile
+    await chi.picks("Gửi")
+    assert chi.text.startswith("Bạn chỉ kể thay người dân ở xã, phường mình phụ trách; Phường"
+                               " Long Xuyên không thuộc địa bàn của bạn.")
+    assert await storage.db.fetchall("SELECT id FROM stories") == []

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from bot.content import localities
 from bot.handlers.answers import Length, parse_phone, single_line
 from bot.handlers.context import Context
 from bot.messages import Reply
@@ -129,10 +130,15 @@ async def serves(ctx: Context, commune: int) -> bool:
 
 
 async def behalf_refusal(ctx: Context) -> Reply | None:
-    """Why the person may not file for a resident now: not staff any more, or past their
-    daily limit of stories filed on behalf (OFFICER_REPORTS_PER_DAY)."""
+    """Why the person may not file for a resident now: not staff any more, no longer serving
+    the commune answered, or past their daily limit of stories filed on behalf
+    (OFFICER_REPORTS_PER_DAY)."""
     if ctx.person.role not in FILERS:
         return Reply(ctx.t("officer.not_officer"))
+    commune = ctx.state.data.get("commune")
+    if commune is not None and not await serves(ctx, int(commune)):
+        unit = localities(ctx.settings.province_code).get(int(commune))
+        return Reply(ctx.t("officer.not_your_commune", name=unit.name if unit else commune))
     since = (ctx.now - timedelta(hours=24)).isoformat(timespec="seconds")
     count = await ctx.storage.behalf.filed_since(ctx.person.id, since)
     if count >= ctx.settings.officer_reports_per_day:
