@@ -120,7 +120,10 @@ async def test_thirty_residents_stories_are_filed_at_once_with_a_clear_report(
     audit = await storage.db.fetchall("SELECT actor_id, action, details FROM audit_log"
                                       " WHERE action = 'import'")
     assert len(audit) == 1 and audit[0]["actor_id"] == chi_person.id
-    assert '"file": "cau-chuyen.xlsx"' in audit[0]["details"]
+    admin = FakeChat(dialog, "9001", name="Quản Trị Viên", channel="telegram")
+    await join(admin)
+    await admin.says("/audit")
+    assert "Phạm Thị Chi (fake:o1): nhập 30 câu chuyện từ bảng tính “cau-chuyen.xlsx”" in admin.text
     # The reviewer of Long Xuyên hears once of the stories new there, not thirty times.
     notices = await storage.db.fetchall(
         "SELECT params FROM outbox WHERE person_id = ? AND template = ?",
