@@ -65,8 +65,8 @@ class Duplicates:
         return row is not None
 
     async def pool(self, story_id: int) -> tuple[Telling | None, list[Telling]]:
-        """The story, and the open or decided stories of its commune filed in the sixty days
-        before it."""
+        """The story, and the open or decided stories of its commune filed before it, in the
+        sixty days before it (a later story compares itself with this one when it is filed)."""
         row = await self._db.fetchone(
             "SELECT id, commune_code, created_at, honoree_name, title, description, event_date"
             " FROM stories WHERE id = ?", (story_id,))
@@ -76,9 +76,8 @@ class Duplicates:
                  ).isoformat(timespec="seconds")
         others = await self._db.fetchall(
             "SELECT id, honoree_name, title, description, event_date FROM stories"
-            " WHERE commune_code = ? AND created_at >= ? AND created_at <= ? AND id <> ?"
-            " AND status NOT IN (?, ?)",
-            (row["commune_code"], since, row["created_at"], story_id, *_CLOSED))
+            " WHERE commune_code = ? AND created_at >= ? AND id < ? AND status NOT IN (?, ?)",
+            (row["commune_code"], since, story_id, *_CLOSED))
         return _telling(row), [_telling(r) for r in others]
 
     async def record(self, story_id: int, found: list[tuple[int, float]]) -> None:
