@@ -393,7 +393,7 @@ class TelegramSender:
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""
         parts = split_text(reply.text, TRAITS.max_text)
-        if len(parts) != 1 or reply.photos or reply.photo_uploads or reply.request:
+        if len(parts) != 1 or reply.photos or reply.photo_uploads or reply.request or reply.audio:
             return False
         try:
             await message.edit_text(
