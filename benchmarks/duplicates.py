@@ -27,7 +27,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +111,8 @@ async def timing(pool: int, rounds: int, seed: int) -> dict[str, tuple[float, fl
                         " kind, content, commune_code, honoree_name, honoree_role, title,"
                         " description, event_date, status, created_at, updated_at) VALUES"
                         " (?, ?, 'telegram', 'thuong-xuyen', 'good_deed', 'policy_law', ?, ?,"
-                        " 'người dân', ?, ?, ?, 'pending', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', ?),"
+                        " 'người dân', ?, ?, ?, 'pending',"
+                        " strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', ?),"
                         " strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))",
                         (f"pool-{i}", person.id, BUSY, telling.honoree, telling.title,
                          telling.description, telling.event_date.isoformat(),

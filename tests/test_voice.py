@@ -35,7 +35,11 @@ from tests.wire import TOKEN, RecordingRequest, TelegramPerson
 ADMIN, LAN = 9001, 4242
 OGG = b"OggS\x00\x02" + bytes(200)  # the start of an Opus voice note as Telegram records it
 AAC = b"\xff\xf1\x50\x80" + bytes(300)  # an ADTS frame, as Zalo's .aac notes begin
-NOW = datetime.now(UTC) + timedelta(minutes=1)
+
+
+def soon() -> datetime:
+    """A moment just after the files are queued (the queue stamps them with the real clock)."""
+    return datetime.now(UTC) + timedelta(minutes=1)
 
 
 @dataclass
@@ -161,7 +165,7 @@ async def told_by_voice(storage: Storage, ref: str, channel: str = "telegram",
     if published:
         async with storage.db.transaction() as tx:
             await tx.execute("UPDATE stories SET status = 'published', published_at = ?"
-                             " WHERE id = ?", (NOW.isoformat(), story_id))
+                             " WHERE id = ?", (soon().isoformat(), story_id))
     return story_id
 
 
@@ -176,7 +180,7 @@ async def test_the_reviewer_listens_to_the_voice_note_on_the_card(world: World) 
     assert "🎙 <b>Ghi âm:</b> 1 (0:42) — người gửi kể bằng giọng nói" in last(wire, ADMIN)
 
     wire.files["AwACAgIAAx-voice-1"] = OGG
-    assert await world.archive.run_once(NOW) == 1
+    assert await world.archive.run_once(soon()) == 1
     (item,) = await rows(storage, "SELECT state, digest FROM archived_media")
     assert item["state"] == "archived"
     stored = storage.voices.stored(item["digest"])
@@ -229,7 +233,7 @@ async def test_a_voice_note_is_archived_as_sent_refused_when_no_audio_and_never_
     good = await told_by_voice(storage, "https://zalo.example/v1.aac", channel="zalo",
                                published=True)
     bad = await told_by_voice(storage, "https://zalo.example/page.html", channel="zalo")
-    assert await world.archive.run_once(NOW) == 2
+    assert await world.archive.run_once(soon()) == 2
     kept, refused = await storage.voices.of_story(good), await storage.voices.of_story(bad)
     assert kept is not None and kept.state == "archived" and kept.digest is not None
     assert refused is not None and (refused.state, refused.error) == ("failed", "not_audio")
@@ -244,7 +248,7 @@ async def test_erasure_removes_the_voice_note_even_of_a_published_story(world: W
     storage = world.storage
     story_id = await told_by_voice(storage, "https://zalo.example/v1.aac", channel="zalo",
                                    published=True)
-    await world.archive.run_once(NOW)
+    await world.archive.run_once(soon())
     kept = await storage.voices.of_story(story_id)
     assert kept is not None and kept.digest is not None
     stored = storage.voices.stored(kept.digest)
@@ -252,7 +256,7 @@ async def test_erasure_removes_the_voice_note_even_of_a_published_story(world: W
     [reporter] = await rows(storage, "SELECT reporter_id FROM stories WHERE id = ?", story_id)
 
     await storage.erase_person(reporter["reporter_id"])
-    await world.archive.run_once(NOW)
+    await world.archive.run_once(soon())
 
     assert await storage.voices.of_story(story_id) is None
     assert await rows(storage, "SELECT * FROM archived_media") == []
