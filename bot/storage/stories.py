@@ -47,6 +47,8 @@ class NewStory:
     reporter_phone: str | None = None
     show_name: bool = False
     photos: list[str] = field(default_factory=list)
+    voice_ref: str | None = None  # a voice note telling the story, and its length in seconds
+    voice_seconds: int | None = None
 
 
 @dataclass(slots=True)
@@ -90,6 +92,8 @@ class Story:
     reporter_name: str | None = None
     duplicate_of: int | None = None
     campaign: str = ""
+    voice_ref: str | None = None
+    voice_seconds: int | None = None
 
     @property
     def original_title(self) -> str | None:
@@ -134,6 +138,8 @@ class Story:
             reporter_name=row["reporter_name"] if "reporter_name" in row.keys() else None,  # noqa: SIM118
             duplicate_of=row["duplicate_of"],
             campaign=row["campaign"],
+            voice_ref=row["voice_ref"],
+            voice_seconds=row["voice_seconds"],
         )
 
 

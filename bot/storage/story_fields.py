@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-__all__ = ["AMENDABLE", "CORRECTABLE", "FILED", "PhotoChange", "diff", "normalise",
+__all__ = ["AMENDABLE", "CORRECTABLE", "FILED", "VOICE", "PhotoChange", "diff", "normalise",
            "photo_changes"]
 
 _NONE = type(None)
@@ -31,14 +31,18 @@ TYPES: dict[str, tuple[type, ...]] = {
     "submission_key": (str,),
     "channel": (str,),
     "campaign": (str,),
+    "voice_ref": (str, _NONE),
+    "voice_seconds": (int, _NONE),
 }
 # A reviewer's correction: what the story says (not the reporter's own choices).
 CORRECTABLE = frozenset({
     "kind", "content", "movement", "commune_code", "honoree_name", "honoree_role", "title",
     "description", "event_date", "latitude", "longitude",
 })
+# A voice note telling the story: the reporter's own (given when filing or amending), optional.
+VOICE = frozenset({"voice_ref", "voice_seconds"})
 # The reporter's amendment while changes are asked: every field, their phone and name choice too.
-AMENDABLE = CORRECTABLE | {"reporter_phone", "show_name"}
+AMENDABLE = CORRECTABLE | {"reporter_phone", "show_name"} | VOICE
 # Filing: every field, with where it came from.
 FILED = AMENDABLE | {"submission_key", "channel", "campaign"}
 
