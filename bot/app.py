@@ -143,10 +143,12 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
         delivering = await start_background(settings, storage, senders, stop, supervisor,
                                             library)
         archiving = await _start_archive(storage, senders, stack, stop, supervisor)
+        finding = _start_duplicates(storage, stop, supervisor)
         await stop.wait()
         log.info("stopping: finishing in-flight updates and sends")
         await delivering
         await archiving
+        await finding
     finally:
         await stack.aclose()
         log.info("stopped")
@@ -175,6 +177,18 @@ async def _start_archive(storage: Storage, senders: dict[str, Sender],
     worker = ArchiveWorker(storage.photos, downloads_for(senders), http)
     task = asyncio.create_task(worker.run(stop))
     supervisor.watch("archive", task, worker.state)
+    return task
+
+
+def _start_duplicates(storage: Storage, stop: asyncio.Event,
+                      supervisor: Supervisor) -> asyncio.Task[None]:
+    """The duplicate finder: compares each filed story with its commune's recent ones in the
+    background; watched, so /healthz says when it fails or dies."""
+    from bot.duplicates import DuplicateFinder
+
+    finder = DuplicateFinder(storage.duplicates)
+    task = asyncio.create_task(finder.run(stop))
+    supervisor.watch("duplicates", task, finder.state)
     return task
 
 

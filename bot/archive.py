@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from bot.health import State, Trouble
 from bot.imaging import MAX_BYTES, Processed, Refused, process_photo
 from bot.storage.photos import MediaJob, Photos
+from bot.voice import MAX_VOICE_BYTES, process_voice
 
 __all__ = ["ArchiveWorker", "Download", "Process"]
 
@@ -23,8 +24,10 @@ log = logging.getLogger(__name__)
 # (reference, byte cap) -> the file's bytes; raises imaging.Refused past the cap, anything else
 # for a failure worth retrying.
 Download = Callable[[str, int], Awaitable[bytes]]
-# The copies to keep of one kind of file ('photo'; a later 'voice' brings its own).
+# The copies to keep of one kind of file ('photo', 'voice').
 Process = Callable[[bytes], Processed]
+# The most bytes downloaded of each kind of file.
+LIMITS = {"photo": MAX_BYTES, "voice": MAX_VOICE_BYTES}
 
 UNREACHABLE = "unreachable"
 
@@ -44,7 +47,7 @@ class ArchiveWorker:
         self._photos = photos
         self._downloads = downloads
         self._http = http
-        self._processors = dict(processors or {"photo": process_photo})
+        self._processors = dict(processors or {"photo": process_photo, "voice": process_voice})
         self._max_attempts = max_attempts
         self._base_delay = base_delay
         self._batch = batch
@@ -87,7 +90,7 @@ class ArchiveWorker:
         """Download, check, copy and record one file; never raises."""
         download = self._http if _is_url(job.file_ref) else self._downloads[job.channel]
         try:
-            data = await download(job.file_ref, MAX_BYTES)
+            data = await download(job.file_ref, LIMITS.get(job.kind, MAX_BYTES))
             digest = hashlib.sha256(data).hexdigest()
             async with self._decoding:
                 made = await asyncio.to_thread(self._processors[job.kind], data)

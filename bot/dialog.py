@@ -14,7 +14,17 @@ from datetime import UTC, datetime, timedelta
 from bot.buttons import Button, decode, encode, from_static
 from bot.config import Settings
 from bot.content import Campaigns, catalogue, fold, load_library
-from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_document, on_unknown
+from bot.handlers import (
+    CHOICES,
+    COMMANDS,
+    FLOWS,
+    Context,
+    menu_reply,
+    on_document,
+    on_unknown,
+    on_voice_elsewhere,
+    takes_voice,
+)
 from bot.messages import Choice, Incoming, Reply, normalise
 from bot.storage import DialogState, Person, Prompt, Storage
 from bot.workflow import Role, SystemActor
@@ -178,6 +188,8 @@ class Dialog:
         if incoming.command:
             handler = COMMANDS.get(incoming.command, on_unknown)
             return await handler(ctx)
+        if incoming.voice is not None and not takes_voice(ctx):
+            return await on_voice_elsewhere(ctx)
         if ctx.choice is not None and type(ctx.choice) in CHOICES:
             return await CHOICES[type(ctx.choice)](ctx)
         if state.flow in FLOWS:

@@ -25,6 +25,7 @@ __all__ = [
     "Reply",
     "Retractor",
     "Sender",
+    "Voice",
     "esc",
     "normalise",
     "plain_text",
@@ -46,6 +47,8 @@ class ChannelTraits:
     # The terminal: a photo is attached by typing the path of an image file.
     photo_by_path: bool = False
     can_upload_photos: bool = False
+    # A person can send voice notes on it (the report's description step takes one).
+    voice: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,14 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class Voice:
+    """A voice note a person sent: the channel's reference to it, and its length (0: unknown)."""
+
+    ref: str
+    seconds: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One thing a person sent, already translated from the channel's update."""
 
@@ -117,6 +128,7 @@ class Incoming:
     photos: tuple[str, ...] = ()
     location: Location | None = None
     contact: Contact | None = None
+    voice: Voice | None = None
     unsupported: str | None = None
     group: bool = False  # written in a group chat: the bot answers only private chats
     # A file: also `unsupported` ("document"), so a question that wants no file says so; the
@@ -150,7 +162,8 @@ class Reply:
     escaped (see `esc`). `choices` are rows of options; `request` asks the channel for the
     person's location or phone (with `request_label` on the button); `edit` means "replace
     the message whose button was pressed". `photo_uploads` are archived copies of photos, sent
-    in one album with `photos` by a channel that can upload them (`can_upload_photos`).
+    in one album with `photos` by a channel that can upload them (`can_upload_photos`). `audio`
+    are voice notes to play before the text: an archived copy, or the channel's own reference.
     """
 
     text: str
@@ -162,6 +175,7 @@ class Reply:
     files: tuple[Attachment, ...] = ()
     notice: Notice | None = None
     photo_uploads: tuple[Attachment, ...] = ()
+    audio: tuple[Attachment | str, ...] = ()
 
     def flat_choices(self) -> list[Choice]:
         """Every option, in reading order."""

@@ -157,7 +157,7 @@ async def test_the_running_bot_reports_its_tasks_and_503_while_storage_refuses_w
                 assert (await healthz())[1] == {
                     "storage": "ok", "channels": {"zalo": "polling"},
                     "tasks": {"zalo": "polling", "scheduler": "running", "engine": "running",
-                              "archive": "running"}}
+                              "archive": "running", "duplicates": "running"}}
 
                 disk.full = True
                 raw = sqlite3.connect(path)

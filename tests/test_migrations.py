@@ -139,7 +139,7 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
 }
 # Tables the triggers of the archive_search migration write (the photo queue, the search index
 # and its shadow tables): they follow the rows above rather than being inserted themselves.
-DERIVED = ("archived_media", "story_search")
+DERIVED = ("archived_media", "story_search", "duplicate_scans")
 
 
 def _derived(table: str) -> bool:
@@ -238,6 +238,15 @@ ROWS[KEYS] = [
          "giáo viên", "Dạy bơi miễn phí", "Cô Hoa dạy bơi miễn phí cho trẻ em trong ấp.",
          "2026-07-01", 0, "pending", "2026-07-02T01:00:00+00:00", "2026-07-02T01:00:00+00:00"),
     ),
+]
+
+
+# Duplicates and voice notes: story 8 told by voice (queued for the archive), and found like 7.
+ROWS[_version("dupvoice")] = [
+    ("UPDATE stories SET voice_ref = ?, voice_seconds = ? WHERE id = ?",
+     ("https://zalo.example/v8.aac", 42, 8)),
+    ("INSERT INTO duplicate_candidates (story_id, candidate_id, score) VALUES (?, ?, ?)",
+     (8, 7, 0.7)),
 ]
 
 
@@ -442,7 +451,7 @@ async def test_reopening_an_up_to_date_file_applies_nothing_and_keeps_data(
     inserts = sum(sql.startswith("INSERT") for rows in ROWS.values() for sql, _ in rows)
     assert sum(len(rows) for t, rows in contents.items() if not _derived(t)) == inserts
     assert [row[:3] + row[5:6] for row in contents["archived_media"]] == [
-        (7, "photo", 0, "archived"), (7, "photo", 1, "pending")]
+        (7, "photo", 0, "archived"), (7, "photo", 1, "pending"), (8, "voice", 0, "pending")]
     # Story 7, the standing campaign's story 8 that the campaign_keys rows add, and story 9 an
     # officer filed for a resident (the officer rows).
     assert [row[0] for row in contents["story_search"]] == [

@@ -129,7 +129,8 @@ async def test_a_reviewer_removes_a_photo_and_the_original_album_is_kept(
     {"fields": {"title": 12}},
     {"fields": {"event_date": 20250901}},
     {"remove_photos": ("not-a-photo",)},
-    {"add_photos": ("ph-9",)},
+    # A reviewer may add photos (a duplicate's, to the story kept), never a voice note.
+    {"fields": {"voice_ref": "AwACAgIAAx-voice"}},
 ])
 async def test_a_malformed_correction_is_refused_and_changes_nothing(
     store: Storage, cast: Cast, change: dict[str, Any]
@@ -316,10 +317,10 @@ async def test_a_post_that_lands_after_its_approval_was_reverted_is_taken_down(
 async def test_a_story_is_marked_as_a_duplicate_of_another(store: Storage, cast: Cast) -> None:
     first = await bring(store, cast, "approved")
     second = await bring(store, cast, "pending", key="k2")
-    for wrong in (second, 999):
+    for wrong, refusal in ((second, "duplicate.itself"), (999, "duplicate.no_original")):
         refused = await store.reviews.apply(Change(Action.MARK_DUPLICATE, second,
                                                    cast.reviewer.id, duplicate_of=wrong))
-        assert refused.refusal == "duplicate.no_original"
+        assert refused.refusal == refusal
     outcome = await store.reviews.apply(Change(Action.MARK_DUPLICATE, second, cast.reviewer.id,
                                                duplicate_of=first, note=f"Trùng với #{first}"))
     assert outcome.to_status == "rejected"

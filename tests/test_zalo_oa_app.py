@@ -71,7 +71,7 @@ async def test_run_serves_the_oa_webhook_and_healthz_says_when_it_needs_reauthor
             assert await health() == {
                 "storage": "ok", "channels": {"zalo_oa": "webhook"},
                 "tasks": {"zalo_oa": "webhook", "engine": "running", "scheduler": "running",
-                          "archive": "running"}}
+                          "archive": "running", "duplicates": "running"}}
             assert await oa.deliver(oa.event("follow", USER)) == 200
 
             async def welcomed() -> bool:

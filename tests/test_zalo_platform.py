@@ -25,9 +25,9 @@ from tests.fake_zalo import FakeZalo, ZaloPerson, dumps, webhook_body
 RESIDENT = "6012345678901234567"
 PHOTO = "https://photo-stal-1.zdn.vn/abc/p1.jpg"
 SECRET = "zalo-webhook-secret-0123456789"
-VOICE_NOT_READ = (
-    "Mình chưa nghe được tin nhắn thoại. Bạn vui lòng gõ bằng chữ, hoặc gửi ảnh nếu đang ở bước"
-    " gửi ảnh nhé."
+VOICE_ELSEWHERE = (
+    "Bạn có thể gửi ghi âm ở bước kể lại việc làm (khi bot hỏi “Kể lại việc làm đó”). Ở bước"
+    " này, bạn vui lòng trả lời như bot hỏi."
 )
 PHOTO_RECEIVED = "Đã nhận ảnh 1/5. Gửi thêm hoặc chọn Xong."
 
@@ -99,12 +99,12 @@ async def test_an_image_event_with_the_older_photo_field_is_still_read(
 # --- 13. voice notes, unknown events, both body shapes, odd payloads --------------------------
 
 
-async def test_a_voice_note_is_answered_politely_and_the_step_stays(
+async def test_a_voice_note_at_the_photo_step_says_where_it_is_welcome_and_the_step_stays(
     resident: ZaloPerson, storage: Storage
 ) -> None:
     await to_photo_step(resident)
     said = await resident.sends_voice()
-    assert said[0] == VOICE_NOT_READ
+    assert said[0] == VOICE_ELSEWHERE
     assert said[1].startswith("Bước 9/12. Gửi tối đa 5 ảnh minh họa")
     state = await storage.dialogs.load("zalo", RESIDENT)
     assert state is not None and (state.step, state.data.get("photos", [])) == ("photos", [])

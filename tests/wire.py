@@ -105,6 +105,10 @@ class RecordingRequest(BaseRequest):
             photo = {"file_id": params.get("photo"), "file_unique_id": "u", "width": 1,
                      "height": 1}
             return self._message(params, photo=[photo])
+        if name in ("sendVoice", "sendAudio"):
+            voice = {"file_id": params.get("voice") or "uploaded", "file_unique_id": "v",
+                     "duration": 1}
+            return self._message(params, voice=voice)
         if name == "sendMediaGroup":
             return [self._message(params) for _ in params.get("media", [])]
         if name == "getUpdates":
@@ -207,6 +211,12 @@ class TelegramPerson:
         if size is not None:
             document["file_size"] = size
         await self._process({"message": self._message(document=document)})
+
+    async def sends_voice(self, file_id: str, duration: int) -> None:
+        """Send a voice note (Opus in Ogg, as Telegram records them)."""
+        voice = {"file_id": file_id, "file_unique_id": f"{file_id}u", "duration": duration,
+                 "mime_type": "audio/ogg", "file_size": 9000}
+        await self._process({"message": self._message(voice=voice)})
 
     async def sends_sticker(self) -> None:
         """Send a sticker."""

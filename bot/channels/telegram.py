@@ -52,6 +52,7 @@ from bot.messages import (
     Incoming,
     Location,
     Reply,
+    Voice,
     split_text,
 )
 
@@ -75,11 +76,14 @@ TRAITS = ChannelTraits(
     can_request_contact=True,
     can_request_location=True,
     can_upload_photos=True,
+    voice=True,
 )
 MENU = EVERYONE
+# Archived voice notes Telegram plays as voice messages (Opus in Ogg), as audio (MP3, M4A);
+# any other kind goes as a file to download and play.
+_AS_VOICE, _AS_AUDIO = (".ogg",), (".mp3", ".m4a")
 _UNSUPPORTED = (
     "sticker",
-    "voice",
     "audio",
     "document",
     "video",
@@ -125,6 +129,8 @@ def to_incoming(update: Update) -> Incoming | None:
         return Incoming(**base, text=message.text)
     if message.photo:
         return Incoming(**base, photos=(message.photo[-1].file_id,))
+    if message.voice is not None:
+        return Incoming(**base, voice=Voice(message.voice.file_id, _seconds(message.voice)))
     if message.location is not None:
         loc = message.location
         return Incoming(**base, location=Location(loc.latitude, loc.longitude))
@@ -152,6 +158,14 @@ def _document(sent: TelegramDocument) -> Document:
         return data
 
     return Document(sent.file_name or "", sent.file_size, fetch)
+
+
+def _seconds(voice: Any) -> int:
+    """A voice note's length in whole seconds (an int today, a timedelta in a later release)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        length = voice.duration
+    return int(length.total_seconds() if hasattr(length, "total_seconds") else length)
 
 
 def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -299,6 +313,10 @@ class TelegramSender:
                 sent = await bot.send_document(chat_id, upload)
             ids.append(str(sent.message_id))
         text = reply.text
+        for note_item in reply.audio:
+            sent_id, note = await self._voice(chat_id, note_item)
+            ids.extend(sent_id)
+            text += note
         # The archived copies (uploaded) and the other photos (by reference), in one album.
         photos: tuple[Attachment | str, ...] = (*reply.photo_uploads, *reply.photos)
         if photos and not text:
@@ -326,6 +344,34 @@ class TelegramSender:
             )
             ids.append(str(last.message_id))
         return ids
+
+    async def _voice(self, chat_id: str, item: Attachment | str) -> tuple[list[str], str]:
+        """A voice note to listen to: by its file id, or the archived file as voice, audio or a
+        file by its kind. One Telegram refuses (a person who does not take voice messages, a
+        lost file id) is sent as a file instead, or named in a line added to the text."""
+        bot = self._app.bot
+        try:
+            if isinstance(item, str):
+                sent: Message = await bot.send_voice(chat_id, item)
+            elif item.filename.endswith(_AS_VOICE):
+                sent = await bot.send_voice(chat_id, InputFile(item.data, filename=item.filename))
+            elif item.filename.endswith(_AS_AUDIO):
+                sent = await bot.send_audio(chat_id, InputFile(item.data, filename=item.filename))
+            else:
+                sent = await bot.send_document(chat_id,
+                                               InputFile(item.data, filename=item.filename))
+            return [str(sent.message_id)], ""
+        except BadRequest as exc:
+            reason = exc.message
+        if not isinstance(item, str):
+            try:
+                upload = InputFile(item.data, filename=item.filename)
+                fallback: Message = await bot.send_document(chat_id, upload)
+                return [str(fallback.message_id)], ""
+            except BadRequest as exc:
+                reason = exc.message
+        log.warning("a voice note to %s refused, sent without it: %s", chat_id, reason)
+        return [], catalogue(self._language).t("voice.skipped", error=reason)
 
     async def _photos(self, chat_id: str, photos: Sequence[Attachment | str]) -> list[str]:
         bot = self._app.bot
@@ -369,7 +415,7 @@ class TelegramSender:
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""
         parts = split_text(reply.text, TRAITS.max_text)
-        if len(parts) != 1 or reply.photos or reply.photo_uploads or reply.request:
+        if len(parts) != 1 or reply.photos or reply.photo_uploads or reply.request or reply.audio:
             return False
         try:
             await message.edit_text(

@@ -11,7 +11,15 @@ from typing import Any
 
 import httpx
 
-from bot.messages import ChannelTraits, DeliveryError, Incoming, Reply, plain_text, split_text
+from bot.messages import (
+    ChannelTraits,
+    DeliveryError,
+    Incoming,
+    Reply,
+    Voice,
+    plain_text,
+    split_text,
+)
 
 __all__ = ["CHANNEL", "TRAITS", "ZaloApiError", "ZaloChannel", "ZaloClient", "delivery_error",
            "to_incoming", "unwrap"]
@@ -21,7 +29,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo"
 TRAITS = ChannelTraits(
     buttons=False, max_text=2000, max_caption=2000, can_request_contact=False,
-    can_request_location=False,
+    can_request_location=False, voice=True,
 )
 EVENTS = ("message.text.received", "message.image.received", "message.sticker.received",
           "message.voice.received", "message.unsupported.received")
@@ -113,6 +121,10 @@ def to_incoming(update: dict[str, Any]) -> Incoming | None:
     if event == "message.sticker.received":
         return Incoming(**base, unsupported="sticker")
     if event == "message.voice.received":
+        # The note's address in `voice_url` (an .aac file); the platform does not say its length.
+        url = message.get("voice_url")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return Incoming(**base, voice=Voice(url))
         return Incoming(**base, unsupported="voice")
     return Incoming(**base, unsupported="protected")
 

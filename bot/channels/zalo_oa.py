@@ -26,7 +26,7 @@ from bot.channels.zalo_oa_tokens import (
     TokenUnavailable,
     utcnow,
 )
-from bot.messages import ChannelTraits, Contact, DeliveryError, Incoming, Location, Reply
+from bot.messages import ChannelTraits, Contact, DeliveryError, Incoming, Location, Reply, Voice
 
 __all__ = ["CHANNEL", "EVENTS", "TRAITS", "ZaloOaChannel", "event_key", "event_time",
            "to_incoming", "user_of"]
@@ -38,7 +38,7 @@ CHANNEL = "zalo_oa"
 # number is always read as an option (buttons=False) and the long labels are kept whole.
 TRAITS = ChannelTraits(
     buttons=False, max_text=2000, max_caption=2000, can_request_contact=False,
-    can_request_location=False,
+    can_request_location=False, voice=True,
 )
 UNSUPPORTED = {
     "user_send_audio": "voice", "user_send_sticker": "sticker", "user_send_file": "document",
@@ -94,9 +94,12 @@ def _coordinates(message: dict[str, Any]) -> Location | None:
     return Location(lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
-def _images(message: dict[str, Any]) -> tuple[str, ...]:
+def _images(message: dict[str, Any], kind: str | None = None) -> tuple[str, ...]:
+    """The addresses of the message's attachments (of one `type`, if given)."""
     urls = []
     for item in message.get("attachments") or []:
+        if kind is not None and isinstance(item, dict) and item.get("type") != kind:
+            continue
         payload = item.get("payload") if isinstance(item, dict) else None
         url = payload.get("url") if isinstance(payload, dict) else None
         if isinstance(url, str) and url.startswith(("http://", "https://")):
@@ -131,6 +134,10 @@ def to_incoming(event: dict[str, Any], display_name: str = "") -> Incoming | Non
         location = _coordinates(message)
         return Incoming(**base, location=location) if location else Incoming(
             **base, unsupported="location")
+    if name == "user_send_audio":
+        heard = _images(message, "audio")  # `attachments[{type: audio, payload: {url}}]`
+        return Incoming(**base, voice=Voice(heard[0])) if heard else Incoming(
+            **base, unsupported="voice")
     if name == "user_submit_info":
         info = event.get("info")
         phone = str(info.get("phone") or "") if isinstance(info, dict) else ""

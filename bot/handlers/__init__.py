@@ -23,9 +23,11 @@ from bot.handlers.campaign import (
     on_campaign,
     on_campaign_choice,
 )
+from bot.handlers.card_extras import DupCompare, DupMark, DupPhotos
 from bot.handlers.context import Context, Flow, Handler, Menu, menu_reply
 from bot.handlers.correct import FLOW as CORRECT_FLOW
 from bot.handlers.correct import CorrectFlow, start_correction
+from bot.handlers.duplicates import on_duplicate_choice
 from bot.handlers.importing import FLOW as IMPORT_FLOW
 from bot.handlers.importing import ImportFlow, on_document, on_import
 from bot.handlers.listing import SearchPage
@@ -115,6 +117,8 @@ __all__ = [
     "menu_reply",
     "on_document",
     "on_unknown",
+    "on_voice_elsewhere",
+    "takes_voice",
 ]
 
 async def _move_in_report(ctx: Context, move: Move, otherwise: str) -> list[Reply]:
@@ -186,6 +190,21 @@ COMMANDS: dict[str, Handler] = {
 }
 
 
+def takes_voice(ctx: Context) -> bool:
+    """Whether a voice note answers the open question: only the report's telling does."""
+    return ctx.state.flow == REPORT_FLOW and ctx.state.step == "description"
+
+
+async def on_voice_elsewhere(ctx: Context) -> list[Reply]:
+    """A voice note anywhere else: where it is welcome, then the question again (or the menu)."""
+    if ctx.person.consent is None:
+        return await on_unknown(ctx)
+    lead = ctx.t("voice.not_here")
+    if ctx.state.flow in FLOWS:
+        return [Reply(lead), *await FLOWS[ctx.state.flow].reask(ctx)]
+    return [menu_reply(ctx, lead)]
+
+
 async def _review_ask(ctx: Context) -> list[Reply]:
     """A card's action that asks first: a note, a reason, or which field to correct."""
     choice = ctx.choice
@@ -221,6 +240,7 @@ CHOICES: dict[type[Button], Handler] = {
     UndoAsk: on_undo_choice,
     AuditPage: on_audit_choice,
     SearchPage: on_search_choice,
+    **dict.fromkeys((DupCompare, DupMark, DupPhotos), on_duplicate_choice),
 }
 
 AFTER_CONSENT["report"] = on_report_for

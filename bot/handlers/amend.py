@@ -13,7 +13,8 @@ __all__ = ["AMENDABLE_ANSWERS", "resubmit"]
 
 # Every answer of the report the reporter may change while changes are asked.
 AMENDABLE_ANSWERS = ("kind", "content", "movement", "commune", "honoree", "honoree_role",
-                     "title", "description", "date", "lat", "lon", "phone", "show_name")
+                     "title", "description", "date", "lat", "lon", "phone", "show_name",
+                     "voice")
 
 
 async def resubmit(ctx: Context) -> list[Reply]:

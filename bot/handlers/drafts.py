@@ -31,6 +31,8 @@ def draft_of(story: Story) -> dict[str, Any]:
         "title": story.title, "description": story.description, "date": story.event_date,
         "lat": story.latitude, "lon": story.longitude, "phone": story.reporter_phone,
         "show_name": story.show_name, "photos": list(story.photos),
+        "voice": {"ref": story.voice_ref, "seconds": story.voice_seconds}
+        if story.voice_ref else None,
     }
 
 
@@ -46,5 +48,10 @@ def changed_fields(story: Story, draft: dict[str, Any], answers: tuple[str, ...]
                    ) -> dict[str, Any]:
     """The story columns whose value the draft changed, among `answers` (report keys)."""
     before = draft_of(story)
-    return {_COLUMNS[a]: _stored(a, draft.get(a)) for a in answers
-            if a in _COLUMNS and draft.get(a) != before.get(a)}
+    changed = {_COLUMNS[a]: _stored(a, draft.get(a)) for a in answers
+               if a in _COLUMNS and draft.get(a) != before.get(a)}
+    voice = draft.get("voice") or None
+    if "voice" in answers and voice != before["voice"]:
+        changed["voice_ref"] = str(voice["ref"]) if voice else None
+        changed["voice_seconds"] = voice.get("seconds") if voice else None
+    return changed

@@ -22,8 +22,10 @@ from bot.handlers.report_steps import (
     answer_campaign,
     applies,
     ask_campaign,
+    description_bounds,
     filed_under,
     moved,
+    voice_length,
 )
 from bot.handlers.resident import (
     behalf_refusal,
@@ -262,7 +264,7 @@ def _cancelled(ctx: Context) -> Reply:
 
 CONFIRM_CANCEL = "confirm_cancel"
 # Answers that make a draft worth an "are you sure?" before it is thrown away.
-_TYPED_ANSWERS = ("commune", "honoree", "honoree_role", "title", "description", "date")
+_TYPED_ANSWERS = ("commune", "honoree", "honoree_role", "title", "description", "date", "voice")
 
 
 def _worth_keeping(data: dict[str, object]) -> bool:
@@ -312,6 +314,11 @@ def _summary(ctx: Context) -> Reply:
     if "content" in data and data["content"] is None:
         topic = ctx.t("campaign_words.content_unknown")
     photos = len(data.get("photos", []))
+    shown = ctx.t("report.summary_photos", count=photos) if photos else none
+    voice = data.get("voice")
+    if isinstance(voice, dict):  # "Ghi âm: 1 (0:42)" under the photos
+        shown = Safe(shown + ctx.t("voice.summary",
+                                  length=voice_length(ctx, voice.get("seconds"))))
     lat, lon = data.get("lat"), data.get("lon")
     when = date.fromisoformat(data["date"]).strftime("%d/%m/%Y") if data.get("date") else none
     text: str = ctx.t(
@@ -325,7 +332,7 @@ def _summary(ctx: Context) -> Reply:
         title=data.get("title", none),
         description=data.get("description", none),
         date=when,
-        photos=ctx.t("report.summary_photos", count=photos) if photos else none,
+        photos=shown,
         location=f"{lat:.5f}, {lon:.5f}" if lat is not None and lon is not None else none,
         phone=data.get("phone") or none,
         show_name=ctx.t("report.summary_yes" if data.get("show_name") else "report.summary_no"),
@@ -373,12 +380,15 @@ async def _submit(ctx: Context) -> list[Reply]:
         return [refusal]
     gap = _missing(data)
     chosen = data.get("content")
+    if gap is None and description_bounds(data).problem(str(data["description"])):
+        gap = "description"  # a voice note taken out since: the telling must be written
     if gap is None and chosen is not None and filed_under(ctx).content(chosen) is None:
         data.pop("preset_content", None)  # a content the campaign does not know: asked again
         gap = "content"
     if gap:
         ctx.state.step = gap
         return [_ask(ctx, gap)]
+    voice = data.get("voice") or {}
     story_id = await ctx.storage.stories.file(
         NewStory(
             submission_key=str(data["key"]),
@@ -399,6 +409,8 @@ async def _submit(ctx: Context) -> list[Reply]:
             reporter_phone=data.get("phone"),
             show_name=bool(data.get("show_name")),
             photos=list(data.get("photos", [])),
+            voice_ref=str(voice["ref"]) if voice else None,
+            voice_seconds=voice.get("seconds") if voice else None,
             **resident_fields(data),
         ),
         notify_reviewers=ctx.settings.notify_reviewers,

@@ -14,6 +14,7 @@ from bot.handlers.answers import Length, parse_coordinates, parse_date, parse_ph
 from bot.handlers.context import Context
 from bot.handlers.resident import resident_of, serves, skipped
 from bot.messages import Choice, Reply, esc
+from bot.voice import duration
 
 __all__ = [
     "MAX_PHOTOS",
@@ -25,15 +26,19 @@ __all__ = [
     "ReportMove",
     "Step",
     "applies",
+    "description_bounds",
     "filed_under",
     "moved",
     "nav_row",
+    "voice_length",
 ]
 
 MAX_PHOTOS = 5
 REVIEWER_FLOWS = frozenset({"correct"})  # dialogs where a reviewer answers the report's questions
 TITLE = Length(5, 120)
 DESCRIPTION = Length(40, 3000)
+# With a voice note telling the story, one short written line is enough.
+VOICE_LINE = Length(5, 3000)
 NAME = Length(2, 120)
 ROLE = Length(2, 200)
 Answer = Callable[[Context], Awaitable[list[Reply] | None]]
@@ -108,6 +113,16 @@ class PickDate(Button, tag="r.date"):
     """Today (0) or yesterday (1)."""
 
     days_ago: int
+
+
+@dataclass(frozen=True)
+class VoiceOnly(Button, tag="r.voice.only"):
+    """The voice note tells it all: the title serves as the written line."""
+
+
+@dataclass(frozen=True)
+class DropVoice(Button, tag="r.voice.drop"):
+    """Take the voice note out of the draft."""
 
 
 @dataclass(frozen=True)
@@ -356,14 +371,53 @@ async def answer_title(ctx: Context) -> list[Reply] | None:
     return _typed(ctx, "title", TITLE, one_line=True)
 
 
+def voice_length(ctx: Context, seconds: object) -> Safe:
+    """' (0:42)' after a voice note's mention, '' when its length is not known."""
+    shown = duration(seconds if isinstance(seconds, int) else None)
+    return ctx.t("voice.length", length=shown) if shown else Safe("")
+
+
+def _reporter_voice(ctx: Context) -> dict[str, Any] | None:
+    """The draft's voice note, in the reporter's own report (a reviewer never adds one)."""
+    voice = ctx.state.data.get("voice")
+    return voice if isinstance(voice, dict) and ctx.state.flow not in REVIEWER_FLOWS else None
+
+
+def description_bounds(data: dict[str, Any]) -> Length:
+    """How long the written description must be: a line when a voice note tells the story."""
+    return VOICE_LINE if isinstance(data.get("voice"), dict) else DESCRIPTION
+
+
 def ask_description(ctx: Context) -> Reply:
-    """What they did."""
-    return _ask(ctx, ctx.t("report.ask_description", min=DESCRIPTION.low, max=DESCRIPTION.high))
+    """What they did: typed, or (where the channel carries one) told in a voice note."""
+    voice = _reporter_voice(ctx)
+    if voice is not None:
+        rows = ((Choice(ctx.t("voice.only"), VoiceOnly()),),
+                (Choice(ctx.t("voice.drop"), DropVoice()),))
+        return _ask(ctx, ctx.t("voice.ask_line", length=voice_length(ctx, voice.get("seconds")),
+                               min=VOICE_LINE.low), rows)
+    text: str = ctx.t("report.ask_description", min=DESCRIPTION.low, max=DESCRIPTION.high)
+    if ctx.incoming.traits.voice and ctx.state.flow not in REVIEWER_FLOWS:
+        text += ctx.t("voice.welcome")
+    return _ask(ctx, text)
 
 
 async def answer_description(ctx: Context) -> list[Reply] | None:
-    """Take the description."""
-    return _typed(ctx, "description", DESCRIPTION, one_line=False)
+    """Take the description, or a voice note telling it (then a short line is enough)."""
+    data, sent = ctx.state.data, ctx.incoming.voice
+    reporter = ctx.state.flow not in REVIEWER_FLOWS
+    if sent is not None and reporter:
+        key = "voice.replaced" if _reporter_voice(ctx) else "voice.received"
+        data["voice"] = {"ref": sent.ref, "seconds": sent.seconds or None}
+        return [Reply(ctx.t(key, length=voice_length(ctx, sent.seconds))), ask_description(ctx)]
+    if isinstance(ctx.choice, DropVoice) and _reporter_voice(ctx):
+        data.pop("voice", None)
+        return [Reply(ctx.t("voice.dropped")), ask_description(ctx)]
+    if isinstance(ctx.choice, VoiceOnly) and _reporter_voice(ctx):
+        data["description"] = str(data.get("title") or ctx.t("voice.only"))
+        return None
+    bounds = description_bounds(data) if reporter else DESCRIPTION
+    return _typed(ctx, "description", bounds, one_line=False)
 
 
 # --- date -----------------------------------------------------------------------------------

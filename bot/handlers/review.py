@@ -10,6 +10,7 @@ from bot.album import failed_note, story_album
 from bot.buttons import Button
 from bot.cards import review_card
 from bot.handlers.answers import Length, single_line
+from bot.handlers.card_extras import card_extras
 from bot.handlers.context import Context
 from bot.handlers.listing import (
     Where,
@@ -191,7 +192,9 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
     elif story.status in (Status.APPROVED, Status.PUBLISHED):
         rows = ((Choice(ctx.t("nominate.button"), NominateStart(story.id)),),
                 *undo_rows(ctx, story))
-    return [Reply(text, choices=rows, photos=album.photos, photo_uploads=album.uploads)]
+    extra = await card_extras(ctx, story)  # the voice note, duplicates, a duplicate's photos
+    return [Reply(text + extra.text, choices=(*extra.rows, *rows), photos=album.photos,
+                  photo_uploads=album.uploads, audio=extra.audio)]
 
 
 async def _next_after(ctx: Context, story_id: int) -> list[Reply]:

@@ -10,6 +10,7 @@ from bot.storage.behalf import Behalf, Imported
 from bot.storage.broadcasts import EVERYTHING, TOPICS, Broadcasts, Delivery, Progress, Result
 from bot.storage.database import Database, DatabaseFileError, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
+from bot.storage.duplicates import Candidate, Duplicates, Telling
 from bot.storage.erasure import erase_person
 from bot.storage.outbox import Outbox, OutboxItem
 from bot.storage.people import People, Person
@@ -22,16 +23,19 @@ from bot.storage.search import Search, StoryFilter
 from bot.storage.staff import DIGEST, Staff, Waiting
 from bot.storage.stories import NewStory, Post, Refused, Stories, Story, StoryLine
 from bot.storage.transitions import Change, Policy
+from bot.storage.voices import ArchivedVoice, Voices
 
 __all__ = [
     "DIGEST",
     "EVERYTHING",
     "TOPICS",
     "ArchivedPhoto",
+    "ArchivedVoice",
     "Audit",
     "AuditEntry",
     "Behalf",
     "Broadcasts",
+    "Candidate",
     "Change",
     "Count",
     "Database",
@@ -39,6 +43,7 @@ __all__ = [
     "Delivery",
     "DialogState",
     "Dialogs",
+    "Duplicates",
     "Event",
     "Imported",
     "NewStory",
@@ -69,6 +74,8 @@ __all__ = [
     "Story",
     "StoryFilter",
     "StoryLine",
+    "Telling",
+    "Voices",
     "Waiting",
     "Who",
     "migrations",
@@ -94,6 +101,8 @@ class Storage:
     photos: Photos
     search: Search
     public: PublicStories
+    duplicates: Duplicates
+    voices: Voices
     behalf: Behalf
 
     async def erase_person(self, person_id: int) -> int:
@@ -115,5 +124,5 @@ async def open_storage(
     return Storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
         Reports(db), Audit(db), Staff(db), Photos(db, media_folder(path)), Search(db),
-        PublicStories(db), Behalf(db),
+        PublicStories(db), Duplicates(db), Voices(db, media_folder(path)), Behalf(db),
     )

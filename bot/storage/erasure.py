@@ -23,6 +23,7 @@ from bot.storage.notices import queue_retract
 from bot.storage.people import now_iso
 from bot.storage.photos import photos_to_remove_on_erasure
 from bot.storage.transitions import Change, apply
+from bot.storage.voices import forget_voices
 from bot.workflow import Action, Status, SystemActor
 
 __all__ = ["erase_person"]
@@ -44,6 +45,7 @@ async def erase_person(db: Database, person_id: int) -> int:
         # The photo archive (bot/storage/photos.py): photos of stories never to be published go,
         # found while the stories still name their reporter.
         await photos_to_remove_on_erasure(tx, person_id)
+        await forget_voices(tx, person_id)  # voice notes are never published: they always go
         withdrawn = await _withdraw_open(tx, person_id)
         await _redact_posts(tx, person_id)
         await _forget(tx, person_id)

@@ -47,6 +47,8 @@ class NewStory:
     reporter_phone: str | None = None
     show_name: bool = False
     photos: list[str] = field(default_factory=list)
+    voice_ref: str | None = None  # a voice note telling the story, and its length in seconds
+    voice_seconds: int | None = None
     # Filed on behalf of a resident (the reporter is the officer or reviewer who filed it).
     resident_name: str | None = None
     resident_contact: str | None = None
@@ -103,6 +105,8 @@ class Story:
     reporter_name: str | None = None
     duplicate_of: int | None = None
     campaign: str = ""
+    voice_ref: str | None = None
+    voice_seconds: int | None = None
     resident_name: str | None = None
     resident_contact: str | None = None
     resident_consent_at: str | None = None
@@ -161,6 +165,8 @@ class Story:
             reporter_name=row["reporter_name"] if "reporter_name" in row.keys() else None,  # noqa: SIM118
             duplicate_of=row["duplicate_of"],
             campaign=row["campaign"],
+            voice_ref=row["voice_ref"],
+            voice_seconds=row["voice_seconds"],
             resident_name=row["resident_name"],
             resident_contact=row["resident_contact"],
             resident_consent_at=row["resident_consent_at"],

@@ -27,12 +27,13 @@ async def after(
     tx: aiosqlite.Connection, action: Action, story: aiosqlite.Row, to: str, policy: Policy, *,
     actor_id: int | None, system: SystemActor | None = None, note: str | None = None,
     award: str | None = None, nomination: NominationState | None = None, quiet: bool = False,
-    in_gallery: bool = False,
+    in_gallery: bool = False, duplicate_of: int | None = None,
 ) -> None:
     """Queue what `action` (which moved `story` to `to`) causes, in the caller's transaction.
 
     `quiet`: the reporter hears of it with the next change (an approval published at once);
-    `in_gallery`: published in the bot's own gallery only, with no channel post."""
+    `in_gallery`: published in the bot's own gallery only, with no channel post;
+    `duplicate_of`: the story a duplicate joined (its reporter is thanked and told which)."""
     story_id, old, commune = int(story["id"]), story["status"], int(story["commune_code"])
     reporter = story["reporter_id"]
     params: dict[str, Any] = {"id": story_id, "title": story["title"], "status": to,
@@ -74,6 +75,9 @@ async def after(
         return
     if old == to:
         return
+    if tell and action is Action.MARK_DUPLICATE and duplicate_of is not None:
+        await _joined(tx, reporter, story_id, str(story["title"]), duplicate_of)
+        return
     if tell:
         template = "notify.needs_changes" if to == Status.NEEDS_CHANGES else "notify.status"
         if in_gallery:
@@ -105,6 +109,15 @@ async def _undo(tx: aiosqlite.Connection, action: Action, story_id: int, policy:
     fallback = policy.publish_chat if was_published else None
     await queue_retract(tx, story_id, mode="unpublish", requested_by=actor_id,
                         fallback_chat=fallback)
+
+
+async def _joined(tx: aiosqlite.Connection, reporter: int, story_id: int, title: str,
+                  kept: int) -> None:
+    """A duplicate's reporter is thanked and told which story theirs joined."""
+    async with tx.execute("SELECT title FROM stories WHERE id = ?", (kept,)) as cur:
+        row = await cur.fetchone()
+    params = {"id": story_id, "title": title, "kept": kept, "kept_title": row[0] if row else ""}
+    await queue_message(tx, reporter, "duplicate.joined", params, story_id)
 
 
 async def _nominate(tx: aiosqlite.Connection, story_id: int, award: str, reason: str,

@@ -9,8 +9,8 @@ from typing import Any
 
 import aiosqlite
 
-__all__ = ["AMENDABLE", "CORRECTABLE", "FILED", "RESIDENT", "PhotoChange", "diff", "normalise",
-           "photo_changes"]
+__all__ = ["AMENDABLE", "CORRECTABLE", "FILED", "RESIDENT", "VOICE", "PhotoChange", "diff",
+           "normalise", "photo_changes"]
 
 _NONE = type(None)
 # Each column a caller may set, with the Python types its value may have.
@@ -31,6 +31,8 @@ TYPES: dict[str, tuple[type, ...]] = {
     "submission_key": (str,),
     "channel": (str,),
     "campaign": (str,),
+    "voice_ref": (str, _NONE),
+    "voice_seconds": (int, _NONE),
     # Filed on behalf of a resident: who they are, how to reach them, their consent (never
     # public but the name, when allowed).
     "resident_name": (str, _NONE),
@@ -44,8 +46,10 @@ CORRECTABLE = frozenset({
     "kind", "content", "movement", "commune_code", "honoree_name", "honoree_role", "title",
     "description", "event_date", "latitude", "longitude",
 })
+# A voice note telling the story: the reporter's own (given when filing or amending), optional.
+VOICE = frozenset({"voice_ref", "voice_seconds"})
 # The reporter's amendment while changes are asked: every field, their phone and name choice too.
-AMENDABLE = CORRECTABLE | {"reporter_phone", "show_name"}
+AMENDABLE = CORRECTABLE | {"reporter_phone", "show_name"} | VOICE
 # Filing: every field, with where it came from, and the resident it was filed for (if any).
 RESIDENT = frozenset({"resident_name", "resident_contact", "resident_consent_at", "resident_is",
                       "resident_shown"})

@@ -23,11 +23,14 @@ from bot.storage.story_fields import (
     AMENDABLE,
     CORRECTABLE,
     FILED,
+    VOICE,
     diff,
     normalise,
     photo_changes,
 )
 from bot.workflow import Action, Actor, NominationState, Status, SystemActor, decide
+
+CLOSED = (Status.REJECTED, Status.WITHDRAWN)  # a story no duplicate can join
 
 __all__ = ["Change", "Outcome", "Policy", "apply", "load_actor"]
 
@@ -43,7 +46,8 @@ class Change:
     `actor_id` is the person acting; with `system` set, the bot acts as that named system actor
     (on behalf of `actor_id`, if given). `fields` maps story columns to new values: every column
     of `FILED` for `submit`, any of `CORRECTABLE` for `correct`, any of `AMENDABLE` for `amend`.
-    `remove_photos` (file refs) for `correct` and `amend`; `add_photos` for `amend` and `submit`.
+    `remove_photos` (file refs) for `correct` and `amend`; `add_photos` for `amend`, `submit`
+    and `correct` (a reviewer giving the story kept a duplicate's photos).
     `version`, when given, must be the story's version or nothing changes (`review.changed`).
     """
 
@@ -105,7 +109,7 @@ def _check_shape(change: Change) -> None:
         raise ValueError(f"{act} cannot change {sorted(unknown)}")
     if change.remove_photos and act not in (Action.CORRECT, Action.AMEND):
         raise ValueError(f"{act} cannot remove photos")
-    if change.add_photos and act not in (Action.AMEND, Action.SUBMIT):
+    if change.add_photos and act not in (Action.AMEND, Action.SUBMIT, Action.CORRECT):
         raise ValueError(f"{act} cannot add photos")
     if act in _REASON_REQUIRED and not (change.note or "").strip():
         raise ValueError(f"{act} needs a reason")
@@ -140,14 +144,17 @@ async def apply(tx: aiosqlite.Connection, change: Change, policy: Policy | None 
                       policy.levels, nomination)
     if decision.refusal or decision.to_status is None:
         return Outcome(change.story_id, status, refusal=decision.refusal)
-    if change.duplicate_of is not None and not await _is_other_story(tx, change):
-        return Outcome(change.story_id, status, refusal="duplicate.no_original")
+    if change.duplicate_of is not None:
+        refusal = await _original_refusal(tx, change)
+        if refusal is not None:
+            return Outcome(change.story_id, status, refusal=refusal)
     details = await _update(tx, change, story, decision.to_status)
     await _event(tx, change, status, decision.to_status, details)
     gallery = _gallery(change, decision.to_status, policy)
     await after(tx, change.action, story, decision.to_status, policy,
                 actor_id=change.actor_id, system=change.system, note=change.note,
                 award=change.award, nomination=change.nomination, quiet=gallery,
+                duplicate_of=change.duplicate_of,
                 in_gallery=change.action is Action.PUBLISH and not change.posted)
     if gallery:
         published = await apply(tx, Change(Action.PUBLISH, change.story_id,
@@ -168,11 +175,16 @@ async def _nomination(tx: aiosqlite.Connection, story_id: int) -> NominationStat
     return NominationState(row[0]) if row else None
 
 
-async def _is_other_story(tx: aiosqlite.Connection, change: Change) -> bool:
+async def _original_refusal(tx: aiosqlite.Connection, change: Change) -> str | None:
+    """Why the story a duplicate would join cannot be kept: itself, missing, or closed."""
     if change.duplicate_of == change.story_id:
-        return False
-    async with tx.execute("SELECT 1 FROM stories WHERE id = ?", (change.duplicate_of,)) as cur:
-        return await cur.fetchone() is not None
+        return "duplicate.itself"
+    async with tx.execute("SELECT status FROM stories WHERE id = ?",
+                          (change.duplicate_of,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return "duplicate.no_original"
+    return "duplicate.original_closed" if row[0] in CLOSED else None
 
 
 async def _update(tx: aiosqlite.Connection, change: Change, story: aiosqlite.Row,
@@ -191,7 +203,7 @@ async def _update(tx: aiosqlite.Connection, change: Change, story: aiosqlite.Row
         original = json.loads(story["original"] or "{}")
         for name, old, _ in changes:
             original.setdefault(name, old)
-        if photos is not None and photos.details.get("photos_removed"):
+        if photos is not None:
             original.setdefault("photos", photos.before)
         sets["original"] = json.dumps(original, ensure_ascii=False)
     if act in _NOTED and change.note is not None:
@@ -247,7 +259,7 @@ async def _submit(tx: aiosqlite.Connection, change: Change, policy: Policy) -> O
     decision = decide(Action.SUBMIT, None, actor, commune, change.actor_id, policy.levels)
     if decision.refusal or decision.to_status is None:
         return Outcome(0, refusal=decision.refusal)
-    missing = FILED - set(values)
+    missing = FILED - VOICE - set(values)
     if missing:
         raise ValueError(f"submit needs {sorted(missing)}")
     stamp = now_iso()
