@@ -194,6 +194,6 @@ def _typed(ctx: Context, step: str, resident: dict[str, Any]) -> str | list[Repl
         return "contact"
     contact, wrong = read_contact(text)
     if contact is None:
-        return [Reply(ctx.t(wrong or "report.phone_bad")), _ask(ctx, step)]
+        return [Reply(ctx.t(wrong or "officer.contact_phone_bad")), _ask(ctx, step)]
     resident["contact"] = contact
     return "is"

@@ -63,7 +63,7 @@ def read_contact(text: str) -> tuple[str | None, str | None]:
     value = single_line(text)
     if _PHONE_LIKE.fullmatch(value):
         phone = parse_phone(value)
-        return (phone, None) if phone else (None, "report.phone_bad")
+        return (phone, None) if phone else (None, "officer.contact_phone_bad")
     problem = CONTACT.problem(value)
     if problem:
         return None, f"officer.contact_{problem[0]}"
