@@ -185,7 +185,8 @@ async def test_the_residents_questions_check_answers_like_the_report(
     assert chi.text.startswith("Hơi ngắn quá: cần ít nhất 2 ký tự")
     await chi.says(SAU)
     await chi.says("0912 34")  # looks like a phone: checked as one
-    assert chi.text.startswith("Số điện thoại chưa đúng.")
+    assert chi.text.startswith("Số điện thoại chưa đúng: hãy gõ số Việt Nam 10 chữ số, ví dụ"
+                               " 0912 345 678, hoặc gõ địa chỉ của người dân.")
     await chi.says("+84 912 345 678")
     assert chi.text.startswith("Võ Thị Sáu là ai trong câu chuyện?")
     await chi.says("/cancel")
