@@ -278,3 +278,30 @@ async def test_an_officer_whose_commune_was_taken_away_meanwhile_cannot_send_the
     assert chi.text.startswith("Bạn chỉ kể thay người dân ở xã, phường mình phụ trách; Phường"
                                " Long Xuyên không thuộc địa bàn của bạn.")
     assert await storage.db.fetchall("SELECT id FROM stories") == []
+
+
+async def test_an_officer_edits_a_residents_story_when_changes_are_asked_and_it_stays_hers(
+    dialog: Dialog, storage: Storage
+) -> None:
+    chi = await officer_of_long_xuyen(dialog)
+    await resident_questions(chi)
+    await the_report(chi)
+    reviewer = FakeChat(dialog, "r1", name="Lê Văn Duyệt")
+    await staff(reviewer, "reviewer", (LONG_XUYEN,))
+    await reviewer.says("/changes 1 Xin ghi rõ tên kênh")
+    await chi.says("/mystories")
+    await chi.picks("Mở #1")
+    await chi.picks("Sửa và gửi lại")
+    assert "Người dân: Võ Thị Sáu — 🗣 Người kể lại câu chuyện" in chi.text
+    await chi.picks("Sửa")
+    fields = chi.options()
+    assert "Tiêu đề" in fields and "Số điện thoại" not in fields
+    assert "Ghi tên khi đăng" not in fields  # the officer's own name is never published
+    await chi.picks("Tiêu đề")
+    await chi.says("Sửa cầu khỉ kênh Xáng cho bà con")
+    await chi.picks("Gửi lại để duyệt")
+    assert chi.text.startswith("📨 Đã gửi lại #1.")
+    story = await storage.stories.get(1)
+    assert story is not None
+    assert (story.status, story.title, story.resident_name, story.resident_contact) == (
+        "pending", "Sửa cầu khỉ kênh Xáng cho bà con", SAU, SAU_PHONE)

@@ -355,8 +355,8 @@ def open_amendment(ctx: Context, story: Story) -> list[Reply]:
     """A story whose changes were asked, opened in the report's summary to edit every field."""
     ctx.state.flow, ctx.state.step = FLOW, "summary"
     ctx.state.data = {**draft_of(story), **resident_draft(story), "key": uuid.uuid4().hex,
-                      "amend": story.id,
-                      "version": story.version, "note": story.review_note or ""}
+                      "amend": story.id, "version": story.version,
+                      "note": story.review_note or ""}
     return [_summary(ctx)]
 
 
