@@ -13,6 +13,7 @@ from bot.cards import post_card, public_card
 from bot.config import Settings
 from bot.content import catalogue, load_library
 from bot.dialog import Dialog
+from bot.grant_cli import grant_role
 from bot.storage import NewStory, Storage
 from tests.conftest import GOOD_DESCRIPTION, FakeChat
 from tests.test_review_journey import join, staff
@@ -305,3 +306,35 @@ async def test_an_officer_edits_a_residents_story_when_changes_are_asked_and_it_
     assert story is not None
     assert (story.status, story.title, story.resident_name, story.resident_contact) == (
         "pending", "Sửa cầu khỉ kênh Xáng cho bà con", SAU, SAU_PHONE)
+
+
+async def test_a_reviewer_or_an_admin_is_not_made_an_officer_by_mistake(
+    dialog: Dialog, storage: Storage
+) -> None:
+    admin = FakeChat(dialog, "9001", name="Quản Trị Viên", channel="telegram")
+    await join(admin)
+    reviewer = FakeChat(dialog, "r1", name="Lê Văn Duyệt")
+    await staff(reviewer, "reviewer", (LONG_XUYEN,))
+    await admin.says("/grant fake:r1 officer long_xuyen")
+    assert admin.text.startswith("Lê Văn Duyệt (fake:r1) đang là cán bộ thẩm định, đã kể thay"
+                                 " người dân và nhập bảng tính được")
+    person = await storage.people.find("fake", "r1")
+    assert person is not None and person.role == "reviewer"
+    second = FakeChat(dialog, "a2", name="Hồ Văn Hai")
+    await staff(second, "admin", (0,))
+    await admin.says("/grant fake:a2 officer long_xuyen")
+    assert admin.text.startswith("Hồ Văn Hai (fake:a2) đang là quản trị viên, đã kể thay người"
+                                 " dân và nhập bảng tính được ở toàn tỉnh.")
+
+
+async def test_the_operator_makes_an_officer_at_the_command_line(
+    dialog: Dialog, storage: Storage, settings: Settings
+) -> None:
+    chi = FakeChat(dialog, "o1", name="Phạm Thị Chi")
+    await join(chi)
+    said = await grant_role(settings, load_library(None), ["fake:o1", "officer", "long xuyên"])
+    assert not said.refused
+    assert said.text.startswith("Đã giao Phạm Thị Chi (fake:o1) làm cán bộ xã")
+    person = await storage.people.find("fake", "o1")
+    assert person is not None and person.role == "officer"
+    assert await storage.roles.scopes(person.id) == frozenset({LONG_XUYEN})
