@@ -47,6 +47,7 @@ async def test_the_commune_is_corrected_by_typing_it_and_the_card_keeps_the_orig
     await rp.picks("Sửa")
     await rp.picks("Địa bàn")
     assert "Việc này diễn ra ở xã, phường hay đặc khu nào?" in rp.text
+    assert rp.text.endswith("Gõ /back để chọn mục khác, /cancel để về thẻ câu chuyện.")
     await rp.says("phu quoc")
 
     assert "📝 Đã sửa #1." in rp.text

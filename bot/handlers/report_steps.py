@@ -156,7 +156,8 @@ def _ask(ctx: Context, text: str, rows: tuple[Row, ...] = (), **extra: Any) -> R
     if step in counted and not editing:
         text = ctx.t("report.step_counter", n=counted.index(step) + 1, total=len(counted)) + text
     if free and not ctx.incoming.traits.buttons:
-        hint = "typed_nav_editing" if editing else "typed_nav" if back else "typed_nav_cancel"
+        hint = ("typed_nav_correcting" if ctx.state.flow == "correct" else "typed_nav_editing"
+                if editing else "typed_nav" if back else "typed_nav_cancel")
         text += ctx.t(f"report.{hint}")
     return Reply(text, choices=(*rows, nav_row(ctx, back=back, typed=not free)), **extra)
 

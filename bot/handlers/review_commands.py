@@ -108,7 +108,8 @@ async def on_history(ctx: Context) -> list[Reply]:
         elif event.actor_id is None:
             who = ctx.t("review.history_system")
         else:
-            who = event.actor_name or ctx.t("review.history_someone", id=event.actor_id)
+            who = (event.actor_name or event.actor_account
+                   or ctx.t("review.history_someone", id=event.actor_id))
         when = datetime.fromisoformat(event.created_at).astimezone(tz).strftime("%d/%m/%Y %H:%M")
         note = event_extra(ctx, event.action, event.note, event.details)
         lines.append(ctx.t(

@@ -28,6 +28,7 @@ class Event:
     actor_name: str | None
     system: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    actor_account: str | None = None  # channel:id, None once the person was erased
 
 
 class Reviews:
@@ -63,13 +64,14 @@ class Reviews:
     async def history(self, story_id: int) -> list[Event]:
         """Every action on a story, oldest first."""
         rows = await self._db.fetchall(
-            "SELECT e.*, p.display_name FROM story_events e LEFT JOIN people p"
-            " ON p.id = e.actor_id WHERE e.story_id = ? ORDER BY e.id",
+            "SELECT e.*, p.display_name, CASE WHEN p.erased_at IS NULL"
+            " THEN p.channel || ':' || p.external_id END AS account FROM story_events e"
+            " LEFT JOIN people p ON p.id = e.actor_id WHERE e.story_id = ? ORDER BY e.id",
             (story_id,),
         )
         return [
             Event(r["action"], r["from_status"], r["to_status"], r["note"], r["created_at"],
                   r["actor_id"], r["display_name"], r["system_actor"],
-                  json.loads(r["details"]) if r["details"] else {})
+                  json.loads(r["details"]) if r["details"] else {}, r["account"])
             for r in rows
         ]
