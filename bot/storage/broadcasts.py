@@ -119,7 +119,7 @@ class Broadcasts:
     async def count_audience(self, audience: str) -> int:
         """How many people an audience reaches now."""
         sql, params = _audience_sql(audience)
-        row = await self._db.fetchone(f"SELECT COUNT(*) FROM ({sql})", params)
+        row = await self._db.fetchone_long(f"SELECT COUNT(*) FROM ({sql})", params)
         return int(row[0]) if row else 0
 
     async def create(

@@ -1,10 +1,20 @@
-"""One SQLite file: a writer connection behind a lock, a reader connection, migrations."""
+"""One SQLite file: short work on the loop's thread, long reads on a reader thread, migrations.
+
+Short statements and transactions (a dialog step, a review action, filing) run on the event
+loop's thread (see `loop.py`): on a WAL database they take microseconds, far less than a trip to
+a worker thread, and a lock held by another connection is waited for off the loop. Reads that
+may take long (statistics, the export's rows, a broadcast's audience) are marked so by their
+repository (`fetchall_long`, `fetchone_long`) and run on their own aiosqlite connection in a
+worker thread, so the loop keeps answering everybody meanwhile. WAL checkpoints run on that
+thread too, never on the loop.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -13,11 +23,15 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.loop import PATIENCE_S, LoopConnection
+
 __all__ = ["Database", "migrations"]
 
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 Params = Sequence[Any] | dict[str, Any]
+# Commits between two checkpoints of the write-ahead log into the database file.
+CHECKPOINT_EVERY = 500
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -35,41 +49,64 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-async def _configure(conn: aiosqlite.Connection) -> None:
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA synchronous = NORMAL")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute("PRAGMA busy_timeout = 5000")
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
+    cur = conn.execute(sql, params)
+    try:
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
+def _fetchone(conn: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
+    cur = conn.execute(sql, params)
+    try:
+        row: sqlite3.Row | None = cur.fetchone()
+        return row
+    finally:
+        cur.close()  # ends the read at once: no snapshot outlives the call
+
+
+def _write(conn: sqlite3.Connection, sql: str, params: Params) -> int:
+    cur = conn.execute(sql, params)
+    try:
+        return cur.rowcount
+    finally:
+        cur.close()
 
 
 class Database:
-    """Writes through one connection under a lock, a transaction at a time; reads use another."""
+    """Writes through one connection under a lock; short reads on another; long reads threaded."""
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(self, writer: LoopConnection, reader: LoopConnection,
+                 long_reader: aiosqlite.Connection) -> None:
         self._writer = writer
         self._reader = reader
+        self._long = long_reader
         self._lock = asyncio.Lock()
         self._closed = False
+        self._commits = 0
+        self._checkpoint: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, upto: int | None = None) -> Database:
         """Open (creating the folder and file), configure, and migrate to `upto` or the latest."""
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        writer = await aiosqlite.connect(path, isolation_level=None)
-        writer.row_factory = aiosqlite.Row
-        await _configure(writer)
-        db_reader = await aiosqlite.connect(path, isolation_level=None)
-        db_reader.row_factory = aiosqlite.Row
-        await _configure(db_reader)
-        db = cls(writer, db_reader)
-        await db.migrate(upto)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        writer = LoopConnection(path)
+        reader = LoopConnection(path, query_only=True)
+        long_reader = await aiosqlite.connect(path, isolation_level=None)
+        long_reader.row_factory = aiosqlite.Row
+        await long_reader.execute(f"PRAGMA busy_timeout = {int(PATIENCE_S * 1000)}")
+        db = cls(writer, reader, long_reader)
+        try:
+            await db.migrate(upto)
+        except BaseException:
+            await db.close()
+            raise
         return db
 
     async def version(self) -> int:
         """The schema version (PRAGMA user_version)."""
-        async with self._writer.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+        row = await self._writer.run(_fetchone, self._writer.raw, "PRAGMA user_version", ())
         return int(row[0]) if row else 0
 
     async def migrate(self, upto: int | None = None) -> None:
@@ -87,42 +124,70 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: committed on success, rolled back on any error."""
+        writer = self._writer
         async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self._writer
+                await writer.run(writer.raw.execute, "BEGIN IMMEDIATE")
+                yield writer
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                writer.abandon()
                 raise
-            await self._writer.execute("COMMIT")
+            await writer.run(writer.raw.execute, "COMMIT")
+        await self._committed()
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        """One row of a read."""
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
+        """One row of a short read (by key, through an index), on the loop's thread."""
+        return await self._reader.run(_fetchone, self._reader.raw, sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        """Every row of a read, run to completion in one trip to the reader thread.
+        """Every row of a short read, read to the end at once (no snapshot outlives the call)."""
+        return await self._reader.run(_fetchall, self._reader.raw, sql, params)
 
-        A cursor left open between trips would keep the reader's snapshot alive while other
-        coroutines read through the same connection, and they would see the database as it
-        was before writes that have since committed.
-        """
-        return list(await self._reader.execute_fetchall(sql, params))
+    async def fetchone_long(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        """One row of a read that may scan many rows: on the reader thread, off the loop."""
+        rows = await self.fetchall_long(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchall_long(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Every row of a read that may scan many rows: on the reader thread, off the loop."""
+        return list(await self._long.execute_fetchall(sql, params))
 
     async def write(self, sql: str, params: Params = ()) -> int:
-        """One statement on its own, atomic by itself: one trip; returns the rows changed."""
+        """One statement on its own, atomic by itself; returns the rows changed."""
+        writer = self._writer
         async with self._lock:
-            cursor = await self._writer.execute(sql, params)
-            changed = cursor.rowcount
-            await cursor.close()
-            return changed
+            changed = await writer.run(_write, writer.raw, sql, params)
+        await self._committed()
+        return changed
+
+    async def _committed(self) -> None:
+        """After a commit: let other coroutines run, and now and then checkpoint off the loop.
+
+        Statements here never wait on the loop, so a coroutine that only talks to the database
+        would otherwise keep the loop to itself; every commit is a turn for everyone else.
+        """
+        self._commits += 1
+        if self._commits >= CHECKPOINT_EVERY and self._checkpoint is None and not self._closed:
+            self._commits = 0
+            self._checkpoint = asyncio.create_task(self._run_checkpoint())
+        await asyncio.sleep(0)
+
+    async def _run_checkpoint(self) -> None:
+        try:
+            await self._long.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            log.warning("WAL checkpoint failed: %s", exc)
+        finally:
+            self._checkpoint = None
 
     async def close(self) -> None:
-        """Finish and close both connections."""
+        """Finish and close every connection."""
         if self._closed:
             return
         self._closed = True
+        if self._checkpoint is not None:
+            await self._checkpoint
         async with self._lock:
             await self._writer.close()
         await self._reader.close()
+        await self._long.close()

@@ -69,7 +69,7 @@ class Reports:
                      end: str | None = None) -> list[Count]:
         """Stories grouped by status, kind, content and commune."""
         where, params = _where(communes, start, end)
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(
             "SELECT status, kind, content, commune_code, COUNT(*) AS n FROM stories"
             f" WHERE {where} GROUP BY status, kind, content, commune_code", params,
         )
@@ -79,14 +79,14 @@ class Reports:
     async def filed_between(self, communes: frozenset[int] | None, start: str, end: str) -> int:
         """How many stories were filed in [start, end)."""
         where, params = _where(communes, start, end)
-        row = await self._db.fetchone(f"SELECT COUNT(*) FROM stories WHERE {where}", params)
+        row = await self._db.fetchone_long(f"SELECT COUNT(*) FROM stories WHERE {where}", params)
         return int(row[0]) if row else 0
 
     async def daily(self, communes: frozenset[int] | None, start: str,
                     offset_minutes: int) -> list[tuple[str, str, int]]:
         """(local day, kind, count) since `start`; the day shifted into the province's zone."""
         where, params = _where(communes, start, None)
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(
             f"SELECT date(created_at, '{offset_minutes:+d} minutes') AS day, kind, COUNT(*) AS n"
             f" FROM stories WHERE {where} GROUP BY day, kind", params,
         )
@@ -104,7 +104,7 @@ class Reports:
         )
         last = 0
         while True:
-            rows = list(await self._db.fetchall(sql, [*params, last, batch]))
+            rows = await self._db.fetchall_long(sql, [*params, last, batch])
             for row in rows:
                 yield row
             if len(rows) < batch:
@@ -115,7 +115,7 @@ class Reports:
                           end: str | None = None) -> list[Nomination]:
         """Nominations in scope, by award then commune."""
         where, params = _where(communes, start, end, alias="s")
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(
             "SELECT n.*, s.commune_code, s.title, s.honoree_name, s.status, p.display_name"
             " FROM nominations n JOIN stories s ON s.id = n.story_id"
             f" LEFT JOIN people p ON p.id = n.nominated_by WHERE {where}"
