@@ -289,7 +289,11 @@ async def files_report(lan: TelegramPerson, show_name: bool = False) -> None:
     await lan.sends_contact("+84 912 345 678")
     await lan.presses(SHOW_NAME_YES if show_name else SHOW_NAME_NO)
     await lan.presses(SUBMIT)
-    assert lan.wire.last_text(lan.user_id).startswith("✅ Đã gửi! Câu chuyện của bạn là <b>#1</b>.")
+    # The confirmation is written into the summary, under the label pressed.
+    summary = lan.wire.drawn(lan.user_id)[-1]
+    assert summary.method == "editMessageText"
+    _, confirmation = summary.params["text"].split(f"\n\n➜ <b>{SUBMIT}</b>\n\n")
+    assert confirmation.startswith("✅ Đã gửi! Câu chuyện của bạn là <b>#1</b>.")
 
 
 async def opens_card_1(reviewer: TelegramPerson) -> None:
@@ -531,7 +535,10 @@ async def test_a_blocked_reporter_fails_the_notification_for_good(world: World) 
     for later in (timedelta(minutes=1), timedelta(hours=1), timedelta(days=2)):
         assert await world.worker.run_once(now + later) == 0
     assert len(wire.sent("sendMessage", LAN)) == attempts_to_lan
-    assert texts_to(wire.delivered(), LAN)[-1].startswith("✅ Đã gửi!")  # nothing since
+    shown_to_lan = wire.delivered("sendMessage", LAN) + wire.delivered("editMessageText", LAN)
+    assert max(wire.calls.index(c) for c in shown_to_lan) == wire.calls.index(
+        wire.delivered("editMessageText", LAN)[-1])  # nothing since the confirmation:
+    assert f"➜ <b>{SUBMIT}</b>\n\n✅ Đã gửi!" in shown_to_lan[-1].params["text"]
     assert_wire_rules(wire)
 
 
@@ -608,8 +615,10 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     await files_report(lan)
     await opens_card_1(admin)
     await admin.presses(CHANGES)
-    ask = wire.last_keyboard_message(ADMIN)
-    assert ask.params["text"] == ASK_NOTE
+    ask = wire.last_keyboard_message(ADMIN)  # written into the card, below it
+    assert ask.method == "editMessageText"
+    assert ask.params["text"].startswith(f"<b>#1 · {TITLE}</b>\n⏳ Đang chờ duyệt\n\n")
+    assert ask.params["text"].endswith(f"\n\n➜ <b>{CHANGES}</b>\n\n{ASK_NOTE}")
     assert labels(ask) == ["✖️ Hủy"]
     mark = len(wire.calls)
 
@@ -646,7 +655,9 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert labels(after[3]) == MINE_BUTTONS
 
     await lan.presses(EDIT_DESCRIPTION)
-    assert wire.last_text(LAN) == "Gõ mô tả mới cho #1 (40–3000 ký tự)."
+    assert wire.last_text(LAN) == (
+        f"Bạn muốn làm gì với #1?\n\n➜ <b>{EDIT_DESCRIPTION}</b>\n\n"
+        "Gõ mô tả mới cho #1 (40–3000 ký tự).")
     assert len(NEW_DESCRIPTION) >= 40
     mark = len(wire.calls)
     await lan.says(NEW_DESCRIPTION)
