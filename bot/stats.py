@@ -1,4 +1,9 @@
-"""Statistics for reviewers and admins: counts by status, kind, content, commune, week."""
+"""Statistics for reviewers and admins: counts by status, kind, content, commune, week.
+
+Every story filed is in the total and the count by status. Everything else — kinds, contents,
+places, weeks and both charts — counts only the stories still in play or accepted, leaving out
+those not approved and those withdrawn, as /stats says.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.storage import Storage
+from bot.workflow import Status
 
-__all__ = ["Stats", "gather", "week_start"]
+__all__ = ["LEFT_OUT", "Stats", "gather", "week_start"]
+
+# Statuses that /stats shows by status only, and leaves out of every other figure.
+LEFT_OUT = frozenset({Status.REJECTED, Status.WITHDRAWN})
 
 
 def week_start(day: date) -> date:
@@ -23,6 +32,7 @@ class Stats:
 
     total: int = 0
     by_status: Counter[str] = field(default_factory=Counter)
+    counted: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
     by_content: Counter[int] = field(default_factory=Counter)
     by_commune: Counter[int] = field(default_factory=Counter)
@@ -33,8 +43,13 @@ class Stats:
     weekly: dict[str, list[int]] = field(default_factory=dict)
 
     @property
+    def left_out(self) -> int:
+        """Stories in the total but in no other figure (not approved, withdrawn)."""
+        return self.total - self.counted
+
+    @property
     def communes_without(self) -> int:
-        """Communes in scope with no story yet."""
+        """Communes in scope with no story counted."""
         return max(0, self.communes_in_scope - len(self.by_commune))
 
 
@@ -48,23 +63,24 @@ async def gather(storage: Storage, communes: frozenset[int] | None, scope_size: 
     """Count everything in scope (None = the whole province) as of `now`."""
     reports = storage.reports
     stats = Stats(communes_in_scope=scope_size)
+    kinds: set[str] = set()
+    places: set[int] = set()
     for c in await reports.counts(communes):
         stats.total += c.n
         stats.by_status[c.status] += c.n
-        stats.by_kind[c.kind] += c.n
-        stats.by_content[c.content] += c.n
-        stats.by_commune[c.commune] += c.n
+        kinds.add(c.kind)
+        places.add(c.commune)
+        if c.status not in LEFT_OUT:
+            stats.counted += c.n
+            stats.by_kind[c.kind] += c.n
+            stats.by_content[c.content] += c.n
+            stats.by_commune[c.commune] += c.n
     monday = week_start(now.astimezone(tz).date())
-    stats.this_week = await reports.filed_between(
-        communes, _utc(monday, tz), _utc(monday + timedelta(days=7), tz))
-    stats.last_week = await reports.filed_between(
-        communes, _utc(monday - timedelta(days=7), tz), _utc(monday, tz))
     first = monday - timedelta(weeks=weeks - 1)
     stats.weeks = [first + timedelta(weeks=i) for i in range(weeks)]
-    offset = int((now.astimezone(tz).utcoffset() or timedelta()).total_seconds() // 60)
-    index = {w: i for i, w in enumerate(stats.weeks)}
-    for day, kind, n in await reports.daily(communes, _utc(first, tz), offset):
-        i = index.get(week_start(date.fromisoformat(day)))
-        if i is not None:
-            stats.weekly.setdefault(kind, [0] * weeks)[i] += n
+    bounds = [_utc(w, tz) for w in [*stats.weeks, monday + timedelta(weeks=1)]]
+    for week, kind, n in await reports.weekly(places, kinds, bounds, LEFT_OUT):
+        stats.weekly.setdefault(kind, [0] * weeks)[week] += n
+    stats.this_week = sum(series[-1] for series in stats.weekly.values())
+    stats.last_week = sum(series[-2] for series in stats.weekly.values()) if weeks > 1 else 0
     return stats

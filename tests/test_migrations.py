@@ -112,6 +112,9 @@ ROWS: dict[int, list[tuple[str, tuple[object, ...]]]] = {
     6: [
         ("UPDATE stories SET kind = ? WHERE id = ?", ("model_practice", 7)),
     ],
+    7: [
+        ("UPDATE stories SET status = ?, commune_code = ? WHERE id = ?", ("rejected", 30316, 7)),
+    ],
 }
 
 

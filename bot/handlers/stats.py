@@ -33,6 +33,10 @@ def _items(pairs: list[tuple[str, int]]) -> str:
     return " · ".join(f"{label}: {n}" for label, n in pairs)
 
 
+# How many places /stats names, in its text and in its chart alike.
+TOP = 10
+
+
 async def on_stats(ctx: Context) -> list[Reply]:
     """Counts as a short text, and two chart images."""
     if not is_reviewer(ctx):
@@ -51,34 +55,40 @@ async def on_stats(ctx: Context) -> list[Reply]:
         kind = c.kind(value)
         return kind.label(lang) if kind else value
 
+    def content_name(number: int) -> str:
+        content = c.content(number)
+        return f"{number}. {content.short(lang)}" if content else str(number)
+
     def place(code: int) -> str:
         unit = units.get(code)
         return unit.name if unit else str(code)
 
-    top = stats.by_commune.most_common(10)
+    top = stats.by_commune.most_common(TOP)
     lines = [
         ctx.t("stats.header", scope=where, total=stats.total),
         ctx.t("stats.by_status", items=_items(
             [(ctx.t(f"status.{s}"), n) for s, n in stats.by_status.most_common()])),
+        ctx.t("stats.counted", counted=stats.counted, left_out=stats.left_out),
         ctx.t("stats.by_kind", items=_items(
             [(kind_name(k), n) for k, n in stats.by_kind.most_common()])),
-        ctx.t("stats.by_content", items=_items(
-            [(f"{n_}", n) for n_, n in sorted(stats.by_content.items())])),
-        ctx.t("stats.top", items="\n".join(f"{i}. {place(code)}: {n}"
-                                           for i, (code, n) in enumerate(top, start=1))),
+        ctx.t("stats.by_content", items="\n".join(
+            f"{content_name(n_)}: {n}" for n_, n in sorted(stats.by_content.items()))),
+        ctx.t("stats.top", count=TOP, items="\n".join(
+            f"{i}. {place(code)}: {n}" for i, (code, n) in enumerate(top, start=1))),
         ctx.t("stats.without", count=stats.communes_without),
         ctx.t("stats.weeks", this=stats.this_week, last=stats.last_week),
     ]
+    if not stats.counted:
+        return [Reply("\n\n".join(lines))]
     from bot.charts import bar_chart, stacked_weeks  # matplotlib loads only when drawing
 
     weeks = [w.strftime("%d/%m") for w in stats.weeks]
     weekly = await asyncio.to_thread(
         stacked_weeks, ctx.t("stats.chart_weekly"), weeks,
         {kind_name(k): v for k, v in stats.weekly.items()}, ctx.t("stats.axis_stories"))
-    top15 = stats.by_commune.most_common(15)
     communes = await asyncio.to_thread(
-        bar_chart, ctx.t("stats.chart_communes"), [place(code) for code, _ in top15],
-        [n for _, n in top15], ctx.t("stats.axis_stories"))
+        bar_chart, ctx.t("stats.chart_communes", count=TOP), [place(code) for code, _ in top],
+        [n for _, n in top], ctx.t("stats.axis_stories"))
     files = (Attachment("stats-weekly.png", weekly, "photo"),
              Attachment("stats-communes.png", communes, "photo"))
     return [Reply("\n\n".join(lines), files=files)]
