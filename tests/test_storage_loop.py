@@ -177,6 +177,21 @@ async def test_a_long_read_runs_off_the_loop_and_sees_only_committed_rows(
     assert [r["language"] for r in after] == ["en"]
 
 
+async def test_a_second_long_read_does_not_wait_for_the_first(storage: Storage) -> None:
+    """/stats runs its two halves side by side; an export does not hold up /stats."""
+    finished: list[str] = []
+
+    async def read(name: str, sql: str, params: tuple[object, ...] = ()) -> None:
+        await storage.db.fetchall_long(sql, params)
+        finished.append(name)
+
+    slow = asyncio.create_task(read("slow", SLOW_COUNT, (1_000_000,)))
+    await asyncio.sleep(0.05)
+    await read("quick", "SELECT COUNT(*) FROM people")
+    await slow
+    assert finished == ["quick", "slow"]
+
+
 async def test_transaction_cursors_keep_the_aiosqlite_interface(storage: Storage) -> None:
     async with storage.db.transaction() as tx:
         await tx.executemany("INSERT INTO people (channel, external_id, language, created_at)"

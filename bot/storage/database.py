@@ -1,4 +1,4 @@
-"""One SQLite file: short work on the loop's thread, long reads on a reader thread, migrations.
+"""One SQLite file: short work on the loop's thread, long reads on reader threads, migrations.
 
 Short statements and transactions (a dialog step, a review action, filing) run on the event
 loop's thread (see `loop.py`): on a WAL database they take microseconds, far less than a trip to
@@ -32,6 +32,8 @@ _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 Params = Sequence[Any] | dict[str, Any]
 # Commits between two checkpoints of the write-ahead log into the database file.
 CHECKPOINT_EVERY = 500
+# Connections (each with its own thread) for long reads.
+LONG_READERS = 2
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -78,10 +80,11 @@ class Database:
     """Writes through one connection under a lock; short reads on another; long reads threaded."""
 
     def __init__(self, writer: LoopConnection, reader: LoopConnection,
-                 long_reader: aiosqlite.Connection) -> None:
+                 long_readers: list[aiosqlite.Connection]) -> None:
         self._writer = writer
         self._reader = reader
-        self._long = long_reader
+        self._long = long_readers
+        self._busy = [0] * len(long_readers)
         self._lock = asyncio.Lock()
         self._closed = False
         self._commits = 0
@@ -93,10 +96,13 @@ class Database:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         writer = LoopConnection(path)
         reader = LoopConnection(path, query_only=True)
-        long_reader = await aiosqlite.connect(path, isolation_level=None)
-        long_reader.row_factory = aiosqlite.Row
-        await long_reader.execute(f"PRAGMA busy_timeout = {int(PATIENCE_S * 1000)}")
-        db = cls(writer, reader, long_reader)
+        long_readers = []
+        for _ in range(LONG_READERS):
+            long_reader = await aiosqlite.connect(path, isolation_level=None)
+            long_reader.row_factory = aiosqlite.Row
+            await long_reader.execute(f"PRAGMA busy_timeout = {int(PATIENCE_S * 1000)}")
+            long_readers.append(long_reader)
+        db = cls(writer, reader, long_readers)
         try:
             await db.migrate(upto)
         except BaseException:
@@ -144,13 +150,22 @@ class Database:
         return await self._reader.run(_fetchall, self._reader.raw, sql, params)
 
     async def fetchone_long(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        """One row of a read that may scan many rows: on the reader thread, off the loop."""
+        """One row of a read that may scan many rows: on a reader thread, off the loop."""
         rows = await self.fetchall_long(sql, params)
         return rows[0] if rows else None
 
     async def fetchall_long(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        """Every row of a read that may scan many rows: on the reader thread, off the loop."""
-        return list(await self._long.execute_fetchall(sql, params))
+        """Every row of a read that may scan many rows: on a reader thread, off the loop.
+
+        It goes to the reader with the fewest reads waiting, so two long reads (the two
+        halves of /stats, or /stats during an export) run side by side.
+        """
+        index = self._busy.index(min(self._busy))
+        self._busy[index] += 1
+        try:
+            return list(await self._long[index].execute_fetchall(sql, params))
+        finally:
+            self._busy[index] -= 1
 
     async def write(self, sql: str, params: Params = ()) -> int:
         """One statement on its own, atomic by itself; returns the rows changed."""
@@ -174,7 +189,7 @@ class Database:
 
     async def _run_checkpoint(self) -> None:
         try:
-            await self._long.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            await self._long[0].execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as exc:
             log.warning("WAL checkpoint failed: %s", exc)
         finally:
@@ -190,4 +205,5 @@ class Database:
         async with self._lock:
             await self._writer.close()
         await self._reader.close()
-        await self._long.close()
+        for long_reader in self._long:
+            await long_reader.close()

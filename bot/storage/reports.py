@@ -13,7 +13,7 @@ from bot.storage.database import Database
 from bot.storage.people import now_iso
 from bot.storage.reviews import Outcome, load_actor, queue_message
 
-__all__ = ["Count", "Nomination", "Reports"]
+__all__ = ["Count", "Nomination", "Reports", "Totals"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,16 @@ class Count:
     content: int
     commune: int
     n: int
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Stories by status (all of them), and by kind, content and commune (those counted)."""
+
+    by_status: dict[str, int]
+    by_kind: dict[str, int]
+    by_content: dict[int, int]
+    by_commune: dict[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,29 +93,66 @@ class Reports:
         return [Count(r["status"], r["kind"], r["content"], r["commune_code"], r["n"])
                 for r in rows]
 
+    async def totals(self, communes: frozenset[int] | None,
+                     leave_out: Collection[str]) -> Totals:
+        """The stories in scope by status; by kind, content and commune leaving out statuses.
+
+        One pass over the covering index stories_counts, the few sums taken in SQL.
+        """
+        where, params = _where(communes, None, None)
+        out = sorted(leave_out)
+        kept = f" WHERE status NOT IN ({', '.join('?' * len(out))})" if out else ""
+        rows = await self._db.fetchall_long(
+            "WITH g AS MATERIALIZED (SELECT status, kind, content, commune_code, COUNT(*) AS n"
+            f" FROM stories WHERE {where} GROUP BY status, kind, content, commune_code),"
+            f" k AS (SELECT * FROM g{kept})"
+            " SELECT 0 AS dim, status AS value, SUM(n) AS n FROM g GROUP BY status"
+            " UNION ALL SELECT 1, kind, SUM(n) FROM k GROUP BY kind"
+            " UNION ALL SELECT 2, content, SUM(n) FROM k GROUP BY content"
+            " UNION ALL SELECT 3, commune_code, SUM(n) FROM k GROUP BY commune_code",
+            [*params, *out],
+        )
+        found: tuple[dict[Any, int], ...] = ({}, {}, {}, {})
+        for dim, value, n in rows:
+            found[dim][value] = n
+        return Totals(*found)
+
     async def weekly(
-        self, communes: Collection[int], kinds: Collection[str], bounds: Sequence[str],
-        leave_out: Collection[str],
+        self, communes: frozenset[int] | None, bounds: Sequence[str], leave_out: Collection[str],
     ) -> list[tuple[int, str, int]]:
-        """(week, kind, count) of stories filed in [bounds[i], bounds[i + 1]) in these communes,
+        """(week, kind, count) of the stories in scope filed in [bounds[i], bounds[i + 1]),
         leaving out the statuses given.
 
-        One covered index seek and range count per commune, kind and week (index
-        stories_weekly): no row is read or sorted, however many stories there are.
+        The communes (those in scope, or every one with a story, found by one index seek
+        each) and each one's kinds (likewise) are listed first; then one covered index seek
+        and range count per commune, kind and week (index stories_weekly): no row is read or
+        sorted, however many stories there are.
         """
-        if not communes or not kinds or len(bounds) < 2:
+        if len(bounds) < 2:
             return []
         weeks = [(i, lo, hi) for i, (lo, hi) in enumerate(itertools.pairwise(bounds))]
+        places: list[int] = []
+        if communes is None or 0 in communes:
+            listed = ("SELECT MIN(commune_code) FROM stories UNION ALL SELECT (SELECT"
+                      " MIN(commune_code) FROM stories WHERE commune_code > c.code) FROM c"
+                      " WHERE c.code IS NOT NULL")
+        else:
+            listed = f"VALUES {_values(len(communes), 1)}"
+            places = sorted(communes)
         out = sorted(leave_out)
         status = f" AND s.status NOT IN ({', '.join('?' * len(out))})" if out else ""
         rows = await self._db.fetchall_long(
-            f"WITH w(i, lo, hi) AS (VALUES {_values(len(weeks), 3)}),"
-            f" k(kind) AS (VALUES {_values(len(kinds), 1)}),"
-            f" c(code) AS (VALUES {_values(len(communes), 1)})"
-            " SELECT w.i AS week, k.kind AS kind, SUM((SELECT COUNT(*) FROM stories s"
-            " WHERE s.commune_code = c.code AND s.kind = k.kind AND s.created_at >= w.lo"
-            f" AND s.created_at < w.hi{status})) AS n FROM w, k, c GROUP BY w.i, k.kind",
-            [*itertools.chain.from_iterable(weeks), *sorted(kinds), *sorted(communes), *out],
+            f"WITH RECURSIVE c(code) AS ({listed}),"
+            " p(code, kind) AS (SELECT code, (SELECT MIN(kind) FROM stories"
+            " WHERE commune_code = c.code) FROM c WHERE code IS NOT NULL UNION ALL SELECT p.code,"
+            " (SELECT MIN(kind) FROM stories WHERE commune_code = p.code AND kind > p.kind)"
+            " FROM p WHERE p.kind IS NOT NULL),"
+            f" w(i, lo, hi) AS (VALUES {_values(len(weeks), 3)})"
+            " SELECT w.i AS week, p.kind AS kind, SUM((SELECT COUNT(*) FROM stories s"
+            " WHERE s.commune_code = p.code AND s.kind = p.kind AND s.created_at >= w.lo"
+            f" AND s.created_at < w.hi{status})) AS n FROM p, w WHERE p.kind IS NOT NULL"
+            " GROUP BY w.i, p.kind",
+            [*places, *itertools.chain.from_iterable(weeks), *out],
         )
         return [(r["week"], r["kind"], r["n"]) for r in rows if r["n"]]
 
