@@ -177,6 +177,35 @@ async def test_a_long_read_runs_off_the_loop_and_sees_only_committed_rows(
     assert [r["language"] for r in after] == ["en"]
 
 
+async def test_a_long_write_runs_off_the_loop_and_commits_or_rolls_back_whole(
+    storage: Storage,
+) -> None:
+    many = ("INSERT INTO people (channel, external_id, language, created_at)"
+            " WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?)"
+            " SELECT 'bulk', 'p' || x, 'vi', '2025-01-01' FROM c")
+    lan = await storage.people.get_or_create("fake", "lan", "vi")
+    with Heartbeat() as beat:
+        step = asyncio.create_task(storage.people.set_language(lan, "en"))
+        async with storage.db.transaction_long() as tx:
+            async with tx.execute(many, (300_000,)) as cur:
+                assert cur.rowcount == 300_000
+        await step
+        ticks = beat.ticks
+    assert ticks >= 5  # the loop ran while SQLite wrote 300,000 rows
+    row = await storage.db.fetchone("SELECT COUNT(*) FROM people WHERE channel = 'bulk'")
+    assert row is not None and row[0] == 300_000
+    stored = await storage.people.get(lan.id)
+    assert stored is not None and stored.language == "en"  # the short write waited its turn
+
+    with pytest.raises(sqlite3.IntegrityError):
+        async with storage.db.transaction_long() as tx:
+            await tx.execute("DELETE FROM people WHERE channel = 'bulk'")
+            await tx.execute(many, (1,))  # 'bulk', 'p1' exists no more: then a duplicate
+            await tx.execute(many, (1,))
+    row = await storage.db.fetchone("SELECT COUNT(*) FROM people WHERE channel = 'bulk'")
+    assert row is not None and row[0] == 300_000
+
+
 async def test_a_second_long_read_does_not_wait_for_the_first(storage: Storage) -> None:
     """/stats runs its two halves side by side; an export does not hold up /stats."""
     finished: list[str] = []

@@ -130,7 +130,7 @@ class Broadcasts:
         """Create a broadcast with its delivery rows; None when `key` already exists."""
         sql, args = _audience_sql(audience)
         stamp = now_iso()
-        async with self._db.transaction() as tx:
+        async with self._db.transaction_long() as tx:  # a delivery row for each recipient
             async with tx.execute(
                 "INSERT INTO broadcasts (key, topic, template, params, body, audience,"
                 " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

@@ -130,16 +130,34 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: committed on success, rolled back on any error."""
+        async with self._lock, self._writing() as tx:
+            yield tx
+        await self._committed()
+
+    @asynccontextmanager
+    async def transaction_long(self) -> AsyncIterator[aiosqlite.Connection]:
+        """As `transaction`, for writes of many rows (a broadcast's deliveries): each statement
+        runs in a worker thread, so the loop keeps answering meanwhile."""
         writer = self._writer
         async with self._lock:
+            writer.offload = True
             try:
-                await writer.run(writer.raw.execute, "BEGIN IMMEDIATE")
-                yield writer
-            except BaseException:
-                writer.abandon()
-                raise
-            await writer.run(writer.raw.execute, "COMMIT")
+                async with self._writing() as tx:
+                    yield tx
+            finally:
+                writer.offload = False
         await self._committed()
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        writer = self._writer
+        try:
+            await writer.run(writer.raw.execute, "BEGIN IMMEDIATE")
+            yield writer
+        except BaseException:
+            writer.abandon()
+            raise
+        await writer.run(writer.raw.execute, "COMMIT")
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         """One row of a short read (by key, through an index), on the loop's thread."""

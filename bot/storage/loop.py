@@ -55,11 +55,14 @@ class LoopConnection(aiosqlite.Connection):
             conn.execute(f"PRAGMA {pragma}").close()
         self._gate = asyncio.Lock()
         self._abandoned = False
+        self.offload = False  # every call in a worker thread (a long write), while True
 
     async def _execute(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a call on the connection here, or off the loop while the database is locked."""
         if self._connection is None:
             raise ValueError("Connection closed")
+        if self.offload:
+            return await self._off_loop(fn, args, kwargs)
         if self._gate.locked():  # a worker thread has the connection: wait for it, then go on
             async with self._gate:
                 pass
@@ -81,7 +84,7 @@ class LoopConnection(aiosqlite.Connection):
 
     async def _off_loop(self, fn: Callable[..., T], args: tuple[Any, ...],
                         kwargs: dict[str, Any]) -> T:
-        """Retry in a worker thread until the lock is free or PATIENCE_S has passed."""
+        """Run in a worker thread, retried until the lock is free or PATIENCE_S has passed."""
         await self._gate.acquire()
         loop = asyncio.get_running_loop()
         waiting = loop.run_in_executor(None, _patiently, fn, args, kwargs)
