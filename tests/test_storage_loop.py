@@ -186,9 +186,8 @@ async def test_a_long_write_runs_off_the_loop_and_commits_or_rolls_back_whole(
     lan = await storage.people.get_or_create("fake", "lan", "vi")
     with Heartbeat() as beat:
         step = asyncio.create_task(storage.people.set_language(lan, "en"))
-        async with storage.db.transaction_long() as tx:
-            async with tx.execute(many, (300_000,)) as cur:
-                assert cur.rowcount == 300_000
+        async with storage.db.transaction_long() as tx, tx.execute(many, (300_000,)) as cur:
+            assert cur.rowcount == 300_000
         await step
         ticks = beat.ticks
     assert ticks >= 5  # the loop ran while SQLite wrote 300,000 rows
