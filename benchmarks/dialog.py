@@ -174,7 +174,8 @@ def steady(args: argparse.Namespace) -> list[bool]:
 def scale(args: argparse.Namespace) -> list[bool]:
     print(f"\n== scale: burst at {args.scale} people, {args.rounds} round(s), medians ==")
     print(f"{'people':>8}{'base u/s':>10}{'ours u/s':>10}{'ratio':>8}{'base p99':>10}"
-          f"{'ours p99':>10}{'ratio':>8}{'ours CPU/u':>11}{'stall ms':>10}  targets")
+          f"{'ours p99':>10}{'ratio':>8}{'CPU/u base':>11}{'ours':>7}{'stall base':>11}"
+          f"{'ours':>7}  targets")
     verdicts = []
     for people in (int(p) for p in args.scale.split(",")):
         base, ours = rounds(args.rounds, people, args.concurrency)
@@ -184,7 +185,8 @@ def scale(args: argparse.Namespace) -> list[bool]:
         verdicts.append(ok)
         print(f"{people:>8}{base['updates_per_s']:>10.0f}{ours['updates_per_s']:>10.0f}"
               f"{tput:>7.2f}×{base['p99_ms']:>10.1f}{ours['p99_ms']:>10.1f}{p99:>7.2f}×"
-              f"{ours['cpu_ms_per_update']:>11.3f}{ours['stall_ms']:>10.1f}  {verdict(ok)}")
+              f"{base['cpu_ms_per_update']:>11.3f}{ours['cpu_ms_per_update']:>7.3f}"
+              f"{base['stall_ms']:>11.0f}{ours['stall_ms']:>7.0f}  {verdict(ok)}")
     print(f"load average now: {load_average()}")
     return verdicts
 

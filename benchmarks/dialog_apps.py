@@ -71,10 +71,15 @@ REPORT: tuple[tuple[str, str], ...] = (
 
 @dataclass
 class LightWire(RecordingRequest):
-    """RecordingRequest's answers, not its memory: a count per method, last keyboard per chat."""
+    """RecordingRequest's answers, not its memory: a count per method, last keyboard per chat.
+
+    A keyboard is kept as JSON text, not as the dicts it came in: thousands of kept dicts would
+    make every full garbage collection of the app that sends keyboards (ours) slower than the
+    baseline's for the wire's sake, not the app's.
+    """
 
     counts: Counter[str] = field(default_factory=Counter)
-    keyboards: dict[int, Call] = field(default_factory=dict)
+    keyboards: dict[int, tuple[str, str]] = field(default_factory=dict)  # chat: (text, markup)
 
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any,
@@ -84,26 +89,22 @@ class LightWire(RecordingRequest):
         name = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}
         self.counts[name] += 1
-        markup = params.get("reply_markup")
-        if isinstance(markup, str) and markup[:1] == "{":
-            markup = params["reply_markup"] = json.loads(markup)
-        if (
-            name in ("sendMessage", "editMessageText")
-            and isinstance(markup, dict)
-            and "inline_keyboard" in markup
-        ):
-            chat_id = int(params["chat_id"])
-            self.keyboards[chat_id] = Call(name, {"text": params.get("text", ""),
-                                                  "reply_markup": markup}, "")
-        body = {"ok": True, "result": self._result(name, params)}
-        return 200, json.dumps(body).encode()
+        markup = params.pop("reply_markup", None)
+        body = json.dumps({"ok": True, "result": self._result(name, params)})
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            keyboard = json.dumps(markup)
+            if name in ("sendMessage", "editMessageText"):
+                self.keyboards[int(params["chat_id"])] = (params.get("text", ""), keyboard)
+            body = f'{body[:-2]}, "reply_markup": {keyboard}}}}}'  # Telegram returns it too
+        return 200, body.encode()
 
     def last_keyboard_message(self, chat_id: int) -> Call:
         """The last message to a chat that carried inline buttons."""
         try:
-            return self.keyboards[chat_id]
+            text, markup = self.keyboards[chat_id]
         except KeyError:
             raise AssertionError(f"no message with buttons was sent to {chat_id}") from None
+        return Call("sendMessage", {"text": text, "reply_markup": json.loads(markup)}, "")
 
 
 @functools.lru_cache(maxsize=256)
