@@ -243,6 +243,21 @@ async def test_transaction_cursors_keep_the_aiosqlite_interface(storage: Storage
     assert [r["role"] for r in roles] == ["reviewer", "reviewer"]  # rolled back as a whole
 
 
+async def test_a_commit_that_fails_leaves_no_transaction_open(storage: Storage) -> None:
+    """A refused COMMIT (here a foreign key checked at commit) changes nothing, stops nothing."""
+    with pytest.raises(sqlite3.IntegrityError):
+        async with storage.db.transaction() as tx:
+            await tx.execute("PRAGMA defer_foreign_keys = ON")
+            await tx.execute("INSERT INTO dialogs (channel, chat_id, person_id, updated_at)"
+                             " VALUES ('fake', 'ghost', 424242, '2025-01-01')")
+    assert await storage.db.fetchall("SELECT * FROM dialogs") == []
+    lan = await storage.people.get_or_create("fake", "lan", "vi")
+    await storage.dialogs.save(DialogState("fake", "lan", lan.id, flow="report"),
+                               datetime.now(UTC))
+    loaded = await storage.dialogs.load("fake", "lan")
+    assert loaded is not None and loaded.flow == "report"
+
+
 KILLED_AFTER_REPLY = textwrap.dedent("""
     import asyncio, sys, time
     from datetime import UTC, datetime

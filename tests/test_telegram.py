@@ -791,3 +791,32 @@ async def test_the_share_phone_keyboard_is_taken_away_once_the_phone_is_given(
         "after the phone step the 📱/Bỏ qua/Quay lại/Hủy reply keyboard stays on screen: "
         f"{[(c.method, c.params.get('reply_markup')) for c in after]}"
     )
+
+
+async def test_a_page_telegram_refuses_to_edit_is_sent_once_after_its_buttons_go(
+    tg: TelegramApp, storage: Storage
+) -> None:
+    app, wire = tg
+    lan = Resident(app, wire)
+    await consents(lan)
+    person = await storage.people.find("telegram", str(LAN))
+    assert person is not None
+    for n in range(1, 8):
+        await storage.stories.file(NewStory(
+            submission_key=f"key-{n}", reporter_id=person.id, channel="telegram",
+            kind="good_deed", content=1, movement=None, commune_code=30307,
+            honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh",
+            title=f"Gương sáng số {n}", description=GOOD_DESCRIPTION,
+            event_date=date(2025, 9, 2),
+        ))
+    await lan.says("/mystories")
+    wire.failures["editMessageText"] = (400, "Bad Request: message can't be edited")
+    mark = len(wire.calls)
+
+    await lan.presses(NEXT_PAGE)
+
+    after = wire.calls[mark:]
+    assert [c.method for c in after] == [
+        "answerCallbackQuery", "editMessageText", "editMessageReplyMarkup", "sendMessage"]
+    assert after[3].params["text"].startswith("<b>Câu chuyện của bạn</b> (7) — trang 2/2\n\n")
+    assert paging(after[3]) == [PREV_PAGE]

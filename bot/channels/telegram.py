@@ -260,9 +260,11 @@ class TelegramSender:
         if not isinstance(message, Message) or message.reply_markup is None:
             return replies
         first = replies[0] if replies else None
-        if first is not None and first.edit and await self.edit(message, first):
-            return replies[1:]
-        if first is not None and not first.edit and first.choices:
+        if first is not None and first.edit:
+            if await self.edit(message, first):
+                return replies[1:]
+            replies = [replace(first, edit=False), *replies[1:]]  # refused: sent instead
+        elif first is not None and first.choices:
             answered = self._answered(message, query.data or "", first)
             if answered is not None and await self.edit(message, answered):
                 return replies[1:]

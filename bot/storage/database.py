@@ -94,16 +94,14 @@ class Database:
     async def open(cls, path: Path | str, *, upto: int | None = None) -> Database:
         """Open (creating the folder and file), configure, and migrate to `upto` or the latest."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        writer = LoopConnection(path)
-        reader = LoopConnection(path, query_only=True)
-        long_readers = []
-        for _ in range(LONG_READERS):
-            long_reader = await aiosqlite.connect(path, isolation_level=None)
-            long_reader.row_factory = aiosqlite.Row
-            await long_reader.execute(f"PRAGMA busy_timeout = {int(PATIENCE_S * 1000)}")
-            long_readers.append(long_reader)
-        db = cls(writer, reader, long_readers)
+        db = cls(LoopConnection(path), LoopConnection(path, query_only=True), [])
         try:
+            for _ in range(LONG_READERS):
+                long_reader = await aiosqlite.connect(path, isolation_level=None)
+                db._long.append(long_reader)
+                db._busy.append(0)
+                long_reader.row_factory = aiosqlite.Row
+                await long_reader.execute(f"PRAGMA busy_timeout = {int(PATIENCE_S * 1000)}")
             await db.migrate(upto)
         except BaseException:
             await db.close()
@@ -150,14 +148,16 @@ class Database:
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN, the caller's statements, COMMIT; on any failure (a refused COMMIT too) the
+        transaction is rolled back, so the connection never stays inside a dead one."""
         writer = self._writer
         try:
             await writer.run(writer.raw.execute, "BEGIN IMMEDIATE")
             yield writer
+            await writer.run(writer.raw.execute, "COMMIT")
         except BaseException:
             writer.abandon()
             raise
-        await writer.run(writer.raw.execute, "COMMIT")
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         """One row of a short read (by key, through an index), on the loop's thread."""
