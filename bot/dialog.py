@@ -5,33 +5,40 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import unicodedata
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.buttons import Button, decode, encode, from_static
 from bot.config import Settings
-from bot.content import catalogue, fold
-from bot.handlers import CHOICES, COMMANDS, FLOWS, Context, menu_reply, on_unknown
-from bot.messages import Choice, Incoming, Reply
-from bot.storage import DialogState, Prompt, Storage
+from bot.content import Campaigns, catalogue, fold, load_library
+from bot.handlers import (
+    CHOICES,
+    COMMANDS,
+    FLOWS,
+    Context,
+    menu_reply,
+    on_document,
+    on_unknown,
+    on_voice_elsewhere,
+    takes_voice,
+)
+from bot.messages import Choice, Incoming, Reply, normalise
+from bot.storage import DialogState, Person, Prompt, Storage
+from bot.workflow import Role, SystemActor
 
-__all__ = ["MAX_INPUT", "Dialog", "normalise"]
+__all__ = ["FLOOD_BACKLOG", "MAX_INPUT", "Dialog", "normalise"]
 
 log = logging.getLogger(__name__)
 
 MAX_INPUT = 4096
-# Buttons on broadcast messages, valid whenever pressed: they act only on the one pressing.
-STATIC_BUTTONS = ("unsub:",)
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-
-
-def normalise(text: str) -> str:
-    """NFC, no zero-width characters, no control characters but line breaks and tabs."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return text.strip()
+# A chat's messages wait their turn behind the one being answered; past this many waiting (a
+# forwarded batch, a stuck key), the surplus is dropped, and the person told once, politely.
+FLOOD_BACKLOG = 10
+FLOOD_NOTE_EVERY = 600.0
+MAX_NAME = 100  # a display name, as kept
 
 
 class _ChatLocks:
@@ -39,6 +46,11 @@ class _ChatLocks:
 
     def __init__(self) -> None:
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    def users(self, key: tuple[str, str]) -> int:
+        """Messages of this chat being answered or waiting to be."""
+        held = self._locks.get(key)
+        return held[1] if held else 0
 
     @asynccontextmanager
     async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
@@ -58,45 +70,81 @@ class _ChatLocks:
 class Dialog:
     """Turns every Incoming into Replies, whatever the channel."""
 
-    def __init__(self, storage: Storage, settings: Settings) -> None:
+    def __init__(self, storage: Storage, settings: Settings,
+                 campaigns: Campaigns | None = None) -> None:
         self.storage = storage
         self.settings = settings
+        self.campaigns = campaigns or load_library(
+            settings.content_folder, settings.campaign).campaigns
         self._locks = _ChatLocks()
         self._timeout = timedelta(hours=settings.dialog_timeout_hours)
+        self._flood_noted: dict[tuple[str, str], float] = {}
 
     async def handle(self, incoming: Incoming, now: datetime | None = None) -> list[Reply]:
         """Answer one message; never raises for anything a person can send."""
-        async with self._locks.hold((incoming.channel, incoming.chat_id)):
+        key = (incoming.channel, incoming.chat_id)
+        if self._locks.users(key) > FLOOD_BACKLOG:
+            return await self._flooded(incoming, key)
+        async with self._locks.hold(key):
+            if incoming.group:
+                return await self._in_group(incoming, now or datetime.now(UTC))
             return await self._handle(incoming, now or datetime.now(UTC))
 
+    async def _flooded(self, incoming: Incoming, key: tuple[str, str]) -> list[Reply]:
+        """A message past the chat's backlog: dropped; the first of a flood gets a polite note."""
+        clock = time.monotonic()
+        if clock - self._flood_noted.get(key, -FLOOD_NOTE_EVERY) < FLOOD_NOTE_EVERY:
+            return []
+        self._flood_noted[key] = clock
+        if len(self._flood_noted) > 10_000:
+            self._flood_noted = {k: t for k, t in self._flood_noted.items()
+                                 if clock - t < FLOOD_NOTE_EVERY}
+        log.info("chat %s:%s sends faster than it is answered: surplus messages dropped", *key)
+        person = await self.storage.people.find(incoming.channel, incoming.user_id)
+        return [Reply(catalogue(person.language if person else self.settings.language)
+                      .t("engine.flood_note"))]
+
+    async def _in_group(self, incoming: Incoming, now: datetime) -> list[Reply]:
+        """A group chat: say once to write privately; keep nothing about its members."""
+        try:
+            first = await self.storage.dialogs.first_group_notice(
+                incoming.channel, incoming.chat_id, now)
+        except Exception:
+            log.exception("group notice for %s:%s failed", incoming.channel, incoming.chat_id)
+            return []
+        if not first:
+            return []
+        return [Reply(catalogue(self.settings.language).t("group.private_only"))]
+
     async def _handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
+        incoming = replace(
+            incoming, display_name=normalise(incoming.display_name)[:MAX_NAME],
+            args=tuple(arg for arg in map(normalise, incoming.args) if arg),
+        )
         if incoming.text is not None:
             incoming = replace(incoming, text=normalise(incoming.text)[: MAX_INPUT * 2])
         people = self.storage.people
         person = await people.get_or_create(
             incoming.channel, incoming.user_id, self.settings.language
         )
-        if (
-            incoming.channel == "telegram"
-            and person.role != "admin"
-            and incoming.user_id.lstrip("-").isdecimal()
-            and int(incoming.user_id) in self.settings.admin_ids
-        ):
-            await people.set_role(person, "admin")
+        await self._listed_admin(person)
         if person.stopped:
             await self.storage.broadcasts.resume_person(person.id)
             person.stopped = False
+        await self.storage.outbox.release_held(person.id)
         if (
             person.consent
             and incoming.display_name
-            and incoming.display_name != person.display_name
+            and (incoming.display_name, incoming.username)
+            != (person.display_name, person.username)
         ):
             await people.update_profile(person, incoming.display_name, incoming.username)
         state = await self.storage.dialogs.load(incoming.channel, incoming.chat_id)
         if state is None:
             state = DialogState(incoming.channel, incoming.chat_id, person.id)
         ctx = Context(
-            incoming, person, state, self.storage, self.settings, catalogue(person.language), now
+            incoming, person, state, self.storage, self.settings, catalogue(person.language), now,
+            self.campaigns,
         )
         lead: list[Reply] = []
         if state.flow and state.updated_at and now - state.updated_at > self._timeout:
@@ -110,16 +158,26 @@ class Dialog:
         except Exception:
             log.exception("handler failed for %s:%s", incoming.channel, incoming.chat_id)
             return [Reply(catalogue(person.language).t("dialog.error"))]
-        replies = self._number(ctx.state, replies, before)
+        replies = self._number(ctx.state, replies, before, incoming.traits.buttons)
         await self.storage.dialogs.save(ctx.state, now)
         return replies
+
+    async def _listed_admin(self, person: Person) -> None:
+        """ADMIN_IDS is the source of truth for bootstrap admins: listed, they are admins;
+        taken off the list, the admin role it gave them goes at their next message."""
+        listed = self.settings.lists_admin(person.channel, person.external_id)
+        if listed and person.role != Role.ADMIN:
+            await self.storage.roles.grant(person.id, Role.ADMIN, (0,), from_list=True,
+                                           system=SystemActor.CONFIG)
+            person.role, person.admin_from_list = Role.ADMIN, True
+        elif not listed and person.admin_from_list:
+            await self.storage.roles.revoke(person.id, system=SystemActor.CONFIG)
+            person.role, person.admin_from_list = Role.CITIZEN, False
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming, state = ctx.incoming, ctx.state
         if incoming.callback is not None:
             ctx.choice = self._from_button(state.prompt, incoming.callback)
-            if incoming.callback.startswith(STATIC_BUTTONS):
-                ctx.choice = incoming.callback
             if ctx.choice is None:
                 stale = Reply(ctx.t("dialog.stale_button"))
                 if state.flow in FLOWS:
@@ -130,59 +188,71 @@ class Dialog:
         if incoming.command:
             handler = COMMANDS.get(incoming.command, on_unknown)
             return await handler(ctx)
-        if ctx.choice:
-            prefix = ctx.choice.split(":", 1)[0]
-            if prefix in CHOICES:
-                return await CHOICES[prefix](ctx)
+        if incoming.voice is not None and not takes_voice(ctx):
+            return await on_voice_elsewhere(ctx)
+        if ctx.choice is not None and type(ctx.choice) in CHOICES:
+            return await CHOICES[type(ctx.choice)](ctx)
         if state.flow in FLOWS:
             return await FLOWS[state.flow].handle(ctx)
-        return await on_unknown(ctx)
+        return await (on_document if incoming.document else on_unknown)(ctx)
 
     @staticmethod
-    def _from_button(prompt: Prompt, data: str) -> str | None:
-        """The value behind a button, if it belongs to the question being asked."""
+    def _from_button(prompt: Prompt, data: str) -> Button | None:
+        """The record behind a button: one of the question being asked, or a static one."""
         nonce, _, index = data.partition(":")
         if not prompt.nonce or nonce != prompt.nonce or not index.isdecimal():
-            return None
+            return from_static(data)
         i = int(index)
-        return prompt.values[i] if i < len(prompt.values) else None
+        return decode(prompt.values[i]) if i < len(prompt.values) else None
 
     @staticmethod
-    def _from_text(prompt: Prompt, text: str, buttons: bool) -> str | None:
+    def _from_text(prompt: Prompt, text: str, buttons: bool) -> Button | None:
         """A typed answer that names an option: its label, or (where no buttons) its number."""
         if not prompt.values:
             return None
         if not buttons and text.isdecimal():
             i = int(text) - 1
-            return prompt.values[i] if 0 <= i < len(prompt.values) else None
+            ok = 0 <= i < len(prompt.values) and i not in prompt.untyped
+            return decode(prompt.values[i]) if ok else None
         folded = fold(text)
         if not folded:
             return None
-        for label, value in zip(prompt.labels, prompt.values, strict=False):
-            if fold(label) == folded:
-                return value
+        for i, (label, value) in enumerate(zip(prompt.labels, prompt.values, strict=False)):
+            if fold(label) == folded and i not in prompt.untyped:
+                return decode(value)
         return None
 
     @staticmethod
-    def _number(state: DialogState, replies: list[Reply], before: tuple[str, str]) -> list[Reply]:
-        """Give the question's options opaque keys and remember them as the current question."""
+    def _number(state: DialogState, replies: list[Reply], before: tuple[str, str],
+                buttons: bool) -> list[Reply]:
+        """Give the question's options opaque keys and remember them as the current question.
+
+        Where there are no buttons, an option that typing must not pick is not drawn at all
+        (the question says how to go back or cancel instead)."""
         if not any(r.choices for r in replies):
             if (state.flow, state.step) != before:
                 state.prompt = Prompt()
             return replies
         nonce = secrets.token_urlsafe(6)
-        values: list[str] = []
-        labels: list[str] = []
+        prompt = Prompt(nonce)
         out: list[Reply] = []
         for reply in replies:
             rows = []
             for row in reply.choices:
                 keyed = []
                 for choice in row:
-                    keyed.append(Choice(choice.label, f"{nonce}:{len(values)}"))
-                    values.append(choice.value)
-                    labels.append(choice.label)
-                rows.append(tuple(keyed))
+                    if not isinstance(choice.value, Button) or choice.value.STATIC:
+                        keyed.append(choice)
+                        continue
+                    if not choice.typed:
+                        if not buttons:
+                            continue
+                        prompt.untyped.append(len(prompt.values))
+                    keyed.append(Choice(choice.label, f"{nonce}:{len(prompt.values)}"))
+                    prompt.values.append(encode(choice.value))
+                    prompt.labels.append(choice.label)
+                if keyed:
+                    rows.append(tuple(keyed))
             out.append(replace(reply, choices=tuple(rows)))
-        state.prompt = Prompt(nonce, values, labels)
+        state.prompt = prompt
         return out

@@ -1,33 +1,36 @@
-"""The workbook for the summary report: Tổng hợp, Danh sách, Đề nghị khen thưởng (or a CSV)."""
+"""What a story looks like in the board's reports: names instead of keys, real dates, the CSV."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
-from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from bot.content import Catalogue, campaign, localities
-from bot.storage import Count, Nomination
+from bot.content import Campaigns, Catalogue, fold, load_library, localities
+from bot.messages import plain_text
 from bot.workflow import STATUSES
 
-__all__ = ["ExportRange", "published_link", "safe_text", "write_csv", "write_xlsx"]
+__all__ = ["CELL_LIMIT", "FIELDS", "ExportRange", "Labels", "Period", "by_name", "day_text",
+           "headers", "published_link", "range_text", "safe_text", "story_cells", "write_csv"]
 
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
-# Rows written between two chances for the event loop to answer other people.
+# Rows written between two chances for the event loop to answer other people (CSV).
 _YIELD_EVERY = 250
+# Excel refuses a cell longer than this; free text is cut to it rather than fail the export.
+CELL_LIMIT = 32_767
+CHANNELS = ("telegram", "zalo", "zalo_oa", "console")
+# The fields of a story row that make its cells (story_cells reads these and no others).
+FIELDS = ("id", "created_at", "event_date", "campaign", "kind", "content", "movement",
+          "commune_code", "honoree_name", "honoree_role", "title", "description", "status",
+          "reporter_name", "reporter_phone", "show_name", "channel", "photo_count", "latitude",
+          "longitude", "review_note", "published_message_id")
 
 
 def safe_text(value: str) -> str:
@@ -47,141 +50,198 @@ def published_link(chat: str | None, message_id: str | None) -> str:
 
 
 class ExportRange:
-    """What to export: scope, window, where the publishing channel is, in which zone."""
+    """Where the export happens: the province, its time zone, the publishing channel, and the
+    campaigns whose words name a story's keys."""
 
-    def __init__(self, province: int, tz: ZoneInfo, publish_chat: str | None) -> None:
+    def __init__(self, province: int, tz: ZoneInfo, publish_chat: str | None,
+                 campaigns: Campaigns | None = None) -> None:
         self.province = province
         self.tz = tz
         self.publish_chat = publish_chat
+        self.campaigns = campaigns or load_library(None).campaigns
 
-    def _day(self, iso: str) -> str:
-        return datetime.fromisoformat(iso).astimezone(self.tz).strftime("%d/%m/%Y")
-
-    def row(self, r: aiosqlite.Row, texts: Catalogue) -> list[Any]:
-        """One story as a list of cells (every field)."""
-        lang = texts.language
-        kind = campaign().kind(r["kind"])
-        content = campaign().content(r["content"])
-        movement = ""
-        if content and r["movement"] is not None and r["movement"] < len(content.movements):
-            movement = content.movements[r["movement"]].label(lang)
-        unit = localities(self.province).get(r["commune_code"])
-        return [
-            r["id"], self._day(r["created_at"]),
-            date.fromisoformat(r["event_date"]).strftime("%d/%m/%Y"),
-            kind.label(lang) if kind else r["kind"], content.label(lang) if content else "",
-            movement, unit.name if unit else r["commune_code"], r["honoree_name"],
-            r["honoree_role"], r["title"], r["description"], texts.t(f"status_name.{r['status']}"),
-            r["reporter_name"] or "", r["reporter_phone"] or "",
-            texts.t("report.summary_yes" if r["show_name"] else "report.summary_no"),
-            r["channel"], r["photo_count"], r["latitude"], r["longitude"], r["review_note"] or "",
-            r["campaign"], published_link(self.publish_chat, r["published_message_id"]),
-        ]
+    def local_day(self, iso: str) -> date:
+        """The day in the province of an instant stored in UTC."""
+        return datetime.fromisoformat(iso).astimezone(self.tz).date()
 
 
-def _headers(texts: Catalogue, key: str) -> list[str]:
-    return texts.t(key).split("|")
+@dataclass(frozen=True, slots=True)
+class Period:
+    """What an export covers: days from `start` to `end` (either may be open), a scope (None is
+    the whole province), the day it was made, and one campaign's key (None: every campaign)."""
+
+    start: date | None
+    end: date | None
+    scope: frozenset[int] | None
+    made: date
+    campaign: str | None = None
 
 
-def _cell(ws: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value)
+def range_text(texts: Catalogue, start: date | None, end: date | None) -> str:
+    """The period in words: 'từ 01/01/2025 đến 30/06/2025', 'từ trước đến nay' …"""
+    if start and end:
+        words = texts.t("export.range", start=day_text(start), end=day_text(end))
+    elif start:
+        words = texts.t("export.range_from", start=day_text(start))
+    elif end:
+        words = texts.t("export.range_until", end=day_text(end))
+    else:
+        words = texts.t("export.range_all")
+    return plain_text(words)
+
+
+def day_text(value: date) -> str:
+    """A day as the board writes it: 18/06/2025."""
+    return value.strftime("%d/%m/%Y")
+
+
+class Labels:
+    """The names a reader sees for the keys storage holds, each looked up once per export."""
+
+    def __init__(self, rng: ExportRange, texts: Catalogue) -> None:
+        self.texts = texts
+        self.campaigns = rng.campaigns
+        self.language = texts.language
+        self.statuses = {str(s): self.plain(f"status_name.{s}") for s in STATUSES}
+        self.channels = {c: self.plain(f"export.channel_{c}") for c in CHANNELS}
+        self.yes, self.no = self.plain("report.summary_yes"), self.plain("report.summary_no")
+        self.no_content = self.plain("export.no_content")
+        self.units = localities(rng.province)
+        self._names: dict[tuple[str, ...], str] = {}
+
+    def plain(self, key: str, **values: object) -> str:
+        """A catalogue text as plain text (no markup, nothing escaped)."""
+        return plain_text(self.texts.t(key, **values))
+
+    def campaign(self, key: str) -> str:
+        """A campaign's full name."""
+        name = self._names.get(("campaign", key))
+        if name is None:
+            found = self.campaigns.get(key)
+            name = found.text("name", self.language) if found else key
+            self._names[("campaign", key)] = name
+        return name
+
+    def campaign_short(self, key: str) -> str:
+        """A campaign's short name (the list's column: the full name heads every sheet)."""
+        name = self._names.get(("short", key))
+        if name is None:
+            found = self.campaigns.get(key)
+            name = found.short(self.language) if found else key
+            self._names[("short", key)] = name
+        return name
+
+    def kind(self, campaign: str, value: str) -> str:
+        """A kind's name, as its campaign words it."""
+        name = self._names.get(("kind", campaign, value))
+        if name is None:
+            kind = self.campaigns.kind(campaign, value)
+            name = kind.label(self.language) if kind else value
+            self._names[("kind", campaign, value)] = name
+        return name
+
+    def content(self, campaign: str, key: str | None) -> str:
+        """An emulation content's name ('not set' for a story filed without one)."""
+        name = self._names.get(("content", campaign, key or ""))
+        if name is None:
+            content = self.campaigns.content(campaign, key)
+            name = content.label(self.language) if content else self.no_content
+            self._names[("content", campaign, key or "")] = name
+        return name
+
+    def movement(self, campaign: str, content: str | None, key: str | None) -> str:
+        """A movement's name, or nothing."""
+        if key is None:
+            return ""
+        name = self._names.get(("movement", campaign, content or "", key))
+        if name is None:
+            movement = self.campaigns.movement(campaign, content, key)
+            name = movement.label(self.language) if movement else ""
+            self._names[("movement", campaign, content or "", key)] = name
+        return name
+
+    def award(self, campaign: str, award_id: str) -> str:
+        """An award form's name."""
+        award = self.campaigns.award(campaign, award_id)
+        return award.label(self.language) if award else award_id
+
+    def place(self, code: int) -> str:
+        """A commune's full name."""
+        unit = self.units.get(code)
+        return unit.name if unit else str(code)
+
+    def place_order(self, code: int) -> tuple[str, int]:
+        """Sort key putting communes in alphabetical order, accents aside ('Đ' with 'D')."""
+        return fold(self.place(code)), code
+
+    def status(self, value: str) -> str:
+        """A status's name."""
+        return self.statuses.get(value, value)
+
+
+def by_name(rows: Iterable[aiosqlite.Row]) -> Iterator[dict[str, Any]]:
+    """Rows as dicts: a sqlite3.Row finds a field by name comparing it with each column's name,
+    which a story's twenty-odd fields make the most expensive part of a row."""
+    keys: list[str] | None = None
+    for row in rows:
+        if keys is None:
+            keys = list(row.keys())
+        yield dict(zip(keys, row, strict=True))
+
+
+def _cut(value: str | None) -> str | None:
+    return value[:CELL_LIMIT] if value is not None and len(value) > CELL_LIMIT else value
+
+
+def story_cells(r: Mapping[str, Any], labels: Labels, rng: ExportRange) -> list[Any]:
+    """One story as the list's cells: names, not keys; the two dates as dates."""
+    campaign, content = r["campaign"], r["content"]
+    return [
+        r["id"], rng.local_day(r["created_at"]), date.fromisoformat(r["event_date"]),
+        labels.kind(campaign, r["kind"]), labels.content(campaign, content),
+        labels.movement(campaign, content, r["movement"]), labels.place(r["commune_code"]),
+        _cut(r["honoree_name"]), _cut(r["honoree_role"]),
+        _cut(r["title"]), _cut(r["description"]), labels.status(r["status"]),
+        _cut(r["reporter_name"]) or "", r["reporter_phone"] or "",
+        labels.yes if r["show_name"] else labels.no,
+        labels.channels.get(r["channel"], r["channel"]), r["photo_count"], r["latitude"],
+        r["longitude"], _cut(r["review_note"]) or "", labels.campaign_short(campaign),
+        published_link(rng.publish_chat, r["published_message_id"]),
+    ]
+
+
+def _csv_value(value: Any) -> Any:
     if isinstance(value, str):
-        cell.data_type = "s"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _value(ws: Any, value: Any) -> Any:
-    """A data cell for `ws.append`: text that openpyxl would store as a formula or an error code
-    goes in a cell forced to text; anything else as is, which openpyxl types the same way (text
-    as text) without building a cell object per value."""
-    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
-        return _cell(ws, value)
+        return safe_text(value)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     return value
 
 
-def _sheet(wb: Workbook, title: str, headers: Sequence[str], widths: Sequence[int]) -> Any:
-    ws = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.append([_cell(ws, h, bold=True) for h in headers])
-    return ws
-
-
-def _filter(ws: Any, columns: int, rows: int) -> None:
-    ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(rows, 1) + 1}"
-
-
-async def write_xlsx(out: Path | IO[bytes], rng: ExportRange, texts: Catalogue,
-                     counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
-                     nominations: list[Nomination]) -> int:
-    """Write the three sheets in streaming mode; return how many stories were listed."""
-    wb = Workbook(write_only=True)
-    statuses = list(STATUSES)
-    headers = _headers(texts, "export.summary_headers")
-    head = headers[:2] + [texts.t(f"status_name.{s}") for s in statuses] + headers[2:]
-    ws = _sheet(wb, texts.t("export.sheet_summary"), head, [28, 28] + [12] * len(statuses) + [10])
-    table: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for c in counts:
-        table[(c.commune, c.kind)][c.status] += c.n
-    units = localities(rng.province)
-    totals = [0] * (len(statuses) + 1)
-    def place(commune: int) -> str:
-        unit = units.get(commune)
-        return unit.name if unit else str(commune)
-
-    for (commune, kind_value), by_status in sorted(
-        table.items(), key=lambda kv: (place(kv[0][0]), kv[0][1])
-    ):
-        kind = campaign().kind(kind_value)
-        values = [by_status.get(s, 0) for s in statuses]
-        values.append(sum(values))
-        totals = [a + b for a, b in zip(totals, values, strict=True)]
-        ws.append([_cell(ws, place(commune)),
-                   _cell(ws, kind.label(texts.language) if kind else kind_value), *values])
-    ws.append([_cell(ws, texts.t("export.total"), bold=True), _cell(ws, ""), *totals])
-    _filter(ws, len(head), len(table) + 1)
-
-    list_headers = _headers(texts, "export.list_headers")
-    widths = [7, 12, 12, 24, 30, 24, 22, 24, 24, 36, 60, 16, 20, 14, 10, 10, 8, 10, 10, 30, 14, 34]
-    ws = _sheet(wb, texts.t("export.sheet_list"), list_headers, widths)
-    listed = 0
-    async for r in stories:
-        ws.append([_value(ws, v) for v in rng.row(r, texts)])
-        listed += 1
-        if listed % _YIELD_EVERY == 0:
-            await asyncio.sleep(0)
-    _filter(ws, len(list_headers), listed)
-
-    nom_headers = _headers(texts, "export.nomination_headers")
-    ws = _sheet(wb, texts.t("export.sheet_nominations"), nom_headers,
-                [7, 34, 50, 22, 36, 24, 16, 20, 12])
-    for n in nominations:
-        award = campaign().award(n.award)
-        ws.append([_value(ws, v) for v in (
-            n.story_id, award.label(texts.language) if award else n.award, n.reason,
-            place(n.commune), n.title, n.honoree,
-            texts.t(f"status_name.{n.status}"), n.nominated_by or "",
-            datetime.fromisoformat(n.created_at).astimezone(rng.tz).strftime("%d/%m/%Y"))])
-    _filter(ws, len(nom_headers), len(nominations))
-    await asyncio.to_thread(wb.save, out)  # the zip step, off the event loop
-    return listed
+def headers(labels: Labels, key: str) -> list[str]:
+    """A '|'-separated row of column names from the catalogue."""
+    return labels.plain(key).split("|")
 
 
 async def write_csv(out: IO[bytes], rng: ExportRange, texts: Catalogue,
                     stories: AsyncIterator[aiosqlite.Row]) -> int:
     """The story list as CSV, UTF-8 with a BOM so that Excel shows Vietnamese correctly."""
+    labels = Labels(rng, texts)
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
-    writer.writerow(_headers(texts, "export.list_headers"))
+    writer.writerow(headers(labels, "export.list_headers"))
     listed = 0
+    keys: list[str] = []
     async for r in stories:
-        writer.writerow([safe_text(v) if isinstance(v, str) else v for v in rng.row(r, texts)])
+        keys = keys or list(r.keys())
+        writer.writerow(_csv_row(story_cells(dict(zip(keys, r, strict=True)), labels, rng)))
         listed += 1
         if listed % _YIELD_EVERY == 0:
             await asyncio.sleep(0)
     text.flush()
     text.detach()
     return listed
+
+
+def _csv_row(cells: Iterable[Any]) -> list[Any]:
+    return [_csv_value(v) for v in cells]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 __all__ = ["JsonLines", "RedactSecrets", "setup_logging"]
 
@@ -45,9 +47,17 @@ class JsonLines(logging.Formatter):
 
 
 def setup_logging(secrets: Iterable[str], level: int = logging.INFO,
-                  json_lines: bool = False) -> None:
-    """Log to stderr; the HTTP client's per-request lines (which carry the URL) stay quiet."""
-    handler = logging.StreamHandler()
+                  json_lines: bool = False, file: Path | None = None) -> None:
+    """Log to stderr (or to `file`, readable by the service alone); the HTTP client's
+    per-request lines (which carry the URL) stay quiet."""
+    handler: logging.Handler
+    if file is None:
+        handler = logging.StreamHandler()
+    else:
+        file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        file.touch(mode=0o600, exist_ok=True)
+        os.chmod(file, 0o600)
+        handler = logging.FileHandler(file, encoding="utf-8")
     handler.setFormatter(JsonLines() if json_lines else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
-from typing import Literal, Protocol
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+from bot.buttons import Button, static_data
 
 __all__ = [
     "Attachment",
@@ -13,11 +17,17 @@ __all__ = [
     "Choice",
     "Contact",
     "DeliveryError",
+    "Document",
+    "FileTooLarge",
     "Incoming",
     "Location",
+    "Notice",
     "Reply",
+    "Retractor",
     "Sender",
+    "Voice",
     "esc",
+    "normalise",
     "plain_text",
     "split_text",
 ]
@@ -34,14 +44,33 @@ class ChannelTraits:
     max_caption: int
     can_request_contact: bool
     can_request_location: bool
+    # The terminal: a photo is attached by typing the path of an image file.
+    photo_by_path: bool = False
+    can_upload_photos: bool = False
+    # A person can send voice notes on it (the report's description step takes one).
+    voice: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One option of a question: what the person sees and the value the bot gets back."""
+    """One option of a question: what the person sees and what it means.
+
+    Handlers give a `Button` record; the dialog swaps it for an opaque key (a `str`) before the
+    reply reaches a channel. A static button (valid outside any question) keeps its record and
+    the channel draws it with `wire_value`.
+    """
 
     label: str
-    value: str
+    value: str | Button
+    # Whether typing the label (or, where there are no buttons, the number) picks it. False for
+    # navigation offered beside a question whose typed answer is free text: typing "Huy" at
+    # "who is honoured?" is a name, not Hủy.
+    typed: bool = True
+
+    @property
+    def wire_value(self) -> str:
+        """What the channel carries for this option."""
+        return self.value if isinstance(self.value, str) else static_data(self.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +87,28 @@ class Contact:
 
     phone: str
     own: bool = True
+
+
+class FileTooLarge(Exception):
+    """A file a person sent is larger than the caller would fetch."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file a person sent (a spreadsheet): its name, its size if the channel said, and how to
+    fetch its bytes through the channel — at most `limit` of them, else FileTooLarge."""
+
+    filename: str
+    size: int | None
+    fetch: Callable[[int], Awaitable[bytes]] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """A voice note a person sent: the channel's reference to it, and its length (0: unknown)."""
+
+    ref: str
+    seconds: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +128,12 @@ class Incoming:
     photos: tuple[str, ...] = ()
     location: Location | None = None
     contact: Contact | None = None
+    voice: Voice | None = None
     unsupported: str | None = None
+    group: bool = False  # written in a group chat: the bot answers only private chats
+    # A file: also `unsupported` ("document"), so a question that wants no file says so; the
+    # import of a spreadsheet reads it.
+    document: Document | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +146,24 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """Which catalogue notice a message is, with its values: a channel that can only reach a
+    person through pre-approved templates (a Zalo OA outside the window) picks one by `kind`."""
+
+    kind: str
+    values: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message from the bot.
 
     `text` is safe markup: catalogue text with <b>/<i> and every user-supplied value
     escaped (see `esc`). `choices` are rows of options; `request` asks the channel for the
     person's location or phone (with `request_label` on the button); `edit` means "replace
-    the message whose button was pressed".
+    the message whose button was pressed". `photo_uploads` are archived copies of photos, sent
+    in one album with `photos` by a channel that can upload them (`can_upload_photos`). `audio`
+    are voice notes to play before the text: an archived copy, or the channel's own reference.
     """
 
     text: str
@@ -106,6 +173,9 @@ class Reply:
     request_label: str = ""
     edit: bool = False
     files: tuple[Attachment, ...] = ()
+    notice: Notice | None = None
+    photo_uploads: tuple[Attachment, ...] = ()
+    audio: tuple[Attachment | str, ...] = ()
 
     def flat_choices(self) -> list[Choice]:
         """Every option, in reading order."""
@@ -140,6 +210,46 @@ class Sender(Protocol):
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver one reply and return the id of the (last) message; raise DeliveryError."""
+
+
+@runtime_checkable
+class Retractor(Protocol):
+    """What a channel that can take back its posts offers besides sending (Telegram does).
+
+    The outbox uses it to remember every message of a channel post and to remove or rewrite it
+    later; handlers never see it.
+    """
+
+    async def send_all(self, chat_id: str, reply: Reply) -> list[str]:
+        """Deliver one reply and return the id of every message it took; raise DeliveryError."""
+
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """Delete a message: True once it is gone, False when the platform refuses (too old,
+        no right to delete); raise DeliveryError when the chat itself cannot be reached."""
+
+    async def replace_text(self, chat_id: str, message_id: str, text: str) -> bool:
+        """Replace a message's text (or caption) with safe markup: True once it shows `text`,
+        False when the platform refuses; raise DeliveryError when the chat cannot be reached."""
+
+
+# Letters that draw nothing (Hangul fillers, the blank Braille pattern): they would pass a
+# minimum length while showing nothing. Format characters (category Cf) go too: zero-width
+# spaces and joiners, soft hyphens, and the direction overrides that could turn a channel post
+# around (U+202A–U+202E, U+2066–U+2069).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def _kept(ch: str) -> bool:
+    if ch in "\n\t":
+        return True
+    return ch not in _BLANK_LETTERS and unicodedata.category(ch) not in ("Cc", "Cf")
+
+
+def normalise(text: str) -> str:
+    """Text a person typed or sent, as kept: NFC; no control or format characters (but line
+    breaks and tabs), no blank letters."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if _kept(ch)).strip()
 
 
 def esc(value: object) -> str:

@@ -35,7 +35,7 @@ class Stats:
     by_status: Counter[str] = field(default_factory=Counter)
     counted: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
-    by_content: Counter[int] = field(default_factory=Counter)
+    by_content: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     by_commune: Counter[int] = field(default_factory=Counter)
     communes_in_scope: int = 0
     this_week: int = 0
@@ -60,8 +60,9 @@ def _utc(day: date, tz: ZoneInfo) -> str:
 
 
 async def gather(storage: Storage, communes: frozenset[int] | None, scope_size: int,
-                 tz: ZoneInfo, now: datetime, weeks: int = 12) -> Stats:
-    """Count everything in scope (None = the whole province) as of `now`."""
+                 tz: ZoneInfo, now: datetime, weeks: int = 12,
+                 campaign: str | None = None) -> Stats:
+    """Count everything in scope (None = the whole province, every campaign) as of `now`."""
     reports = storage.reports
     stats = Stats(communes_in_scope=scope_size)
     monday = week_start(now.astimezone(tz).date())
@@ -69,8 +70,9 @@ async def gather(storage: Storage, communes: frozenset[int] | None, scope_size: 
     stats.weeks = [first + timedelta(weeks=i) for i in range(weeks)]
     bounds = [_utc(w, tz) for w in [*stats.weeks, monday + timedelta(weeks=1)]]
     # Two long reads, each on its own reader thread, at the same time.
-    totals, weekly = await asyncio.gather(reports.totals(communes, LEFT_OUT),
-                                          reports.weekly(communes, bounds, LEFT_OUT))
+    totals, weekly = await asyncio.gather(
+        reports.totals(communes, LEFT_OUT, campaign),
+        reports.weekly(communes, bounds, LEFT_OUT, campaign))
     stats.by_status.update(totals.by_status)
     stats.by_kind.update(totals.by_kind)
     stats.by_content.update(totals.by_content)

@@ -71,15 +71,16 @@ class FakeChat:
     """A person on a channel without buttons: types text and numbers, reads plain replies."""
 
     def __init__(self, dialog: Dialog, user_id: str = "u1", name: str = "Trần Thị Bình",
-                 channel: str = "fake", traits: ChannelTraits = NUMBERED) -> None:
+                 channel: str = "fake", traits: ChannelTraits = NUMBERED,
+                 username: str | None = None) -> None:
         self.dialog, self.user_id, self.name = dialog, user_id, name
-        self.channel, self.traits = channel, traits
+        self.channel, self.traits, self.username = channel, traits, username
         self.replies: list[Reply] = []
         self.now: datetime | None = None
 
     async def _send(self, **content: Any) -> list[Reply]:
         incoming = Incoming(self.channel, self.user_id, self.user_id, self.traits,
-                            display_name=self.name, **content)
+                            display_name=self.name, username=self.username, **content)
         self.replies = await self.dialog.handle(incoming, self.now or datetime.now(UTC))
         return self.replies
 

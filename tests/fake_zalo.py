@@ -8,6 +8,13 @@ The bot's ZaloClient calls `<api_url><token>/<method>` with a JSON body; this se
   error 408 "no update" when the queue stays empty for `empty_wait` seconds;
 * sendMessage {chat_id, text}: refused (400) over 2,000 characters; sendPhoto {chat_id, photo}.
 
+Errors follow the platform's documented meanings, each as HTTP status and body
+`{ok: false, error_code, description}`: 400 bad request, 401 invalid or expired token, 403
+internal server error (not "blocked"), 404 not found, 408 timeout, 429 quota exceeded.
+Updates follow the documented shapes: `message.chat.chat_type` "PRIVATE" or "GROUP"; a picture
+in `message.photo_url` (with `caption` and `message_type` "CHAT_PHOTO"); a voice note in
+`message.voice_url`; a webhook body wrapped as `{"ok": true, "result": update}` (`webhook_body`).
+
 Tests script it: `push(update)` queues an update, `push_error(code)` / `push_drop()` queue a
 one-off getUpdates answer in the same order, `fail_next(method, n, code)` and
 `drop_next(method, n)` fail the next n calls of a method (before anything is taken from the
@@ -30,7 +37,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 __all__ = ["BOT_ID", "DROPPED", "MAX_TEXT", "TOKEN", "FakeZalo", "ZaloPerson", "ZaloRequest",
-           "dumps"]
+           "dumps", "webhook_body"]
 
 TOKEN = "3081466926118347201:FakeZaloTokenNeverReal"
 BOT_ID = "3081466926118347201"
@@ -286,12 +293,13 @@ class FakeZalo:
                                "updated_at": self.webhook["updated_at"]})
 
 
-_DESCRIPTIONS = {
+_DESCRIPTIONS = {  # the meanings Zalo documents for each error code
     400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden: the user has blocked the bot",
+    401: "Unauthorized: invalid or expired token",
+    403: "Internal Server Error",
+    404: "Not Found",
     408: "Request timeout: no update",
-    429: "Too Many Requests: quota exceeded",
+    429: "Quota exceeded",
     500: "Internal Server Error",
     502: "Bad Gateway",
 }
@@ -321,16 +329,18 @@ class ZaloPerson:
     _ids = itertools.count(1)
 
     def __init__(self, zalo: FakeZalo, channel: Any, user_id: str,
-                 display_name: str = "Trần Thị Bình") -> None:
+                 display_name: str = "Trần Thị Bình", *, group: str | None = None) -> None:
         self.zalo, self.channel = zalo, channel
         self.user_id, self.display_name = user_id, display_name
+        self.chat_id = group or user_id
+        self.chat_type = "GROUP" if group else "PRIVATE"
         self.last: list[str] = []
 
     def update(self, event: str, message_id: str | None = None, **content: Any) -> dict[str, Any]:
-        """An update from this person, as the platform sends it."""
+        """An update from this person, as the platform sends it (in their group, if one)."""
         message = {
             "from": {"id": self.user_id, "display_name": self.display_name, "is_bot": False},
-            "chat": {"id": self.user_id, "chat_type": "PRIVATE"},
+            "chat": {"id": self.chat_id, "chat_type": self.chat_type},
             "message_id": message_id or f"m{next(ZaloPerson._ids)}-{self.user_id}",
             "date": int(time.time() * 1000),
             **content,
@@ -339,21 +349,27 @@ class ZaloPerson:
 
     async def send(self, *updates: dict[str, Any]) -> list[str]:
         """Queue updates; wait until they were polled and answered; what this chat received."""
-        before = len(self.zalo.sent(self.user_id))
+        before = len(self.zalo.sent(self.chat_id))
         for update in updates:
             self.zalo.push(update)
         await self.zalo.settled()
         await self.channel.drain()
-        self.last = self.zalo.sent(self.user_id)[before:]
+        self.last = self.zalo.sent(self.chat_id)[before:]
         return self.last
 
     async def says(self, text: str) -> list[str]:
         """Type a message (a command if it starts with /)."""
         return await self.send(self.update("message.text.received", text=text))
 
-    async def sends_photo(self, url: str) -> list[str]:
-        """Send a picture: Zalo gives the bot its URL."""
-        return await self.send(self.update("message.image.received", photo=url, caption=""))
+    async def sends_photo(self, url: str, caption: str = "") -> list[str]:
+        """Send a picture: Zalo gives the bot its URL in `photo_url`."""
+        return await self.send(self.update("message.image.received", photo_url=url,
+                                           caption=caption, message_type="CHAT_PHOTO"))
+
+    async def sends_voice(self, url: str = "https://zalo.example/v1.aac") -> list[str]:
+        """Send a voice note: Zalo gives the bot its URL in `voice_url`."""
+        return await self.send(self.update("message.voice.received", voice_url=url,
+                                           message_type="CHAT_VOICE"))
 
     async def sends_sticker(self) -> list[str]:
         """Send a sticker."""
@@ -379,5 +395,10 @@ class ZaloPerson:
 
 
 def dumps(update: dict[str, Any]) -> bytes:
-    """An update as a webhook body."""
+    """An update as JSON bytes (as posted to a webhook)."""
     return json.dumps(update, ensure_ascii=False).encode()
+
+
+def webhook_body(update: dict[str, Any]) -> bytes:
+    """An update as the documented webhook body: wrapped in {"ok": true, "result": …}."""
+    return dumps({"ok": True, "result": update})

@@ -42,7 +42,7 @@ class RecordingSender:
         queued = self.failures.get(chat_id)
         if queued:
             raise queued.pop(0)
-        choices = tuple((c.label, c.value) for c in reply.flat_choices())
+        choices = tuple((c.label, c.wire_value) for c in reply.flat_choices())
         self.sent.append(Sent(chat_id, plain_text(reply.text), choices, now))
         return str(len(self.sent))
 

@@ -13,15 +13,15 @@ from tests.conftest import GOOD_DESCRIPTION, FakeChat
 from tests.journeys import GOOD_TITLE, agree, answer_from, report_until
 
 USE_CHOICES = (
-    "Vui lòng chọn một trong các lựa chọn bên dưới (bấm nút, gõ số thứ tự hoặc gõ"
-    " đúng tên lựa chọn)."
+    "Vui lòng chọn một trong các lựa chọn bên dưới: gõ số thứ tự (1, 2, 3…) hoặc gõ"
+    " đúng tên lựa chọn."
 )
-ASK_TITLE = "Bước 5. Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự)."
+ASK_TITLE = "Bước 6/12. Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự)."
 ASK_DESCRIPTION = "Kể lại việc làm đó: đã làm gì, khi nào, kết quả ra sao (40–3000 ký tự)."
-ASK_DATE = "Bước 6. Việc này diễn ra ngày nào?"
-ASK_KIND = "Bước 1. Bạn muốn kể về điều gì?"
-ASK_COMMUNE = "Bước 3. Việc này diễn ra ở xã, phường hay đặc khu nào?"
-ASK_PHOTOS = "Bước 7. Gửi tối đa 5 ảnh minh họa (không bắt buộc)."
+ASK_DATE = "Bước 8/12. Việc này diễn ra ngày nào?"
+ASK_KIND = "Bước 1/12. Bạn muốn kể về điều gì?"
+ASK_COMMUNE = "Bước 3/12. Việc này diễn ra ở xã, phường hay đặc khu nào?"
+ASK_PHOTOS = "Bước 9/12. Gửi tối đa 5 ảnh minh họa (không bắt buộc)."
 MENU = "Bạn muốn làm gì? Chọn một việc dưới đây:"
 
 
@@ -121,10 +121,10 @@ EVENING_UTC = datetime(2025, 6, 10, 18, 0, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("typed", "said"),
     [
-        ("31/02/2025", "Mình chưa đọc được ngày này. Hãy gõ theo dạng ngày/tháng/năm, "
-                       "ví dụ 02/09/2025, hoặc “hôm nay”."),
-        ("abc", "Mình chưa đọc được ngày này. Hãy gõ theo dạng ngày/tháng/năm, "
-                "ví dụ 02/09/2025, hoặc “hôm nay”."),
+        ("31/02/2025", "Mình chưa đọc được ngày này. Hãy gõ ngày/tháng hoặc ngày/tháng/năm, "
+                       "ví dụ 2/9 hay 02/09/2025, hoặc “hôm nay”."),
+        ("abc", "Mình chưa đọc được ngày này. Hãy gõ ngày/tháng hoặc ngày/tháng/năm, "
+                "ví dụ 2/9 hay 02/09/2025, hoặc “hôm nay”."),
         ("12/06/2025", "Ngày 12/06/2025 ở tương lai. Hãy chọn một ngày đã diễn ra."),
         ("1/1/2026", "Ngày 01/01/2026 ở tương lai. Hãy chọn một ngày đã diễn ra."),
         ("01/01/1999", "Ngày 01/01/1999 quá xa (trước năm 2000). Hãy kiểm tra lại."),
@@ -344,7 +344,7 @@ async def test_starting_over_forgets_the_answers(chat: FakeChat, storage: Storag
     assert ASK_KIND in chat.text
     state = await _state(storage)
     assert (state.flow, state.step) == ("report", "kind")
-    assert set(state.data) == {"key"}
+    assert set(state.data) == {"key", "campaign"}  # the campaign it is filed under, no answer
     assert state.data["key"] != before["key"]
 
 
@@ -354,7 +354,10 @@ async def test_cancel_in_the_middle_ends_the_report_and_nothing_is_filed(
     await agree(chat)
     await report_until(chat, "date")
     await chat.says("/cancel")
-    assert "Đã hủy. Không có gì bị gửi đi." in chat.text
+    assert "Bạn có chắc muốn hủy câu chuyện đang kể?" in chat.text
+    assert (await _state(storage)).step == "confirm_cancel"
+    await chat.picks("Hủy câu chuyện")
+    assert "Đã hủy câu chuyện. Không có gì được gửi đi." in chat.text
     assert MENU in chat.text
     state = await _state(storage)
     assert (state.flow, state.step, state.data) == ("", "", {})
@@ -369,9 +372,37 @@ async def test_cancel_at_the_summary_files_nothing(chat: FakeChat, storage: Stor
     await report_until(chat, "summary")
     assert "Xem lại câu chuyện của bạn" in chat.text
     await chat.picks("Hủy")
+    assert "Bạn có chắc muốn hủy câu chuyện đang kể?" in chat.text
+    assert await _stories(storage) == 0
+    await chat.picks("Hủy câu chuyện")
     assert "Đã hủy câu chuyện. Không có gì được gửi đi." in chat.text
     assert (await _state(storage)).flow == ""
     assert await _stories(storage) == 0
+
+
+async def test_keeping_on_after_cancel_returns_to_the_same_question_with_every_answer(
+    chat: FakeChat, storage: Storage
+) -> None:
+    await agree(chat)
+    await report_until(chat, "summary")
+    before = (await _state(storage)).data
+    await chat.picks("Hủy")
+    await chat.picks("Tiếp tục kể")
+    assert "Xem lại câu chuyện của bạn" in chat.text
+    state = await _state(storage)
+    assert (state.step, state.data) == ("summary", before)
+    await chat.picks("Gửi")
+    assert await _stories(storage) == 1
+
+
+async def test_cancelling_at_the_first_steps_asks_nothing(
+    chat: FakeChat, storage: Storage
+) -> None:
+    await agree(chat)
+    await report_until(chat, "content")
+    await chat.picks("Hủy")
+    assert "Đã hủy câu chuyện. Không có gì được gửi đi." in chat.text
+    assert (await _state(storage)).flow == ""
 
 
 async def test_back_goes_to_the_previous_step_keeping_its_answer(
@@ -379,20 +410,21 @@ async def test_back_goes_to_the_previous_step_keeping_its_answer(
 ) -> None:
     await agree(chat)
     await report_until(chat, "honoree_role")
-    await chat.picks("Quay lại")
-    assert "Bước 4. Ai là người (hoặc tập thể) được nêu gương?" in chat.text
+    await chat.says("/back")  # typed answers are free text here: /back goes back
+    assert "Bước 4/12. Ai là người (hoặc tập thể) được nêu gương?" in chat.text
     state = await _state(storage)
     assert (state.step, state.data["honoree"]) == ("honoree", "Nguyễn Văn An")
-    await chat.picks("Quay lại")
+    await chat.says("/back")
     assert ASK_COMMUNE in chat.text
     assert (await _state(storage)).step == "commune"
-    await chat.picks("Quay lại")  # content 1 has no national movement: straight to content
-    assert "Bước 2. Câu chuyện thuộc nội dung thi đua nào?" in chat.text
+    await chat.says("/back")  # content 1 has no national movement: straight to content
+    assert "Bước 2/12. Câu chuyện thuộc nội dung thi đua nào?" in chat.text
     assert (await _state(storage)).step == "content"
     await chat.picks("Quay lại")
     assert ASK_KIND in chat.text
     state = await _state(storage)
-    assert (state.step, state.data["kind"], state.data["content"]) == ("kind", "good_deed", 1)
+    assert (state.step, state.data["kind"], state.data["content"]) == (
+        "kind", "good_deed", "policy_law")
 
 
 async def test_back_from_the_commune_returns_to_the_movement_when_there_is_one(
@@ -404,10 +436,11 @@ async def test_back_from_the_commune_returns_to_the_movement_when_there_is_one(
     assert "Câu chuyện có thuộc phong trào nào dưới đây không?" in chat.text
     await chat.picks("Cả nước chung sức xây dựng nông thôn mới")
     assert ASK_COMMUNE in chat.text
-    await chat.picks("Quay lại")
+    await chat.says("/back")
     assert "Câu chuyện có thuộc phong trào nào dưới đây không?" in chat.text
     state = await _state(storage)
-    assert (state.step, state.data["content"], state.data["movement"]) == ("movement", 2, 0)
+    assert (state.step, state.data["content"], state.data["movement"]) == (
+        "movement", "key_movements", "new_rural_areas")
 
 
 async def test_editing_the_title_from_the_summary_returns_to_the_summary(
@@ -420,7 +453,8 @@ async def test_editing_the_title_from_the_summary_returns_to_the_summary(
     assert "Bạn muốn sửa mục nào?" in chat.text
     assert "Tiêu đề" in chat.options()
     await chat.picks("Tiêu đề")
-    assert ASK_TITLE in chat.text
+    assert chat.text.startswith("Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự).")
+    assert "Gõ /back để quay lại bản xem lại, /cancel để hủy." in chat.text  # not numbered
     assert (await _state(storage)).step == "title"
     await chat.says("Ông An bắc lại cầu khỉ kênh Xáng")
     assert "Xem lại câu chuyện của bạn" in chat.text
@@ -447,18 +481,21 @@ async def test_report_without_consent_asks_for_consent_and_stores_no_story(
     await chat.says("/report")
     assert "Để gửi câu chuyện, bạn cần đồng ý với chính sách quyền riêng tư trước." in chat.text
     assert "Quyền riêng tư của bạn" in chat.text
-    assert chat.options() == ["✅ Tôi đồng ý", "Không đồng ý"]
+    assert chat.options() == ["✅ Tôi đồng ý", "Không, để sau"]
     state = await _state(storage)
-    assert state.flow == ""
+    assert state.flow == "consent"
     assert await _person(storage) == {"display_name": None, "username": None, "consent": None}
     await chat.says("Gương người tốt, việc tốt")  # trying to answer anyway
-    assert (await _state(storage)).flow == ""
+    assert "Bạn gõ đồng ý nếu đồng ý, hoặc không nếu chưa muốn" in chat.text
+    assert "Quyền riêng tư của bạn" not in chat.text  # not the whole notice again
+    assert (await _state(storage)).flow == "consent"
+    assert await _person(storage) == {"display_name": None, "username": None, "consent": None}
     assert await _stories(storage) == 0
 
 
 async def test_refusing_consent_stores_no_name(chat: FakeChat, storage: Storage) -> None:
     await chat.says("/start")
-    await chat.picks("Không đồng ý")
+    await chat.picks("Không, để sau")
     assert (
         "Không sao. Chúng tôi không lưu thông tin cá nhân nào của bạn." in chat.text
     )
@@ -467,8 +504,39 @@ async def test_refusing_consent_stores_no_name(chat: FakeChat, storage: Storage)
     assert "Để gửi câu chuyện, bạn cần đồng ý với chính sách quyền riêng tư trước." in chat.text
     await chat.says("/help")
     assert await _person(storage) == {"display_name": None, "username": None, "consent": 0}
-    assert (await _state(storage)).flow == ""
+    assert (await _state(storage)).flow == "consent"  # still only the question, no report
     assert await _stories(storage) == 0
+
+
+async def test_consenting_from_report_by_typing_yes_goes_straight_on_to_the_report(
+    chat: FakeChat, storage: Storage
+) -> None:
+    await chat.says("/report")
+    await chat.says("dong y")
+    assert "Cảm ơn bạn đã đồng ý!" in chat.text
+    assert "Bước 1/12. Bạn muốn kể về điều gì?" in chat.text
+    assert "Quyền riêng tư của bạn" not in chat.text
+    state = await _state(storage)
+    assert (state.flow, state.step) == ("report", "kind")
+    assert (await _person(storage))["consent"] == 1
+
+
+@pytest.mark.parametrize("typed", ["Đồng ý", "đồng ý!", "OK", "có"])
+async def test_a_typed_yes_at_the_consent_question_is_an_agreement(
+    chat: FakeChat, storage: Storage, typed: str
+) -> None:
+    await chat.says("/start")
+    await chat.says(typed)
+    assert (await _person(storage))["consent"] == 1
+    assert "Cảm ơn bạn! Bây giờ bạn có thể kể một gương sáng." in chat.text
+
+
+async def test_a_typed_no_at_the_consent_question_stores_nothing(
+    chat: FakeChat, storage: Storage
+) -> None:
+    await chat.says("/start")
+    await chat.says("không")
+    assert await _person(storage) == {"display_name": None, "username": None, "consent": 0}
 
 
 async def test_agreeing_stores_the_name(chat: FakeChat, storage: Storage) -> None:

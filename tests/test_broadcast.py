@@ -40,6 +40,8 @@ LONG_XUYEN, PHU_QUOC = 30307, 31078
 UNSUB = "unsub:anniversaries"
 NOT_ADMIN = "Lệnh này chỉ dành cho quản trị viên."
 STOPPED_NOW = "Đã ngừng nhận"
+TOPIC_LINE = "🔕 Không muốn nhận nữa? Gõ /unsubscribe."
+GENERAL_LINE = "🔕 Không muốn nhận những tin như thế này nữa? Gõ /unsubscribe all."
 
 
 def reminders(storage: Storage) -> Reminders:
@@ -318,6 +320,7 @@ async def test_a_person_who_erases_their_data_gets_nothing_still_pending(
 ) -> None:
     await subscribers(storage, "eraser", "stayer")
     pending = await reminder_of(storage, date(2026, 4, 30))
+    eraser = await member(storage, "eraser")
     chat = FakeChat(dialog, "eraser")
     await chat.says("/deleteme")
     await chat.picks("Xóa dữ liệu của tôi")
@@ -325,7 +328,11 @@ async def test_a_person_who_erases_their_data_gets_nothing_still_pending(
     sender = RecordingSender()
     await deliver(engine_for(storage, sender))
     assert sender.chats() == ["stayer"]
-    assert (await statuses(storage, pending))["eraser"] != "sent"
+    rows = await storage.db.fetchall(
+        "SELECT status FROM deliveries WHERE broadcast_id = ? AND person_id = ?",
+        (pending, eraser.id))
+    assert [r["status"] for r in rows] == ["cancelled"]
+    assert "eraser" not in await statuses(storage, pending)  # the account is named nowhere
 
 
 # --- the subscription offer and switches -------------------------------------------------------
@@ -409,7 +416,8 @@ class Town:
 async def _file(storage: Storage, reporter: Person, commune: int, key: str) -> None:
     await storage.stories.file(NewStory(
         submission_key=key, reporter_id=reporter.id, channel=reporter.channel,
-        kind="good_deed", content=1, movement=None, commune_code=commune,
+        campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+        commune_code=commune,
         honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh",
         title="Sửa cầu khỉ cho bà con ấp Mỹ Thạnh", description=GOOD_DESCRIPTION,
         event_date=date(2025, 9, 2)), notify_reviewers=False)
@@ -476,8 +484,14 @@ async def test_each_audience_reaches_exactly_its_people(
     sender = RecordingSender()
     await deliver(engine_for(storage, sender))
     assert sorted(sender.chats()) == sorted(expected)
-    assert all(s.text == "Họp mặt gương sáng tối thứ Bảy tại nhà văn hóa." for s in sender.sent)
-    assert all(s.choices == () for s in sender.sent)
+    # Every broadcast can be refused: a topic's by stopping the topic, the others by stopping
+    # everything, in one tap or by the command its last line names.
+    kind, _, topic = audience.partition(":")
+    stop, line = ((("🔕 Ngừng nhận tin này", f"unsub:{topic}"), TOPIC_LINE) if kind == "topic"
+                  else (("🔕 Ngừng nhận mọi tin", "unsub:all"), GENERAL_LINE))
+    assert all(s.text == f"Họp mặt gương sáng tối thứ Bảy tại nhà văn hóa.\n\n{line}"
+               for s in sender.sent)
+    assert all(s.choices == (stop,) for s in sender.sent)
 
 
 async def test_a_citizen_cannot_broadcast_and_nothing_is_queued(
@@ -535,7 +549,7 @@ async def test_the_admin_journey_preview_send_progress_and_cancel(
     await deliver(engine_for(storage, sender))
     assert sorted(sender.chats()) == ["reporter-lx", "reviewer-lx"]
     assert sender.sent[0].text == (
-        "Mời bà con dự lễ tuyên dương gương sáng <b>năm 2026</b> & giao lưu.")
+        f"Mời bà con dự lễ tuyên dương gương sáng <b>năm 2026</b> & giao lưu.\n\n{GENERAL_LINE}")
     await admin.says("/broadcasts")
     assert f"#{first} · Phường Long Xuyên · xong: 2/2 đã gửi, 0 lỗi" in admin.text
 

@@ -17,10 +17,13 @@ from typing import Any
 
 import pytest
 
+from bot.buttons import decode
 from bot.config import Settings
-from bot.content.campaign import CampaignError, campaign, load_campaign, use_campaign
+from bot.content import ContentError, load_library
+from bot.content.campaign import CampaignError, load_campaign
 from bot.delivery import OutboxWorker
 from bot.dialog import Dialog
+from bot.handlers.campaign import CampaignContent
 from bot.messages import Reply, plain_text
 from bot.storage import Person, Storage
 from tests.conftest import GOOD_DESCRIPTION, FakeChat
@@ -60,12 +63,16 @@ BACK = "⬅️ Về phong trào"
 BANG_KHEN = "Bằng khen của Chủ tịch UBND tỉnh"
 GIAY_KHEN = "Giấy khen của Thủ trưởng đơn vị"
 PROVINCE_RULE = "không đề nghị khen thưởng cấp tỉnh"
-ASK_KIND = "Bước 1. Bạn muốn kể về điều gì?"
+ASK_KIND = "Bước 1/12. Bạn muốn kể về điều gì?"
 ASK_CONTENT = "Câu chuyện thuộc nội dung thi đua nào?"
 ASK_MOVEMENT = "Câu chuyện có thuộc phong trào nào dưới đây không?"
 NOMINATE = "🏅 Đề nghị khen thưởng"
 NOT_REVIEWER = "Lệnh này chỉ dành cho cán bộ thẩm định."
 TITLE = "Sửa cầu khỉ cho bà con ấp Mỹ Thạnh"
+# Monday 3 March 2025, 09:00 in An Giang: the 2025 campaign is open (1 January - 30 June 2025).
+IN_2025 = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
+CONTENT_KEYS = ["policy_law", "key_movements", "exceed_targets", "political_security",
+                "celebrations"]
 REASON = "Vận động bà con góp công sửa cầu, tiêu biểu của phường"
 
 
@@ -93,7 +100,7 @@ async def report(chat: FakeChat, title: str = TITLE, commune: str = "long xuyen"
     await chat.picks("Gương người tốt, việc tốt")
     await chat.picks("Chấp hành tốt chủ trương")
     for answer in (commune, "Nguyễn Văn An", "nông dân ấp Mỹ Thạnh", title, GOOD_DESCRIPTION,
-                   "02/09/2025"):
+                   "02/02/2025"):
         await chat.says(answer)
     await chat.picks("Bỏ qua")
     await chat.picks("Bỏ qua")
@@ -133,6 +140,7 @@ async def snapshot(storage: Storage) -> dict[str, list[tuple[Any, ...]]]:
 async def test_the_overview_quotes_the_theme_and_the_period_and_offers_five_contents(
     chat: FakeChat, command: str
 ) -> None:
+    chat.now = IN_2025
     await chat.says(command)
 
     text = chat.text
@@ -143,11 +151,13 @@ async def test_the_overview_quotes_the_theme_and_the_period_and_offers_five_cont
     assert chat.options()[:5] == CONTENT_BUTTONS
     assert chat.options()[5:] == ["🎯 Mục tiêu, đối tượng", "🏅 Khen thưởng", "📅 Thời hạn"]
     values = await prompt_values(chat)
-    assert values[:5] == [f"pt:content:{n}" for n in range(1, 6)]
+    assert [decode(v) for v in values[:5]] == [
+        CampaignContent("an-giang-2025", key) for key in CONTENT_KEYS]
     assert "<i>“" in chat.replies[0].text  # the theme is shown as a quotation
 
 
 async def test_content_2_lists_its_seven_movements_and_an_example(chat: FakeChat) -> None:
+    chat.now = IN_2025
     await chat.says("/phongtrao")
     await chat.picks("2. Các phong trào")
 
@@ -166,6 +176,7 @@ async def test_content_2_lists_its_seven_movements_and_an_example(chat: FakeChat
 
 
 async def test_a_content_without_movements_shows_only_its_example(chat: FakeChat) -> None:
+    chat.now = IN_2025
     await chat.says("/phongtrao")
     await chat.picks("3. Hoàn thành")
     assert "Các phong trào" not in chat.text
@@ -175,6 +186,7 @@ async def test_a_content_without_movements_shows_only_its_example(chat: FakeChat
 async def test_reporting_under_a_content_skips_the_content_step_and_files_it(
     chat: FakeChat, storage: Storage
 ) -> None:
+    chat.now = IN_2025
     await join(chat)
     await chat.says("/phongtrao")
     await chat.picks("2. Các phong trào")
@@ -187,7 +199,7 @@ async def test_reporting_under_a_content_skips_the_content_step_and_files_it(
     assert chat.options()[:7] == MOVEMENTS_2
     await chat.picks("Cả nước chung tay xóa nhà tạm")
     for answer in ("long xuyen", "Nhóm thanh niên phường Long Xuyên", "đoàn viên thanh niên",
-                   "Xóa nhà tạm cho hộ nghèo", GOOD_DESCRIPTION, "02/09/2025"):
+                   "Xóa nhà tạm cho hộ nghèo", GOOD_DESCRIPTION, "02/02/2025"):
         await chat.says(answer)
     for option in ("Bỏ qua", "Bỏ qua", "Bỏ qua", "Không, giấu tên tôi"):
         await chat.picks(option)
@@ -197,13 +209,14 @@ async def test_reporting_under_a_content_skips_the_content_step_and_files_it(
     assert "Câu chuyện của bạn là #1." in chat.text
 
     story = await rows(storage, "SELECT kind, content, movement, campaign FROM stories")
-    assert story == [{"kind": "model_practice", "content": 2, "movement": 5,
-                      "campaign": "an-giang-2025"}]
+    assert story == [{"kind": "model_practice", "content": "key_movements",
+                      "movement": "makeshift_houses_2025", "campaign": "an-giang-2025"}]
 
 
 async def test_going_back_from_the_first_step_after_a_preset_content_never_shows_contents(
     chat: FakeChat,
 ) -> None:
+    chat.now = IN_2025
     await join(chat)
     await chat.says("/phongtrao")
     await chat.picks("4. Hệ thống chính trị")
@@ -216,6 +229,7 @@ async def test_going_back_from_the_first_step_after_a_preset_content_never_shows
 
 
 async def test_the_awards_view_shows_both_forms_and_the_provincial_rule(chat: FakeChat) -> None:
+    chat.now = IN_2025
     await chat.says("/phongtrao")
     await chat.picks("🏅 Khen thưởng")
 
@@ -229,6 +243,7 @@ async def test_the_awards_view_shows_both_forms_and_the_provincial_rule(chat: Fa
 
 
 async def test_goals_and_deadlines_are_shown(chat: FakeChat) -> None:
+    chat.now = IN_2025
     await chat.says("/phongtrao")
     await chat.picks("🎯 Mục tiêu")
     assert chat.text.startswith("Mục tiêu")
@@ -239,12 +254,18 @@ async def test_goals_and_deadlines_are_shown(chat: FakeChat) -> None:
     assert "trước ngày 25/02" in chat.text and "trước ngày 31/07" in chat.text
 
 
-async def test_a_filed_story_records_the_campaign(dialog: Dialog, storage: Storage) -> None:
+async def test_a_filed_story_records_the_campaign_open_that_day(
+    dialog: Dialog, storage: Storage
+) -> None:
     u1 = FakeChat(dialog, "u1")
+    u1.now = IN_2025
     await join(u1)
     assert "Câu chuyện của bạn là #1." in await report(u1)
-    assert await rows(storage, "SELECT campaign FROM stories") == [{"campaign": "an-giang-2025"}]
-    assert campaign().id == "an-giang-2025"
+    u1.now = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # no campaign with a period is open
+    assert "Câu chuyện của bạn là #2." in await report(u1, "Lớp học bơi miễn phí ở ấp")
+    assert await rows(storage, "SELECT campaign, content FROM stories ORDER BY id") == [
+        {"campaign": "an-giang-2025", "content": "policy_law"},
+        {"campaign": "thuong-xuyen", "content": "policy_law"}]
 
 
 # --- the campaign file -------------------------------------------------------------------------
@@ -259,7 +280,8 @@ def _without(text: str, line_start: str) -> str:
 def test_the_shipped_campaign_loads_with_five_contents() -> None:
     loaded = load_campaign(SHIPPED)
     assert [c.number for c in loaded.contents] == [1, 2, 3, 4, 5]
-    assert len(loaded.content(2).movements) == 7  # type: ignore[union-attr]
+    assert [c.key for c in loaded.contents] == CONTENT_KEYS
+    assert len(loaded.content("key_movements").movements) == 7  # type: ignore[union-attr]
     assert [a.id for a in loaded.awards] == ["bang_khen", "giay_khen"]
 
 
@@ -294,12 +316,14 @@ def test_a_content_without_its_short_name_is_named_with_its_place(tmp_path: Path
     assert str(caught.value).startswith("Campaign file broken.toml: contents.0.short_vi:")
 
 
-def test_an_unknown_or_unsafe_campaign_name_is_refused() -> None:
-    with pytest.raises(CampaignError, match=r"nonexistent\.toml"):
-        use_campaign("nonexistent")
-    with pytest.raises(CampaignError, match="not a campaign file name"):
-        use_campaign("../vi")
-    assert campaign().id == "an-giang-2025"  # the active one is unchanged
+def test_a_preferred_campaign_that_no_file_defines_is_refused_in_one_line() -> None:
+    for name in ("nonexistent", "../vi"):
+        with pytest.raises(ContentError) as caught:
+            load_library(None, preferred=name)
+        assert str(caught.value) == (
+            f"Invalid setting CAMPAIGN: no campaign has the key {name!r}"
+            " (known: an-giang-2025, thuong-xuyen)")
+    assert load_library(None, preferred="an-giang-2025").campaigns.preferred == "an-giang-2025"
 
 
 def test_python_m_bot_with_an_unknown_campaign_exits_2_with_one_line(tmp_path: Path) -> None:
@@ -356,7 +380,9 @@ async def town(dialog: Dialog) -> Commune:
     reviewer = await staff(r1, "reviewer", (LONG_XUYEN,))
     other = await staff(r2, "reviewer", (PHU_QUOC,))
     reporter = await join(u1)
+    u1.now = IN_2025  # filed under the 2025 campaign, whose award rule the reviewers read
     assert "Câu chuyện của bạn là #1." in await report(u1)
+    u1.now = None
     return Commune(dialog.storage, u1, r1, r2, reporter, reviewer, other)
 
 
@@ -374,7 +400,7 @@ async def test_a_reviewer_nominates_an_approved_story_and_the_reporter_is_told(
 ) -> None:
     storage, r1 = town.storage, town.r1
     await r1.says("/approve 1")
-    assert r1.text == "✅ Đã duyệt #1."
+    assert r1.text == "✅ Đã duyệt #1; câu chuyện đã được đăng trong mục Gương sáng (/stories)."
 
     await r1.says("/story 1")
     assert NOMINATE in r1.options()
@@ -396,14 +422,15 @@ async def test_a_reviewer_nominates_an_approved_story_and_the_reporter_is_told(
                             "nominated_by": town.reviewer.id}]
     audit = await rows(storage, "SELECT actor_id, from_status, to_status, note FROM story_events"
                                 " WHERE action = 'nominate'")
-    assert audit == [{"actor_id": town.reviewer.id, "from_status": "approved",
-                      "to_status": "approved", "note": f"bang_khen: {REASON}"}]
+    assert audit == [{"actor_id": town.reviewer.id, "from_status": "published",
+                      "to_status": "published", "note": f"bang_khen: {REASON}"}]
     queued = await rows(storage, "SELECT person_id, chat_id, params, status FROM outbox"
                                  " WHERE template = 'notify.nominated'")
     assert len(queued) == 1
     assert (queued[0]["person_id"], queued[0]["chat_id"], queued[0]["status"]) == (
         town.reporter.id, "u1", "pending")
-    assert json.loads(queued[0]["params"]) == {"id": 1, "title": TITLE, "award": "bang_khen"}
+    assert json.loads(queued[0]["params"]) == {"id": 1, "title": TITLE, "award": "bang_khen",
+                                               "campaign": "an-giang-2025"}
 
     sender = FakeSender()
     await OutboxWorker(storage, {"fake": sender}, 91).run_once(datetime.now(UTC))
@@ -412,7 +439,7 @@ async def test_a_reviewer_nominates_an_approved_story_and_the_reporter_is_told(
                     f" {BANG_KHEN}."]
     assert (await rows(storage, "SELECT status FROM outbox WHERE template = 'notify.nominated'")
             ) == [{"status": "sent"}]
-    assert (await storage.stories.get(1)).status == "approved"  # type: ignore[union-attr]
+    assert (await storage.stories.get(1)).status == "published"  # type: ignore[union-attr]
 
 
 async def test_a_published_story_can_be_nominated_and_a_second_nomination_replaces_it(
@@ -439,7 +466,7 @@ async def test_a_reviewer_of_another_commune_sees_no_button_and_cannot_nominate(
     before = await snapshot(storage)
 
     await town.r2.says("/story 1")
-    assert town.r2.text == "Câu chuyện #1 chưa được đăng."
+    assert town.r2.text.startswith(f"#1 · {TITLE}\n📢 Đã đăng")  # the public card, published
     assert town.r2.options() == []
 
     outcome = await storage.reports.nominate(1, "bang_khen", REASON, town.other.id)

@@ -127,9 +127,9 @@ def test_the_console_talks_vietnamese_and_exits_at_end_of_input(tmp_path: Path) 
     assert "Bạn có đồng ý để Gương Sáng lưu và xử lý thông tin như trên không?" in out
     assert "  1. ✅ Tôi đồng ý" in out
     assert "Cảm ơn bạn! Bây giờ bạn có thể kể một gương sáng." in out
-    assert "Bước 1. Bạn muốn kể về điều gì?" in out
+    assert "Bước 1/12. Bạn muốn kể về điều gì?" in out
     assert "  1. Gương người tốt, việc tốt" in out
-    assert out.index("Xin chào") < out.index("Cảm ơn bạn!") < out.index("Bước 1.")
+    assert out.index("Xin chào") < out.index("Cảm ơn bạn!") < out.index("Bước 1/12.")
     assert "<b>" not in out  # plain text in a terminal
     assert "Traceback" not in done.stderr
 

@@ -142,7 +142,7 @@ async def test_an_old_option_number_after_expiry_does_not_answer_the_closed_repo
     await chat.says("/report")
     assert EXPIRED not in chat.text
     state = await _state(storage)
-    assert (state.flow, state.step, set(state.data)) == ("report", "kind", {"key"})
+    assert (state.flow, state.step, set(state.data)) == ("report", "kind", {"key", "campaign"})
 
 
 async def test_a_report_left_for_23_hours_continues(chat: FakeChat, storage: Storage) -> None:
@@ -169,6 +169,8 @@ async def test_deleteme_withdraws_the_pending_story_and_forgets_the_person(
 ) -> None:
     await file_report(chat)
     assert (await _person(storage))["display_name"] == "Trần Thị Bình"
+    known = await storage.people.find("fake", "u1")
+    assert known is not None
     await chat.says("/deleteme")
     assert "Bạn có chắc muốn xóa toàn bộ dữ liệu cá nhân của mình?" in chat.text
     assert chat.options() == ["🗑 Xóa dữ liệu của tôi", "Giữ lại"]
@@ -180,8 +182,12 @@ async def test_deleteme_withdraws_the_pending_story_and_forgets_the_person(
     story = await storage.stories.get(1)
     assert story is not None
     assert (story.status, story.reporter_id, story.reporter_phone) == ("withdrawn", None, None)
-    person = await _person(storage)
-    assert (person["display_name"], person["username"], person["consent"]) == (None, None, None)
+    # The person's row stays for the audit, anonymous: no name, and no platform id.
+    assert await storage.people.find("fake", "u1") is None
+    row = await storage.db.fetchone("SELECT * FROM people WHERE id = ?", (known.id,))
+    assert row is not None
+    assert (row["display_name"], row["username"], row["consent"]) == (None, None, None)
+    assert row["external_id"].startswith("erased:") and "u1" not in row["external_id"]
     await chat.says("/mystories")
     assert "Bạn chưa gửi câu chuyện nào." in chat.text
     assert (await _person(storage))["display_name"] is None  # writing again stores no name
@@ -225,8 +231,8 @@ async def test_language_english_makes_the_next_replies_english(
     assert "What would you like to do? Choose below:" in chat.text
     assert (await _person(storage))["language"] == "en"
     await chat.says("/report")
-    assert "Step 1. What would you like to tell about?" in chat.text
-    assert "Bước 1." not in chat.text
+    assert "Step 1/12. What would you like to tell about?" in chat.text
+    assert "Bước 1/12." not in chat.text
     await chat.says("/language")
     await chat.picks("Tiếng Việt")
     assert "Đã chuyển sang Tiếng Việt." in chat.text
@@ -257,7 +263,7 @@ async def test_mystories_lists_newest_first_with_the_status_in_words(
 async def test_mystories_before_any_story(chat: FakeChat) -> None:
     await agree(chat)
     await chat.says("/mystories")
-    assert "Bạn chưa gửi câu chuyện nào. Bấm /report để kể một gương sáng." in chat.text
+    assert "Bạn chưa gửi câu chuyện nào. Gõ /report để kể một gương sáng." in chat.text
 
 
 # --- never silence -------------------------------------------------------------------------------
@@ -267,7 +273,10 @@ async def test_an_unknown_command_and_free_text_get_the_main_menu(
     chat: FakeChat, storage: Storage
 ) -> None:
     await agree(chat)
-    for message in ("/foo", "xin chào", "1234567", "😀"):
+    await chat.says("/foo")
+    assert "Bot chưa có lệnh /foo. Gõ /help để xem các lệnh." in chat.text
+    assert MENU in chat.text
+    for message in ("xin chào", "1234567", "😀"):
         await chat.says(message)
         assert "Mình chưa hiểu ý bạn." in chat.text, message
         assert MENU in chat.text
@@ -278,10 +287,13 @@ async def test_an_unknown_command_and_free_text_get_the_main_menu(
 async def test_a_stranger_writing_anything_gets_the_welcome_and_the_consent_question(
     chat: FakeChat, storage: Storage
 ) -> None:
-    for message in ("/foo", "xin chào"):
-        await chat.says(message)
-        assert "Đây là Gương Sáng" in chat.text
-        assert chat.options() == ["✅ Tôi đồng ý", "Không đồng ý"]
+    await chat.says("/foo")
+    assert "Đây là Gương Sáng" in chat.text
+    assert chat.options() == ["✅ Tôi đồng ý", "Không, để sau"]
+    await chat.says("xin chào")  # not a yes or a no: the short question, not the notice again
+    assert "Bạn gõ đồng ý nếu đồng ý, hoặc không nếu chưa muốn" in chat.text
+    assert "Quyền riêng tư của bạn" not in chat.text
+    assert chat.options() == ["✅ Tôi đồng ý", "Không, để sau"]
     assert (await _person(storage))["consent"] is None
 
 
@@ -294,7 +306,7 @@ TEXTS = st.one_of(
         "31/02/2025", "1/1/2099", "Nguyễn Văn An", GOOD_TITLE, GOOD_DESCRIPTION,
         "<b>x</b> & <i>", "<script>alert(1)</script>", "&amp;", "</i>", "0912345678",
         "10.3759, 105.4185", "Gửi", "Sửa", "Tiêu đề", "Tiếp tục", "Làm lại từ đầu", "Quay lại",
-        "Hủy", "Xong", "\u200b", " ", "/", "Tôi đồng ý", "Không đồng ý", "English",
+        "Hủy", "Xong", "\u200b", " ", "/", "Tôi đồng ý", "Không, để sau", "English",
     ]),
     st.from_regex(r"\A[0-9]{1,12}\Z"),
     st.builds(lambda s, n: s * n, st.text(min_size=1, max_size=4), st.integers(700, 2000)),
@@ -343,7 +355,7 @@ async def _throw(start: str | None, messages: list[tuple[str, Any]]) -> None:
                 state = await _state(storage)
                 assert state.flow in ("", "report"), what
                 if state.flow == "report":
-                    assert state.step in [*REPORT_STEPS, "edit_pick"], what
+                    assert state.step in [*REPORT_STEPS, "edit_pick", "confirm_cancel"], what
                 else:
                     assert state.step == "", what
         finally:

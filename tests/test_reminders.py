@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Settings
-from bot.content import catalogue
-from bot.content.calendar import DEFAULT_FILE, CalendarError, calendar, load_calendar
+from bot.content import catalogue, load_library
+from bot.content.calendar import DEFAULT_FILE, Calendar, CalendarError, calendar, load_calendar
 from bot.dialog import Dialog
 from bot.messages import plain_text
 from bot.reminders import due_on, render
@@ -47,8 +47,13 @@ AN_GIANG_193 = "193 năm Ngày truyền thống tỉnh An Giang (22/11/1832 – 
 UNSUB_ANNIVERSARIES = "unsub:anniversaries"
 
 
+def whole() -> Calendar:
+    """The calendar the bot runs on: the shipped file and the shipped campaigns' deadlines."""
+    return load_library(None).calendar
+
+
 def reminders(storage: Storage, lead_days: int = 3) -> Reminders:
-    return Reminders(storage, calendar(), TZ, AT, lead_days)
+    return Reminders(storage, whole(), TZ, AT, lead_days)
 
 
 def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
@@ -58,7 +63,7 @@ def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
 
 def texts_on(day: date, lead_days: int = 3, language: str = "vi") -> list[str]:
     """What would be sent on a day, as plain text."""
-    return [plain_text(render(d, catalogue(language))) for d in due_on(day, calendar(), lead_days)]
+    return [plain_text(render(d, catalogue(language))) for d in due_on(day, whole(), lead_days)]
 
 
 # --- the calendar and its ordinals -------------------------------------------------------------
@@ -123,39 +128,45 @@ def test_a_heads_up_comes_three_days_before_and_zero_turns_heads_ups_off() -> No
 @pytest.mark.parametrize(
     ("day", "deadline", "days", "text"),
     [
-        (date(2026, 2, 18), "campaign_plan", 7, "⏰ Còn 7 ngày nữa (hạn 25/2/2026): gửi kế hoạch"),
-        (date(2026, 2, 24), "campaign_plan", 1, "⏰ Còn 1 ngày nữa (hạn 25/2/2026): gửi kế hoạch"),
-        (date(2026, 7, 24), "summary_report", 7,
-         "⏰ Còn 7 ngày nữa (hạn 31/7/2026): gửi báo cáo tổng kết phong trào thi đua."),
-        (date(2026, 7, 30), "summary_report", 1,
-         "⏰ Còn 1 ngày nữa (hạn 31/7/2026): gửi báo cáo tổng kết phong trào thi đua."),
+        (date(2025, 2, 18), "campaign_plan", 7, "⏰ Còn 7 ngày nữa (hạn 25/2/2025): gửi kế hoạch"),
+        (date(2025, 2, 24), "campaign_plan", 1, "⏰ Còn 1 ngày nữa (hạn 25/2/2025): gửi kế hoạch"),
+        (date(2025, 7, 24), "summary_report", 7,
+         "⏰ Còn 7 ngày nữa (hạn 31/7/2025): gửi báo cáo tổng kết phong trào thi đua."),
+        (date(2025, 7, 30), "summary_report", 1,
+         "⏰ Còn 1 ngày nữa (hạn 31/7/2025): gửi báo cáo tổng kết phong trào thi đua."),
     ],
 )
 def test_deadlines_are_reminded_seven_days_and_one_day_before(
     day: date, deadline: str, days: int, text: str
 ) -> None:
-    (due,) = due_on(day, calendar(), 3)
+    (due,) = due_on(day, whole(), 3)
     assert (due.kind, due.entry.id, due.days_before, due.topic) == (
-        "deadline", deadline, days, "deadlines")
+        "deadline", f"an-giang-2025:{deadline}", days, "deadlines")
     assert texts_on(day)[0].startswith(text)
+
+
+@pytest.mark.parametrize("day", [date(2026, 2, 18), date(2026, 2, 24), date(2026, 7, 24),
+                                 date(2026, 7, 30), date(2027, 2, 18)])
+def test_the_2025_campaign_deadlines_are_not_reminded_in_later_years(day: date) -> None:
+    assert due_on(day, whole(), 3) == []
 
 
 def test_no_deadline_reminder_on_other_days_before_a_deadline() -> None:
     for offset in (2, 3, 6, 8, 0):
-        assert due_on(date(2026, 2, 25) - timedelta(days=offset), calendar(), 3) == []
+        assert due_on(date(2025, 2, 25) - timedelta(days=offset), whole(), 3) == []
 
 
 async def test_deadline_reminders_reach_only_deadline_subscribers(storage: Storage) -> None:
     await member(storage, "officer", role="reviewer", communes=(30307,), topics=("deadlines",))
     await member(storage, "citizen", topics=("anniversaries", "stories"))
-    (first,) = await reminders(storage).send_due(date(2026, 2, 18))
-    (second,) = await reminders(storage).send_due(date(2026, 2, 24))
+    (first,) = await reminders(storage).send_due(date(2025, 2, 18))
+    (second,) = await reminders(storage).send_due(date(2025, 2, 24))
     assert set(await deliveries(storage, first)) == {"officer"}
     sender = RecordingSender()
     await deliver(engine_for(storage, sender))
     assert sender.chats() == ["officer", "officer"]
-    assert "Còn 7 ngày nữa (hạn 25/2/2026)" in sender.sent[0].text
-    assert "Còn 1 ngày nữa (hạn 25/2/2026)" in sender.sent[1].text
+    assert "Còn 7 ngày nữa (hạn 25/2/2025)" in sender.sent[0].text
+    assert "Còn 1 ngày nữa (hạn 25/2/2025)" in sender.sent[1].text
     assert sender.sent[0].choices[-1][1] == "unsub:deadlines"
     assert second != first
 
@@ -277,8 +288,9 @@ async def _publish(storage: Storage, reporter_id: int, admin_id: int, title: str
                    key: str) -> int:
     """File, approve and post a story the way the bot does (the outbox posts it)."""
     story_id = await storage.stories.file(NewStory(
-        submission_key=key, reporter_id=reporter_id, channel="fake", kind="good_deed",
-        content=1, movement=None, commune_code=30307, honoree_name="Nguyễn Văn An",
+        submission_key=key, reporter_id=reporter_id, channel="fake", campaign="thuong-xuyen",
+        kind="good_deed", content="policy_law", movement=None, commune_code=30307,
+        honoree_name="Nguyễn Văn An",
         honoree_role="nông dân ấp Mỹ Thạnh", title=title, description=GOOD_DESCRIPTION,
         event_date=date(2025, 9, 2)), notify_reviewers=False)
     outcome = await storage.reviews.act(story_id, "approve", admin_id)
@@ -394,7 +406,7 @@ def _broken_copy(tmp_path: Path, old: str, new: str) -> Path:
         ('day = 30\nmonth = 4', 'day = 31\nmonth = 4', "liberation"),
         ('vi = "Ngày sinh Chủ tịch Hồ Chí Minh"\n', "", "ho_chi_minh_birthday"),
         ("base_year = 1832\n", "", "an_giang_tradition"),
-        ('day = 31\nmonth = 7', 'day = 31\nmonth = 13', "summary_report"),
+        ('day = 22\nmonth = 11', 'day = 22\nmonth = 13', "an_giang_tradition"),
     ],
 )
 def test_a_bad_calendar_entry_is_named_in_one_line(

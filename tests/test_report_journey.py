@@ -15,7 +15,7 @@ async def test_a_resident_reports_a_good_deed_in_long_xuyen_and_gets_number_1(
     assert story is not None
     assert story.status == "pending"
     assert story.kind == "good_deed"
-    assert story.content == 1
+    assert (story.campaign, story.content) == ("thuong-xuyen", "policy_law")
     assert story.commune_code == 30307  # Phường Long Xuyên
     assert story.honoree_name == "Nguyễn Văn An"
     assert story.description == GOOD_DESCRIPTION

@@ -31,6 +31,11 @@ YOU_ARE_BANNED = ("Xin lỗi, tài khoản của bạn hiện không thể gửi
 REPORT_INTRO = "Cảm ơn bạn! Mình sẽ hỏi từng bước ngắn."
 
 
+def approved_line(story_id: int) -> str:
+    """The reviewer's answer to an approval: with no channel, the story is in the gallery."""
+    return f"✅ Đã duyệt #{story_id}; câu chuyện đã được đăng trong mục Gương sáng (/stories)."
+
+
 # --- the people of the town ---------------------------------------------------------------------
 
 
@@ -51,8 +56,10 @@ async def staff(chat: FakeChat, role: str, communes: tuple[int, ...]) -> Person:
 
 async def report(chat: FakeChat, title: str = TITLE, commune: str = "long xuyen",
                  kind: str = "Gương người tốt, việc tốt") -> str:
-    """A consenting person files one more story; what the bot said last."""
+    """A consenting person files one more story (staff: their own); what the bot said last."""
     await chat.says("/report")
+    if "🙋 Kể chuyện của tôi" in chat.options():  # staff are asked whose story it is
+        await chat.picks("Kể chuyện của tôi")
     await chat.picks(kind)
     await chat.picks("Chấp hành tốt chủ trương")
     await chat.says(commune)
@@ -213,7 +220,7 @@ async def test_a_reviewer_cannot_approve_their_own_story(town: Town) -> None:
     assert town.r1.text == "Bạn không thể tự duyệt câu chuyện của chính mình (#2)."
     assert (await story(town.storage, 2)).status == "pending"
     await town.rp.says("/approve 2")
-    assert town.rp.text == "✅ Đã duyệt #2."
+    assert town.rp.text == approved_line(2)
 
 
 # --- /approve, line by line ---------------------------------------------------------------------
@@ -230,11 +237,11 @@ async def test_approve_explains_a_missing_a_bad_an_unknown_and_a_done_id(town: T
     assert (await story(town.storage)).status == "pending"
 
     await r1.says("/approve #1")
-    assert r1.text == "✅ Đã duyệt #1."
+    assert r1.text == approved_line(1)
     await r1.says("/approve 1")
-    assert r1.text == "Câu chuyện #1 đang ở trạng thái “✅ Đã duyệt”, không thể làm việc này."
+    assert r1.text == "Câu chuyện #1 đang ở trạng thái “📢 Đã đăng”, không thể làm việc này."
     approved = await story(town.storage)
-    assert (approved.status, approved.version) == ("approved", 2)
+    assert (approved.status, approved.version) == ("published", 3)
 
 
 async def test_approve_several_ids_answers_one_line_per_id(town: Town) -> None:
@@ -243,13 +250,13 @@ async def test_approve_several_ids_answers_one_line_per_id(town: Town) -> None:
     await town.r1.says("/approve 1 2 abc 99")
 
     assert town.r1.text.split("\n") == [
-        "✅ Đã duyệt #1.",
-        "✅ Đã duyệt #2.",
+        approved_line(1),
+        approved_line(2),
         "“abc” không phải số câu chuyện.",
         "Không có câu chuyện #99.",
     ]
-    assert (await story(town.storage, 1)).status == "approved"
-    assert (await story(town.storage, 2)).status == "approved"
+    assert (await story(town.storage, 1)).status == "published"
+    assert (await story(town.storage, 2)).status == "published"
 
 
 async def test_reject_and_changes_need_an_id_and_words(town: Town) -> None:
@@ -290,16 +297,26 @@ async def test_changes_are_asked_made_resubmitted_and_then_approved(town: Town) 
     assert "✏️ Cần bổ sung" in u1.text
     await u1.picks("Mở #1")
     assert "Ghi chú thẩm định: Xin ghi rõ tên kênh và thời gian sửa cầu" in u1.text
-    await u1.picks("Sửa tiêu đề")
-    assert u1.text == "Gõ tiêu đề mới cho #1 (tối đa 120 ký tự)."
+    await u1.picks("Sửa và gửi lại")
+    assert u1.text.startswith("Sửa câu chuyện #1\nGhi chú của cán bộ thẩm định: Xin ghi rõ")
+    assert "phần mô tả sẽ được đăng công khai; số điện thoại thì không bao giờ công khai" in (
+        u1.text)
+    assert f"Tiêu đề: {TITLE}" in u1.text  # the whole summary, every field
+    await u1.picks("Sửa")
+    await u1.picks("Tiêu đề")
     await u1.says("Sửa cầu khỉ kênh Xáng tháng 9/2025")
-    assert "Đã cập nhật #1." in u1.text
+    assert "Tiêu đề: Sửa cầu khỉ kênh Xáng tháng 9/2025" in u1.text
+    await u1.picks("Sửa")
+    await u1.picks("Số điện thoại")
+    await u1.says("0912 345 678")
+    assert "Số điện thoại: 0912345678" in u1.text
     await u1.picks("Gửi lại để duyệt")
-    assert u1.text == "📨 Đã gửi lại #1. Ban Thi đua sẽ xem xét lại."
+    assert u1.text.startswith("📨 Đã gửi lại #1. Ban Thi đua sẽ xem xét lại.")
 
     again = await story(storage)
     assert again.status == "pending"
     assert again.title == "Sửa cầu khỉ kênh Xáng tháng 9/2025"
+    assert again.reporter_phone == "0912345678"
     assert again.version > asked.version
     assert sorted(n["person_id"] for n in await outbox(storage, "notify.resubmitted")) == sorted(
         p.id for p in await reviewers_of_long_xuyen(storage))
@@ -307,16 +324,19 @@ async def test_changes_are_asked_made_resubmitted_and_then_approved(town: Town) 
     await r1.says("/pending")
     await r1.picks("#1 · Sửa cầu khỉ kênh Xáng")
     await r1.picks("Duyệt")
-    assert "✅ Đã duyệt #1." in r1.text
-    assert (await story(storage)).status == "approved"
-    assert [n["person_id"] for n in await outbox(storage, "notify.status")] == [town.reporter.id]
+    assert approved_line(1) in r1.text
+    assert (await story(storage)).status == "published"
+    told = await outbox(storage, "notify.in_gallery")
+    assert [n["person_id"] for n in told] == [town.reporter.id]
 
     await r1.says("/history 1")
     lines = r1.text.split("\n")
     assert lines[0] == "Lịch sử #1"
+    # The reporter's own edit of the title is audited too, between the request and the resubmit.
     assert [line.split(": ", 1)[1].split(" (")[0] for line in lines[1:]] == [
-        "gửi", "yêu cầu bổ sung", "gửi lại", "duyệt"]
-    assert "— Lê Văn Duyệt: duyệt (⏳ Đang chờ duyệt → ✅ Đã duyệt)" in lines[-1]
+        "gửi", "yêu cầu bổ sung", "người gửi sửa", "gửi lại", "duyệt", "đăng"]
+    assert "— Lê Văn Duyệt: duyệt (⏳ Đang chờ duyệt → ✅ Đã duyệt)" in lines[-2]
+    assert "— hệ thống (đăng bài): đăng (✅ Đã duyệt → 📢 Đã đăng)" in lines[-1]
 
 
 async def reviewers_of_long_xuyen(storage: Storage) -> list[Person]:
@@ -344,12 +364,13 @@ async def test_a_reviewer_corrects_the_title_and_the_reporters_text_is_kept(town
     await town.r1.says("/pending")
     await town.r1.picks("#1")
     await town.r1.picks("Sửa")
-    assert town.r1.text == "Sửa mục nào của #1?"
+    assert town.r1.text.startswith("Sửa mục nào của #1?")
     await town.r1.picks("Tiêu đề")
-    assert town.r1.text == "Gõ tiêu đề mới cho #1 (tối đa 120 ký tự)."
+    assert town.r1.text.startswith("Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự).")
     await town.r1.says("Ông Nguyễn Văn An sửa cầu khỉ ấp Mỹ Thạnh")
     assert "📝 Đã sửa #1. Bản gốc của người gửi vẫn được lưu." in town.r1.text
-    assert f"Bản gốc của người gửi — tiêu đề: {TITLE}" in town.r1.text
+    assert "Bản gốc của người gửi (trước khi cán bộ sửa):" in town.r1.text
+    assert f"• Tiêu đề: {TITLE}" in town.r1.text
 
     corrected = await story(town.storage)
     assert corrected.title == "Ông Nguyễn Văn An sửa cầu khỉ ấp Mỹ Thạnh"
@@ -366,7 +387,8 @@ async def test_a_button_pressed_after_the_role_was_revoked_does_nothing(town: To
     before = await snapshot(town.storage)
 
     await town.admin.says("/revoke fake:r1")
-    assert town.admin.text == "Đã thu hồi quyền của Lê Văn Duyệt (fake:r1)."
+    assert town.admin.text == ("Đã thu hồi quyền của Lê Văn Duyệt (fake:r1).\nTrước: thẩm định"
+                               " — Phường Long Xuyên.\nNay: người dân.")
     after_revoke = await snapshot(town.storage)
     await town.r1.picks("Duyệt")
 
@@ -379,8 +401,14 @@ async def test_a_button_pressed_after_the_role_was_revoked_does_nothing(town: To
 async def test_a_button_pressed_after_the_scope_moved_elsewhere_does_nothing(town: Town) -> None:
     await town.r1.says("/pending")
     await town.r1.picks("#1")
-    await town.admin.says("/grant fake:r1 reviewer phu_quoc")
-    assert town.admin.text == "Đã giao Lê Văn Duyệt (fake:r1) thẩm định: Đặc khu Phú Quốc."
+    await town.admin.says("/grant fake:r1 reviewer phu_quoc")  # grants add
+    assert town.admin.text == (
+        "Đã giao Lê Văn Duyệt (fake:r1) thẩm định: Đặc khu Phú Quốc.\nTrước: thẩm định — Phường"
+        " Long Xuyên.\nNay: thẩm định — Phường Long Xuyên, Đặc khu Phú Quốc.")
+    await town.admin.says("/revoke fake:r1 long xuyen")
+    assert town.admin.text == (
+        "Đã thôi giao Lê Văn Duyệt (fake:r1) thẩm định: Phường Long Xuyên.\nTrước: thẩm định —"
+        " Phường Long Xuyên, Đặc khu Phú Quốc.\nNay: thẩm định — Đặc khu Phú Quốc.")
     before = await snapshot(town.storage)
 
     await town.r1.picks("Duyệt")
@@ -411,14 +439,14 @@ async def test_a_card_acted_on_by_someone_else_meanwhile_changes_nothing(town: T
     await town.r1.picks("#1")
     await town.r1.picks("Từ chối")
     await town.rp.says("/approve 1")
-    assert town.rp.text == "✅ Đã duyệt #1."
+    assert town.rp.text == approved_line(1)
 
     await town.r1.picks("Trùng với câu chuyện đã có")
 
     assert town.r1.text == (
-        "Câu chuyện #1 vừa được người khác xử lý (hiện: ✅ Đã duyệt). Không có gì thay đổi.")
+        "Câu chuyện #1 vừa được người khác xử lý (hiện: 📢 Đã đăng). Không có gì thay đổi.")
     approved = await story(town.storage)
-    assert (approved.status, approved.review_note) == ("approved", None)
+    assert (approved.status, approved.review_note) == ("published", None)
 
 
 # --- roles --------------------------------------------------------------------------------------
@@ -435,13 +463,15 @@ async def test_the_admin_grants_by_username_and_by_telegram_id_and_lists_reviewe
 
     await town.admin.says("/grant @Nam_Tham_Dinh reviewer long_xuyen phu_quoc")
     assert town.admin.text == (
-        "Đã giao Phạm Văn Năm (@nam_tham_dinh) thẩm định: Phường Long Xuyên, Đặc khu Phú Quốc.")
+        "Đã giao Phạm Văn Năm (@nam_tham_dinh) thẩm định: Phường Long Xuyên, Đặc khu Phú Quốc."
+        "\nTrước: người dân.\nNay: thẩm định — Phường Long Xuyên, Đặc khu Phú Quốc.")
     await town.admin.says("/grant 556 reviewer all")
-    assert town.admin.text == "Đã giao Đỗ Thị Sáu (telegram:556) thẩm định: toàn tỉnh."
+    assert town.admin.text == ("Đã giao Đỗ Thị Sáu (telegram:556) thẩm định: toàn tỉnh."
+                               "\nTrước: người dân.\nNay: thẩm định — toàn tỉnh.")
     await town.admin.says("/grant @khong_co_ai reviewer")
     assert town.admin.text == (
-        "Không tìm thấy người dùng “@khong_co_ai”. Hãy dùng mã số Telegram hoặc @tên mà bot"
-        " đã gặp.")
+        "Không tìm thấy người dùng “@khong_co_ai”. Hãy dùng @tên, mã số Telegram hoặc kênh:mã"
+        " (ví dụ console:lan, zalo:123) của người đã nhắn tin cho bot.")
 
     assert (await people.get(nam.id)).role == "reviewer"  # type: ignore[union-attr]
     assert await roles.scopes(nam.id) == {LONG_XUYEN, PHU_QUOC}
@@ -461,12 +491,15 @@ async def test_the_admin_grants_by_username_and_by_telegram_id_and_lists_reviewe
     assert lines[1].startswith("• Quản Trị Viên")  # admins first
 
     # The new reviewer, on Telegram, now sees Long Xuyên's story.
-    nam_chat = FakeChat(town.u1.dialog, "555", name="Phạm Văn Năm", channel="telegram")
+    nam_chat = FakeChat(town.u1.dialog, "555", name="Phạm Văn Năm", channel="telegram",
+                        username="nam_tham_dinh")
     await nam_chat.says("/pending")
     assert nam_chat.options() == [f"#1 · {TITLE}"]
 
     await town.admin.says("/revoke @nam_tham_dinh")
-    assert town.admin.text == "Đã thu hồi quyền của Phạm Văn Năm (@nam_tham_dinh)."
+    assert town.admin.text == (
+        "Đã thu hồi quyền của Phạm Văn Năm (@nam_tham_dinh).\nTrước: thẩm định — Phường Long"
+        " Xuyên, Đặc khu Phú Quốc.\nNay: người dân.")
     assert await roles.scopes(nam.id) == frozenset()
     await nam_chat.says("/pending")
     assert nam_chat.text == NOT_REVIEWER
@@ -478,7 +511,8 @@ async def test_the_admin_grants_admin_rights_and_the_new_admin_may_administer(
     town: Town,
 ) -> None:
     await town.admin.says("/grant fake:rp admin")
-    assert town.admin.text == "Đã giao Võ Thị Tỉnh (fake:rp) quyền quản trị viên."
+    assert town.admin.text == ("Đã giao Võ Thị Tỉnh (fake:rp) quyền quản trị viên.\nTrước: thẩm"
+                               " định — toàn tỉnh.\nNay: quản trị viên — toàn tỉnh.")
     await town.rp.says("/ban fake:u1")
     assert town.rp.text == (
         "Đã tạm khóa Trần Thị Bình (fake:u1). Người này không thể gửi câu chuyện.")
@@ -602,13 +636,14 @@ async def test_with_two_levels_the_commune_recommends_and_an_admin_approves(
     await town.admin.picks("#1")
     assert "📤 Đã đề nghị lên cấp tỉnh" in town.admin.text
     await town.admin.picks("Duyệt")
-    assert "✅ Đã duyệt #1." in town.admin.text
+    assert approved_line(1) in town.admin.text
     approved = await story(storage)
-    assert approved.status == "approved"
-    assert approved.version == 3
+    assert approved.status == "published"
+    assert approved.version == 4
     statuses = [n["params"] for n in await outbox(storage, "notify.status")]
-    assert ['"status": "recommended"' in p for p in statuses] == [True, False]
-    assert '"status": "approved"' in statuses[1]
+    assert ['"status": "recommended"' in p for p in statuses] == [True]
+    [told] = await outbox(storage, "notify.in_gallery")  # approved and published: told once
+    assert told["person_id"] == town.reporter.id
 
 
 # --- whose queue shows what ---------------------------------------------------------------------

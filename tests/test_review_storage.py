@@ -35,7 +35,8 @@ async def file(storage: Storage, reporter: Person, *, commune: int = LONG_XUYEN,
     return await storage.stories.file(
         NewStory(
             submission_key=key, reporter_id=reporter.id, channel=reporter.channel,
-            kind="good_deed", content=1, movement=None, commune_code=commune,
+            campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+            commune_code=commune,
             honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh", title=title,
             description=GOOD_DESCRIPTION, event_date=date(2025, 9, 2),
         ),
@@ -96,13 +97,15 @@ async def test_two_reviewers_approving_the_same_story_at_once_approve_it_once(
     assert loser.refusal in ("review.changed", "review.wrong_status")
     story = await storage.stories.get(story_id)
     assert story is not None
-    assert story.status == "approved"
-    assert story.version == 2
+    # No channel is configured: the approval published the story in the gallery at once.
+    assert story.status == "published"
+    assert story.version == 3
     approvals = await rows(storage, "SELECT * FROM story_events WHERE action = 'approve'")
     assert len(approvals) == 1
     winner = cast.lx1 if first.ok else cast.lx2
     assert approvals[0]["actor_id"] == winner.id
-    assert len(await outbox(storage, "notify.status")) == 1
+    assert len(await outbox(storage, "notify.in_gallery")) == 1
+    assert await outbox(storage, "notify.status") == []
 
 
 async def test_without_a_version_the_second_approval_finds_the_story_already_approved(
@@ -115,9 +118,9 @@ async def test_without_a_version_the_second_approval_finds_the_story_already_app
     )
     assert sorted(str(o.refusal) for o in outcomes) == ["None", "review.wrong_status"]
     story = await storage.stories.get(story_id)
-    assert story is not None and story.version == 2
+    assert story is not None and story.version == 3  # approved, then published in the gallery
     events = await rows(storage, "SELECT action FROM story_events ORDER BY id")
-    assert [e["action"] for e in events] == ["submit", "approve"]
+    assert [e["action"] for e in events] == ["submit", "approve", "publish"]
 
 
 async def test_an_action_on_an_old_version_is_refused_as_changed_and_changes_nothing(
@@ -166,13 +169,13 @@ async def test_approval_queues_the_reporters_notice_in_the_same_transaction(
 
     await storage.reviews.act(story_id, "approve", cast.lx1.id, version=1)
 
-    [notice] = await outbox(storage)
+    [notice] = await outbox(storage)  # approved and published at once: one notice
     assert notice["kind"] == "message"
-    assert notice["template"] == "notify.status"
+    assert notice["template"] == "notify.in_gallery"
     assert notice["person_id"] == cast.reporter.id
     assert (notice["channel"], notice["chat_id"]) == ("telegram", "100")
     assert notice["params"]["id"] == story_id
-    assert notice["params"]["status"] == "approved"
+    assert notice["params"]["status"] == "published"
     assert notice["params"]["title"] == TITLE
     assert notice["story_id"] == story_id
     assert notice["status"] == "pending"
@@ -264,17 +267,19 @@ async def test_a_story_from_phu_quoc_is_announced_to_the_phu_quoc_reviewer_not_l
 async def test_no_announcement_of_new_stories_when_notify_reviewers_is_off(
     storage: Storage, cast: Cast
 ) -> None:
+    before = await outbox(storage)
     await file(storage, cast.reporter, notify=False)
-    assert await outbox(storage) == []
+    assert await outbox(storage) == before
 
 
 async def test_filing_through_the_bot_with_notify_reviewers_off_announces_nothing(
     storage: Storage, settings: Settings, cast: Cast
 ) -> None:
     quiet = Dialog(storage, settings.model_copy(update={"notify_reviewers": False}))
+    before = await outbox(storage)
     said = await file_report(FakeChat(quiet, "u1"))
     assert "#1" in said
-    assert await outbox(storage) == []
+    assert await outbox(storage) == before
 
     loud = Dialog(storage, settings)
     said = await file_report(FakeChat(loud, "u2", name="Ngô Văn Hai"))
@@ -369,16 +374,16 @@ async def test_erasing_a_person_keeps_the_audit_trail_but_not_their_name(
 
     events = await rows(storage, "SELECT * FROM story_events ORDER BY id")
     assert [(e["action"], e["actor_id"]) for e in events] == [
-        ("submit", cast.reporter.id), ("approve", cast.lx1.id)]
+        ("submit", cast.reporter.id), ("approve", cast.lx1.id), ("publish", None)]
     names = await rows(storage, "SELECT id, display_name, username FROM people WHERE id IN (?, ?)",
                        cast.lx1.id, cast.reporter.id)
     assert all(n["display_name"] is None and n["username"] is None for n in names)
     history = await storage.reviews.history(story_id)
-    assert [h.actor_name for h in history] == [None, None]
-    assert [h.actor_id for h in history] == [cast.reporter.id, cast.lx1.id]
+    assert [h.actor_name for h in history] == [None, None, None]
+    assert [h.actor_id for h in history] == [cast.reporter.id, cast.lx1.id, None]
     story = await storage.stories.get(story_id)
     assert story is not None
-    assert story.status == "approved"
+    assert story.status == "published"  # in the gallery (no channel): it stays, anonymised
     assert story.reporter_id is None
 
 
@@ -406,7 +411,7 @@ async def test_erasing_a_reporter_withdraws_every_story_not_yet_approved(
         story = await storage.stories.get(story_id)
         assert story is not None
         statuses[story_id] = story.status
-    assert statuses == {waiting: "withdrawn", asked: "withdrawn", approved: "approved",
+    assert statuses == {waiting: "withdrawn", asked: "withdrawn", approved: "published",
                         recommended: "withdrawn"}
     assert withdrawn == 3
 

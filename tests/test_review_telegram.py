@@ -26,10 +26,11 @@ from bot.delivery import OutboxWorker
 from bot.dialog import Dialog
 from bot.storage import Storage, open_storage
 from tests.conftest import GOOD_DESCRIPTION, start_telegram
-from tests.wire import TOKEN, Call, RecordingRequest, TelegramPerson
+from tests.wire import TOKEN, Call, RecordingRequest, TelegramPerson, after_press
 
 LAN = 4242  # the resident who reports
 ADMIN = 9001  # bootstrap admin through ADMIN_IDS
+MENU = 1  # the worker's first run also sets that admin's own command menu (test_staff_menus)
 OTHER_REVIEWER = 5005
 CITIZEN = 5151
 PUBLISH_CHAT = "-100777"
@@ -62,6 +63,8 @@ POST_CARD = (
     "📍 Phường Long Xuyên · 📅 02/09/2025\n\n"
     "#PhuongLongXuyen #GuongNguoiTotViecTot"
 )
+WRONG_FILE = "Bad Request: wrong file identifier/HTTP URL specified"
+REFUSED = "Wrong file identifier/http url specified"  # as python-telegram-bot words it
 NOT_MEMBER = "Forbidden: bot is not a member of the channel chat"
 BLOCKED = "Forbidden: bot was blocked by the user"
 PUBLISH_FAILED = (
@@ -77,11 +80,22 @@ CHANGES_ASKED_1 = "✏️ Đã yêu cầu bổ sung #1."
 NOTIFY_NEEDS_CHANGES = (
     f"Câu chuyện <b>#1</b> “{TITLE}” cần bổ sung.\n"
     f"Ghi chú của cán bộ thẩm định: {NOTE_SHOWN}\n\n"
-    "Để sửa và gửi lại: gõ /mystories, chọn #1, sửa tiêu đề hoặc mô tả rồi chọn"
-    " “Gửi lại để duyệt”."
+    "Để sửa và gửi lại: gõ /mystories, chọn #1, chọn “✏️ Sửa và gửi lại”: bạn sửa được mọi"
+    " mục, thêm hoặc bỏ ảnh, thêm số điện thoại. Lưu ý: phần mô tả sẽ được đăng công khai;"
+    " số điện thoại thì không bao giờ công khai — hãy ghi số điện thoại ở mục Số điện thoại,"
+    " đừng ghi vào mô tả."
 )
-EDIT_DESCRIPTION, RESUBMIT = "✏️ Sửa mô tả", "📨 Gửi lại để duyệt"
-MINE_BUTTONS = ["✏️ Sửa tiêu đề", EDIT_DESCRIPTION, RESUBMIT, "↩️ Rút lại", "⬅️ Danh sách"]
+AMEND, RESUBMIT = "✏️ Sửa và gửi lại", "📨 Gửi lại để duyệt"
+MINE_BUTTONS = [AMEND, RESUBMIT, "↩️ Rút lại", "⬅️ Danh sách"]
+
+
+async def amends_the_description(person: TelegramPerson) -> None:
+    """From the own card: the whole summary editor, the description changed, resent."""
+    await person.presses(AMEND)
+    await person.presses("✏️ Sửa")
+    await person.presses("Mô tả")
+    await person.says(NEW_DESCRIPTION)
+    await person.presses(RESUBMIT)
 NEW_DESCRIPTION = (
     "Ông Nguyễn Văn An đã góp 12 triệu đồng và ba ngày công sửa cầu khỉ qua kênh Xáng; "
     "kèm ảnh trước và sau khi sửa, có xác nhận của trưởng ấp Mỹ Thạnh."
@@ -120,6 +134,7 @@ class ReviewWire(RecordingRequest):
     """
 
     chat_failures: dict[int, tuple[int, str]] = field(default_factory=dict)
+    refused_photos: set[str] = field(default_factory=set)
     once: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
 
@@ -132,7 +147,11 @@ class ReviewWire(RecordingRequest):
         chat = call.params.get("chat_id")
         if status == 200 and chat is not None:
             queued = self.once.get((call.method, int(chat)))
-            if queued:
+            if self._refuses_photo(call):
+                status = 400
+                raw = json.dumps({"ok": False, "error_code": 400,
+                                  "description": WRONG_FILE}).encode()
+            elif queued:
                 status, body = queued.pop(0)
                 raw = json.dumps(body).encode()
             elif int(chat) in self.chat_failures:
@@ -142,6 +161,14 @@ class ReviewWire(RecordingRequest):
                 ).encode()
         self.answers.append(Answer(call, status, json.loads(raw)))
         return status, raw
+
+    def _refuses_photo(self, call: Call) -> bool:
+        """Telegram cannot fetch a photo (an expired URL, a file too large): the call is refused."""
+        if call.method == "sendPhoto":
+            return call.params.get("photo") in self.refused_photos
+        if call.method == "sendMediaGroup":
+            return any(m["media"] in self.refused_photos for m in call.params["media"])
+        return False
 
     def delivered(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         """Calls of one method (to one chat) that Telegram accepted."""
@@ -302,7 +329,8 @@ async def opens_card_1(reviewer: TelegramPerson) -> None:
 
 
 async def outbox_rows(storage: Storage) -> list[dict[str, Any]]:
-    rows = await storage.db.fetchall("SELECT * FROM outbox ORDER BY id")
+    """The messages and posts queued (staff command menus are queued too: test_staff_menus)."""
+    rows = await storage.db.fetchall("SELECT * FROM outbox WHERE kind != 'menu' ORDER BY id")
     return [dict(r) for r in rows]
 
 
@@ -355,7 +383,7 @@ async def test_a_reviewer_approves_on_the_card_and_the_worker_publishes_and_noti
     ]
     mark = len(wire.calls)
 
-    assert await world.worker.run_once() == 2
+    assert await world.worker.run_once() == 2 + MENU
 
     after = wire.calls[mark:]
     assert texts_to(after, LAN) == [NOTIFY_APPROVED]
@@ -407,7 +435,7 @@ async def test_a_refused_post_keeps_the_story_approved_tells_the_admin_and_publi
     wire.chat_failures[CHANNEL] = (403, NOT_MEMBER)
     mark = len(wire.calls)
 
-    assert await world.worker.run_once() == 2
+    assert await world.worker.run_once() == 2 + MENU
 
     after = wire.calls[mark:]
     assert texts_to(after, LAN) == [NOTIFY_APPROVED]  # only the channel is refused
@@ -466,6 +494,86 @@ async def test_publish_is_for_admins_and_only_for_approved_stories(world: World)
     assert_wire_rules(wire)
 
 
+# --- 2b. a photo Telegram refuses is skipped; the text and buttons always arrive -----------
+
+
+async def test_a_refused_photo_is_skipped_and_the_review_card_and_its_buttons_arrive(
+    world: World,
+) -> None:
+    wire = world.wire
+    lan, admin = world.person(LAN), world.person(ADMIN, "Minh", "Trần")
+    await files_report(lan)
+    wire.refused_photos.add("ph-2")  # e.g. an expired Zalo image URL
+    await admin.says("/pending")
+    mark = len(wire.calls)
+
+    await admin.presses(OPEN_1)
+
+    to_admin = [c for c in wire.calls[mark:] if c.method != "answerCallbackQuery"]
+    assert [c.method for c in to_admin] == [
+        "editMessageReplyMarkup", "sendMediaGroup", "sendPhoto", "sendPhoto", "sendMessage",
+    ]
+    assert [c.params["photo"] for c in to_admin[2:4]] == ["ph-1", "ph-2"]
+    assert len(wire.delivered("sendPhoto", ADMIN)) == 1  # ph-1 still shown
+    card = to_admin[4]
+    assert card.params["text"].startswith(f"<b>#1 · {TITLE}</b>\n⏳ Đang chờ duyệt\n\n")
+    assert card.params["text"].endswith(
+        f"\n\n⚠️ Không hiển thị được ảnh 2/2 ({REFUSED}).")
+    assert button_rows(card) == CARD_BUTTONS
+    await admin.presses(APPROVE)
+    assert await status_of(world.storage) == "approved"
+    assert_wire_rules(wire)
+
+
+async def test_a_refused_photo_is_left_out_of_the_post_and_the_admins_are_told_which(
+    world: World,
+) -> None:
+    wire, storage = world.wire, world.storage
+    lan, admin = world.person(LAN), world.person(ADMIN, "Minh", "Trần")
+    await files_report(lan)
+    await admin.says("/approve 1")
+    wire.refused_photos.add("ph-1")
+    mark = len(wire.calls)
+
+    await world.worker.run_once()
+
+    to_channel = [c for c in wire.calls[mark:] if int(c.params.get("chat_id", 0)) == CHANNEL]
+    assert [c.method for c in to_channel] == [
+        "sendMediaGroup", "sendPhoto", "sendPhoto", "sendMessage"]
+    assert [c.params["photo"] for c in wire.delivered("sendPhoto", CHANNEL)] == ["ph-2"]
+    assert [c.params["text"] for c in wire.delivered("sendMessage", CHANNEL)] == [POST_CARD]
+    assert await status_of(storage) == "published"
+    mark = len(wire.calls)
+
+    await world.worker.run_once()
+
+    told = texts_to(wire.calls[mark:], ADMIN)
+    assert told == [f"⚠️ Câu chuyện <b>#1</b> đã đăng nhưng thiếu ảnh 1/2 ({REFUSED})."]
+    assert texts_to(wire.calls[mark:], LAN) == [NOTIFY_PUBLISHED]
+    await world.worker.run_once()
+    assert len(wire.delivered("sendMessage", CHANNEL)) == 1  # published once, never again
+    assert_wire_rules(wire)
+
+
+async def test_when_every_photo_is_refused_the_post_goes_out_with_text_only(
+    world: World,
+) -> None:
+    wire, storage = world.wire, world.storage
+    lan, admin = world.person(LAN), world.person(ADMIN, "Minh", "Trần")
+    await files_report(lan)
+    await admin.says("/approve 1")
+    wire.refused_photos.update({"ph-1", "ph-2"})
+
+    await world.worker.run_once()
+    await world.worker.run_once()
+
+    assert not wire.delivered("sendPhoto", CHANNEL)
+    assert not wire.delivered("sendMediaGroup", CHANNEL)
+    assert [c.params["text"] for c in wire.delivered("sendMessage", CHANNEL)] == [POST_CARD]
+    assert await status_of(storage) == "published"
+    assert any("thiếu ảnh 1/2, 2/2" in t for t in texts_to(wire.calls, ADMIN))
+
+
 # --- 3. flood control and blocked users ---------------------------------------------------------
 
 
@@ -485,7 +593,7 @@ async def test_a_429_on_a_notification_waits_retry_after_and_then_delivers_once(
     now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
     mark = len(wire.calls)
 
-    assert await world.worker.run_once(now) == 1
+    assert await world.worker.run_once(now) == 1 + MENU
 
     tried = [a for a in wire.answers[-(len(wire.calls) - mark):]
              if int(a.call.params.get("chat_id", 0)) == LAN]
@@ -498,7 +606,7 @@ async def test_a_429_on_a_notification_waits_retry_after_and_then_delivers_once(
     assert row["last_error"]
 
     assert await world.worker.run_once(now + timedelta(seconds=3)) == 0  # not before 7 s
-    assert len(wire.calls) == mark + 1
+    assert len(wire.calls) == mark + 1 + MENU
 
     assert await world.worker.run_once(now + timedelta(seconds=10)) == 1
 
@@ -523,7 +631,7 @@ async def test_a_blocked_reporter_fails_the_notification_for_good(world: World) 
     wire.chat_failures[LAN] = (403, BLOCKED)
     now = datetime.now(UTC) + timedelta(seconds=1)
 
-    assert await world.worker.run_once(now) == 1
+    assert await world.worker.run_once(now) == 1 + MENU
 
     (row,) = await outbox_rows(storage)
     assert row["status"] == "failed"
@@ -554,7 +662,7 @@ async def test_a_429_on_the_post_text_retries_without_posting_the_album_twice(
     wire.once[("sendMessage", CHANNEL)] = [(429, FLOOD)]
     now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
 
-    assert await world.worker.run_once(now) == 2
+    assert await world.worker.run_once(now) == 2 + MENU
     assert await status_of(storage) == "approved"
     assert len(wire.delivered("sendMediaGroup", CHANNEL)) == 1
     assert not wire.delivered("sendMessage", CHANNEL)
@@ -630,7 +738,7 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert (story.status, story.review_note) == ("needs_changes", NOTE)  # stored literally
     mark = len(wire.calls)
 
-    assert await world.worker.run_once() == 1
+    assert await world.worker.run_once() == 1 + MENU
 
     told = texts_to(wire.calls[mark:], LAN)
     assert told == [NOTIFY_NEEDS_CHANGES]
@@ -654,25 +762,30 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert after[3].params["text"] == "Bạn muốn làm gì với #1?"
     assert labels(after[3]) == MINE_BUTTONS
 
-    await lan.presses(EDIT_DESCRIPTION)
-    assert wire.last_text(LAN) == (
-        f"Bạn muốn làm gì với #1?\n\n➜ <b>{EDIT_DESCRIPTION}</b>\n\n"
-        "Gõ mô tả mới cho #1 (40–3000 ký tự).")
+    await lan.presses(AMEND)
+    summary = wire.last_keyboard_message(LAN)  # written into the question, below the answer
+    assert summary.method == "editMessageText"
+    assert summary.params["text"].startswith(
+        f"Bạn muốn làm gì với #1?\n\n➜ <b>{AMEND}</b>\n\n"
+        "<b>Sửa câu chuyện #1</b>\nGhi chú của cán bộ")
+    assert f"Ghi chú của cán bộ thẩm định: {NOTE_SHOWN}" in summary.params["text"]
+    assert labels(summary) == [RESUBMIT, "✏️ Sửa", "✖️ Hủy"]
+    await lan.presses("✏️ Sửa")
+    await lan.presses("Mô tả")
+    assert "Kể lại việc làm đó" in wire.last_text(LAN)
     assert len(NEW_DESCRIPTION) >= 40
-    mark = len(wire.calls)
     await lan.says(NEW_DESCRIPTION)
-    assert texts_to(wire.calls[mark:], LAN) == [
-        "Đã cập nhật #1. Khi sửa xong, chọn <b>Gửi lại để duyệt</b>.",
-        "Bạn muốn làm gì với #1?",
-    ]
-    assert labels(wire.last_keyboard_message(LAN)) == MINE_BUTTONS
+    assert f"<b>Mô tả:</b> {NEW_DESCRIPTION}" in wire.last_keyboard_message(LAN).params["text"]
     story = await storage.stories.get(1)
     assert story is not None
-    assert (story.status, story.description) == ("needs_changes", NEW_DESCRIPTION)
+    assert (story.status, story.description) == ("needs_changes", GOOD_DESCRIPTION)  # not yet
 
     await lan.presses(RESUBMIT)
-    assert wire.last_text(LAN) == "📨 Đã gửi lại #1. Ban Thi đua sẽ xem xét lại."
+    assert after_press(wire.last_text(LAN), RESUBMIT) == (
+        "📨 Đã gửi lại #1. Ban Thi đua sẽ xem xét lại.")
     assert await status_of(storage) == "pending"
+    story = await storage.stories.get(1)
+    assert story is not None and story.description == NEW_DESCRIPTION
     mark = len(wire.calls)
 
     assert await world.worker.run_once() == 1
@@ -681,8 +794,11 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert texts_to(wire.calls[mark:], LAN) == []  # the reporter did it; no echo
     history = await storage.reviews.history(1)
     assert [(e.action, e.to_status) for e in history] == [
-        ("submit", "pending"), ("request_changes", "needs_changes"), ("resubmit", "pending"),
+        ("submit", "pending"), ("request_changes", "needs_changes"),
+        ("amend", "needs_changes"), ("resubmit", "pending"),
     ]
+    assert history[2].details["changes"] == [
+        {"field": "description", "old": GOOD_DESCRIPTION, "new": NEW_DESCRIPTION}]
     # The reviewer's next look shows the new description, and it can be approved.
     await opens_card_1(admin)
     card = wire.last_keyboard_message(ADMIN)
@@ -797,9 +913,7 @@ async def test_every_button_of_the_review_journeys_fits_64_bytes_and_every_text_
     await world.worker.run_once()
     await lan.says("/mystories")
     await lan.presses("Mở #1")
-    await lan.presses(EDIT_DESCRIPTION)
-    await lan.says(NEW_DESCRIPTION)
-    await lan.presses(RESUBMIT)
+    await amends_the_description(lan)
     await world.worker.run_once()
     await opens_card_1(admin)
     await admin.presses(CORRECT)

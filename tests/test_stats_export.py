@@ -1,20 +1,16 @@
-"""/stats and /export as a reviewer, an admin and a citizen see them; and `python -m bot export`.
+"""/stats and /export as a reviewer, an admin and a citizen see them.
 
 The fixture province is 30 stories put straight into storage across three communes, four kinds,
 five contents and five statuses, with filing times set in SQL so that weeks are known. What each
-person sees is checked word for word; workbooks are opened with openpyxl, CSV files read back.
+person sees is checked word for word. The workbook itself, the CSV and `python -m bot export` are
+checked in test_workbook.py, over this same province.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,11 +26,10 @@ from bot.config import Settings
 from bot.content import localities
 from bot.dialog import Dialog
 from bot.messages import Attachment
-from bot.storage import NewStory, Person, Storage, open_storage
+from bot.storage import NewStory, Person, Storage
 from tests.conftest import FakeChat, start_telegram
 from tests.wire import RecordingRequest, TelegramPerson
 
-PROJECT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LONG_XUYEN, CHAU_DOC, PHU_QUOC = 30307, 30316, 31078
 NAMES = {LONG_XUYEN: "Phường Long Xuyên", CHAU_DOC: "Phường Châu Đốc",
@@ -45,34 +40,16 @@ MONDAY = datetime(2025, 6, 16, tzinfo=TZ)
 
 NOT_REVIEWER = "Lệnh này chỉ dành cho cán bộ thẩm định."
 PNG = b"\x89PNG\r\n\x1a\n"
-BOM = b"\xef\xbb\xbf"
 
-# --- the words of the workbook (bot/content/vi.toml export.* and status_name.*) ----------------
+# --- the words of the workbook (bot/content/vi*.toml export.* and status_name.*) ---------------
 
-SHEETS = ["Tổng hợp", "Danh sách", "Đề nghị khen thưởng"]
-SUMMARY_HEADERS = [
-    "Xã, phường, đặc khu", "Loại", "Đang chờ duyệt", "Đã đề nghị lên cấp tỉnh", "Cần bổ sung",
-    "Đã duyệt", "Đã đăng", "Không được duyệt", "Đã rút lại", "Tổng",
-]
-STATUS_COLUMN = {"pending": 2, "recommended": 3, "needs_changes": 4, "approved": 5,
-                 "published": 6, "rejected": 7, "withdrawn": 8}
-LIST_HEADERS = [
-    "Số", "Ngày gửi", "Ngày diễn ra", "Loại", "Nội dung thi đua", "Phong trào",
-    "Xã, phường, đặc khu", "Người/tập thể được nêu gương", "Vai trò, đơn vị", "Tiêu đề", "Mô tả",
-    "Trạng thái", "Người gửi", "Điện thoại người gửi", "Ghi tên khi đăng", "Kênh", "Số ảnh",
-    "Vĩ độ", "Kinh độ", "Ghi chú thẩm định", "Đợt thi đua", "Liên kết bài đăng",
-]
-NOMINATION_HEADERS = [
-    "Số", "Hình thức khen thưởng", "Lý do", "Xã, phường, đặc khu", "Tiêu đề",
-    "Người/tập thể được nêu gương", "Trạng thái", "Người đề nghị", "Ngày đề nghị",
-]
+SHEETS = ["Tổng hợp", "Theo nội dung thi đua", "Theo địa bàn", "Danh sách",
+          "Đề nghị khen thưởng"]
 KIND_NAMES = {"good_deed": "Gương người tốt, việc tốt",
               "model_practice": "Mô hình hay, cách làm hay",
               "advanced_example": "Điển hình tiên tiến", "new_factor": "Nhân tố mới"}
 STATUS_NAMES = {"pending": "Đang chờ duyệt", "needs_changes": "Cần bổ sung",
                 "approved": "Đã duyệt", "published": "Đã đăng", "rejected": "Không được duyệt"}
-BANG_KHEN = "Bằng khen của Chủ tịch UBND tỉnh"
-GIAY_KHEN = "Giấy khen của Thủ trưởng đơn vị"
 
 
 # --- the fixture province -----------------------------------------------------------------------
@@ -128,9 +105,15 @@ async def person(storage: Storage, external: str, name: str, role: str = "citize
     return found
 
 
+# The contents of the shipped 2025 campaign, by the number a person reads, and their keys.
+CONTENT_KEYS = {1: "policy_law", 2: "key_movements", 3: "exceed_targets",
+                4: "political_security", 5: "celebrations"}
+
+
 async def put(storage: Storage, reporter: Person, key: str, *, commune: int, kind: str,
-              content: int, status: str, created_at: str, **fields: Any) -> int:
-    """File a story the way the bot does, then set its status and filing time in SQL."""
+              content: int, status: str, created_at: str, campaign: str = "an-giang-2025",
+              **fields: Any) -> int:
+    """File a 2025 story the way the bot does, then set its status and filing time in SQL."""
     values: dict[str, Any] = {
         "movement": None, "honoree_name": "Nguyễn Văn An", "honoree_role": "nông dân",
         "title": f"Câu chuyện {key}", "description": "Một việc tốt được bà con ghi nhận." * 3,
@@ -139,8 +122,9 @@ async def put(storage: Storage, reporter: Person, key: str, *, commune: int, kin
     published = values.pop("published_message_id", None)
     note = values.pop("review_note", None)
     story_id = await storage.stories.file(
-        NewStory(submission_key=key, reporter_id=reporter.id, channel="fake", kind=kind,
-                 content=content, commune_code=commune, **values), notify_reviewers=False)
+        NewStory(submission_key=key, reporter_id=reporter.id, channel="fake", campaign=campaign,
+                 kind=kind, content=CONTENT_KEYS[content], commune_code=commune, **values),
+        notify_reviewers=False)
     async with storage.db.transaction() as tx:
         await tx.execute(
             "UPDATE stories SET status = ?, created_at = ?, updated_at = ?,"
@@ -152,7 +136,8 @@ async def put(storage: Storage, reporter: Person, key: str, *, commune: int, kin
 KNOWN = {
     "title": "Cầu khỉ mới cho ấp Mỹ Thạnh", "description": "Ông An bỏ tiền sửa cầu khỉ.",
     "honoree_name": "Nguyễn Văn An", "honoree_role": "nông dân ấp Mỹ Thạnh",
-    "event_date": date(2025, 6, 2), "movement": 5, "latitude": 10.3759, "longitude": 105.4185,
+    "event_date": date(2025, 6, 2), "movement": "makeshift_houses_2025", "latitude": 10.3759,
+    "longitude": 105.4185,
     "reporter_phone": "0912345678", "show_name": True, "photos": ["ph-1", "ph-2"],
     "published_message_id": "55", "review_note": "Đã xác minh",
 }
@@ -419,115 +404,6 @@ async def export(chat: FakeChat, args: str = "") -> Any:
     return _workbook(replies[0].files[0])
 
 
-async def test_the_workbook_has_three_sheets_with_headers_filters_and_widths(
-    board: Board,
-) -> None:
-    wb = await export(board.admin)
-    assert board.admin.text == "📊 Bảng tổng hợp Gương Sáng từ trước đến nay: 30 câu chuyện."
-    assert wb.sheetnames == SHEETS
-    headers = [SUMMARY_HEADERS, LIST_HEADERS, NOMINATION_HEADERS]
-    for ws, header in zip(wb.worksheets, headers, strict=True):
-        assert _values(ws)[0] == header
-        assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref is not None
-        assert ws.auto_filter.ref.startswith("A1:")
-        assert all(cell.font.b for cell in ws[1])
-        widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]
-        assert all(w and w >= 7 for w in widths), widths
-    summary, listing, nominations = wb.worksheets
-    assert summary.column_dimensions["A"].width == 28
-    assert listing.column_dimensions["K"].width == 60  # the description
-    assert listing.auto_filter.ref == "A1:V31"
-    assert nominations.auto_filter.ref == "A1:I3"
-
-
-async def test_the_list_holds_every_field_of_a_known_story(board: Board) -> None:
-    wb = await export(board.admin)
-    rows = _values(wb["Danh sách"])[1:]
-    assert [r[0] for r in rows] == list(range(1, 31))
-    first = SPECS[0]
-    assert (first.weeks_ago, first.content) == (0, 2)
-    assert rows[0] == [
-        1,
-        "16/06/2025",  # filed 15/06 17:30 UTC: already Monday 16/06 in An Giang
-        "02/06/2025",
-        KIND_NAMES[first.kind],
-        {1: "Chấp hành tốt chủ trương, đường lối của Đảng, chính sách, pháp luật của Nhà nước",
-         2: "Thực hiện có hiệu quả các phong trào thi đua trọng tâm trong phạm vi cả nước",
-         3: "Hoàn thành vượt mức và về trước hạn 100% các nhiệm vụ, chỉ tiêu, kế hoạch được giao",
-         4: "Xây dựng, củng cố hệ thống chính trị; bảo vệ an ninh chính trị, trật tự an toàn xã"
-            " hội, bảo vệ Tổ quốc",
-         5: "Tổ chức thành công Đại hội Thi đua / Hội nghị Điển hình tiên tiến, Đại hội Đảng bộ"
-            " các cấp; lập thành tích chào mừng các ngày lễ lớn"}[first.content],
-        "Cả nước chung tay xóa nhà tạm, nhà dột nát trong năm 2025" if first.content == 2 else None,
-        NAMES[first.commune],
-        "Nguyễn Văn An",
-        "nông dân ấp Mỹ Thạnh",
-        "Cầu khỉ mới cho ấp Mỹ Thạnh",
-        "Ông An bỏ tiền sửa cầu khỉ.",
-        STATUS_NAMES[first.status],
-        "Trần Thị Bình",
-        "0912345678",
-        "có",
-        "fake",
-        2,
-        10.3759,
-        105.4185,
-        "Đã xác minh",
-        "an-giang-2025",
-        "https://t.me/c/777/55",
-    ]
-    assert rows[1][14] == "không" and rows[1][16] == 0 and rows[1][21] is None
-
-
-async def test_the_summary_totals_match_the_stories_and_the_statuses(board: Board) -> None:
-    wb = await export(board.admin)
-    rows = _values(wb["Tổng hợp"])
-    body, total = rows[1:-1], rows[-1]
-    assert total[:2] == ["Tổng cộng", None]
-    assert total[-1] == 30
-    statuses = Counter(s.status for s in SPECS)
-    for status, column in STATUS_COLUMN.items():
-        assert total[column] == statuses.get(status, 0), status
-        assert sum(r[column] for r in body) == total[column]
-    assert all(sum(r[2:-1]) == r[-1] for r in body)
-    pairs = Counter((NAMES[s.commune], KIND_NAMES[s.kind]) for s in SPECS)
-    assert {(r[0], r[1]): r[-1] for r in body} == dict(pairs)
-    assert [r[0] for r in body] == sorted(r[0] for r in body)
-
-
-async def test_the_nominations_sheet_lists_each_nomination(board: Board) -> None:
-    wb = await export(board.admin)
-    rows = _values(wb["Đề nghị khen thưởng"])[1:]
-    cd = next(i + 1 for i, s in enumerate(SPECS)
-              if s.commune == CHAU_DOC and s.status in ("approved", "published"))
-    pq = next(i + 1 for i, s in enumerate(SPECS)
-              if s.commune == PHU_QUOC and s.status in ("approved", "published"))
-    assert rows == [
-        [cd, BANG_KHEN, "Dạy bơi miễn phí cho trẻ em", "Phường Châu Đốc",
-         f"Câu chuyện k{cd - 1:02d}",
-         "Nguyễn Văn An", STATUS_NAMES[SPECS[cd - 1].status], "Võ Thị Tỉnh", "18/06/2025"],
-        [pq, GIAY_KHEN, "Giữ đường hoa sạch đẹp", "Đặc khu Phú Quốc",
-         f"Câu chuyện k{pq - 1:02d}",
-         "Nguyễn Văn An", STATUS_NAMES[SPECS[pq - 1].status], "Võ Thị Tỉnh", "18/06/2025"],
-    ]
-
-
-async def test_a_reviewers_export_holds_only_their_communes(board: Board) -> None:
-    wb = await export(board.rcd)
-    mine = expected(CHAU_DOC)
-    assert board.rcd.text == (
-        f"📊 Bảng tổng hợp Gương Sáng từ trước đến nay: {len(mine)} câu chuyện.")
-    listing = _values(wb["Danh sách"])[1:]
-    assert len(listing) == len(mine)
-    assert {r[6] for r in listing} == {"Phường Châu Đốc"}
-    summary = _values(wb["Tổng hợp"])
-    assert {r[0] for r in summary[1:-1]} == {"Phường Châu Đốc"}
-    assert summary[-1][-1] == len(mine)
-    nominations = _values(wb["Đề nghị khen thưởng"])[1:]
-    assert [r[3] for r in nominations] == ["Phường Châu Đốc"]
-
-
 async def test_export_explains_a_bad_range_and_sends_no_file(board: Board) -> None:
     replies = await board.rp.says("/export 31/12/2025 01/01/2025")
     assert board.rp.text == (
@@ -541,143 +417,12 @@ async def test_export_explains_a_bad_range_and_sends_no_file(board: Board) -> No
         "Không đọc được ngày “31/02/2025”. Dùng dạng ngày/tháng/năm, ví dụ 01/01/2025.")
 
 
-async def test_an_empty_range_is_a_valid_workbook_with_only_headers(board: Board) -> None:
-    replies = await board.rp.says("/export 01/01/2030 02/01/2030")
-    assert board.rp.text == ("Không có câu chuyện nào từ 01/01/2030 đến 02/01/2030."
-                             " Tệp vẫn có đủ các trang (để trống).")
-    wb = _workbook(replies[0].files[0])
-    assert replies[0].files[0].filename == "guongsang-2030-01-01-2030-01-02.xlsx"
-    assert wb.sheetnames == SHEETS
-    summary = _values(wb["Tổng hợp"])
-    assert summary == [SUMMARY_HEADERS, ["Tổng cộng", None, 0, 0, 0, 0, 0, 0, 0, 0]]
-    assert _values(wb["Danh sách"]) == [LIST_HEADERS]
-    assert _values(wb["Đề nghị khen thưởng"]) == [NOMINATION_HEADERS]
-
-
-async def test_a_range_keeps_the_stories_filed_in_it_by_local_day(board: Board) -> None:
-    # Monday 16/06 to Tuesday 17/06 local: exactly this week's stories (all filed before NOW).
-    wb = await export(board.rp, "16/06/2025 17/06/2025")
-    listed = [r[0] for r in _values(wb["Danh sách"])[1:]]
-    assert listed == [i + 1 for i, s in enumerate(SPECS) if s.weeks_ago == 0]
-    assert board.rp.text == (
-        f"📊 Bảng tổng hợp Gương Sáng từ 16/06/2025 đến 17/06/2025: {len(listed)} câu chuyện.")
-    assert all(r[1] in ("16/06/2025", "17/06/2025") for r in _values(wb["Danh sách"])[1:])
-
-
 RISKY = {
     "title": '=HYPERLINK("http://evil.example","bấm vào đây")',
     "description": "+1+cmd|' /C calc'!A0 và bà con góp tiền sửa cầu",
     "honoree_name": "-2+3",
     "honoree_role": "@SUM(A1:A9)",
 }
-
-
-async def test_text_that_looks_like_a_formula_stays_text(board: Board, storage: Storage) -> None:
-    lan = await storage.people.find("fake", "u1")
-    assert lan is not None
-    story_id = await put(storage, lan, "risky", commune=CHAU_DOC, kind="good_deed", content=1,
-                         status="pending", created_at="2025-06-17T02:00:00+00:00", **RISKY)
-    wb = await export(board.rcd)
-    ws = wb["Danh sách"]
-    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == story_id)
-    cells = {"honoree_name": row[7], "honoree_role": row[8], "title": row[9],
-             "description": row[10]}
-    for field, cell in cells.items():
-        assert cell.data_type == "s", field
-        assert cell.value == RISKY[field], field
-
-
-# --- python -m bot export -----------------------------------------------------------------------
-
-
-def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    names = {name.upper() for name in Settings.model_fields}
-    environ = {k: v for k, v in os.environ.items() if k.upper() not in names}
-    environ.update(DATABASE_PATH=str(db), TELEGRAM_BOT_TOKEN="", PUBLISH_CHAT_ID="-100777",
-                   PYTHONIOENCODING="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "export", *args], cwd=PROJECT, env=environ,
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, encoding="utf-8", timeout=60,
-        check=False,
-    )
-
-
-# Filed at the edges of 2025-01-01 … 2025-06-30 in An Giang (UTC+7), as UTC instants.
-EDGES = [
-    ("2024-12-31T16:30:00+00:00", False),  # 31/12/2024 23:30 local
-    ("2024-12-31T17:30:00+00:00", True),  # 01/01/2025 00:30 local
-    ("2025-03-15T05:00:00+00:00", True),
-    ("2025-06-30T16:30:00+00:00", True),  # 30/06/2025 23:30 local
-    ("2025-06-30T17:30:00+00:00", False),  # 01/07/2025 00:30 local
-]
-
-
-@pytest.fixture
-async def cli_db(tmp_path: Path) -> AsyncIterator[Path]:
-    path = tmp_path / "cli" / "gs.sqlite3"
-    store = await open_storage(path)
-    try:
-        lan = await person(store, "u1", "Trần Thị Bình")
-        for i, (stamp, _) in enumerate(EDGES):
-            await put(store, lan, f"e{i}", commune=LONG_XUYEN, kind="good_deed", content=1,
-                      status="published" if i == 2 else "pending", created_at=stamp,
-                      published_message_id="55" if i == 2 else None)
-        await put(store, lan, "risky", commune=PHU_QUOC, kind="new_factor", content=3,
-                  status="pending", created_at="2025-03-16T05:00:00+00:00", **RISKY)
-    finally:
-        await store.close()
-    yield path
-
-
-def test_the_cli_writes_a_csv_with_a_bom_and_guards_formulas(cli_db: Path,
-                                                              tmp_path: Path) -> None:
-    out = tmp_path / "out" / "x.csv"
-    done = _cli(cli_db, "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"{out}: 6 stories"
-    raw = out.read_bytes()
-    assert raw.startswith(BOM)
-    rows = list(csv.reader(io.StringIO(raw[len(BOM):].decode("utf-8"))))
-    assert rows[0] == LIST_HEADERS
-    assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
-    assert rows[3][1] == "15/03/2025" and rows[3][21] == "https://t.me/c/777/55"
-    risky = rows[6]
-    assert risky[7] == "'-2+3"
-    assert risky[8] == "'@SUM(A1:A9)"
-    assert risky[9] == "'" + RISKY["title"]
-    assert risky[10] == "'" + RISKY["description"]
-    assert risky[6] == "Đặc khu Phú Quốc"
-
-
-def test_the_cli_xlsx_keeps_the_stories_filed_in_the_range(cli_db: Path,
-                                                           tmp_path: Path) -> None:
-    out = tmp_path / "x.xlsx"
-    done = _cli(cli_db, "--out", str(out), "--from", "2025-01-01", "--to", "2025-06-30")
-    assert done.returncode == 0, done.stderr
-    inside = [i + 1 for i, (_, kept) in enumerate(EDGES) if kept] + [6]
-    assert done.stdout.strip() == f"{out}: {len(inside)} stories"
-    wb = load_workbook(out)
-    assert wb.sheetnames == SHEETS
-    listing = _values(wb["Danh sách"])[1:]
-    assert [r[0] for r in listing] == inside
-    assert [r[1] for r in listing] == ["01/01/2025", "15/03/2025", "30/06/2025", "16/03/2025"]
-    assert _values(wb["Tổng hợp"])[-1][-1] == len(inside)
-
-
-async def test_the_csv_export_keeps_the_stories_filed_in_the_range(
-    cli_db: Path, tmp_path: Path
-) -> None:
-    from bot.app import export as export_file
-
-    settings = Settings(_env_file=None, database_path=cli_db,  # type: ignore[call-arg]
-                        publish_chat_id="-100777")
-    out = tmp_path / "range.csv"
-    listed = await export_file(settings, out, date(2025, 1, 1), date(2025, 6, 30), "csv")
-    inside = [i + 1 for i, (_, kept) in enumerate(EDGES) if kept] + [6]
-    assert listed == len(inside)
-    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
-    assert [int(r[0]) for r in rows[1:]] == inside
-    assert [r[1] for r in rows[1:]] == ["01/01/2025", "15/03/2025", "30/06/2025", "16/03/2025"]
 
 
 # --- through Telegram ---------------------------------------------------------------------------
@@ -744,7 +489,7 @@ async def test_telegram_sends_the_charts_as_photos_and_the_workbook_as_a_documen
         assert filename.endswith(".xlsx")
         wb = load_workbook(io.BytesIO(data))
         assert wb.sheetnames == SHEETS
-        assert len(_values(wb["Danh sách"])) == 31
+        assert [r[0] for r in _values(wb["Danh sách"])[4:]] == list(range(1, 31))
     finally:
         await app.shutdown()
 

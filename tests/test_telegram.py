@@ -35,17 +35,17 @@ LAN = 4242
 CONSENT_YES = "✅ Tôi đồng ý"
 KIND_GOOD_DEED = "Gương người tốt, việc tốt"
 CONTENT_1 = "1. Chấp hành chủ trương, chính sách, pháp luật"
-ASK_TITLE = "<b>Bước 5.</b> Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự)."
+ASK_TITLE = "<b>Bước 6/12.</b> Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự)."
 ASK_HONOREE_ROLE = (
-    "Người/tập thể đó là ai, làm gì, ở đơn vị nào? Ví dụ: <i>nông dân ấp Mỹ Thạnh</i>,"
-    " <i>giáo viên Trường THCS Bình Đức</i>."
+    "<b>Bước 5/12.</b> Người/tập thể đó là ai, làm gì, ở đơn vị nào? Ví dụ:"
+    " <i>nông dân ấp Mỹ Thạnh</i>, <i>giáo viên Trường THCS Bình Đức</i>."
 )
 ASK_LOCATION = (
-    "Bạn có muốn gửi vị trí nơi diễn ra việc này không? Bấm nút gửi vị trí, gõ tọa độ"
-    " (ví dụ <i>10.3759, 105.4185</i>), hoặc <b>Bỏ qua</b>."
+    "<b>Bước 10/12.</b> Bạn có muốn gửi vị trí nơi diễn ra việc này không? Bấm nút gửi vị trí,"
+    " gõ tọa độ (ví dụ <i>10.3759, 105.4185</i>), hoặc <b>Bỏ qua</b>."
 )
 ASK_PHONE = (
-    "<b>Bước 8.</b> Để Ban Thi đua liên hệ xác minh khi cần, bạn có thể chia sẻ số điện thoại"
+    "<b>Bước 11/12.</b> Để Ban Thi đua liên hệ xác minh khi cần, bạn có thể chia sẻ số điện thoại"
     " (không bắt buộc, không bao giờ công khai). Bấm nút chia sẻ, gõ số, hoặc <b>Bỏ qua</b>."
 )
 SHARE_LOCATION = "📍 Gửi vị trí"
@@ -54,8 +54,8 @@ SKIP, DONE = "Bỏ qua", "Xong"
 SHOW_NAME_YES = "Có, ghi tên tôi"
 SUBMIT = "📨 Gửi"
 ASK_CONSENT = "Bạn có đồng ý để Gương Sáng lưu và xử lý thông tin như trên không?"
-ASK_SHOW_NAME = ("Khi câu chuyện được đăng, có ghi tên bạn (<b>Lan Nguyễn</b>) là người gửi"
-                 " không?")
+ASK_SHOW_NAME = ("<b>Bước 12/12.</b> Khi câu chuyện được đăng, có ghi tên bạn (<b>Lan Nguyễn</b>)"
+                 " là người gửi không?")
 STALE = "Nút này thuộc một tin nhắn cũ và không còn dùng được."
 UNSUPPORTED = "Mình chưa đọc được loại tin nhắn này (nhãn dán, ghi âm, tệp…)."
 NO_PHOTO_HERE = "Bước này cần câu trả lời bằng chữ, không phải ảnh."
@@ -220,7 +220,7 @@ async def test_start_sends_welcome_privacy_and_consent_buttons(tg: TelegramApp) 
     sent = wire.sent("sendMessage", LAN)
     assert "Gương Sáng" in sent[0].params["text"]
     assert all(c.params["parse_mode"] == "HTML" for c in sent)
-    assert lan.buttons() == [CONSENT_YES, "Không đồng ý"]
+    assert lan.buttons() == [CONSENT_YES, "Không, để sau"]
     mark = len(wire.calls)
     await lan.presses(CONSENT_YES)
     # One call answers the press, one writes the answer and the next question into its message.
@@ -320,7 +320,7 @@ async def test_markup_typed_by_a_resident_is_stored_literally_and_shown_escaped(
     assert esc(description) in summary
     assert f"<b>Tiêu đề:</b> {title}" not in summary
     # The display name (also typed by a person, in their Telegram profile) is escaped too.
-    ask_name = next(t for t in texts(wire.calls) if t.startswith("Khi câu chuyện được đăng"))
+    ask_name = next(t for t in texts(wire.calls) if "có ghi tên bạn" in t)
     assert "(<b>&lt;i&gt;Lan&lt;/i&gt; &amp; Co</b>)" in ask_name
     # Telegram would accept every message: only our own tags, every & an entity.
     for text in texts(wire.calls):
@@ -419,7 +419,7 @@ async def test_when_telegram_refuses_the_edit_the_buttons_go_and_the_question_is
     assert [c.method for c in after] == [
         "answerCallbackQuery", "editMessageText", "editMessageReplyMarkup", "sendMessage"]
     assert after[2].params["message_id"] == 555 and not after[2].params.get("reply_markup")
-    assert after[3].params["text"].startswith("<b>Bước 2.</b> Câu chuyện thuộc nội dung")
+    assert after[3].params["text"].startswith("<b>Bước 2/12.</b> Câu chuyện thuộc nội dung")
     assert labels(after[3])[0] == CONTENT_1
     assert (await step_of(storage))[:2] == ("report", "content")
 
@@ -596,9 +596,10 @@ async def test_set_commands_registers_the_vietnamese_menu_and_an_english_one(
     assert en_menu["report"] == "Tell a bright example"
     assert vi_menu["subscribe"] == "Nhận tin nhắc"
     assert en_menu["unsubscribe"] == "Stop reminders"
+    assert vi_menu["search"] == "Tìm câu chuyện"
     assert list(vi_menu) == list(en_menu) == [
-        "start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe",
-        "help", "privacy", "language", "deleteme", "cancel",
+        "start", "report", "mystories", "stories", "search", "phongtrao", "subscribe",
+        "unsubscribe", "help", "privacy", "language", "deleteme", "cancel",
     ]
 
 
@@ -728,7 +729,8 @@ async def test_mystories_pages_by_editing_the_same_message(
     for n in range(1, 8):
         await storage.stories.file(NewStory(
             submission_key=f"key-{n}", reporter_id=person.id, channel="telegram",
-            kind="good_deed", content=1, movement=None, commune_code=30307,
+            campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+            commune_code=30307,
             honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh",
             title=f"Gương sáng số {n}", description=GOOD_DESCRIPTION,
             event_date=date(2025, 9, 2),
@@ -804,7 +806,8 @@ async def test_a_page_telegram_refuses_to_edit_is_sent_once_after_its_buttons_go
     for n in range(1, 8):
         await storage.stories.file(NewStory(
             submission_key=f"key-{n}", reporter_id=person.id, channel="telegram",
-            kind="good_deed", content=1, movement=None, commune_code=30307,
+            campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+            commune_code=30307,
             honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh",
             title=f"Gương sáng số {n}", description=GOOD_DESCRIPTION,
             event_date=date(2025, 9, 2),

@@ -59,48 +59,55 @@ PHONE = "0912345678"
 
 CONSENT_QUESTION = (
     "Bạn có đồng ý để Gương Sáng lưu và xử lý thông tin như trên không?\n\n"
-    "1. ✅ Tôi đồng ý\n2. Không đồng ý"
+    "1. ✅ Tôi đồng ý\n2. Không, để sau"
 )
 KIND_QUESTION = (
-    "Cảm ơn bạn! Mình sẽ hỏi từng bước ngắn. Bạn có thể chọn Quay lại hoặc Hủy bất cứ lúc nào."
-    "\n\nBước 1. Bạn muốn kể về điều gì?\n\n1. Gương người tốt, việc tốt\n"
+    "Cảm ơn bạn! Mình sẽ hỏi từng bước ngắn. Gõ số thứ tự để chọn; gõ /back để quay lại,"
+    " /cancel để hủy bất cứ lúc nào.\n\nBước 1/12. Bạn muốn kể về điều gì?\n\n"
+    "• Gương người tốt, việc tốt: một người làm việc tốt cho người khác, ví dụ sửa cầu khỉ cho"
+    " bà con, trả lại của rơi.\n"
+    "• Mô hình hay, cách làm hay: một cách làm hay mà nơi khác học theo được, ví dụ tổ góp vốn"
+    " xoay vòng giúp nhau làm ăn.\n"
+    "• Điển hình tiên tiến: một người hay một tập thể nhiều năm làm tốt, ví dụ chi hội phụ nữ"
+    " giúp nhiều hộ thoát nghèo.\n"
+    "• Nhân tố mới: một việc làm mới mẻ, mới bắt đầu mà có ích, ví dụ nhóm thanh niên dạy bơi"
+    " miễn phí cho trẻ em.\n\n"
+    "1. Gương người tốt, việc tốt\n"
     "2. Mô hình hay, cách làm hay\n3. Điển hình tiên tiến\n4. Nhân tố mới\n5. ✖️ Hủy"
 )
 ASK_PHOTOS = (
-    "Bước 7. Gửi tối đa 5 ảnh minh họa (không bắt buộc). Gửi xong chọn Xong, hoặc Bỏ qua.\n\n"
+    "Bước 9/12. Gửi tối đa 5 ảnh minh họa (không bắt buộc). Gửi xong chọn Xong, hoặc Bỏ qua.\n\n"
     "1. Bỏ qua\n2. ⬅️ Quay lại\n3. ✖️ Hủy"
 )
 PHOTO_RECEIVED = (
     "Đã nhận ảnh 1/5. Gửi thêm hoặc chọn Xong.\n\n1. Xong\n2. ⬅️ Quay lại\n3. ✖️ Hủy"
 )
 ASK_LOCATION_TYPED = (
-    "Bạn có muốn cho biết vị trí nơi diễn ra việc này không? Gõ tọa độ (ví dụ 10.3759, "
+    "Bước 10/12. Bạn có muốn cho biết vị trí nơi diễn ra việc này không? Gõ tọa độ (ví dụ 10.3759, "
     "105.4185) hoặc chọn Bỏ qua.\n\n1. Bỏ qua\n2. ⬅️ Quay lại\n3. ✖️ Hủy"
 )
 ASK_PHONE_TYPED = (
-    "Bước 8. Để Ban Thi đua liên hệ xác minh khi cần, bạn có thể gõ số điện thoại (không bắt"
+    "Bước 11/12. Để Ban Thi đua liên hệ xác minh khi cần, bạn có thể gõ số điện thoại (không bắt"
     " buộc, không bao giờ công khai), hoặc chọn Bỏ qua.\n\n1. Bỏ qua\n2. ⬅️ Quay lại\n"
     "3. ✖️ Hủy"
 )
 ASK_SHOW_NAME = (
-    "Khi câu chuyện được đăng, có ghi tên bạn (Trần Thị Bình) là người gửi không?\n\n"
+    "Bước 12/12. Khi câu chuyện được đăng, có ghi tên bạn (Trần Thị Bình) là người gửi không?\n\n"
     "1. Không, giấu tên tôi\n2. Có, ghi tên tôi\n3. ⬅️ Quay lại\n4. ✖️ Hủy"
 )
+TYPED_NAV = "\n\nGõ /back để quay lại bước trước, /cancel để hủy."
 ASK_HONOREE_ROLE = (
-    "Người/tập thể đó là ai, làm gì, ở đơn vị nào? Ví dụ: nông dân ấp Mỹ Thạnh, giáo viên"
-    " Trường THCS Bình Đức.\n\n1. ⬅️ Quay lại\n2. ✖️ Hủy"
+    "Bước 5/12. Người/tập thể đó là ai, làm gì, ở đơn vị nào? Ví dụ: nông dân ấp Mỹ Thạnh,"
+    " giáo viên Trường THCS Bình Đức." + TYPED_NAV
 )
-ASK_TITLE = (
-    "Bước 5. Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự).\n\n1. ⬅️ Quay lại\n"
-    "2. ✖️ Hủy"
-)
+ASK_TITLE = "Bước 6/12. Đặt một tiêu đề ngắn cho câu chuyện (tối đa 120 ký tự)." + TYPED_NAV
 SUBMITTED_1 = (
     "✅ Đã gửi! Câu chuyện của bạn là #1.\n\nBan Thi đua - Khen thưởng sẽ xem xét và bạn sẽ"
     " nhận được thông báo khi có kết quả. Bạn có thể xem lại bằng /mystories."
 )
-USE_CHOICES = (
-    "Vui lòng chọn một trong các lựa chọn bên dưới (bấm nút, gõ số thứ tự hoặc gõ"
-    " đúng tên lựa chọn)."
+USE_CHOICES = (  # never "bấm nút" on Zalo: there are no buttons
+    "Vui lòng chọn một trong các lựa chọn bên dưới: gõ số thứ tự (1, 2, 3…) hoặc gõ"
+    " đúng tên lựa chọn."
 )
 UNSUPPORTED = "Mình chưa đọc được loại tin nhắn này (nhãn dán, ghi âm, tệp…)."
 PROTECTED = (
@@ -108,8 +115,12 @@ PROTECTED = (
     " vui lòng gõ lại bằng chữ nhé."
 )
 ERROR = "Xin lỗi, đã có lỗi xảy ra."
-NOTIFY_APPROVED = f"Câu chuyện #1 “{TITLE}” của bạn: ✅ Đã duyệt."
-APPROVED_1, QUEUE_EMPTY = "✅ Đã duyệt #1.", "Không có câu chuyện nào đang chờ duyệt. 🎉"
+# No publishing channel is configured: an approval publishes in the bot's gallery at once.
+NOTIFY_APPROVED = (f"✅ Câu chuyện #1 “{TITLE}” của bạn đã được duyệt và đăng trong mục Gương sáng"
+                   " của bot. Mọi người xem được bằng /story 1 hoặc /stories. Cảm ơn bạn đã chia"
+                   " sẻ!")
+APPROVED_1 = "✅ Đã duyệt #1; câu chuyện đã được đăng trong mục Gương sáng (/stories)."
+QUEUE_EMPTY = "Không có câu chuyện nào đang chờ duyệt. 🎉"
 REMINDER = (
     "🇻🇳 <b>51 năm Ngày giải phóng miền Nam, thống nhất đất nước</b> (30/4/1975 – 30/4/2026)"
     "\n\nHưởng ứng phong trào thi đua yêu nước, lập thành tích chào mừng ngày lễ lớn: hãy kể một"
@@ -193,13 +204,15 @@ async def reports_to_honoree(person: ZaloPerson) -> None:
     """/report, kind 1, content 1, the commune typed."""
     assert await person.says("/report") == [KIND_QUESTION]
     said = await person.says("1")
-    assert said[0].startswith("Bước 2. Câu chuyện thuộc nội dung thi đua nào?\n\n1. Chấp hành tốt")
+    assert said[0].startswith(
+        "Bước 2/12. Câu chuyện thuộc nội dung thi đua nào?\n\n1. Chấp hành tốt")
     assert person.option("Chấp hành tốt chủ trương") == "1"
-    assert len(options(said[0])) == 7  # five contents, back, cancel
+    assert len(options(said[0])) == 8  # five contents, not sure, back, cancel
+    assert options(said[0])[5] == "6. ❓ Không rõ — để cán bộ chọn"
     said = await person.says("1")
-    assert said[0].startswith("Bước 3. Việc này diễn ra ở xã, phường hay đặc khu nào?")
+    assert said[0].startswith("Bước 3/12. Việc này diễn ra ở xã, phường hay đặc khu nào?")
     said = await person.says("long xuyen")
-    assert said[0].startswith("📍 Địa bàn: Phường Long Xuyên\n\nBước 4. Ai là người")
+    assert said[0].startswith("📍 Địa bàn: Phường Long Xuyên\n\nBước 4/12. Ai là người")
 
 
 async def reports_to_photos(person: ZaloPerson) -> None:
@@ -207,9 +220,9 @@ async def reports_to_photos(person: ZaloPerson) -> None:
     assert await person.says("Nguyễn Văn An") == [ASK_HONOREE_ROLE]
     assert await person.says("nông dân ấp Mỹ Thạnh") == [ASK_TITLE]
     said = await person.says(TITLE)
-    assert said[0].startswith("Kể lại việc làm đó: đã làm gì, khi nào, kết quả ra sao")
+    assert said[0].startswith("Bước 7/12. Kể lại việc làm đó: đã làm gì, khi nào, kết quả ra sao")
     said = await person.says(GOOD_DESCRIPTION)
-    assert said[0].startswith("Bước 6. Việc này diễn ra ngày nào?")
+    assert said[0].startswith("Bước 8/12. Việc này diễn ra ngày nào?")
     assert await person.says("02/09/2025") == [ASK_PHOTOS]
 
 
@@ -258,7 +271,7 @@ async def test_a_zalo_resident_files_a_whole_report_by_numbers_and_text(
     assert story is not None
     assert story.photos == [PHOTO]
     assert (story.channel, story.status, story.kind, story.content) == (
-        "zalo", "pending", "good_deed", 1)
+        "zalo", "pending", "good_deed", "policy_law")
     assert (story.honoree_name, story.honoree_role, story.title) == (
         "Nguyễn Văn An", "nông dân ấp Mỹ Thạnh", TITLE)
     assert story.description == GOOD_DESCRIPTION
@@ -307,26 +320,27 @@ async def test_a_telegram_reviewer_approves_a_zalo_story_and_the_zalo_reporter_i
     assert [c.params["text"] for c in wire.calls[mark:] if c.method == "sendMessage"] == [
         APPROVED_1, QUEUE_EMPTY]
     story = await storage.stories.get(1)
-    assert story is not None and story.status == "approved"
+    assert story is not None and story.status == "published"
     outbox = [dict(r) for r in await storage.db.fetchall("SELECT * FROM outbox ORDER BY id")]
     assert [(r["kind"], r["channel"], r["chat_id"], r["template"], r["status"])
-            for r in outbox] == [("message", "zalo", RESIDENT, "notify.status", "pending")]
+            for r in outbox] == [("menu", "telegram", str(ADMIN), "menu", "pending"),
+                                 ("message", "zalo", RESIDENT, "notify.in_gallery", "pending")]
     zalo_mark, wire_mark = len(zalo.requests), len(wire.calls)
 
     engine = BroadcastEngine(
         storage, {"telegram": app.bot_data["sender"], "zalo": ZaloSender(client)}, 91,
         rate=None, per_chat=0.0,
     )
-    assert await engine.pump() == 1
+    assert await engine.pump() == 2  # the notice, and the Telegram admin's own menu
     await engine.drain()
 
     delivered = [(r.method, r.body) for r in zalo.requests[zalo_mark:]
                  if r.method != "getUpdates"]
     assert delivered == [("sendMessage", {"chat_id": RESIDENT, "text": NOTIFY_APPROVED})]
-    assert "#1" in NOTIFY_APPROVED and "Đã duyệt" in NOTIFY_APPROVED
+    assert "#1" in NOTIFY_APPROVED and "duyệt và đăng" in NOTIFY_APPROVED
     assert [c for c in wire.calls[wire_mark:] if c.method.startswith("send")] == []
     outbox = [dict(r) for r in await storage.db.fetchall("SELECT * FROM outbox ORDER BY id")]
-    assert [(r["status"], r["attempts"]) for r in outbox] == [("sent", 1)]
+    assert [(r["status"], r["attempts"]) for r in outbox] == [("sent", 1), ("sent", 1)]
     assert_plain(zalo)
 
 
@@ -418,7 +432,7 @@ async def test_polling_answers_a_repeated_update_once_and_survives_429_and_a_dro
     zalo.fail_next("getUpdates", 1, 502)
     await _answered(zalo, 502)
     said = await resident.says(TITLE)
-    assert said[0].startswith("Kể lại việc làm đó: đã làm gì, khi nào, kết quả ra sao")
+    assert said[0].startswith("Bước 7/12. Kể lại việc làm đó: đã làm gì, khi nào, kết quả ra sao")
     assert clockwork.asked == [1.0, 2.0, 1.0]
     assert polling.state == "polling"
     assert_plain(zalo)
@@ -756,7 +770,8 @@ async def test_render_splits_a_long_vietnamese_text_on_word_boundaries_under_200
 def _story(reporter: int, n: int) -> NewStory:
     return NewStory(
         submission_key=uuid.uuid4().hex, reporter_id=reporter, channel="zalo",
-        kind="good_deed", content=1, movement=None, commune_code=30307,
+        campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+        commune_code=30307,
         honoree_name=f"Người thứ {n}", honoree_role="nông dân ấp Mỹ Thạnh",
         title=f"Gương sáng số {n}", description=GOOD_DESCRIPTION, event_date=date(2025, 9, 2),
         photos=[f"https://zalo.example/{n}-a.jpg", f"https://zalo.example/{n}-b.jpg"],
@@ -898,8 +913,12 @@ async def test_one_engine_delivers_an_anniversary_to_a_telegram_and_a_zalo_subsc
     resident_person = await storage.people.find("zalo", RESIDENT)
     assert resident_person is not None
     assert await resident.says("/unsubscribe") == [
-        "Đã ngừng nhận mọi tin nhắc. Bạn có thể đăng ký lại bằng /subscribe."]
-    assert await storage.broadcasts.topics(resident_person.id) == set()
+        "Bạn đang nhận: Nhắc ngày lễ lớn, Bản tin gương sáng hằng tuần. Bạn muốn ngừng loại tin"
+        " nào?\n\n1. 🔕 Ngừng: Nhắc ngày lễ lớn\n2. 🔕 Ngừng: Bản tin gương sáng hằng tuần\n"
+        "3. 🔕 Ngừng tất cả\n4. Giữ nguyên"]
+    assert await resident.says("1") == [
+        "Đã ngừng nhận: Nhắc ngày lễ lớn. Bạn vẫn nhận: Bản tin gương sáng hằng tuần."]
+    assert await storage.broadcasts.topics(resident_person.id) == {"stories"}
 
     assert options(text) == [], (
         "the Zalo reminder offers a numbered option although Zalo has no buttons; a number"

@@ -11,6 +11,8 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.request import BaseRequest, RequestData
 
+from bot.messages import esc
+
 BOT_ID = 777000
 TOKEN = "123456:TEST-token-never-logged"
 
@@ -22,6 +24,7 @@ class Call:
     method: str
     params: dict[str, Any]
     url: str
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
 
 _ENTITY_TYPES = {"b": "bold", "i": "italic", "u": "underline", "s": "strikethrough",
@@ -64,6 +67,14 @@ def as_telegram_shows(markup: str) -> dict[str, Any]:
     return shown
 
 
+def after_press(text: str, label: str) -> str:
+    """The words a button press wrote into the pressed message, below the question it kept and
+    the label pressed (the assertion fails when the text is not such a message)."""
+    question, mark, then = text.rpartition(f"\n\n➜ <b>{esc(label)}</b>\n\n")
+    assert mark and question, f"not an answer to {label!r}: {text!r}"
+    return then
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in "[{":
         try:
@@ -80,6 +91,7 @@ class RecordingRequest(BaseRequest):
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, tuple[int, str]] = field(default_factory=dict)
     next_message_id: int = 100
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> the file's bytes
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -97,10 +109,19 @@ class RecordingRequest(BaseRequest):
         **kwargs: Any,
     ) -> tuple[int, bytes]:
         """Record the call and answer it."""
+        if "/file/bot" in url:
+            return self._download(url)
         name = url.rsplit("/", 1)[-1]
         raw = request_data.parameters if request_data else {}
         params = {k: _decode(v) for k, v in raw.items()}
-        self.calls.append(Call(name, params, url))
+        parts = (request_data.multipart_data or {}) if request_data else {}
+        uploads = {k: bytes(v[1]) for k, v in parts.items()}
+        self.calls.append(Call(name, params, url, uploads))
+        if name == "getFile" and str(params.get("file_id")) not in self.files:
+            body = {"ok": False, "error_code": 400,
+                    "description": "Bad Request: wrong file_id or the file is temporarily"
+                                   " unavailable"}
+            return 400, json.dumps(body).encode()
         if name in self.failures:
             status, description = self.failures[name]
             body = {"ok": False, "error_code": status, "description": description}
@@ -135,11 +156,27 @@ class RecordingRequest(BaseRequest):
             photo = {"file_id": params.get("photo"), "file_unique_id": "u", "width": 1,
                      "height": 1}
             return self._message(params, photo=[photo])
+        if name in ("sendVoice", "sendAudio"):
+            voice = {"file_id": params.get("voice") or "uploaded", "file_unique_id": "v",
+                     "duration": 1}
+            return self._message(params, voice=voice)
         if name == "sendMediaGroup":
             return [self._message(params) for _ in params.get("media", [])]
         if name == "getUpdates":
             return []
+        if name == "getFile":
+            file_id = str(params["file_id"])
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                    "file_size": len(self.files[file_id]), "file_path": f"photos/{file_id}.jpg"}
         return True
+
+    def _download(self, url: str) -> tuple[int, bytes]:
+        """A file's bytes at its download address, as Telegram serves them."""
+        file_id = url.rsplit("/", 1)[-1].removesuffix(".jpg")
+        self.calls.append(Call("download", {"file_id": file_id}, url))
+        if file_id not in self.files:
+            return 404, b"Not Found"
+        return 200, self.files[file_id]
 
     # --- what tests ask --------------------------------------------------------------------
 
@@ -221,6 +258,20 @@ class TelegramPerson:
         """Share a contact (their own by default)."""
         contact = {"phone_number": phone, "first_name": "X", "user_id": self.user_id if own else 1}
         await self._process({"message": self._message(contact=contact)})
+
+    async def sends_document(self, file_id: str, name: str, size: int | None = None) -> None:
+        """Send a file (a spreadsheet) as a document; its bytes are the wire's `files[file_id]`."""
+        document: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                                    "file_name": name}
+        if size is not None:
+            document["file_size"] = size
+        await self._process({"message": self._message(document=document)})
+
+    async def sends_voice(self, file_id: str, duration: int) -> None:
+        """Send a voice note (Opus in Ogg, as Telegram records them)."""
+        voice = {"file_id": file_id, "file_unique_id": f"{file_id}u", "duration": duration,
+                 "mime_type": "audio/ogg", "file_size": 9000}
+        await self._process({"message": self._message(voice=voice)})
 
     async def sends_sticker(self) -> None:
         """Send a sticker."""

@@ -5,14 +5,24 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from bot.content import catalogue
 from bot.dialog import Dialog
-from bot.messages import ChannelTraits, Incoming, Reply, plain_text
+from bot.messages import (
+    ChannelTraits,
+    DeliveryError,
+    Document,
+    FileTooLarge,
+    Incoming,
+    Reply,
+    plain_text,
+)
 
-__all__ = ["CHANNEL", "TRAITS", "ConsoleSender", "render", "run_console", "to_incoming"]
+__all__ = ["CHANNEL", "TRAITS", "ConsoleSender", "console_person", "render", "run_console",
+           "to_incoming"]
 
 CHANNEL = "console"
 TRAITS = ChannelTraits(
@@ -21,15 +31,29 @@ TRAITS = ChannelTraits(
     max_caption=100_000,
     can_request_contact=False,
     can_request_location=False,
+    photo_by_path=True,
 )
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic")
+# Spreadsheets (and what people save them as by mistake), sent as a file for /import.
+DOCUMENT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
 def to_incoming(line: str, user: str) -> Incoming | None:
-    """A typed line as Incoming: '/cmd args' is a command, anything else text."""
+    """A typed line as Incoming: the path of an image file is a photo, of a spreadsheet a file,
+    '/cmd args' a command, anything else text."""
     line = line.strip()
     if not line:
         return None
-    if line.startswith("/") and len(line) > 1:
+    photo = _image_path(line)
+    if photo is not None:
+        return Incoming(CHANNEL, user, user, TRAITS, display_name=user, photos=(photo,))
+    document = _document_path(line)
+    if document is not None:
+        return Incoming(CHANNEL, user, user, TRAITS, display_name=user, unsupported="document",
+                        document=document)
+    suffix = Path(line).suffix.lower()
+    looks_like_a_path = suffix in IMAGE_SUFFIXES + DOCUMENT_SUFFIXES and "/" in line[1:]
+    if line.startswith("/") and len(line) > 1 and not looks_like_a_path:
         head, *args = line.split()
         return Incoming(
             CHANNEL,
@@ -41,6 +65,39 @@ def to_incoming(line: str, user: str) -> Incoming | None:
             args=tuple(args),
         )
     return Incoming(CHANNEL, user, user, TRAITS, display_name=user, text=line)
+
+
+def _document_path(line: str) -> Document | None:
+    """A typed path to a spreadsheet on this computer, read when the bot asks for it."""
+    candidate = Path(line.strip().strip("'\"")).expanduser()
+    if candidate.suffix.lower() not in DOCUMENT_SUFFIXES:
+        return None
+    try:
+        if not candidate.is_file():
+            return None
+        size = candidate.stat().st_size
+    except (OSError, ValueError):
+        return None
+
+    async def fetch(limit: int) -> bytes:
+        if candidate.stat().st_size > limit:
+            raise FileTooLarge(candidate.stat().st_size)
+        return await asyncio.to_thread(candidate.read_bytes)
+
+    return Document(candidate.name, size, fetch)
+
+
+def _image_path(line: str) -> str | None:
+    """A typed path to an image file on this computer, as a photo reference (file://…)."""
+    candidate = Path(line.strip().strip("'\"")).expanduser()
+    if candidate.suffix.lower() not in IMAGE_SUFFIXES:
+        return None
+    try:
+        if not candidate.is_file():
+            return None
+        return candidate.resolve().as_uri()
+    except (OSError, ValueError):
+        return None
 
 
 def save_files(reply: Reply, folder: Path) -> list[Path]:
@@ -73,19 +130,31 @@ def _login() -> str:
         return ""
 
 
+def console_person(user: str | None = None) -> str:
+    """Who is at this terminal: the name asked for (`--as`), or the login."""
+    return user or _login() or "console"
+
+
 class ConsoleSender:
-    """Messages for the console person (decisions, new stories) printed as they are delivered."""
+    """Messages for the person at this terminal (decisions, new stories), printed as they are
+    delivered; another console person's wait until they are at a terminal and write again."""
 
     channel = CHANNEL
 
-    def __init__(self, stdout: TextIO) -> None:
+    def __init__(self, stdout: TextIO, person: str | None = None) -> None:
         self._stdout = stdout
+        self._person = console_person(person)
         self._sent = 0
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
-        """Print the message with a bell mark."""
+        """Print the message with a bell mark, if it is for the person here. Its buttons (a
+        one-tap unsubscribe) are left out: a number typed here answers the open question, so the
+        message says what to type."""
+        if chat_id != self._person:
+            raise DeliveryError(f"console:{chat_id} is not at this terminal", permanent=False,
+                                window_closed=True)
         self._sent += 1
-        self._stdout.write(f"\n🔔 {render(reply)}\n\n")
+        self._stdout.write(f"\n🔔 {render(replace(reply, choices=()))}\n\n")
         self._stdout.flush()
         return str(self._sent)
 
@@ -95,10 +164,14 @@ async def run_console(
     files: Path = Path("exports"),
 ) -> None:
     """Read lines until end of input or Ctrl-C, answering each as the bot would."""
-    who = user or _login() or "console"
+    who = console_person(user)
     loop = asyncio.get_running_loop()
     stdout.write(catalogue("vi").t("console.banner") + "\n")
-    stdout.write(catalogue("en").t("console.banner") + "\n\n")
+    stdout.write(catalogue("en").t("console.banner") + "\n")
+    for language in ("vi", "en"):
+        stdout.write(plain_text(catalogue(language).t("console.who", who=f"{CHANNEL}:{who}"))
+                     + "\n")
+    stdout.write("\n")
     stdout.flush()
     while True:
         stdout.write("> ")

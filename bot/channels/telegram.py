@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Awaitable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
+    Bot,
     BotCommand,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -21,10 +24,10 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram import Document as TelegramDocument
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -35,16 +38,22 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram_rate import ChatRateLimiter
 from bot.config import Settings
 from bot.content import catalogue
 from bot.dialog import Dialog
+from bot.menus import EVERYONE
 from bot.messages import (
+    Attachment,
     ChannelTraits,
     Contact,
     DeliveryError,
+    Document,
+    FileTooLarge,
     Incoming,
     Location,
     Reply,
+    Voice,
     esc,
     split_text,
 )
@@ -59,6 +68,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHANNEL = "telegram"
 TRAITS = ChannelTraits(
@@ -67,14 +77,17 @@ TRAITS = ChannelTraits(
     max_caption=1024,
     can_request_contact=True,
     can_request_location=True,
+    can_upload_photos=True,
+    voice=True,
 )
-MENU = ("start", "report", "mystories", "stories", "phongtrao", "subscribe", "unsubscribe", "help",
-        "privacy", "language", "deleteme", "cancel")
+MENU = EVERYONE
 # How the label of the button pressed is shown under the question it answered.
 ANSWERED = "➜ <b>{}</b>"
+# Archived voice notes Telegram plays as voice messages (Opus in Ogg), as audio (MP3, M4A);
+# any other kind goes as a file to download and play.
+_AS_VOICE, _AS_AUDIO = (".ogg",), (".mp3", ".m4a")
 _UNSUPPORTED = (
     "sticker",
-    "voice",
     "audio",
     "document",
     "video",
@@ -93,10 +106,12 @@ def _command(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def to_incoming(update: Update) -> Incoming | None:
-    """Translate a private-chat update into the channel-neutral Incoming."""
+    """Translate an update into the channel-neutral Incoming; a group's carries no person."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
+    if chat.type != ChatType.PRIVATE:
+        return Incoming(CHANNEL, str(chat.id), "", TRAITS, group=True)
     base: dict[str, Any] = {
         "channel": CHANNEL,
         "chat_id": str(chat.id),
@@ -118,14 +133,43 @@ def to_incoming(update: Update) -> Incoming | None:
         return Incoming(**base, text=message.text)
     if message.photo:
         return Incoming(**base, photos=(message.photo[-1].file_id,))
+    if message.voice is not None:
+        return Incoming(**base, voice=Voice(message.voice.file_id, _seconds(message.voice)))
     if message.location is not None:
         loc = message.location
         return Incoming(**base, location=Location(loc.latitude, loc.longitude))
     if message.contact is not None:
         own = message.contact.user_id == user.id
         return Incoming(**base, contact=Contact(message.contact.phone_number, own))
+    if message.document is not None:
+        return Incoming(**base, unsupported="document", document=_document(message.document))
     kind = next((k for k in _UNSUPPORTED if getattr(message, k, None)), "other")
     return Incoming(**base, unsupported=kind)
+
+
+def _document(sent: TelegramDocument) -> Document:
+    """A file sent in the chat, fetched when asked with getFile (never past the limit)."""
+
+    async def fetch(limit: int) -> bytes:
+        if sent.file_size is not None and sent.file_size > limit:
+            raise FileTooLarge(sent.file_size)
+        found = await sent.get_file()
+        if found.file_size is not None and found.file_size > limit:
+            raise FileTooLarge(found.file_size)
+        data = bytes(await found.download_as_bytearray())
+        if len(data) > limit:
+            raise FileTooLarge(len(data))
+        return data
+
+    return Document(sent.file_name or "", sent.file_size, fetch)
+
+
+def _seconds(voice: Any) -> int:
+    """A voice note's length in whole seconds (an int today, a timedelta in a later release)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        length = voice.duration
+    return int(length.total_seconds() if hasattr(length, "total_seconds") else length)
 
 
 def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -133,10 +177,18 @@ def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(c.label, callback_data=c.value) for c in row]
+            [InlineKeyboardButton(c.label, callback_data=c.wire_value) for c in row]
             for row in reply.choices
         ]
     )
+
+
+def _photo(item: Attachment | str, attach: bool) -> InputFile | str:
+    """A photo by reference, or an archived copy uploaded (in an album each upload is its own
+    multipart part, named by an attach:// address)."""
+    if isinstance(item, str):
+        return item
+    return InputFile(item.data, filename=item.filename, attach=attach)
 
 
 def _request_keyboard(reply: Reply) -> ReplyKeyboardMarkup:
@@ -154,22 +206,93 @@ class TelegramSender:
 
     channel = CHANNEL
 
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any],
+                 language: str = "vi") -> None:
         self._app = app
+        self._language = language
         self._open_keyboards: set[str] = set()
+
+    @property
+    def bot(self) -> Bot:
+        """The Bot the replies go through (the archive downloads files with it too)."""
+        bot: Bot = self._app.bot
+        return bot
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver a message outside the conversation (the outbox): keyboards are left alone."""
-        return await self._guarded(chat_id, reply, in_dialog=False)
+        ids = await self._guarded(self._send(chat_id, reply, in_dialog=False))
+        return ids[-1] if ids else None
+
+    async def send_all(self, chat_id: str, reply: Reply) -> list[str]:
+        """As `send`, returning the id of every message sent (each photo of an album, each part)."""
+        return await self._guarded(self._send(chat_id, reply, in_dialog=False))
 
     async def answer(self, chat_id: str, reply: Reply) -> str | None:
         """Answer the person in the conversation, taking away a request keyboard once used."""
-        return await self._guarded(chat_id, reply, in_dialog=True)
+        ids = await self._guarded(self._send(chat_id, reply, in_dialog=True))
+        return ids[-1] if ids else None
 
-    async def _guarded(self, chat_id: str, reply: Reply, *, in_dialog: bool) -> str | None:
-        """Send; return the last message's id; raise DeliveryError on any Bot API failure."""
+    async def set_menu(self, chat_id: str, commands: Sequence[tuple[str, str]]) -> None:
+        """Give one chat its own command menu (a reviewer's, an admin's); none: the chat shows
+        the default menu again. Raise DeliveryError on any Bot API failure."""
+        scope = BotCommandScopeChat(int(chat_id))
+        bot = self._app.bot
+        if commands:
+            listed = [BotCommand(name, description) for name, description in commands]
+            await self._guarded(bot.set_my_commands(listed, scope=scope))
+        else:
+            await self._guarded(bot.delete_my_commands(scope=scope))
+
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """deleteMessage: True once the message is gone, False when Telegram refuses (older than
+        48 hours, or the bot may not delete messages in that chat)."""
+        return await self._guarded(self._delete(chat_id, int(message_id)))
+
+    async def replace_text(self, chat_id: str, message_id: str, text: str) -> bool:
+        """editMessageText (editMessageCaption for a photo): True once the message shows `text`."""
+        return await self._guarded(self._replace(chat_id, int(message_id), text))
+
+    async def _delete(self, chat_id: str, message_id: int) -> bool:
         try:
-            return await self._send(chat_id, reply, in_dialog)
+            return bool(await self._app.bot.delete_message(chat_id, message_id))
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "message to delete not found" in said:
+                return True
+            if "can't be deleted" in said or "can not be deleted" in said:
+                return False
+            raise
+
+    async def _replace(self, chat_id: str, message_id: int, text: str) -> bool:
+        bot = self._app.bot
+        try:
+            await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
+                                        parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+            return True
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "not modified" in said:
+                return True
+            if "no text in the message" not in said:
+                if "can't be edited" in said or "message to edit not found" in said:
+                    return False
+                raise
+        try:
+            await bot.edit_message_caption(chat_id=chat_id, message_id=message_id,
+                                           caption=text, parse_mode=ParseMode.HTML)
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "not modified" in said:
+                return True
+            if "can't be edited" in said or "message to edit not found" in said:
+                return False
+            raise
+        return True
+
+    async def _guarded(self, call: Awaitable[T]) -> T:
+        """Run one Bot API exchange; raise DeliveryError on any Bot API failure."""
+        try:
+            return await call
         except RetryAfter as exc:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -183,20 +306,31 @@ class TelegramSender:
         except TelegramError as exc:
             raise DeliveryError(exc.message, permanent=False) from exc
 
-    async def _send(self, chat_id: str, reply: Reply, in_dialog: bool) -> str | None:
+    async def _send(self, chat_id: str, reply: Reply, in_dialog: bool) -> list[str]:
         bot = self._app.bot
-        last: Message | None = None
+        ids: list[str] = []
         for item in reply.files:
             upload = InputFile(item.data, filename=item.filename)
             if item.kind == "photo":
-                last = await bot.send_photo(chat_id, upload)
+                sent = await bot.send_photo(chat_id, upload)
             else:
-                last = await bot.send_document(chat_id, upload)
-        if reply.photos:
-            last = await self._photos(chat_id, reply)
-            if not reply.text:
-                return str(last.message_id)
-        parts = split_text(reply.text, TRAITS.max_text)
+                sent = await bot.send_document(chat_id, upload)
+            ids.append(str(sent.message_id))
+        text = reply.text
+        for note_item in reply.audio:
+            sent_id, note = await self._voice(chat_id, note_item)
+            ids.extend(sent_id)
+            text += note
+        # The archived copies (uploaded) and the other photos (by reference), in one album.
+        photos: tuple[Attachment | str, ...] = (*reply.photo_uploads, *reply.photos)
+        if photos and not text:
+            ids.extend(await self._photos(chat_id, photos))
+            return ids
+        if photos:
+            shown, note = await self._photos_or_note(chat_id, photos)
+            ids.extend(shown)
+            text += note
+        parts = split_text(text, TRAITS.max_text)
         markup: Any = None
         if reply.request:
             markup = _request_keyboard(reply)
@@ -212,21 +346,81 @@ class TelegramSender:
                 chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if final else None,
                 disable_web_page_preview=True,
             )
-        return str(last.message_id) if last else None
+            ids.append(str(last.message_id))
+        return ids
 
-    async def _photos(self, chat_id: str, reply: Reply) -> Message:
+    async def _voice(self, chat_id: str, item: Attachment | str) -> tuple[list[str], str]:
+        """A voice note to listen to: by its file id, or the archived file as voice, audio or a
+        file by its kind. One Telegram refuses (a person who does not take voice messages, a
+        lost file id) is sent as a file instead, or named in a line added to the text."""
         bot = self._app.bot
-        if len(reply.photos) == 1:
-            single: Message = await bot.send_photo(chat_id, reply.photos[0])
-            return single
-        media = [InputMediaPhoto(p) for p in reply.photos[:10]]
+        try:
+            if isinstance(item, str):
+                sent: Message = await bot.send_voice(chat_id, item)
+            elif item.filename.endswith(_AS_VOICE):
+                sent = await bot.send_voice(chat_id, InputFile(item.data, filename=item.filename))
+            elif item.filename.endswith(_AS_AUDIO):
+                sent = await bot.send_audio(chat_id, InputFile(item.data, filename=item.filename))
+            else:
+                sent = await bot.send_document(chat_id,
+                                               InputFile(item.data, filename=item.filename))
+            return [str(sent.message_id)], ""
+        except BadRequest as exc:
+            reason = exc.message
+        if not isinstance(item, str):
+            try:
+                upload = InputFile(item.data, filename=item.filename)
+                fallback: Message = await bot.send_document(chat_id, upload)
+                return [str(fallback.message_id)], ""
+            except BadRequest as exc:
+                reason = exc.message
+        log.warning("a voice note to %s refused, sent without it: %s", chat_id, reason)
+        return [], catalogue(self._language).t("voice.skipped", error=reason)
+
+    async def _photos(self, chat_id: str, photos: Sequence[Attachment | str]) -> list[str]:
+        bot = self._app.bot
+        if len(photos) == 1:
+            single: Message = await bot.send_photo(chat_id, _photo(photos[0], attach=False))
+            return [str(single.message_id)]
+        media = [InputMediaPhoto(_photo(p, attach=True)) for p in photos[:10]]
         album: tuple[Message, ...] = await bot.send_media_group(chat_id, media)
-        return album[-1]
+        return [str(m.message_id) for m in album]
+
+    async def _photos_or_note(self, chat_id: str, photos: Sequence[Attachment | str]
+                              ) -> tuple[list[str], str]:
+        """Photos before a text: one Telegram refuses (a URL it cannot fetch, a file too large)
+        is left out, logged in one line, and named in a line added to the text. Returns the ids
+        of the photo messages sent, and that line ('' when every photo went)."""
+        try:
+            return await self._photos(chat_id, photos), ""
+        except BadRequest as exc:
+            reason = exc.message
+        shown = photos[:10]
+        refused = [1] if len(shown) == 1 else []
+        sent: list[str] = []
+        if len(shown) > 1:
+            reasons = []
+            for position, photo in enumerate(shown, start=1):
+                try:
+                    single = await self._app.bot.send_photo(chat_id, _photo(photo, attach=False))
+                    sent.append(str(single.message_id))
+                except BadRequest as exc:
+                    refused.append(position)
+                    reasons.append(exc.message)
+            if not refused:
+                return sent, ""
+            reason = reasons[0]
+        which = ", ".join(f"{n}/{len(shown)}" for n in refused)
+        log.warning("photo %s of a message to %s refused, sent without it: %s", which, chat_id,
+                    reason)
+        note = catalogue(self._language).t("engine.photo_skipped", photos=which, error=reason)
+        return sent, note
 
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""
         parts = split_text(reply.text, TRAITS.max_text)
-        if len(parts) != 1 or reply.photos or reply.request:
+        if (len(parts) != 1 or reply.photos or reply.photo_uploads or reply.request or reply.audio
+                or reply.files):
             return False
         try:
             await message.edit_text(
@@ -318,13 +512,13 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(ChatRateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
-    sender = TelegramSender(app)
+    sender = TelegramSender(app, settings.language)
     app.bot_data["sender"] = sender
 
     async def on_update(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """Every private message and button press goes through the dialog core."""
+        """Every message and button press goes through the dialog core."""
         incoming = to_incoming(update)
         if incoming is None:
             return
@@ -344,8 +538,10 @@ def build_application(
         """Log and carry on; the process never dies of one update."""
         log.error("update failed: %s", context.error, exc_info=context.error)
 
-    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
-    app.add_handler(MessageHandler(private, on_update))
+    # Group messages and button presses reach on_update too: the dialog core answers a group
+    # once, asking to write privately, and keeps nothing about its members.
+    chats = (filters.ChatType.PRIVATE | filters.ChatType.GROUPS) & ~filters.UpdateType.EDITED
+    app.add_handler(MessageHandler(chats, on_update))
     app.add_handler(CallbackQueryHandler(on_update))
     app.add_error_handler(on_error)
     return app

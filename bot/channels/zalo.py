@@ -11,19 +11,29 @@ from typing import Any
 
 import httpx
 
-from bot.messages import ChannelTraits, DeliveryError, Incoming, Reply, plain_text, split_text
+from bot.messages import (
+    ChannelTraits,
+    DeliveryError,
+    Incoming,
+    Reply,
+    Voice,
+    plain_text,
+    split_text,
+)
 
-__all__ = ["CHANNEL", "TRAITS", "ZaloApiError", "ZaloChannel", "ZaloClient", "to_incoming"]
+__all__ = ["CHANNEL", "TRAITS", "ZaloApiError", "ZaloChannel", "ZaloClient", "delivery_error",
+           "to_incoming", "unwrap"]
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
 TRAITS = ChannelTraits(
     buttons=False, max_text=2000, max_caption=2000, can_request_contact=False,
-    can_request_location=False,
+    can_request_location=False, voice=True,
 )
 EVENTS = ("message.text.received", "message.image.received", "message.sticker.received",
-          "message.unsupported.received")
+          "message.voice.received", "message.unsupported.received")
+QUOTA_BACKOFF = 5.0  # seconds to wait after a 429: Zalo documents a quota, not a retry time
 
 
 class ZaloApiError(Exception):
@@ -62,16 +72,38 @@ class ZaloClient:
         await self._http.aclose()
 
 
+def unwrap(body: dict[str, Any]) -> dict[str, Any]:
+    """The update itself: webhooks come documented as {"ok": true, "result": update}, or bare."""
+    result = body.get("result")
+    if "event_name" not in body and isinstance(result, dict):
+        return result
+    return body
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _photo(message: dict[str, Any]) -> str | None:
+    """The picture's URL: `photo_url` as Zalo sends it, `photo` as older payloads did."""
+    for key in ("photo_url", "photo"):
+        value = message.get(key)
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return value
+    return None
+
+
 def to_incoming(update: dict[str, Any]) -> Incoming | None:
     """Translate one update into Incoming; None for what the bot does not answer."""
     event = update.get("event_name")
     message = update.get("message")
-    if event not in EVENTS or not isinstance(message, dict):
+    if not isinstance(event, str) or event not in EVENTS or not isinstance(message, dict):
         return None
-    sender = message.get("from") or {}
-    chat = message.get("chat") or {}
-    if sender.get("is_bot") or not sender.get("id") or not chat.get("id"):
+    sender, chat = _table(message.get("from")), _table(message.get("chat"))
+    if sender.get("is_bot") is True or not sender.get("id") or not chat.get("id"):
         return None
+    if str(chat.get("chat_type") or "PRIVATE").upper() != "PRIVATE":
+        return Incoming(CHANNEL, str(chat["id"]), "", TRAITS, group=True)
     base: dict[str, Any] = {
         "channel": CHANNEL, "chat_id": str(chat["id"]), "user_id": str(sender["id"]),
         "traits": TRAITS,
@@ -83,10 +115,17 @@ def to_incoming(update: dict[str, Any]) -> Incoming | None:
             head, *args = text.split()
             return Incoming(**base, command=head[1:].lower(), args=tuple(args))
         return Incoming(**base, text=text)
-    if event == "message.image.received" and message.get("photo"):
-        return Incoming(**base, photos=(str(message["photo"]),))
+    photo = _photo(message) if event == "message.image.received" else None
+    if photo:
+        return Incoming(**base, photos=(photo,))
     if event == "message.sticker.received":
         return Incoming(**base, unsupported="sticker")
+    if event == "message.voice.received":
+        # The note's address in `voice_url` (an .aac file); the platform does not say its length.
+        url = message.get("voice_url")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return Incoming(**base, voice=Voice(url))
+        return Incoming(**base, unsupported="voice")
     return Incoming(**base, unsupported="protected")
 
 
@@ -131,15 +170,28 @@ class ZaloSender:
                                                                  "text": part})
                 last = _message_id(result) or last
         except ZaloApiError as exc:
-            if exc.code == 429:
-                raise DeliveryError("quota exceeded", permanent=False, retry_after=5.0) from exc
-            if exc.code == 403:
-                raise DeliveryError(exc.description, permanent=True, stopped=True) from exc
-            raise DeliveryError(exc.description or str(exc.code), permanent=exc.code < 500) \
-                from exc
+            raise delivery_error(exc) from exc
         except httpx.HTTPError as exc:
             raise DeliveryError(type(exc).__name__, permanent=False) from exc
         return last
+
+
+def delivery_error(exc: ZaloApiError) -> DeliveryError:
+    """What a Zalo error code means for a send, as the platform documents the codes.
+
+    401: the token is invalid or expired, so nothing sent on Zalo can go through until an
+    operator acts (the channel is down, the message waits). 429: a quota, back off. 403 is
+    Zalo's internal server error and 408 a timeout: both pass, retry. Other 4xx: this request
+    itself is refused.
+    """
+    reason = exc.description or str(exc.code)
+    if exc.code == 401:
+        return DeliveryError(reason, permanent=False, channel_down=True)
+    if exc.code == 429:
+        return DeliveryError(reason, permanent=False, retry_after=QUOTA_BACKOFF)
+    if exc.code in (403, 408) or exc.code >= 500:
+        return DeliveryError(reason, permanent=False)
+    return DeliveryError(reason, permanent=True)
 
 
 def _message_id(result: Any) -> str | None:
@@ -165,8 +217,7 @@ class ZaloChannel:
 
     def _first_time(self, update: dict[str, Any]) -> bool:
         """De-duplicate by message id: getUpdates has no offset, so repeats happen."""
-        message = update.get("message") if isinstance(update.get("message"), dict) else {}
-        key = str((message or {}).get("message_id") or "")
+        key = str(_table(update.get("message")).get("message_id") or "")
         if not key:
             return True
         if key in self._seen:
@@ -178,6 +229,7 @@ class ZaloChannel:
 
     def accept(self, update: dict[str, Any]) -> bool:
         """Take one update (from polling or a webhook) and answer it in the background."""
+        update = unwrap(update)
         if not self._first_time(update):
             return False
         incoming = to_incoming(update)

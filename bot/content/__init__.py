@@ -1,18 +1,24 @@
-"""Words and data: catalogues, the campaign's kinds and contents, localities."""
+"""Words and data: catalogues, campaigns and their registry, the calendar, localities."""
 
-from bot.content.campaign import Campaign, campaign
+from bot.content.campaign import Campaign
 from bot.content.catalogue import LANGUAGES, Catalogue, Safe, catalogue
+from bot.content.library import ContentError, Library, check_content, load_library
 from bot.content.localities import Localities, Locality, fold, localities
+from bot.content.registry import Campaigns
 
 __all__ = [
     "LANGUAGES",
     "Campaign",
+    "Campaigns",
     "Catalogue",
+    "ContentError",
+    "Library",
     "Localities",
     "Locality",
     "Safe",
-    "campaign",
     "catalogue",
+    "check_content",
     "fold",
+    "load_library",
     "localities",
 ]

@@ -1,107 +1,205 @@
-"""The anniversaries and deadlines, loaded from calendar.toml and checked at start."""
+"""The days the bot reminds: anniversaries, lunar feasts, one-off days and deadlines.
+
+The shipped calendar.toml holds the plan's anniversaries; an operator's calendar files add
+their own. Every file is checked at start, and a problem is named in one line.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
-from datetime import date
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-__all__ = ["Calendar", "CalendarError", "Deadline", "Occasion", "calendar", "load_calendar"]
+from bot.content.lunar import lunar_of
+
+__all__ = [
+    "Calendar",
+    "CalendarError",
+    "Deadline",
+    "Event",
+    "LunarDay",
+    "Occasion",
+    "calendar",
+    "calendar_problems",
+    "load_calendar",
+    "problem_lines",
+]
 
 DEFAULT_FILE = Path(__file__).with_name("calendar.toml")
+ID = r"^[a-z0-9_]{2,40}$"
 
 
 class CalendarError(Exception):
-    """The calendar file is wrong; the message names the entry in one line."""
+    """A calendar file is wrong; the message names the file and the entry in one line."""
 
 
-class _Dated(BaseModel):
-    id: str = Field(pattern=r"^[a-z0-9_]{2,40}$")
-    day: int
-    month: int
+class _Named(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=ID)
     vi: str = Field(min_length=2)
     en: str = Field(min_length=2)
-
-    @model_validator(mode="after")
-    def _real_date(self) -> _Dated:
-        """30/2 or 31/4 is no date (29/2 is allowed: it exists in leap years)."""
-        try:
-            date(2024, self.month, self.day)
-        except ValueError as exc:
-            raise ValueError(f"{self.day}/{self.month} is not a date") from exc
-        return self
 
     def name(self, language: str) -> str:
         """The name in a language."""
         return self.en if language == "en" else self.vi
 
-    def on(self, year: int) -> date | None:
+
+class Occasion(_Named):
+    """An anniversary on a solar day and month, counted from its base year."""
+
+    day: int
+    month: int
+    base_year: int = Field(ge=1, le=2100)
+
+    @model_validator(mode="after")
+    def _real_date(self) -> Occasion:
+        """30/2 or 31/4 is no date (29/2 is allowed: it exists in leap years)."""
+        try:
+            dt.date(2024, self.month, self.day)
+        except ValueError as exc:
+            raise ValueError(f"{self.day}/{self.month} is not a date") from exc
+        return self
+
+    def on(self, year: int) -> dt.date | None:
         """This day in a given year (None for 29/2 in a common year)."""
         try:
-            return date(year, self.month, self.day)
+            return dt.date(year, self.month, self.day)
         except ValueError:
             return None
 
-
-class Occasion(_Dated):
-    """An anniversary: the year it is counted from."""
-
-    base_year: int = Field(ge=1, le=2100)
+    def falls_on(self, day: dt.date) -> bool:
+        """Whether `day` is this occasion."""
+        return self.on(day.year) == day
 
     def ordinal(self, year: int) -> int:
         """How many years it is in `year`: 2026 - 1975 = 51."""
         return year - self.base_year
 
 
-class Deadline(_Dated):
-    """A campaign deadline and how many days before it to remind."""
+class LunarDay(_Named):
+    """A day of the lunar calendar (âm lịch), every year: Giỗ Tổ Hùng Vương is 10/3."""
 
+    day: int = Field(ge=1, le=30)
+    month: int = Field(ge=1, le=12)
+
+    def falls_on(self, day: dt.date) -> bool:
+        """Whether `day` is this lunar day (in a regular month; day 30 only where it exists)."""
+        lunar_day, lunar_month, leap = lunar_of(day)
+        return not leap and (lunar_day, lunar_month) == (self.day, self.month)
+
+
+class Event(_Named):
+    """A one-off day with its year: the provincial emulation congress."""
+
+    date: dt.date
+
+    def falls_on(self, day: dt.date) -> bool:
+        """Whether `day` is the day."""
+        return self.date == day
+
+
+class Deadline(_Named):
+    """A deadline with its year (a campaign's, or the province's), reminded ahead of it."""
+
+    date: dt.date
     lead_days: list[int] = Field(default_factory=lambda: [7, 1])
+
+    @model_validator(mode="after")
+    def _leads(self) -> Deadline:
+        """Reminders from 60 days ahead to the day itself."""
+        if any(not 0 <= lead <= 60 for lead in self.lead_days):
+            raise ValueError("lead_days must be between 0 and 60")
+        return self
 
 
 class Calendar(BaseModel):
-    """Every occasion and deadline."""
+    """Every day to remind: anniversaries, lunar days, one-off days, deadlines."""
 
-    occasions: list[Occasion]
+    model_config = ConfigDict(extra="forbid")
+
+    occasions: list[Occasion] = []
+    lunar: list[LunarDay] = []
+    events: list[Event] = []
     deadlines: list[Deadline] = []
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Calendar:
         """An id names one entry."""
-        ids = [o.id for o in self.occasions] + [d.id for d in self.deadlines]
+        ids = self.ids()
         duplicated = {i for i in ids if ids.count(i) > 1}
         if duplicated:
             raise ValueError(f"duplicate id {sorted(duplicated)[0]}")
         return self
 
+    def ids(self) -> list[str]:
+        """Every entry's id, in file order."""
+        return [e.id for e in (*self.occasions, *self.lunar, *self.events, *self.deadlines)]
 
-def load_calendar(path: Path = DEFAULT_FILE) -> Calendar:
-    """Load and check a calendar file; a bad entry raises CalendarError naming it."""
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CalendarError(f"Calendar {path.name}: {exc}") from None
-    try:
-        return Calendar.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
+    def joined(self, others: Iterable[Calendar]) -> Calendar:
+        """This calendar with the entries of others added (ids checked again)."""
+        parts = [self, *others]
+        return Calendar(
+            occasions=[o for c in parts for o in c.occasions],
+            lunar=[x for c in parts for x in c.lunar],
+            events=[e for c in parts for e in c.events],
+            deadlines=[d for c in parts for d in c.deadlines],
+        )
+
+
+def problem_lines(exc: ValidationError, raw: dict[str, Any], prefix: str,
+                  by_entry: bool = True) -> list[str]:
+    """One line per validation error naming the field: by entry id (calendars) or dotted path."""
+    lines = []
+    for err in exc.errors():
         loc = list(err["loc"])
         where = ".".join(str(p) for p in loc)
-        if len(loc) >= 2 and isinstance(loc[1], int):
+        if by_entry and len(loc) >= 2 and isinstance(loc[1], int):
             entries = raw.get(str(loc[0]), [])
             if isinstance(entries, list) and loc[1] < len(entries):
                 entry = entries[loc[1]]
                 label = entry.get("id", f"#{loc[1] + 1}") if isinstance(entry, dict) else loc[1]
                 where = f"{loc[0]} entry '{label}'" + (f", field {loc[2]}" if len(loc) > 2 else "")
         message = str(err["msg"]).removeprefix("Value error, ")
-        raise CalendarError(f"Calendar {path.name}: {where}: {message}") from None
+        lines.append(f"{prefix}: {where}: {message}" if where else f"{prefix}: {message}")
+    return lines
+
+
+def _read(path: Path, prefix: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CalendarError(f"{prefix}: {exc}") from None
+
+
+def calendar_problems(path: Path, shown: str | None = None) -> tuple[Calendar | None, list[str]]:
+    """A calendar file and every problem in it, one line each."""
+    prefix = f"Calendar {shown or path.name}"
+    try:
+        raw = _read(path, prefix)
+    except CalendarError as exc:
+        return None, [str(exc)]
+    try:
+        return Calendar.model_validate(raw), []
+    except ValidationError as exc:
+        return None, problem_lines(exc, raw, prefix)
+
+
+def load_calendar(path: Path = DEFAULT_FILE, shown: str | None = None) -> Calendar:
+    """Load and check a calendar file; the first problem raises CalendarError naming it."""
+    loaded, problems = calendar_problems(path, shown)
+    if loaded is None:
+        raise CalendarError(problems[0])
+    return loaded
 
 
 @cache
 def calendar() -> Calendar:
-    """The shipped calendar, loaded once."""
+    """The shipped calendar file alone, loaded once."""
     return load_calendar()

@@ -1,16 +1,20 @@
-"""The campaign: kinds of story, the emulation contents, theme, goals, period, awards.
+"""A campaign as data: key, name, theme, period, kinds, contents and movements by stable key,
+awards and deadlines with their year.
 
-Loaded from campaigns/<CAMPAIGN>.toml and validated at start; a new campaign is a new file.
+A new campaign is a new file (shipped in campaigns/, or the operator's CONTENT_DIR/campaigns/);
+a story stores its campaign's key and its content's and movement's keys, never a position.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
-from datetime import date
-from functools import cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.content.calendar import Deadline, problem_lines
 
 __all__ = [
     "Award",
@@ -19,22 +23,23 @@ __all__ = [
     "Content",
     "Kind",
     "Movement",
-    "campaign",
+    "campaign_problems",
     "load_campaign",
-    "use_campaign",
 ]
 
-FOLDER = Path(__file__).with_name("campaigns")
-DEFAULT = "an-giang-2025"
+KEY = r"^[a-z][a-z0-9_]{1,40}$"
+CAMPAIGN_KEY = r"^[a-z0-9][a-z0-9-]{1,40}$"
 
 
 class CampaignError(Exception):
-    """The campaign file is missing or wrong; the message says which in one line."""
+    """A campaign file is missing or wrong; the message says which in one line."""
 
 
 class _Words(BaseModel):
-    vi: str
-    en: str
+    model_config = ConfigDict(extra="forbid")
+
+    vi: str = Field(min_length=1)
+    en: str = Field(min_length=1)
 
     def label(self, language: str) -> str:
         """The words in a language."""
@@ -48,13 +53,16 @@ class Kind(_Words):
 
 
 class Movement(_Words):
-    """A national movement named under one content."""
+    """A national movement named under one content; its key is stable across edits."""
+
+    key: str = Field(pattern=KEY)
 
 
 class Content(_Words):
-    """One of the plan's emulation contents."""
+    """One of the campaign's emulation contents; its key is stable, its number is for display."""
 
-    number: int = Field(ge=1, le=20)
+    key: str = Field(pattern=KEY)
+    number: int = Field(default=0, ge=0, le=20)
     short_vi: str
     short_en: str
     example_vi: str = ""
@@ -68,6 +76,10 @@ class Content(_Words):
     def example(self, language: str) -> str:
         """An example of what to report under it."""
         return self.example_en if language == "en" else self.example_vi
+
+    def movement(self, key: str | None) -> Movement | None:
+        """The movement with this key."""
+        return next((m for m in self.movements if m.key == key), None)
 
 
 class Award(_Words):
@@ -83,84 +95,119 @@ class Award(_Words):
         return self.about_en if language == "en" else self.about_vi
 
 
-class Campaign(BaseModel):
-    """What a story is filed under, and what the campaign asks."""
+def _duplicate(values: list[str]) -> str | None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
 
-    id: str = DEFAULT
-    name_vi: str = ""
-    name_en: str = ""
+
+class Campaign(BaseModel):
+    """What a story is filed under, and what the campaign asks; open from start to end."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=CAMPAIGN_KEY)
+    standing: bool = False
+    name_vi: str = Field(min_length=2)
+    name_en: str = Field(min_length=2)
+    short_vi: str = ""
+    short_en: str = ""
     theme_vi: str = ""
     theme_en: str = ""
-    start: date | None = None
-    end: date | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
     period_vi: str = ""
     period_en: str = ""
     participants_vi: str = ""
     participants_en: str = ""
     award_rule_vi: str = ""
     award_rule_en: str = ""
-    deadlines_vi: list[str] = []
-    deadlines_en: list[str] = []
     goals: list[_Words] = []
     awards: list[Award] = []
+    deadlines: list[Deadline] = []
     kinds: list[Kind]
     contents: list[Content]
 
-    @field_validator("kinds", "contents")
-    @classmethod
-    def _not_empty(cls, value: list[object]) -> list[object]:
-        if not value:
-            raise ValueError("must not be empty")
-        return value
+    @model_validator(mode="after")
+    def _consistent(self) -> Campaign:
+        """Dates that make a period, lists that are not empty, keys that name one thing."""
+        if self.standing and (self.start or self.end):
+            raise ValueError("a standing campaign has no start or end")
+        if not self.standing and (self.start is None or self.end is None):
+            raise ValueError("start and end are required (or standing = true)")
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if not self.kinds or not self.contents:
+            raise ValueError("kinds and contents must not be empty")
+        for what, values in (
+            ("kind", [k.value for k in self.kinds]),
+            ("content key", [c.key for c in self.contents]),
+            ("movement key", [m.key for c in self.contents for m in c.movements]),
+            ("award id", [a.id for a in self.awards]),
+            ("deadline id", [d.id for d in self.deadlines]),
+        ):
+            again = _duplicate(values)
+            if again:
+                raise ValueError(f"duplicate {what} {again!r}")
+        for position, content in enumerate(self.contents, start=1):
+            content.number = content.number or position
+        return self
 
     def text(self, field: str, language: str) -> str:
         """A bilingual field ('name', 'theme', 'period', 'participants', 'award_rule')."""
         value = getattr(self, f"{field}_{'en' if language == 'en' else 'vi'}")
         return str(value)
 
+    def short(self, language: str) -> str:
+        """A name short enough for a button (the full name when the file gives none)."""
+        return self.text("short", language) or self.text("name", language)
+
+    def is_open(self, day: dt.date) -> bool:
+        """Whether the campaign takes reports on `day` (a standing one always does)."""
+        if self.standing or self.start is None or self.end is None:
+            return self.standing
+        return self.start <= day <= self.end
+
     def kind(self, value: str) -> Kind | None:
         """The kind with this value."""
         return next((k for k in self.kinds if k.value == value), None)
 
-    def content(self, number: int) -> Content | None:
-        """The content with this number."""
-        return next((c for c in self.contents if c.number == number), None)
+    def content(self, key: str | None) -> Content | None:
+        """The content with this key."""
+        return next((c for c in self.contents if c.key == key), None)
 
     def award(self, award_id: str) -> Award | None:
         """The award form with this id."""
         return next((a for a in self.awards if a.id == award_id), None)
 
 
-def load_campaign(path: Path) -> Campaign:
-    """Load and validate a campaign data file."""
+def _read(path: Path, prefix: str) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            return Campaign.model_validate(tomllib.load(fh))
+            return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CampaignError(f"Campaign file {path.name}: {exc}") from None
+        raise CampaignError(f"{prefix}: {exc}") from None
+
+
+def campaign_problems(path: Path, shown: str | None = None) -> tuple[Campaign | None, list[str]]:
+    """A campaign file and every problem in it, one line each naming the file and field."""
+    prefix = f"Campaign file {shown or path.name}"
+    try:
+        raw = _read(path, prefix)
+    except CampaignError as exc:
+        return None, [str(exc)]
+    try:
+        return Campaign.model_validate(raw), []
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise CampaignError(f"Campaign file {path.name}: {where}: {err['msg']}") from None
+        return None, problem_lines(exc, raw, prefix, by_entry=False)
 
 
-_active = [DEFAULT]
-
-
-def use_campaign(name: str) -> Campaign:
-    """Make `name` (a file in campaigns/) the active campaign; check it loads."""
-    loaded = _load(name)
-    _active[0] = name
+def load_campaign(path: Path, shown: str | None = None) -> Campaign:
+    """Load and validate a campaign data file; the first problem raises CampaignError."""
+    loaded, problems = campaign_problems(path, shown)
+    if loaded is None:
+        raise CampaignError(problems[0])
     return loaded
-
-
-@cache
-def _load(name: str) -> Campaign:
-    if "/" in name or "\\" in name or name.startswith("."):
-        raise CampaignError(f"CAMPAIGN {name!r} is not a campaign file name")
-    return load_campaign(FOLDER / f"{name}.toml")
-
-
-def campaign() -> Campaign:
-    """The active campaign."""
-    return _load(_active[0])

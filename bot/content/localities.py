@@ -40,11 +40,18 @@ class Locality:
     folded: str
 
 
+# A generous box around each province known here (south, north, west, east), islands
+# included: An Giang since 1 July 2025 reaches from Thổ Chu (9.3°N) and Phú Quốc (103.8°E) to
+# An Phú (10.95°N) and Chợ Mới (105.6°E).
+BOUNDS: dict[int, tuple[float, float, float, float]] = {91: (9.0, 11.1, 103.3, 106.0)}
+
+
 class Localities:
     """Search over one province's units by name, with or without accents."""
 
     def __init__(self, province_code: int) -> None:
         province = Province.from_code(ProvinceCode(province_code))
+        self.code = province_code
         self.province_name = province.name
         units = sorted(
             Ward.iter_by_province(ProvinceCode(province_code)), key=lambda w: fold(w.name)
@@ -59,6 +66,14 @@ class Localities:
     def get(self, code: int) -> Locality | None:
         """The unit with this code, if it is in the province."""
         return self._by_code.get(code)
+
+    def covers(self, latitude: float, longitude: float) -> bool:
+        """Whether a map pin can be in the province (True where no bounds are known)."""
+        box = BOUNDS.get(self.code)
+        if box is None:
+            return True
+        south, north, west, east = box
+        return south <= latitude <= north and west <= longitude <= east
 
     def search(self, query: str, limit: int = 8) -> tuple[list[Locality], bool]:
         """Units matching `query`, best first, and whether the first is a sure single match."""

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from bot.content import fold, localities
+from bot.content import localities
+from bot.digest import unreviewed_text
+from bot.handlers.answers import words
 from bot.handlers.context import Context
+from bot.handlers.grants import Granting, Said, find_person, handle
 from bot.messages import Reply
 from bot.storage import Person
+from bot.workflow import Role
 
 __all__ = ["on_ban", "on_grant", "on_reviewers", "on_revoke", "on_unban"]
 
@@ -17,15 +21,24 @@ def _who(person: Person) -> str:
 
 
 async def _target(ctx: Context, usage: str) -> Person | Reply:
-    if ctx.person.role != "admin":
+    """The one person the first argument names, or the line saying why not."""
+    if ctx.person.role != Role.ADMIN:
         return Reply(ctx.t("roles.not_admin"))
     if not ctx.incoming.args:
         return Reply(ctx.t(usage))
-    ref = ctx.incoming.args[0]
-    person = await ctx.storage.roles.find(ref)
-    if person is None:
-        return Reply(ctx.t("roles.no_person", ref=ref[:40]))
-    return person
+    return await named_person(ctx, ctx.incoming.args[0])
+
+
+def _granting(ctx: Context) -> Granting:
+    return Granting(ctx.storage, ctx.settings, ctx.texts, ctx.person.id,
+                    ctx.incoming.command or "grant")
+
+
+async def named_person(ctx: Context, ref: str) -> Person | Reply:
+    """The one person `ref` names (@username, channel:id, a Telegram id), or why not: nobody
+    (with who a bare word may mean), or several sharing a username (listed by id)."""
+    found = await find_person(_granting(ctx), ref)
+    return Reply(found.text) if isinstance(found, Said) else found
 
 
 def _scope_text(ctx: Context, communes: tuple[int, ...]) -> str:
@@ -35,58 +48,30 @@ def _scope_text(ctx: Context, communes: tuple[int, ...]) -> str:
     return ", ".join(u.name if (u := units.get(c)) else str(c) for c in communes)
 
 
-def _communes(ctx: Context, words: tuple[str, ...]) -> tuple[int, ...] | Reply:
-    if not words or any(fold(w) in ("all", "tat ca", "toan tinh") for w in words):
-        return (0,)
-    units = localities(ctx.settings.province_code)
-    codes: list[int] = []
-    for word in words:
-        if word.isdecimal() and units.get(int(word)):
-            codes.append(int(word))
-            continue
-        found, sure = units.search(word.replace("_", " "))
-        if not (sure or len(found) == 1):
-            return Reply(ctx.t("roles.bad_commune", name=word[:40]))
-        codes.append(found[0].code)
-    return tuple(dict.fromkeys(codes))
-
-
 async def on_grant(ctx: Context) -> list[Reply]:
-    """/grant <user> reviewer [commune … | all] | /grant <user> admin."""
-    target = await _target(ctx, "roles.usage_grant")
-    if isinstance(target, Reply):
-        return [target]
-    args = ctx.incoming.args
-    role = args[1].lower() if len(args) > 1 else ""
-    if role == "admin":
-        await ctx.storage.roles.grant(target.id, "admin", (0,))
-        return [Reply(ctx.t("roles.granted_admin", who=_who(target)))]
-    if role != "reviewer":
-        return [Reply(ctx.t("roles.usage_grant"))]
-    communes = _communes(ctx, args[2:])
-    if isinstance(communes, Reply):
-        return [communes]
-    await ctx.storage.roles.grant(target.id, "reviewer", communes)
-    scope = _scope_text(ctx, communes)
-    return [Reply(ctx.t("roles.granted_reviewer", who=_who(target), scope=scope))]
+    """/grant <user> reviewer [commune … | all] adds communes | /grant <user> admin."""
+    if ctx.person.role != Role.ADMIN:
+        return [Reply(ctx.t("roles.not_admin"))]
+    return [Reply((await handle(_granting(ctx), words(ctx.incoming.args))).text)]
 
 
 async def on_revoke(ctx: Context) -> list[Reply]:
-    """/revoke <user>: back to citizen."""
-    target = await _target(ctx, "roles.usage_revoke")
-    if isinstance(target, Reply):
-        return [target]
-    await ctx.storage.roles.revoke(target.id)
-    return [Reply(ctx.t("roles.revoked", who=_who(target)))]
+    """/revoke <user> [commune …]: those communes, or every role."""
+    if ctx.person.role != Role.ADMIN:
+        return [Reply(ctx.t("roles.not_admin"))]
+    return [Reply((await handle(_granting(ctx), words(ctx.incoming.args))).text)]
 
 
 async def on_reviewers(ctx: Context) -> list[Reply]:
     """/reviewers: who reviews which communes."""
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         return [Reply(ctx.t("roles.not_admin"))]
     lines = await ctx.storage.roles.reviewers()
+    gaps = unreviewed_text(await ctx.storage.staff.unreviewed_communes(), ctx.texts,
+                           ctx.settings.province_code)
+    after = f"\n\n{gaps}" if gaps else ""
     if not lines:
-        return [Reply(ctx.t("roles.reviewers_empty"))]
+        return [Reply(ctx.t("roles.reviewers_empty") + after)]
     body = [ctx.t("roles.reviewers_header")]
     for line in lines:
         body.append(ctx.t(
@@ -94,7 +79,7 @@ async def on_reviewers(ctx: Context) -> list[Reply]:
             role=ctx.t(f"roles.role_{line.person.role}"),
             scope=_scope_text(ctx, line.communes),
         ))
-    return [Reply("\n".join(body))]
+    return [Reply("\n".join(body) + after)]
 
 
 async def on_ban(ctx: Context) -> list[Reply]:
@@ -103,7 +88,7 @@ async def on_ban(ctx: Context) -> list[Reply]:
     if isinstance(target, Reply):
         return [target]
     reason = " ".join(ctx.incoming.args[1:])[:300] or None
-    await ctx.storage.roles.ban(target.id, reason)
+    await ctx.storage.roles.ban(target.id, reason, by=ctx.person.id)
     return [Reply(ctx.t("roles.banned", who=_who(target)))]
 
 
@@ -112,5 +97,5 @@ async def on_unban(ctx: Context) -> list[Reply]:
     target = await _target(ctx, "roles.usage_unban")
     if isinstance(target, Reply):
         return [target]
-    await ctx.storage.roles.unban(target.id)
+    await ctx.storage.roles.unban(target.id, by=ctx.person.id)
     return [Reply(ctx.t("roles.unbanned", who=_who(target)))]

@@ -7,17 +7,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.buttons import Button
 from bot.config import Settings
-from bot.content import Catalogue, Safe
+from bot.content import Campaigns, Catalogue, Safe
 from bot.messages import Choice, Incoming, Reply
 from bot.storage import DialogState, Person, Storage
 
-__all__ = ["Context", "Flow", "Handler", "menu_choices", "menu_reply", "unsupported_key"]
+__all__ = [
+    "Context",
+    "Flow",
+    "Handler",
+    "Menu",
+    "menu_choices",
+    "menu_reply",
+    "unsupported_key",
+]
+
+
+@dataclass(frozen=True)
+class Menu(Button, tag="menu"):
+    """A main-menu option: runs the command of that name."""
+
+    command: str
 
 
 @dataclass(slots=True)
 class Context:
-    """One incoming message with the person, their dialog state, storage and words."""
+    """One incoming message with the person, their dialog state, storage, words and campaigns."""
 
     incoming: Incoming
     person: Person
@@ -26,7 +42,8 @@ class Context:
     settings: Settings
     texts: Catalogue
     now: datetime
-    choice: str | None = None
+    campaigns: Campaigns
+    choice: Button | None = None
 
     @property
     def text(self) -> str | None:
@@ -34,7 +51,10 @@ class Context:
         return self.incoming.text
 
     def t(self, key: str, **values: object) -> Safe:
-        """Catalogue text in the person's language."""
+        """Catalogue text in the person's language; where the channel has no buttons, the
+        key's `<key>_typed` variant when there is one (it never says "press a button")."""
+        if not self.incoming.traits.buttons and self.texts.has(f"{key}_typed"):
+            key = f"{key}_typed"
         return self.texts.t(key, **values)
 
     @property
@@ -57,17 +77,19 @@ class Flow(Protocol):
 
 
 def unsupported_key(ctx: Context) -> str:
-    """Why the message could not be read: protected content (Zalo) or a sticker, voice, file."""
-    return "dialog.protected" if ctx.incoming.unsupported == "protected" else "dialog.unsupported"
+    """Why a message could not be read: protected (Zalo), a voice note, a sticker, a file."""
+    if ctx.incoming.unsupported == "protected":
+        return "dialog.protected"
+    return "dialog.voice" if ctx.incoming.unsupported == "voice" else "dialog.unsupported"
 
 
 def menu_choices(ctx: Context) -> tuple[tuple[Choice, ...], ...]:
     """The main menu's options."""
     return (
-        (Choice(ctx.t("menu.report"), "menu:report"),),
-        (Choice(ctx.t("menu.mystories"), "menu:mystories"),),
-        (Choice(ctx.t("menu.help"), "menu:help"), Choice(ctx.t("menu.privacy"), "menu:privacy")),
-        (Choice(ctx.t("menu.language"), "menu:language"),),
+        (Choice(ctx.t("menu.report"), Menu("report")),),
+        (Choice(ctx.t("menu.mystories"), Menu("mystories")),),
+        (Choice(ctx.t("menu.help"), Menu("help")), Choice(ctx.t("menu.privacy"), Menu("privacy"))),
+        (Choice(ctx.t("menu.language"), Menu("language")),),
     )
 
 

@@ -2,31 +2,48 @@
 
 from __future__ import annotations
 
-from bot.content import campaign, localities
+from dataclasses import dataclass
+
+from bot.buttons import Button
+from bot.content import Campaign, localities
 from bot.handlers.answers import single_line
 from bot.handlers.context import Context
-from bot.handlers.review import NOTE, is_reviewer, say_outcome
+from bot.handlers.listing import parse_campaign
+from bot.handlers.review import NOTE, NominateStart, is_reviewer, say_outcome
 from bot.messages import Choice, Reply
+from bot.workflow import Role
 
-__all__ = ["FLOW", "NominationFlow", "nominate_button", "on_nominate_choice", "on_nominations"]
+__all__ = ["FLOW", "NominationFlow", "on_nominate_choice", "on_nominations"]
 
 FLOW = "nominate"
 
 
-def nominate_button(ctx: Context, story_id: int) -> Choice:
-    """The card's button for an approved or published story."""
-    return Choice(ctx.t("nominate.button"), f"nm:start:{story_id}")
+def _under(ctx: Context) -> Campaign:
+    """The campaign of the story being nominated: its award forms are offered."""
+    return ctx.campaigns.get(str(ctx.state.data.get("campaign", ""))) or ctx.campaigns.standing
+
+
+@dataclass(frozen=True)
+class PickAward(Button, tag="nm.award"):
+    """The form of award proposed."""
+
+    award: str
+
+
+@dataclass(frozen=True)
+class NominateCancel(Button, tag="nm.cancel"):
+    """Leave the nomination."""
 
 
 async def on_nominate_choice(ctx: Context) -> list[Reply]:
     """Start a nomination from a story's card."""
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
-    parts = (ctx.choice or "").split(":")
-    if len(parts) != 3 or parts[1] != "start" or not parts[2].isdecimal():
+    if not isinstance(ctx.choice, NominateStart):
         return [Reply(ctx.t("dialog.stale_button"))]
+    story = await ctx.storage.stories.get(ctx.choice.story_id)
     ctx.state.flow, ctx.state.step = FLOW, "award"
-    ctx.state.data = {"id": int(parts[2])}
+    ctx.state.data = {"id": ctx.choice.story_id, "campaign": story.campaign if story else ""}
     return await NominationFlow().reask(ctx)
 
 
@@ -36,26 +53,26 @@ class NominationFlow:
     async def reask(self, ctx: Context) -> list[Reply]:
         """Ask for the form, or the reason."""
         story_id, lang = ctx.state.data.get("id", 0), ctx.person.language
-        cancel = (Choice(ctx.t("nav.cancel"), "nf:cancel"),)
+        cancel = (Choice(ctx.t("nav.cancel"), NominateCancel()),)
         if ctx.state.step == "reason":
-            award = campaign().award(str(ctx.state.data.get("award")))
+            award = _under(ctx).award(str(ctx.state.data.get("award")))
             name = award.label(lang) if award else ""
             return [Reply(ctx.t("nominate.ask_reason", id=story_id, award=name), choices=(cancel,))]
-        rows = tuple((Choice(a.label(lang), f"nf:award:{a.id}"),) for a in campaign().awards)
+        rows = tuple((Choice(a.label(lang), PickAward(a.id)),) for a in _under(ctx).awards)
         text: str = ctx.t("nominate.ask_award", id=story_id)
-        rule = campaign().text("award_rule", lang)
+        rule = _under(ctx).text("award_rule", lang)
         if rule:
             text += "\n\n" + ctx.t("nominate.rule", rule=rule)
         return [Reply(text, choices=(*rows, cancel))]
 
     async def handle(self, ctx: Context) -> list[Reply]:
         """Take the form, then the reason."""
-        state, choice = ctx.state, ctx.choice or ""
-        if choice == "nf:cancel" or not is_reviewer(ctx):
+        state, choice = ctx.state, ctx.choice
+        if isinstance(choice, NominateCancel) or not is_reviewer(ctx):
             state.reset()
             return [Reply(ctx.t("cancel.done"))]
         if state.step == "award":
-            award = campaign().award(choice.removeprefix("nf:award:"))
+            award = _under(ctx).award(choice.award) if isinstance(choice, PickAward) else None
             if award is None:
                 return [Reply(ctx.t("dialog.use_choices")), *await self.reask(ctx)]
             state.data["award"], state.step = award.id, "reason"
@@ -65,24 +82,27 @@ class NominationFlow:
             return [Reply(ctx.t("review.note_bad", min=NOTE.low, max=NOTE.high)),
                     *await self.reask(ctx)]
         story_id, award_id = int(state.data["id"]), str(state.data["award"])
+        award = _under(ctx).award(award_id)
         outcome = await ctx.storage.reports.nominate(story_id, award_id, reason, ctx.person.id)
         state.reset()
         if not outcome.ok:
             return [Reply(say_outcome(ctx, outcome))]
-        award = campaign().award(award_id)
         name = award.label(ctx.person.language) if award else award_id
         return [Reply(ctx.t("nominate.done", id=story_id, award=name))]
 
 
 async def on_nominations(ctx: Context) -> list[Reply]:
-    """/nominations: by award form, then commune."""
+    """/nominations [campaign]: by award form, then commune."""
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
+    campaign, _, problem = parse_campaign(ctx, list(ctx.incoming.args))
+    if problem is not None:
+        return [Reply(problem)]
     scope = None
-    if ctx.person.role != "admin":
+    if ctx.person.role != Role.ADMIN:
         communes = await ctx.storage.roles.scopes(ctx.person.id)
         scope = None if 0 in communes else communes
-    items = await ctx.storage.reports.nominations(scope)
+    items = await ctx.storage.reports.nominations(scope, campaign=campaign)
     if not items:
         return [Reply(ctx.t("nominate.list_empty"))]
     lang, units = ctx.person.language, localities(ctx.settings.province_code)
@@ -91,7 +111,7 @@ async def on_nominations(ctx: Context) -> list[Reply]:
     for n in items:
         if n.award != current:
             current = n.award
-            award = campaign().award(n.award)
+            award = ctx.campaigns.award(n.campaign, n.award)
             lines.append("\n" + ctx.t("nominate.list_award",
                                       award=award.label(lang) if award else n.award))
         unit = units.get(n.commune)

@@ -5,44 +5,165 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
-from bot.content import campaign, localities
+from bot.buttons import Button
+from bot.content import Campaign, Safe, localities
 from bot.handlers.answers import Length, parse_coordinates, parse_date, parse_phone, single_line
 from bot.handlers.context import Context
+from bot.handlers.resident import resident_of, serves, skipped
 from bot.messages import Choice, Reply, esc
+from bot.voice import duration
 
-__all__ = ["MAX_PHOTOS", "ORDER", "STEPS", "Step", "applies", "nav_row"]
+__all__ = [
+    "MAX_PHOTOS",
+    "ORDER",
+    "STEPS",
+    "EditField",
+    "Move",
+    "PickCampaign",
+    "ReportMove",
+    "Step",
+    "applies",
+    "description_bounds",
+    "filed_under",
+    "moved",
+    "nav_row",
+    "voice_length",
+]
 
 MAX_PHOTOS = 5
+REVIEWER_FLOWS = frozenset({"correct"})  # dialogs where a reviewer answers the report's questions
 TITLE = Length(5, 120)
 DESCRIPTION = Length(40, 3000)
+# With a voice note telling the story, one short written line is enough.
+VOICE_LINE = Length(5, 3000)
 NAME = Length(2, 120)
 ROLE = Length(2, 200)
 Answer = Callable[[Context], Awaitable[list[Reply] | None]]
 Row = tuple[Choice, ...]
 
 
-def nav_row(ctx: Context, back: bool = True) -> Row:
-    """Back and Cancel, offered at every step."""
-    cancel = Choice(ctx.t("nav.cancel"), "r:cancel")
-    return (Choice(ctx.t("nav.back"), "r:back"), cancel) if back else (cancel,)
+class Move(StrEnum):
+    """Moving through the report rather than answering."""
+
+    CANCEL = "cancel"
+    RESUME = "resume"
+    RESTART = "restart"
+    BACK = "back"
+    SUBMIT = "submit"
+    EDIT = "edit"
+    DONE = "done"
+    SKIP = "skip"
+    DISCARD = "discard"
+
+
+@dataclass(frozen=True)
+class ReportMove(Button, tag="r.move"):
+    """Back, cancel, skip, done, submit …"""
+
+    move: Move
+
+
+@dataclass(frozen=True)
+class EditField(Button, tag="r.field"):
+    """The field to change from the summary."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class PickKind(Button, tag="r.kind"):
+    """A kind of story."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class PickCampaign(Button, tag="r.campaign"):
+    """The open campaign a report is filed under, when several are open."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class PickContent(Button, tag="r.content"):
+    """An emulation content of the campaign, by its key; None: not sure, the reviewer chooses."""
+
+    key: str | None
+
+
+@dataclass(frozen=True)
+class PickMovement(Button, tag="r.movement"):
+    """A national movement under the content, by its key, or none."""
+
+    key: str | None
+
+
+@dataclass(frozen=True)
+class PickCommune(Button, tag="r.commune"):
+    """One commune among the matches of what was typed."""
+
+    code: int
+
+
+@dataclass(frozen=True)
+class PickDate(Button, tag="r.date"):
+    """Today (0) or yesterday (1)."""
+
+    days_ago: int
+
+
+@dataclass(frozen=True)
+class VoiceOnly(Button, tag="r.voice.only"):
+    """The voice note tells it all: the title serves as the written line."""
+
+
+@dataclass(frozen=True)
+class DropVoice(Button, tag="r.voice.drop"):
+    """Take the voice note out of the draft."""
+
+
+@dataclass(frozen=True)
+class ShowName(Button, tag="r.show"):
+    """Whether the reporter's name may be published."""
+
+    show: bool
+
+
+def nav_row(ctx: Context, back: bool = True, typed: bool = True) -> Row:
+    """Back and Cancel, offered at every step; `typed=False` where typing them is an answer."""
+    cancel = Choice(ctx.t("nav.cancel"), ReportMove(Move.CANCEL), typed)
+    if not back:
+        return (cancel,)
+    return (Choice(ctx.t("nav.back"), ReportMove(Move.BACK), typed), cancel)
+
+
+def moved(ctx: Context, *moves: Move) -> bool:
+    """Whether the person pressed one of these moves."""
+    return isinstance(ctx.choice, ReportMove) and ctx.choice.move in moves
 
 
 def _ask(ctx: Context, text: str, rows: tuple[Row, ...] = (), **extra: Any) -> Reply:
-    back = ctx.state.step != "kind" or bool(ctx.state.data.get("editing"))
-    return Reply(text, choices=(*rows, nav_row(ctx, back=back)), **extra)
+    """A step's question: numbered "Bước n/N" (not while editing one field from the summary),
+    with Back and Cancel. At a step whose answer is free text, typing never picks Back or
+    Cancel; where there are no buttons the question says how to go back or cancel instead."""
+    step, editing = ctx.state.step, bool(ctx.state.data.get("editing"))
+    back = step != "kind" or editing
+    free = step in FREE_TEXT
+    counted = [s for s in NUMBERED if not skipped(ctx.state.data, s)]
+    if step in counted and not editing:
+        text = ctx.t("report.step_counter", n=counted.index(step) + 1, total=len(counted)) + text
+    if free and not ctx.incoming.traits.buttons:
+        hint = "typed_nav_editing" if editing else "typed_nav" if back else "typed_nav_cancel"
+        text += ctx.t(f"report.{hint}")
+    return Reply(text, choices=(*rows, nav_row(ctx, back=back, typed=not free)), **extra)
 
 
 def _again(ctx: Context, key: str, **values: object) -> list[Reply]:
     """A short note on what was wrong, then the same question."""
     return [Reply(ctx.t(key, **values)), STEPS[ctx.state.step].ask(ctx)]
-
-
-def _picked(ctx: Context, prefix: str) -> str | None:
-    if ctx.choice and ctx.choice.startswith(prefix):
-        return ctx.choice[len(prefix) :]
-    return None
 
 
 def _typed(ctx: Context, key: str, bounds: Length, one_line: bool) -> list[Reply] | None:
@@ -59,72 +180,120 @@ def _typed(ctx: Context, key: str, bounds: Length, one_line: bool) -> list[Reply
     return None
 
 
-# --- kind, content, movement -------------------------------------------------------------
+# --- campaign, kind, content, movement ----------------------------------------------------
+
+
+def filed_under(ctx: Context) -> Campaign:
+    """The campaign the report is filed under: the one recorded, or the first open today."""
+    chosen = ctx.campaigns.get(str(ctx.state.data.get("campaign", "")))
+    return chosen or ctx.campaigns.filing(ctx.today.date())[0]
+
+
+def ask_campaign(ctx: Context) -> Reply:
+    """Which of the campaigns open today, in plain words (asked only when several are open)."""
+    lang = ctx.person.language
+    open_now = ctx.campaigns.filing(ctx.today.date())
+    lines = "\n".join(ctx.t("campaign_words.ask_campaign_line", short=c.short(lang),
+                            name=c.text("name", lang)) for c in open_now)
+    rows = tuple((Choice(c.short(lang), PickCampaign(c.key)),) for c in open_now)
+    text = ctx.t("campaign_words.ask_campaign", count=len(open_now), lines=Safe(lines))
+    return Reply(text, choices=(*rows, nav_row(ctx, back=False)))
+
+
+def answer_campaign(ctx: Context) -> bool:
+    """Take a campaign that is open today; False when the answer is not one."""
+    choice = ctx.choice
+    open_now = {c.key for c in ctx.campaigns.filing(ctx.today.date())}
+    if not isinstance(choice, PickCampaign) or choice.key not in open_now:
+        return False
+    ctx.state.data["campaign"] = choice.key
+    return True
 
 
 def ask_kind(ctx: Context) -> Reply:
     """Which kind of story."""
     lang = ctx.person.language
-    rows = tuple((Choice(k.label(lang), f"r:kind:{k.value}"),) for k in campaign().kinds)
-    return _ask(ctx, ctx.t("report.ask_kind"), rows)
+    kinds = filed_under(ctx).kinds
+    rows = tuple((Choice(k.label(lang), PickKind(k.value)),) for k in kinds)
+    examples = [ctx.t("kind_example.line", kind=k.label(lang),
+                      example=ctx.t(f"kind_example.{k.value}"))
+                for k in kinds if ctx.texts.has(f"kind_example.{k.value}")]
+    text: str = ctx.t("report.ask_kind")
+    if examples:
+        text += "\n\n" + "\n".join(examples)
+    return _ask(ctx, text, rows)
 
 
 async def answer_kind(ctx: Context) -> list[Reply] | None:
     """Take a kind."""
-    value = _picked(ctx, "r:kind:")
-    if value is None or campaign().kind(value) is None:
+    choice = ctx.choice
+    if not isinstance(choice, PickKind) or filed_under(ctx).kind(choice.value) is None:
         return _again(ctx, "dialog.use_choices")
-    ctx.state.data["kind"] = value
+    ctx.state.data["kind"] = choice.value
     return None
 
 
+def _unsure_offered(ctx: Context) -> bool:
+    """"Not sure, the reviewer chooses" is the reporter's answer, never a reviewer's."""
+    return ctx.state.flow not in REVIEWER_FLOWS
+
+
 def ask_content(ctx: Context) -> Reply:
-    """Which of the five contents: listed in full with short buttons, or as full options."""
+    """Which of the five contents: listed in full with short buttons, or as full options; or
+    (to a reporter) "not sure", left to the reviewer."""
     lang = ctx.person.language
-    contents = campaign().contents
+    contents = filed_under(ctx).contents
+    unsure: tuple[Row, ...] = ((Choice(ctx.t("report.content_unsure"), PickContent(None)),),)
+    if not _unsure_offered(ctx):
+        unsure = ()
     if not ctx.incoming.traits.buttons:
-        rows = tuple((Choice(c.label(lang), f"r:content:{c.number}"),) for c in contents)
-        return _ask(ctx, ctx.t("report.ask_content"), rows)
+        rows = tuple((Choice(c.label(lang), PickContent(c.key)),) for c in contents)
+        return _ask(ctx, ctx.t("report.ask_content"), rows + unsure)
     listing = "\n".join(f"{c.number}. {esc(c.label(lang))}" for c in contents)
     rows = tuple(
-        (Choice(f"{c.number}. {c.short(lang)}", f"r:content:{c.number}"),) for c in contents
+        (Choice(f"{c.number}. {c.short(lang)}", PickContent(c.key)),) for c in contents
     )
-    return _ask(ctx, f"{ctx.t('report.ask_content')}\n\n{listing}", rows)
+    return _ask(ctx, f"{ctx.t('report.ask_content')}\n\n{listing}", rows + unsure)
 
 
 async def answer_content(ctx: Context) -> list[Reply] | None:
-    """Take a content; a new content forgets the movement."""
-    value = _picked(ctx, "r:content:")
-    content = campaign().content(int(value)) if value and value.isdecimal() else None
+    """Take a content, or none (the reviewer chooses it); a new content forgets the movement."""
+    choice = ctx.choice
+    if isinstance(choice, PickContent) and choice.key is None and _unsure_offered(ctx):
+        ctx.state.data.update(content=None, movement=None)
+        return None
+    content = filed_under(ctx).content(choice.key) if isinstance(choice, PickContent) else None
     if content is None:
         return _again(ctx, "dialog.use_choices")
-    if ctx.state.data.get("content") != content.number:
+    if ctx.state.data.get("content") != content.key:
         ctx.state.data.pop("movement", None)
-    ctx.state.data["content"] = content.number
+    ctx.state.data["content"] = content.key
     return None
 
 
 def ask_movement(ctx: Context) -> Reply:
     """Which national movement, if any."""
     lang = ctx.person.language
-    content = campaign().content(int(ctx.state.data.get("content", 0)))
+    content = filed_under(ctx).content(ctx.state.data.get("content"))
     movements = content.movements if content else []
-    rows = tuple((Choice(m.label(lang), f"r:movement:{i}"),) for i, m in enumerate(movements))
-    rows += ((Choice(ctx.t("report.no_movement"), "r:movement:none"),),)
+    rows = tuple((Choice(m.label(lang), PickMovement(m.key)),) for m in movements)
+    rows += ((Choice(ctx.t("report.no_movement"), PickMovement(None)),),)
     return _ask(ctx, ctx.t("report.ask_movement"), rows)
 
 
 async def answer_movement(ctx: Context) -> list[Reply] | None:
     """Take a movement, or none."""
-    value = _picked(ctx, "r:movement:")
-    content = campaign().content(int(ctx.state.data.get("content", 0)))
-    count = len(content.movements) if content else 0
-    if value == "none":
+    choice = ctx.choice
+    content = filed_under(ctx).content(ctx.state.data.get("content"))
+    if not isinstance(choice, PickMovement):
+        return _again(ctx, "dialog.use_choices")
+    if choice.key is None:
         ctx.state.data["movement"] = None
         return None
-    if value is None or not value.isdecimal() or int(value) >= count:
+    movement = content.movement(choice.key) if content else None
+    if movement is None:
         return _again(ctx, "dialog.use_choices")
-    ctx.state.data["movement"] = int(value)
+    ctx.state.data["movement"] = movement.key
     return None
 
 
@@ -139,11 +308,9 @@ def ask_commune(ctx: Context) -> Reply:
 async def answer_commune(ctx: Context) -> list[Reply] | None:
     """Pick from the matches of what was typed; a sure single match is taken at once."""
     units = localities(ctx.settings.province_code)
-    code = _picked(ctx, "r:commune:")
-    if code is not None:
-        if code.isdecimal() and units.get(int(code)):
-            ctx.state.data["commune"] = int(code)
-            return None
+    if isinstance(ctx.choice, PickCommune):
+        if units.get(ctx.choice.code):
+            return await _take_commune(ctx, ctx.choice.code)
         return _again(ctx, "dialog.use_choices")
     if ctx.text is None:
         return _again(ctx, "report.need_text")
@@ -152,15 +319,23 @@ async def answer_commune(ctx: Context) -> list[Reply] | None:
         return _again(ctx, "report.commune_short")
     found, sure = units.search(query)
     if sure:
-        ctx.state.data["commune"] = found[0].code
-        return None
+        return await _take_commune(ctx, found[0].code)
     key = "report.commune_many"
     if not found:
         found, key = units.suggest(query), "report.commune_none"
     if not found:
         return [_ask(ctx, ctx.t("report.commune_none_at_all", query=query))]
-    rows = tuple((Choice(u.name, f"r:commune:{u.code}"),) for u in found)
+    rows = tuple((Choice(u.name, PickCommune(u.code)),) for u in found)
     return [_ask(ctx, ctx.t(key, query=query), rows)]
+
+
+async def _take_commune(ctx: Context, code: int) -> list[Reply] | None:
+    """Keep the commune; a story told for a resident only in a commune the filer serves."""
+    if ctx.state.flow == "report" and resident_of(ctx.state.data) and not await serves(ctx, code):
+        unit = localities(ctx.settings.province_code).get(code)
+        return _again(ctx, "officer.not_your_commune", name=unit.name if unit else code)
+    ctx.state.data["commune"] = code
+    return None
 
 
 # --- honoree, title, description ----------------------------------------------------------
@@ -196,14 +371,53 @@ async def answer_title(ctx: Context) -> list[Reply] | None:
     return _typed(ctx, "title", TITLE, one_line=True)
 
 
+def voice_length(ctx: Context, seconds: object) -> Safe:
+    """' (0:42)' after a voice note's mention, '' when its length is not known."""
+    shown = duration(seconds if isinstance(seconds, int) else None)
+    return ctx.t("voice.length", length=shown) if shown else Safe("")
+
+
+def _reporter_voice(ctx: Context) -> dict[str, Any] | None:
+    """The draft's voice note, in the reporter's own report (a reviewer never adds one)."""
+    voice = ctx.state.data.get("voice")
+    return voice if isinstance(voice, dict) and ctx.state.flow not in REVIEWER_FLOWS else None
+
+
+def description_bounds(data: dict[str, Any]) -> Length:
+    """How long the written description must be: a line when a voice note tells the story."""
+    return VOICE_LINE if isinstance(data.get("voice"), dict) else DESCRIPTION
+
+
 def ask_description(ctx: Context) -> Reply:
-    """What they did."""
-    return _ask(ctx, ctx.t("report.ask_description", min=DESCRIPTION.low, max=DESCRIPTION.high))
+    """What they did: typed, or (where the channel carries one) told in a voice note."""
+    voice = _reporter_voice(ctx)
+    if voice is not None:
+        rows = ((Choice(ctx.t("voice.only"), VoiceOnly()),),
+                (Choice(ctx.t("voice.drop"), DropVoice()),))
+        return _ask(ctx, ctx.t("voice.ask_line", length=voice_length(ctx, voice.get("seconds")),
+                               min=VOICE_LINE.low), rows)
+    text: str = ctx.t("report.ask_description", min=DESCRIPTION.low, max=DESCRIPTION.high)
+    if ctx.incoming.traits.voice and ctx.state.flow not in REVIEWER_FLOWS:
+        text += ctx.t("voice.welcome")
+    return _ask(ctx, text)
 
 
 async def answer_description(ctx: Context) -> list[Reply] | None:
-    """Take the description."""
-    return _typed(ctx, "description", DESCRIPTION, one_line=False)
+    """Take the description, or a voice note telling it (then a short line is enough)."""
+    data, sent = ctx.state.data, ctx.incoming.voice
+    reporter = ctx.state.flow not in REVIEWER_FLOWS
+    if sent is not None and reporter:
+        key = "voice.replaced" if _reporter_voice(ctx) else "voice.received"
+        data["voice"] = {"ref": sent.ref, "seconds": sent.seconds or None}
+        return [Reply(ctx.t(key, length=voice_length(ctx, sent.seconds))), ask_description(ctx)]
+    if isinstance(ctx.choice, DropVoice) and _reporter_voice(ctx):
+        data.pop("voice", None)
+        return [Reply(ctx.t("voice.dropped")), ask_description(ctx)]
+    if isinstance(ctx.choice, VoiceOnly) and _reporter_voice(ctx):
+        data["description"] = str(data.get("title") or ctx.t("voice.only"))
+        return None
+    bounds = description_bounds(data) if reporter else DESCRIPTION
+    return _typed(ctx, "description", bounds, one_line=False)
 
 
 # --- date -----------------------------------------------------------------------------------
@@ -213,8 +427,8 @@ def ask_date(ctx: Context) -> Reply:
     """When it happened."""
     rows = (
         (
-            Choice(ctx.t("report.today"), "r:date:today"),
-            Choice(ctx.t("report.yesterday"), "r:date:yesterday"),
+            Choice(ctx.t("report.today"), PickDate(0)),
+            Choice(ctx.t("report.yesterday"), PickDate(1)),
         ),
     )
     return _ask(ctx, ctx.t("report.ask_date"), rows)
@@ -223,9 +437,8 @@ def ask_date(ctx: Context) -> Reply:
 async def answer_date(ctx: Context) -> list[Reply] | None:
     """Take a date that is not in the future."""
     today = ctx.today.date()
-    picked = _picked(ctx, "r:date:")
-    if picked in ("today", "yesterday"):
-        value = today if picked == "today" else today - timedelta(days=1)
+    if isinstance(ctx.choice, PickDate) and ctx.choice.days_ago in (0, 1):
+        value = today - timedelta(days=ctx.choice.days_ago)
         ctx.state.data["date"] = value.isoformat()
         return None
     if ctx.text is None:
@@ -245,29 +458,33 @@ async def answer_date(ctx: Context) -> list[Reply] | None:
 def ask_photos(ctx: Context) -> Reply:
     """Up to five photos, optional."""
     have = len(ctx.state.data.get("photos", []))
-    move_on = Choice(ctx.t("nav.done"), "r:done") if have else Choice(ctx.t("nav.skip"), "r:skip")
-    return _ask(ctx, ctx.t("report.ask_photos", max=MAX_PHOTOS), ((move_on,),))
+    move_on = (Choice(ctx.t("nav.done"), ReportMove(Move.DONE)) if have
+               else Choice(ctx.t("nav.skip"), ReportMove(Move.SKIP)))
+    key = "report.ask_photos_path" if ctx.incoming.traits.photo_by_path else "report.ask_photos"
+    return _ask(ctx, ctx.t(key, max=MAX_PHOTOS), ((move_on,),))
 
 
 async def answer_photos(ctx: Context) -> list[Reply] | None:
     """Collect photos until Done, Skip or the fifth."""
     photos: list[str] = ctx.state.data.setdefault("photos", [])
-    if ctx.choice in ("r:done", "r:skip"):
+    if moved(ctx, Move.DONE, Move.SKIP):
         return None
+    if not ctx.incoming.photos and ctx.text and ctx.incoming.traits.photo_by_path:
+        return _again(ctx, "report.photo_path_missing", path=ctx.text[:200])
     if not ctx.incoming.photos:
         return _again(ctx, "dialog.use_choices")
     room = MAX_PHOTOS - len(photos)
     photos.extend(ctx.incoming.photos[:room])
     if len(photos) >= MAX_PHOTOS:
         return None
-    done = Choice(ctx.t("nav.done"), "r:done")
+    done = Choice(ctx.t("nav.done"), ReportMove(Move.DONE))
     text = ctx.t("report.photo_received", count=len(photos), max=MAX_PHOTOS)
     return [Reply(text, choices=((done,), nav_row(ctx)))]
 
 
 def ask_location(ctx: Context) -> Reply:
     """The place on a map, optional."""
-    skip = (Choice(ctx.t("nav.skip"), "r:skip"),)
+    skip = (Choice(ctx.t("nav.skip"), ReportMove(Move.SKIP)),)
     if ctx.incoming.traits.can_request_location:
         label = ctx.t("report.share_location")
         return _ask(
@@ -279,22 +496,25 @@ def ask_location(ctx: Context) -> Reply:
 async def answer_location(ctx: Context) -> list[Reply] | None:
     """Take a pin or typed coordinates."""
     data = ctx.state.data
-    if ctx.choice == "r:skip":
+    if moved(ctx, Move.SKIP):
         data["lat"] = data["lon"] = None
         return None
-    if ctx.incoming.location:
-        data["lat"], data["lon"] = ctx.incoming.location.latitude, ctx.incoming.location.longitude
-        return None
-    coords = parse_coordinates(ctx.text or "")
+    pin = ctx.incoming.location
+    coords = (pin.latitude, pin.longitude) if pin else parse_coordinates(ctx.text or "")
     if coords is None:
         return _again(ctx, "report.location_bad")
+    units = localities(ctx.settings.province_code)
+    if not units.covers(*coords) and not data.get("pin_outside"):
+        data["pin_outside"] = True
+        return _again(ctx, "report.location_outside", province=units.province_name)
+    data.pop("pin_outside", None)
     data["lat"], data["lon"] = coords
     return None
 
 
 def ask_phone(ctx: Context) -> Reply:
     """The reporter's phone, optional."""
-    skip = (Choice(ctx.t("nav.skip"), "r:skip"),)
+    skip = (Choice(ctx.t("nav.skip"), ReportMove(Move.SKIP)),)
     if ctx.incoming.traits.can_request_contact:
         label = ctx.t("report.share_phone")
         return _ask(ctx, ctx.t("report.ask_phone"), (skip,), request="contact", request_label=label)
@@ -303,7 +523,7 @@ def ask_phone(ctx: Context) -> Reply:
 
 async def answer_phone(ctx: Context) -> list[Reply] | None:
     """Take a shared or typed phone number."""
-    if ctx.choice == "r:skip":
+    if moved(ctx, Move.SKIP):
         ctx.state.data["phone"] = None
         return None
     contact = ctx.incoming.contact
@@ -319,8 +539,8 @@ async def answer_phone(ctx: Context) -> list[Reply] | None:
 def ask_show_name(ctx: Context) -> Reply:
     """May the reporter's name be shown when published (default no)."""
     rows = (
-        (Choice(ctx.t("report.show_name_no"), "r:show:0"),),
-        (Choice(ctx.t("report.show_name_yes"), "r:show:1"),),
+        (Choice(ctx.t("report.show_name_no"), ShowName(False)),),
+        (Choice(ctx.t("report.show_name_yes"), ShowName(True)),),
     )
     name = ctx.person.display_name or ctx.incoming.display_name
     return _ask(ctx, ctx.t("report.ask_show_name", name=name), rows)
@@ -328,10 +548,9 @@ def ask_show_name(ctx: Context) -> Reply:
 
 async def answer_show_name(ctx: Context) -> list[Reply] | None:
     """Take yes or no."""
-    value = _picked(ctx, "r:show:")
-    if value not in ("0", "1"):
+    if not isinstance(ctx.choice, ShowName):
         return _again(ctx, "dialog.use_choices")
-    ctx.state.data["show_name"] = value == "1"
+    ctx.state.data["show_name"] = ctx.choice.show
     return None
 
 
@@ -359,13 +578,20 @@ STEPS: dict[str, Step] = {
     "show_name": Step(ask_show_name, answer_show_name),
 }
 ORDER = [*STEPS, "summary"]
+# Counted "Bước n/N": the national movement is a follow-up of the content, not a step of its own.
+NUMBERED = [step for step in STEPS if step != "movement"]
+# Steps whose typed answer is free text: typing there never picks a navigation option.
+FREE_TEXT = frozenset({"commune", "honoree", "honoree_role", "title", "description", "date"})
 
 
-def applies(step: str, data: dict[str, Any]) -> bool:
+def applies(ctx: Context, step: str) -> bool:
     """Whether a step is asked for these answers (movements only under contents that have them)."""
+    data = ctx.state.data
+    if skipped(data, step):
+        return False
     if step == "content":
         return not data.get("preset_content")
     if step != "movement":
         return True
-    content = campaign().content(int(data.get("content", 0)))
+    content = filed_under(ctx).content(data.get("content"))
     return bool(content and content.movements)

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import io
-from datetime import date, datetime, time, timedelta
+import shutil
+import tempfile
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.content import Catalogue, campaign, localities
-from bot.handlers.answers import parse_date
+from bot.content import Campaigns, Catalogue, localities
+from bot.handlers.answers import EARLIEST_YEAR, parse_date
 from bot.handlers.context import Context
+from bot.handlers.listing import parse_campaign
 from bot.handlers.review import is_reviewer
 from bot.messages import Attachment, Reply
 from bot.stats import gather
 from bot.storage import Storage
 
 if TYPE_CHECKING:
-    from bot.export import ExportRange
+    from bot.export import ExportRange, Period
 
-__all__ = ["export_workbook", "on_export", "on_stats", "parse_range"]
+__all__ = ["export_workbook", "on_export", "on_stats", "parse_range", "write_export"]
 
 
 async def _scope(ctx: Context) -> frozenset[int] | None:
@@ -37,42 +41,76 @@ def _items(pairs: list[tuple[str, int]]) -> str:
 TOP = 10
 
 
+def content_items(campaigns: Campaigns, counts: Counter[tuple[str, str | None]], language: str,
+                  none: str) -> list[tuple[str, int]]:
+    """Counts by content, named by the number a reader sees and its short name; by campaign
+    too when the campaigns counted give the same number to different contents (or the
+    reverse)."""
+    numbers: dict[tuple[str, str | None], str] = {}
+    names: dict[tuple[str, str | None], str] = {}
+    for campaign, key in sorted(counts, key=lambda ck: (ck[0], ck[1] or "")):
+        content = campaigns.content(campaign, key)
+        numbers[(campaign, key)] = str(content.number) if content else (key or none)
+        names[(campaign, key)] = (f"{content.number}. {content.short(language)}" if content
+                                  else (key or none))
+    keys_of: dict[str, set[str | None]] = {}
+    numbers_of: dict[str | None, set[str]] = {}
+    for (_, key), number in numbers.items():
+        keys_of.setdefault(number, set()).add(key)
+        numbers_of.setdefault(key, set()).add(number)
+    same = all(len(v) == 1 for v in keys_of.values()) and all(
+        len(v) == 1 for v in numbers_of.values())
+    named: dict[str, str] = {}  # one name for a number counted in several campaigns
+    out: Counter[str] = Counter()
+    order: dict[str, tuple[str, int, str]] = {}
+    for (campaign, key), number in numbers.items():
+        found = campaigns.get(campaign)
+        prefix = "" if same else f"{found.short(language) if found else campaign} "
+        label = prefix + named.setdefault(prefix + number, names[(campaign, key)])
+        out[label] += counts[(campaign, key)]
+        order[label] = (prefix, len(number), number)
+    return sorted(out.items(), key=lambda kv: order[kv[0]])
+
+
 async def on_stats(ctx: Context) -> list[Reply]:
-    """Counts as a short text, and two chart images."""
+    """/stats [campaign]: counts as a short text, and two chart images."""
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
+    campaign, _, problem = parse_campaign(ctx, list(ctx.incoming.args))
+    if problem is not None:
+        return [Reply(problem)]
     scope = await _scope(ctx)
     units = localities(ctx.settings.province_code)
     size = len(units.units) if scope is None else len(scope)
-    stats = await gather(ctx.storage, scope, size, ctx.settings.tz, ctx.now)
+    stats = await gather(ctx.storage, scope, size, ctx.settings.tz, ctx.now, campaign=campaign)
     if stats.total == 0:
         return [Reply(ctx.t("stats.none"))]
-    lang, c = ctx.person.language, campaign()
+    lang, campaigns = ctx.person.language, ctx.campaigns
     where = (ctx.t("stats.scope_province") if scope is None
              else ctx.t("stats.scope_mine", count=len(scope)))
 
     def kind_name(value: str) -> str:
-        kind = c.kind(value)
+        kind = next((k for k in campaigns.kinds() if k.value == value), None)
         return kind.label(lang) if kind else value
-
-    def content_name(number: int) -> str:
-        content = c.content(number)
-        return f"{number}. {content.short(lang)}" if content else str(number)
 
     def place(code: int) -> str:
         unit = units.get(code)
         return unit.name if unit else str(code)
 
     top = stats.by_commune.most_common(TOP)
+    header: str = ctx.t("stats.header", scope=where, total=stats.total)
+    chosen = campaigns.get(campaign or "")
+    if chosen is not None:
+        header += "\n" + ctx.t("campaign_words.stats_campaign", name=chosen.short(lang))
     lines = [
-        ctx.t("stats.header", scope=where, total=stats.total),
+        header,
         ctx.t("stats.by_status", items=_items(
             [(ctx.t(f"status.{s}"), n) for s, n in stats.by_status.most_common()])),
         ctx.t("stats.counted", counted=stats.counted, left_out=stats.left_out),
         ctx.t("stats.by_kind", items=_items(
             [(kind_name(k), n) for k, n in stats.by_kind.most_common()])),
-        ctx.t("stats.by_content", items="\n".join(
-            f"{content_name(n_)}: {n}" for n_, n in sorted(stats.by_content.items()))),
+        ctx.t("stats.by_content", items="\n".join(f"{label}: {n}" for label, n in content_items(
+            campaigns, stats.by_content, lang, ctx.t("campaign_words.content_none")))),
         ctx.t("stats.top", count=TOP, items="\n".join(
             f"{i}. {place(code)}: {n}" for i, (code, n) in enumerate(top, start=1))),
         ctx.t("stats.without", count=stats.communes_without),
@@ -95,11 +133,13 @@ async def on_stats(ctx: Context) -> list[Reply]:
 
 
 def _date(raw: str) -> date | None:
+    """A date from 2000 to 2100 (ISO or dd/mm/yyyy); None for anything else."""
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         answer = parse_date(raw, date(2100, 1, 1))
         return answer.value if answer.problem is None else None
+    return value if EARLIEST_YEAR <= value.year < 2100 else None
 
 
 def parse_range(args: tuple[str, ...]) -> tuple[date | None, date | None] | tuple[str, str]:
@@ -120,49 +160,75 @@ def parse_range(args: tuple[str, ...]) -> tuple[date | None, date | None] | tupl
 def _utc(day: date | None, tz: ZoneInfo) -> str | None:
     if day is None:
         return None
-    return datetime.combine(day, time(), tz).astimezone(ZoneInfo("UTC")).isoformat(
-        timespec="seconds")
+    return datetime.combine(day, time(), tz).astimezone(UTC).isoformat(timespec="seconds")
+
+
+async def write_export(storage: Storage, texts: Catalogue, out: Path, rng: ExportRange,
+                       period: Period) -> int:
+    """Write the workbook for a period to a file; return the stories listed.
+
+    An open end stops at this second (the next one excluded), so that the counts and the list
+    see the same stories.
+    """
+    from bot.export_child import write_xlsx
+
+    reports = storage.reports
+    since = _utc(period.start, rng.tz)
+    until = (_utc(period.end + timedelta(days=1), rng.tz) if period.end
+             else (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds"))
+    scope, campaign = period.scope, period.campaign
+    return await write_xlsx(
+        out, rng, texts, period, await reports.counts(scope, since, until, campaign=campaign),
+        reports.stories(scope, since, until, campaign=campaign),
+        await reports.nominations(scope, since, until, campaign=campaign))
 
 
 async def export_workbook(
     storage: Storage, texts: Catalogue, scope: frozenset[int] | None, start: date | None,
-    end: date | None, rng: ExportRange,
+    end: date | None, rng: ExportRange, campaign: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[bytes, int]:
-    """The workbook for a scope and an inclusive date range, in memory."""
-    from bot.export import write_xlsx  # openpyxl loads only when exporting
+    """The workbook for a scope, a campaign (None: all) and an inclusive date range, as bytes
+    to send; `now` dates it (the clock's now by default)."""
+    from bot.export import Period
 
-    reports = storage.reports
-    since = _utc(start, rng.tz)
-    until = _utc(end + timedelta(days=1), rng.tz) if end else None
-    out = io.BytesIO()
-    listed = await write_xlsx(out, rng, texts, await reports.counts(scope, since, until),
-                              reports.stories(scope, since, until),
-                              await reports.nominations(scope, since, until))
-    return out.getvalue(), listed
+    made = (now or datetime.now(UTC)).astimezone(rng.tz).date()
+    folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="guongsang-export-"))
+    try:
+        out = folder / "export.xlsx"
+        listed = await write_export(storage, texts, out, rng,
+                                    Period(start, end, scope, made, campaign))
+        return await asyncio.to_thread(out.read_bytes), listed
+    finally:
+        await asyncio.to_thread(shutil.rmtree, folder, True)
 
 
 async def on_export(ctx: Context) -> list[Reply]:
-    """/export [from] [to]: the workbook, as a document."""
+    """/export [campaign] [from] [to]: the workbook, as a document."""
     if not is_reviewer(ctx):
         return [Reply(ctx.t("roles.not_reviewer"))]
-    parsed = parse_range(ctx.incoming.args)
+    campaign, words, wrong = parse_campaign(ctx, list(ctx.incoming.args))
+    if wrong is not None:
+        return [Reply(wrong)]
+    parsed = parse_range(tuple(words))
     if isinstance(parsed[0], str):
         problem, value = parsed
         if problem == "bad_date":
             return [Reply(ctx.t("export.bad_date", value=str(value)[:20]))]
-        return [Reply(ctx.t("export.bad_order", start=ctx.incoming.args[0],
-                            end=ctx.incoming.args[1]))]
+        return [Reply(ctx.t("export.bad_order", start=words[0], end=words[1]))]
     start, end = parsed
     assert not isinstance(start, str) and not isinstance(end, str)
-    from bot.export import ExportRange
+    from bot.export import ExportRange, range_text
 
-    rng = ExportRange(ctx.settings.province_code, ctx.settings.tz, ctx.settings.publish_chat_id)
-    data, listed = await export_workbook(ctx.storage, ctx.texts, await _scope(ctx), start, end, rng)
-    shown = ctx.t("export.range_all")
-    if start or end:
-        shown = ctx.t("export.range", start=start.strftime("%d/%m/%Y") if start else "…",
-                      end=end.strftime("%d/%m/%Y") if end else "…")
-    first = (start or campaign().start or ctx.today.date()).isoformat()
-    name = f"guongsang-{first}-{(end or ctx.today.date()).isoformat()}.xlsx"
+    rng = ExportRange(ctx.settings.province_code, ctx.settings.tz, ctx.settings.publish_chat_id,
+                      ctx.campaigns)
+    data, listed = await export_workbook(ctx.storage, ctx.texts, await _scope(ctx), start, end, rng,
+                                         campaign, ctx.now)
+    shown = range_text(ctx.texts, start, end)
+    chosen = ctx.campaigns.get(campaign or "")
+    starts = [c.start for c in ([chosen] if chosen else ctx.campaigns.all) if c.start]
+    first = (start or min(starts, default=ctx.today.date())).isoformat()
+    last = (end or (chosen.end if chosen and chosen.end else None) or ctx.today.date()).isoformat()
+    name = f"guongsang-{chosen.key + '-' if chosen else ''}{first}-{last}.xlsx"
     text = ctx.t("export.caption" if listed else "export.empty", range=shown, count=listed)
     return [Reply(text, files=(Attachment(name, data, "document"),))]

@@ -5,26 +5,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage.broadcasts import TOPICS, Broadcasts, Delivery, Progress, Result
-from bot.storage.database import Database, migrations
+from bot.storage.audit import Audit, AuditEntry, Who
+from bot.storage.behalf import Behalf, Imported
+from bot.storage.broadcasts import EVERYTHING, TOPICS, Broadcasts, Delivery, Progress, Result
+from bot.storage.database import Database, DatabaseFileError, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
+from bot.storage.duplicates import Candidate, Duplicates, Telling
 from bot.storage.erasure import erase_person
 from bot.storage.outbox import Outbox, OutboxItem
 from bot.storage.people import People, Person
+from bot.storage.photos import ArchivedPhoto, Photos, media_folder
+from bot.storage.public import PublicStories, PublicStory
 from bot.storage.reports import Count, Nomination, Reports
 from bot.storage.reviews import Event, Outcome, Reviews
-from bot.storage.roles import ReviewerLine, Roles
-from bot.storage.stories import NewStory, Stories, Story, StoryLine
+from bot.storage.roles import ReviewerLine, Roles, ScopeChange
+from bot.storage.search import Search, StoryFilter
+from bot.storage.staff import DIGEST, Staff, Waiting
+from bot.storage.stories import NewStory, Post, Refused, Stories, Story, StoryLine
+from bot.storage.transitions import Change, Policy
+from bot.storage.voices import ArchivedVoice, Voices
 
 __all__ = [
+    "DIGEST",
+    "EVERYTHING",
     "TOPICS",
+    "ArchivedPhoto",
+    "ArchivedVoice",
+    "Audit",
+    "AuditEntry",
+    "Behalf",
     "Broadcasts",
+    "Candidate",
+    "Change",
     "Count",
     "Database",
+    "DatabaseFileError",
     "Delivery",
     "DialogState",
     "Dialogs",
+    "Duplicates",
     "Event",
+    "Imported",
     "NewStory",
     "Nomination",
     "Outbox",
@@ -32,17 +53,31 @@ __all__ = [
     "Outcome",
     "People",
     "Person",
+    "Photos",
+    "Policy",
+    "Post",
     "Progress",
     "Prompt",
+    "PublicStories",
+    "PublicStory",
+    "Refused",
     "Reports",
     "Result",
     "ReviewerLine",
     "Reviews",
     "Roles",
+    "ScopeChange",
+    "Search",
+    "Staff",
     "Storage",
     "Stories",
     "Story",
+    "StoryFilter",
     "StoryLine",
+    "Telling",
+    "Voices",
+    "Waiting",
+    "Who",
     "migrations",
     "open_storage",
 ]
@@ -61,6 +96,14 @@ class Storage:
     outbox: Outbox
     broadcasts: Broadcasts
     reports: Reports
+    audit: Audit
+    staff: Staff
+    photos: Photos
+    search: Search
+    public: PublicStories
+    duplicates: Duplicates
+    voices: Voices
+    behalf: Behalf
 
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
@@ -80,5 +123,6 @@ async def open_storage(
     reviews = Reviews(db, review_levels, notify_reviewers, publish_chat)
     return Storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
-        Reports(db),
+        Reports(db), Audit(db), Staff(db), Photos(db, media_folder(path)), Search(db),
+        PublicStories(db), Duplicates(db), Voices(db, media_folder(path)), Behalf(db),
     )

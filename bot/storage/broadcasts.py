@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.storage.audit import write_audit
 from bot.storage.database import Database
 from bot.storage.people import now_iso
+from bot.workflow import SystemActor
 
-__all__ = ["TOPICS", "Broadcasts", "Delivery", "Progress", "Result"]
+__all__ = ["EVERYTHING", "TOPICS", "Broadcasts", "Delivery", "Progress", "Result"]
 
 TOPICS = ("anniversaries", "stories", "deadlines")
+# Opting out of everything: every topic, and the board's general messages.
+EVERYTHING = "all"
 _OK = "p.erased_at IS NULL AND p.stopped_at IS NULL AND p.consent = 1"
+# A broadcast to no topic (everyone, a commune, the reviewers) skips those who stopped everything.
+_GENERAL = f"{_OK} AND p.opted_out_at IS NULL"
 _RETRY = ("UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?"
           " WHERE broadcast_id = ? AND person_id = ? AND status = 'pending'")
 _FINISH = ("UPDATE deliveries SET status = ?, attempts = attempts + 1, sent_at = ?, error = ?"
@@ -36,7 +42,7 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """What became of one send: sent, retry (at), failed, stopped or cancelled."""
+    """What became of one send: sent, retry (at), failed, stopped, out_of_window or cancelled."""
 
     broadcast_id: int
     person_id: int
@@ -59,6 +65,7 @@ class Progress:
     stopped: int
     pending: int
     created_at: str
+    out_of_window: int = 0
 
 
 def _audience_sql(audience: str) -> tuple[str, list[Any]]:
@@ -68,13 +75,14 @@ def _audience_sql(audience: str) -> tuple[str, list[Any]]:
         return (f"SELECT p.id FROM people p JOIN subscriptions s ON s.person_id = p.id"
                 f" WHERE s.topic = ? AND {_OK}", [arg])
     if kind == "commune" and arg.isdecimal():
-        return (f"SELECT p.id FROM people p WHERE {_OK} AND (p.id IN (SELECT reporter_id FROM"
+        return (f"SELECT p.id FROM people p WHERE {_GENERAL} AND (p.id IN (SELECT reporter_id FROM"
                 " stories WHERE commune_code = ?) OR p.id IN (SELECT person_id FROM"
                 " reviewer_scopes WHERE commune_code = ?))", [int(arg), int(arg)])
     if kind == "reviewers":
-        return f"SELECT p.id FROM people p WHERE {_OK} AND p.role IN ('reviewer', 'admin')", []
+        return (f"SELECT p.id FROM people p WHERE {_GENERAL} AND p.role IN ('reviewer', 'admin')",
+                [])
     if kind == "everyone":
-        return f"SELECT p.id FROM people p WHERE {_OK}", []
+        return f"SELECT p.id FROM people p WHERE {_GENERAL}", []
     raise ValueError(f"unknown audience {audience!r}")
 
 
@@ -109,6 +117,30 @@ class Broadcasts:
             )
         return max(removed, 0)
 
+    async def stop_everything(self, person_id: int) -> None:
+        """Opt out of every topic and of the board's general messages; nothing pending is sent."""
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM subscriptions WHERE person_id = ?", (person_id,))
+            await tx.execute(
+                "UPDATE people SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
+                (now_iso(), person_id),
+            )
+            await tx.execute(
+                "UPDATE deliveries SET status = 'cancelled' WHERE person_id = ?"
+                " AND status = 'pending'", (person_id,),
+            )
+
+    async def opted_out(self, person_id: int) -> bool:
+        """Whether the person stopped everything (and has not asked for general messages since)."""
+        row = await self._db.fetchone(
+            "SELECT opted_out_at FROM people WHERE id = ?", (person_id,)
+        )
+        return bool(row and row["opted_out_at"])
+
+    async def opt_in(self, person_id: int) -> None:
+        """Receive the board's general messages again."""
+        await self._db.write("UPDATE people SET opted_out_at = NULL WHERE id = ?", (person_id,))
+
     async def topics(self, person_id: int) -> set[str]:
         """The topics a person follows."""
         rows = await self._db.fetchall(
@@ -127,8 +159,11 @@ class Broadcasts:
         template: str | None = None, params: dict[str, Any] | None = None,
         body: str | None = None, created_by: int | None = None,
     ) -> int | None:
-        """Create a broadcast with its delivery rows; None when `key` already exists."""
+        """Create a broadcast with its delivery rows; None when `key` already exists. A broadcast
+        to a topic's subscribers is of that topic: its recipients can stop the topic from it."""
         sql, args = _audience_sql(audience)
+        kind, _, arg = audience.partition(":")
+        topic = topic or (arg if kind == "topic" else None)
         stamp = now_iso()
         async with self._db.transaction_long() as tx:  # a delivery row for each recipient
             async with tx.execute(
@@ -152,6 +187,12 @@ class Broadcasts:
                 " ELSE status END, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
                 (total, total, total, stamp, broadcast_id),
             )
+            await write_audit(
+                tx, "broadcast_create", actor_id=created_by,
+                system=None if created_by is not None else SystemActor.SCHEDULER,
+                broadcast_id=broadcast_id,
+                details={"audience": audience, "recipients": total, "key": key, "topic": topic},
+            )
         return broadcast_id
 
     async def get(self, broadcast_id: int) -> dict[str, Any] | None:
@@ -159,21 +200,23 @@ class Broadcasts:
         row = await self._db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
         return dict(row) if row else None
 
-    async def due(self, now: datetime, limit: int, skip: Iterable[tuple[int, int]] = ()
-                  ) -> list[Delivery]:
-        """Pending deliveries of active broadcasts whose time has come, in the order they fell
-        due (then by broadcast and person): the order of the deliveries_due index, so the query
-        reads `limit` rows instead of sorting every pending one."""
+    async def due(self, now: datetime, limit: int, *, channels: Collection[str],
+                  skip: Iterable[tuple[int, int]] = ()) -> list[Delivery]:
+        """Pending deliveries of active broadcasts to people on `channels` whose time has come,
+        in the order they fell due (then by broadcast and person): the order of the
+        deliveries_due index, so the query reads `limit` rows instead of sorting every pending
+        one. Other channels' deliveries are left alone for the process that runs them."""
         # What is busy is read before the query: a send recorded (and forgotten by the caller)
         # while the query runs is then either still skipped or already not pending in its result.
         busy = set(skip)
+        marks = ",".join("?" * len(channels))
         rows = await self._db.fetchall(
             "SELECT d.broadcast_id, d.person_id, d.attempts, p.channel, p.external_id,"
             " p.language FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id"
             " JOIN people p ON p.id = d.person_id WHERE d.status = 'pending'"
-            " AND d.next_attempt_at <= ? AND b.status = 'active'"
+            f" AND d.next_attempt_at <= ? AND b.status = 'active' AND p.channel IN ({marks})"
             " ORDER BY d.next_attempt_at, d.broadcast_id, d.person_id LIMIT ?",
-            (now.isoformat(timespec="seconds"), limit + len(busy)),
+            (now.isoformat(timespec="seconds"), *channels, limit + len(busy)),
         )
         out = [
             Delivery(r["broadcast_id"], r["person_id"], r["channel"], r["external_id"],
@@ -218,8 +261,8 @@ class Broadcasts:
                 " 'pending')", (stamp, *ids),
             )
 
-    async def cancel(self, broadcast_id: int) -> bool:
-        """Stop a broadcast; what is not sent yet is cancelled."""
+    async def cancel(self, broadcast_id: int, *, by: int | None = None) -> bool:
+        """Stop a broadcast; what is not sent yet is cancelled. Audited with `by`, the admin."""
         async with self._db.transaction() as tx:
             async with tx.execute(
                 "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE id = ?"
@@ -227,10 +270,13 @@ class Broadcasts:
             ) as cur:
                 changed = cur.rowcount == 1
             if changed:
-                await tx.execute(
+                async with tx.execute(
                     "UPDATE deliveries SET status = 'cancelled' WHERE broadcast_id = ?"
                     " AND status = 'pending'", (broadcast_id,),
-                )
+                ) as cur:
+                    dropped = cur.rowcount
+                await write_audit(tx, "broadcast_cancel", actor_id=by,
+                                  broadcast_id=broadcast_id, details={"unsent": dropped})
         return changed
 
     async def progress(self, limit: int = 10) -> list[Progress]:
@@ -238,13 +284,15 @@ class Broadcasts:
         rows = await self._db.fetchall(
             "SELECT b.id, b.key, b.audience, b.status, b.total, b.created_at,"
             " SUM(d.status = 'sent') AS sent, SUM(d.status = 'failed') AS failed,"
-            " SUM(d.status = 'stopped') AS stopped, SUM(d.status = 'pending') AS pending"
+            " SUM(d.status = 'stopped') AS stopped, SUM(d.status = 'pending') AS pending,"
+            " SUM(d.status = 'out_of_window') AS out_of_window"
             " FROM broadcasts b LEFT JOIN deliveries d ON d.broadcast_id = b.id"
             " GROUP BY b.id ORDER BY b.id DESC LIMIT ?", (limit,),
         )
         return [
             Progress(r["id"], r["key"], r["audience"], r["status"], r["total"], r["sent"] or 0,
-                     r["failed"] or 0, r["stopped"] or 0, r["pending"] or 0, r["created_at"])
+                     r["failed"] or 0, r["stopped"] or 0, r["pending"] or 0, r["created_at"],
+                     r["out_of_window"] or 0)
             for r in rows
         ]
 

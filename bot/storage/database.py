@@ -23,9 +23,10 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.database_file import DatabaseFileError, prepare_file
 from bot.storage.loop import PATIENCE_S, LoopConnection
 
-__all__ = ["Database", "migrations"]
+__all__ = ["Database", "DatabaseFileError", "migrations", "prepare_file"]
 
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -93,9 +94,14 @@ class Database:
     @classmethod
     async def open(cls, path: Path | str, *, upto: int | None = None) -> Database:
         """Open (creating the folder and file), configure, and migrate to `upto` or the latest."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = cls(LoopConnection(path), LoopConnection(path, query_only=True), [])
-        try:
+        if str(path) != ":memory:":
+            prepare_file(Path(path), len(migrations()))
+        opened: list[LoopConnection] = []
+        db: Database | None = None
+        try:  # a connection left open keeps its thread, and the process, alive
+            opened.append(LoopConnection(path))
+            opened.append(LoopConnection(path, query_only=True))
+            db = cls(opened[0], opened[1], [])
             for _ in range(LONG_READERS):
                 long_reader = await aiosqlite.connect(path, isolation_level=None)
                 db._long.append(long_reader)
@@ -103,8 +109,13 @@ class Database:
                 long_reader.row_factory = aiosqlite.Row
                 await long_reader.execute(f"PRAGMA busy_timeout = {int(PATIENCE_S * 1000)}")
             await db.migrate(upto)
-        except BaseException:
-            await db.close()
+        except BaseException as exc:
+            if db is not None:
+                await db.close()
+            for conn in opened:
+                await conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise DatabaseFileError(f"DATABASE_PATH {path}: {exc}") from exc
             raise
         return db
 
@@ -152,9 +163,9 @@ class Database:
         transaction is rolled back, so the connection never stays inside a dead one."""
         writer = self._writer
         try:
-            await writer.run(writer.raw.execute, "BEGIN IMMEDIATE")
+            await writer.execute("BEGIN IMMEDIATE")
             yield writer
-            await writer.run(writer.raw.execute, "COMMIT")
+            await writer.execute("COMMIT")
         except BaseException:
             writer.abandon()
             raise

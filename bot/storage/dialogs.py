@@ -19,6 +19,7 @@ class Prompt:
     nonce: str = ""
     values: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    untyped: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -63,21 +64,25 @@ class Dialogs:
             step=row["step"],
             data=json.loads(row["data"]),
             prompt=Prompt(
-                prompt.get("nonce", ""), prompt.get("values", []), prompt.get("labels", [])
+                prompt.get("nonce", ""), prompt.get("values", []), prompt.get("labels", []),
+                prompt.get("untyped", []),
             ),
             updated_at=datetime.fromisoformat(row["updated_at"]),
         )
 
     async def save(self, state: DialogState, now: datetime) -> None:
-        """Write the state as it stands after a completed step."""
+        """Write the state as it stands after a completed step (never for an erased person: a
+        chat kept for them would tie their platform account to their anonymous row again)."""
         prompt = {
             "nonce": state.prompt.nonce,
             "values": state.prompt.values,
             "labels": state.prompt.labels,
+            "untyped": state.prompt.untyped,
         }
         await self._db.write(
             "INSERT INTO dialogs (channel, chat_id, person_id, flow, step, data, prompt,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM people WHERE id = ?3"
+            " AND erased_at IS NULL"
             " ON CONFLICT (channel, chat_id) DO UPDATE SET person_id = excluded.person_id,"
             " flow = excluded.flow, step = excluded.step, data = excluded.data,"
             " prompt = excluded.prompt, updated_at = excluded.updated_at",
@@ -93,3 +98,12 @@ class Dialogs:
             ),
         )
         state.updated_at = now
+
+    async def first_group_notice(self, channel: str, chat_id: str, now: datetime) -> bool:
+        """Remember that a group chat was told to write privately; True only the first time."""
+        changed = await self._db.write(
+            "INSERT INTO group_chats (channel, chat_id, told_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (channel, chat_id) DO NOTHING",
+            (channel, chat_id, now.isoformat(timespec="seconds")),
+        )
+        return changed == 1

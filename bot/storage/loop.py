@@ -13,6 +13,7 @@ fetchall and rowcount, rows as sqlite3.Row) works unchanged, as every call goes 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ import aiosqlite
 __all__ = ["LOOP_BUSY_MS", "PATIENCE_S", "LoopConnection", "is_busy"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # How long SQLite may wait for a lock on the loop's thread before the wait moves off the loop.
 LOOP_BUSY_MS = 20
@@ -107,9 +109,14 @@ class LoopConnection(aiosqlite.Connection):
             self._rollback_now()
 
     def _rollback_now(self) -> None:
+        """End a failed transaction, whether or not SQLite already rolled it back (it may after
+        SQLITE_FULL or an I/O error), so the next transaction can begin."""
         conn = self._connection
         if conn is not None and conn.in_transaction:
-            conn.execute("ROLLBACK").close()
+            try:
+                conn.execute("ROLLBACK").close()
+            except sqlite3.Error as exc:
+                log.warning("rollback failed: %s", exc)
 
     async def close(self) -> None:
         """Close the connection once any worker thread has given it back."""

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import aiosqlite
 
+from bot.storage.audit import write_audit
+from bot.storage.clock import now_iso as now_iso
 from bot.storage.database import Database
+from bot.storage.menus import queue_menu
+from bot.workflow import Role, SystemActor
 
 __all__ = ["People", "Person"]
-
-
-def now_iso() -> str:
-    """The current instant in UTC, as stored."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(slots=True)
@@ -30,11 +28,13 @@ class Person:
     consent: bool | None
     role: str
     stopped: bool = False
+    admin_from_list: bool = False  # the admin role came from ADMIN_IDS
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Person:
         """Build from a `people` row."""
         consent = row["consent"]
+        keys = row.keys()
         return cls(
             id=row["id"],
             channel=row["channel"],
@@ -44,8 +44,17 @@ class Person:
             language=row["language"],
             consent=None if consent is None else bool(consent),
             role=row["role"],
-            stopped=bool(row["stopped_at"]) if "stopped_at" in row.keys() else False,  # noqa: SIM118
+            stopped=bool(row["stopped_at"]) if "stopped_at" in keys else False,
+            admin_from_list=bool(row["admin_from_list"]) if "admin_from_list" in keys else False,
         )
+
+
+async def _release_username(tx: aiosqlite.Connection, person: Person, username: str) -> None:
+    """Take `username` off every other account of the person's channel."""
+    await tx.execute(
+        "UPDATE people SET username = NULL WHERE channel = ? AND lower(username) = lower(?)"
+        " AND id != ?", (person.channel, username, person.id),
+    )
 
 
 class People:
@@ -85,36 +94,54 @@ class People:
         self, person: Person, consent: bool, name: str, username: str | None
     ) -> None:
         """Record the consent answer; the name is kept only with consent."""
-        await self._db.write(
-            "UPDATE people SET consent = ?, consent_at = ?, display_name = ?, username = ?,"
-            " erased_at = NULL WHERE id = ?",
-            (
-                int(consent),
-                now_iso(),
-                name if consent else None,
-                username if consent else None,
-                person.id,
-            ),
-        )
+        async with self._db.transaction() as tx:
+            if consent and username:
+                await _release_username(tx, person, username)
+            await tx.execute(
+                "UPDATE people SET consent = ?, consent_at = ?, display_name = ?, username = ?,"
+                " erased_at = NULL WHERE id = ?",
+                (
+                    int(consent),
+                    now_iso(),
+                    name if consent else None,
+                    username if consent else None,
+                    person.id,
+                ),
+            )
         person.consent = consent
         person.display_name = name if consent else None
         person.username = username if consent else None
 
     async def update_profile(self, person: Person, name: str, username: str | None) -> None:
-        """Keep a consenting person's display name and username current."""
-        await self._db.write(
-            "UPDATE people SET display_name = ?, username = ? WHERE id = ? AND consent = 1",
-            (name, username, person.id),
-        )
+        """Keep a consenting person's display name and username current.
+
+        A username belongs to one account at a time on its channel: whoever writes with it now
+        holds it, and a row that still shows it from before loses it.
+        """
+        async with self._db.transaction() as tx:
+            if username:
+                await _release_username(tx, person, username)
+            await tx.execute(
+                "UPDATE people SET display_name = ?, username = ? WHERE id = ? AND consent = 1",
+                (name, username, person.id),
+            )
         person.display_name = name
         person.username = username
 
     async def set_language(self, person: Person, language: str) -> None:
-        """Switch the person's language."""
-        await self._db.write("UPDATE people SET language = ? WHERE id = ?", (language, person.id))
+        """Switch the person's language (and a staff member's own command menu)."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person.id))
+            if person.role in (Role.REVIEWER, Role.ADMIN, Role.OFFICER):
+                await queue_menu(tx, person.id)
         person.language = language
 
     async def set_role(self, person: Person, role: str) -> None:
-        """Give the person a role."""
-        await self._db.write("UPDATE people SET role = ? WHERE id = ?", (role, person.id))
+        """Give the person a role from the configuration (ADMIN_IDS), and the command menu that
+        goes with it; audited as such."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE people SET role = ? WHERE id = ?", (role, person.id))
+            await write_audit(tx, "grant", system=SystemActor.CONFIG, person_id=person.id,
+                              details={"role": role, "before": person.role})
+            await queue_menu(tx, person.id)
         person.role = role

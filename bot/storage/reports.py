@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
@@ -10,21 +11,22 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.database import Database
-from bot.storage.people import now_iso
-from bot.storage.reviews import Outcome, load_actor, queue_message
+from bot.storage.transitions import Change, Outcome, apply
+from bot.workflow import Action
 
 __all__ = ["Count", "Nomination", "Reports", "Totals"]
 
 
 @dataclass(frozen=True, slots=True)
 class Count:
-    """How many stories share a status, kind, content and commune."""
+    """How many stories share a status, kind, content and commune (in one campaign)."""
 
     status: str
     kind: str
-    content: int
+    content: str | None
     commune: int
     n: int
+    campaign: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +35,7 @@ class Totals:
 
     by_status: dict[str, int]
     by_kind: dict[str, int]
-    by_content: dict[int, int]
+    by_content: dict[tuple[str, str | None], int]
     by_commune: dict[int, int]
 
 
@@ -50,6 +52,7 @@ class Nomination:
     status: str
     nominated_by: str | None
     created_at: str
+    campaign: str = ""
 
 
 def _values(rows: int, width: int) -> str:
@@ -59,11 +62,14 @@ def _values(rows: int, width: int) -> str:
 
 
 def _where(communes: frozenset[int] | None, start: str | None, end: str | None,
-           alias: str = "") -> tuple[str, list[Any]]:
-    """Scope (None = whole province) and a [start, end) window on the filing time."""
+           alias: str = "", campaign: str | None = None) -> tuple[str, list[Any]]:
+    """Scope (None = whole province), a campaign (None = all) and a [start, end) window."""
     col = f"{alias}." if alias else ""
     clauses: list[str] = ["1 = 1"]
     params: list[Any] = []
+    if campaign is not None:
+        clauses.append(f"{col}campaign = ?")
+        params.append(campaign)
     if communes is not None and 0 not in communes:
         clauses.append(f"{col}commune_code IN ({','.join('?' * len(communes))})")
         params.extend(sorted(communes))
@@ -83,45 +89,51 @@ class Reports:
         self._db = db
 
     async def counts(self, communes: frozenset[int] | None, start: str | None = None,
-                     end: str | None = None) -> list[Count]:
-        """Stories grouped by status, kind, content and commune."""
-        where, params = _where(communes, start, end)
+                     end: str | None = None, campaign: str | None = None) -> list[Count]:
+        """Stories grouped by campaign, status, kind, content and commune."""
+        where, params = _where(communes, start, end, campaign=campaign)
         rows = await self._db.fetchall_long(
-            "SELECT status, kind, content, commune_code, COUNT(*) AS n FROM stories"
-            f" WHERE {where} GROUP BY status, kind, content, commune_code", params,
+            "SELECT campaign, status, kind, content, commune_code, COUNT(*) AS n FROM stories"
+            f" WHERE {where} GROUP BY campaign, status, kind, content, commune_code", params,
         )
-        return [Count(r["status"], r["kind"], r["content"], r["commune_code"], r["n"])
-                for r in rows]
+        # Tens of thousands of groups in a big province: made into objects off the event loop.
+        return await asyncio.to_thread(
+            lambda: [Count(r["status"], r["kind"], r["content"], r["commune_code"], r["n"],
+                           r["campaign"]) for r in rows])
 
-    async def totals(self, communes: frozenset[int] | None,
-                     leave_out: Collection[str]) -> Totals:
-        """The stories in scope by status; by kind, content and commune leaving out statuses.
+    async def totals(self, communes: frozenset[int] | None, leave_out: Collection[str],
+                     campaign: str | None = None) -> Totals:
+        """The stories in scope (of one campaign, or all) by status; by kind, content (in its
+        campaign) and commune leaving out statuses.
 
         One pass over the covering index stories_counts, the few sums taken in SQL.
         """
-        where, params = _where(communes, None, None)
+        where, params = _where(communes, None, None, campaign=campaign)
         out = sorted(leave_out)
         kept = f" WHERE status NOT IN ({', '.join('?' * len(out))})" if out else ""
         rows = await self._db.fetchall_long(
-            "WITH g AS MATERIALIZED (SELECT status, kind, content, commune_code, COUNT(*) AS n"
-            f" FROM stories WHERE {where} GROUP BY status, kind, content, commune_code),"
+            "WITH g AS MATERIALIZED (SELECT campaign, status, kind, content, commune_code,"
+            f" COUNT(*) AS n FROM stories WHERE {where}"
+            " GROUP BY campaign, status, kind, content, commune_code),"
             f" k AS (SELECT * FROM g{kept})"
-            " SELECT 0 AS dim, status AS value, SUM(n) AS n FROM g GROUP BY status"
-            " UNION ALL SELECT 1, kind, SUM(n) FROM k GROUP BY kind"
-            " UNION ALL SELECT 2, content, SUM(n) FROM k GROUP BY content"
-            " UNION ALL SELECT 3, commune_code, SUM(n) FROM k GROUP BY commune_code",
+            " SELECT 0 AS dim, status AS value, NULL AS campaign, SUM(n) AS n FROM g"
+            " GROUP BY status"
+            " UNION ALL SELECT 1, kind, NULL, SUM(n) FROM k GROUP BY kind"
+            " UNION ALL SELECT 2, content, campaign, SUM(n) FROM k GROUP BY campaign, content"
+            " UNION ALL SELECT 3, commune_code, NULL, SUM(n) FROM k GROUP BY commune_code",
             [*params, *out],
         )
         found: tuple[dict[Any, int], ...] = ({}, {}, {}, {})
-        for dim, value, n in rows:
-            found[dim][value] = n
+        for dim, value, in_campaign, n in rows:
+            found[dim][(in_campaign, value) if dim == 2 else value] = n
         return Totals(*found)
 
     async def weekly(
         self, communes: frozenset[int] | None, bounds: Sequence[str], leave_out: Collection[str],
+        campaign: str | None = None,
     ) -> list[tuple[int, str, int]]:
-        """(week, kind, count) of the stories in scope filed in [bounds[i], bounds[i + 1]),
-        leaving out the statuses given.
+        """(week, kind, count) of the stories in scope (of one campaign, or all) filed in
+        [bounds[i], bounds[i + 1]), leaving out the statuses given.
 
         The communes (those in scope, or every one with a story, found by one index seek
         each) and each one's kinds (likewise) are listed first; then one covered index seek
@@ -141,6 +153,8 @@ class Reports:
             places = sorted(communes)
         out = sorted(leave_out)
         status = f" AND s.status NOT IN ({', '.join('?' * len(out))})" if out else ""
+        if campaign is not None:
+            status += " AND s.campaign = ?"
         rows = await self._db.fetchall_long(
             f"WITH RECURSIVE c(code) AS ({listed}),"
             " p(code, kind) AS (SELECT code, (SELECT MIN(kind) FROM stories"
@@ -152,14 +166,16 @@ class Reports:
             " WHERE s.commune_code = p.code AND s.kind = p.kind AND s.created_at >= w.lo"
             f" AND s.created_at < w.hi{status})) AS n FROM p, w WHERE p.kind IS NOT NULL"
             " GROUP BY w.i, p.kind",
-            [*places, *itertools.chain.from_iterable(weeks), *out],
+            [*places, *itertools.chain.from_iterable(weeks), *out,
+             *([] if campaign is None else [campaign])],
         )
         return [(r["week"], r["kind"], r["n"]) for r in rows if r["n"]]
 
     async def stories(self, communes: frozenset[int] | None, start: str | None,
-                      end: str | None, batch: int = 2000) -> AsyncIterator[aiosqlite.Row]:
+                      end: str | None, batch: int = 2000, campaign: str | None = None,
+                      ) -> AsyncIterator[aiosqlite.Row]:
         """Every story in scope with its reporter and photo count, oldest first, streamed."""
-        where, params = _where(communes, start, end, alias="s")
+        where, params = _where(communes, start, end, alias="s", campaign=campaign)
         sql = (
             "SELECT s.*, p.display_name AS reporter_name,"
             " (SELECT COUNT(*) FROM story_photos f WHERE f.story_id = s.id) AS photo_count"
@@ -176,52 +192,25 @@ class Reports:
             last = rows[-1]["id"]
 
     async def nominations(self, communes: frozenset[int] | None, start: str | None = None,
-                          end: str | None = None) -> list[Nomination]:
+                          end: str | None = None, campaign: str | None = None,
+                          ) -> list[Nomination]:
         """Nominations in scope, by award then commune."""
-        where, params = _where(communes, start, end, alias="s")
+        where, params = _where(communes, start, end, alias="s", campaign=campaign)
         rows = await self._db.fetchall_long(
-            "SELECT n.*, s.commune_code, s.title, s.honoree_name, s.status, p.display_name"
+            "SELECT n.*, s.commune_code, s.title, s.honoree_name, s.status, p.display_name,"
+            " s.campaign"
             " FROM nominations n JOIN stories s ON s.id = n.story_id"
             f" LEFT JOIN people p ON p.id = n.nominated_by WHERE {where}"
             " ORDER BY n.award, s.commune_code, n.story_id", params,
         )
-        return [Nomination(r["story_id"], r["award"], r["reason"], r["commune_code"], r["title"],
-                           r["honoree_name"], r["status"], r["display_name"], r["created_at"])
-                for r in rows]
+        return await asyncio.to_thread(
+            lambda: [Nomination(r["story_id"], r["award"], r["reason"], r["commune_code"],
+                                r["title"], r["honoree_name"], r["status"], r["display_name"],
+                                r["created_at"], r["campaign"]) for r in rows])
 
     async def nominate(self, story_id: int, award: str, reason: str, actor_id: int) -> Outcome:
-        """Propose an approved or published story for an award; the reporter is told."""
-        stamp = now_iso()
+        """Propose an approved or published story for an award, through the door; the reporter
+        is told."""
+        change = Change(Action.NOMINATE, story_id, actor_id, note=reason, award=award)
         async with self._db.transaction() as tx:
-            async with tx.execute(
-                "SELECT status, commune_code, reporter_id, title FROM stories WHERE id = ?",
-                (story_id,),
-            ) as cur:
-                story = await cur.fetchone()
-            if story is None:
-                return Outcome(story_id, refusal="review.no_story")
-            actor = await load_actor(tx, actor_id)
-            status = story["status"]
-            if actor is None or not actor.covers(story["commune_code"]):
-                return Outcome(story_id, status, refusal="review.not_yours")
-            if status not in ("approved", "published"):
-                return Outcome(story_id, status, refusal="review.wrong_status")
-            if story["reporter_id"] == actor_id:
-                return Outcome(story_id, status, refusal="review.own_story")
-            await tx.execute(
-                "INSERT INTO nominations (story_id, award, reason, nominated_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (story_id) DO UPDATE SET"
-                " award = excluded.award, reason = excluded.reason,"
-                " nominated_by = excluded.nominated_by, created_at = excluded.created_at",
-                (story_id, award, reason, actor_id, stamp),
-            )
-            await tx.execute(
-                "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status,"
-                " note, created_at) VALUES (?, ?, 'nominate', ?, ?, ?, ?)",
-                (story_id, actor_id, status, status, f"{award}: {reason}", stamp),
-            )
-            if story["reporter_id"] is not None:
-                await queue_message(tx, story["reporter_id"], "notify.nominated",
-                                    {"id": story_id, "title": story["title"], "award": award},
-                                    story_id)
-            return Outcome(story_id, status, status)
+            return await apply(tx, change)

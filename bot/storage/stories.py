@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 import aiosqlite
 
 from bot.storage.database import Database
-from bot.storage.people import now_iso
-from bot.storage.reviews import queue_reviewers
+from bot.storage.marks import account_mark, mark_key
+from bot.storage.transitions import Change, Outcome, Policy, apply
+from bot.workflow import Action
 
-__all__ = ["NewStory", "Stories", "Story", "StoryLine"]
+__all__ = ["NewStory", "Post", "Refused", "Stories", "Story", "StoryLine", "submission"]
+
+
+class Refused(Exception):
+    """The status machine refused a filing (the person was banned a moment ago)."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.refusal)
+        self.outcome = outcome
 
 
 @dataclass(slots=True)
@@ -21,9 +32,10 @@ class NewStory:
     submission_key: str
     reporter_id: int
     channel: str
+    campaign: str
     kind: str
-    content: int
-    movement: int | None
+    content: str | None
+    movement: str | None
     commune_code: int
     honoree_name: str
     honoree_role: str
@@ -35,7 +47,21 @@ class NewStory:
     reporter_phone: str | None = None
     show_name: bool = False
     photos: list[str] = field(default_factory=list)
-    campaign: str = "an-giang-2025"
+    voice_ref: str | None = None  # a voice note telling the story, and its length in seconds
+    voice_seconds: int | None = None
+    # Filed on behalf of a resident (the reporter is the officer or reviewer who filed it).
+    resident_name: str | None = None
+    resident_contact: str | None = None
+    resident_consent_at: str | None = None
+    resident_is: str | None = None
+    resident_shown: bool = False
+
+
+def submission(new: NewStory) -> Change:
+    """The door's `submit` for a new story, filed by its reporter."""
+    values = asdict(new)
+    reporter, photos = values.pop("reporter_id"), values.pop("photos")
+    return Change(Action.SUBMIT, actor_id=reporter, fields=values, add_photos=tuple(photos))
 
 
 @dataclass(slots=True)
@@ -55,8 +81,8 @@ class Story:
     id: int
     reporter_id: int | None
     kind: str
-    content: int
-    movement: int | None
+    content: str | None
+    movement: str | None
     commune_code: int
     honoree_name: str
     honoree_role: str
@@ -73,11 +99,40 @@ class Story:
     photos: list[str]
     channel: str = ""
     review_note: str | None = None
-    original_title: str | None = None
-    original_description: str | None = None
+    original: dict[str, Any] = field(default_factory=dict)
     published_message_id: str | None = None
     publish_error: str | None = None
     reporter_name: str | None = None
+    duplicate_of: int | None = None
+    campaign: str = ""
+    voice_ref: str | None = None
+    voice_seconds: int | None = None
+    resident_name: str | None = None
+    resident_contact: str | None = None
+    resident_consent_at: str | None = None
+    resident_is: str | None = None
+    resident_shown: bool = False
+
+    @property
+    def public_name(self) -> str | None:
+        """The teller's name as it may be published: the resident's, for a story filed on their
+        behalf, only when they allowed it (never the officer's); otherwise the reporter's, when
+        the reporter allowed it."""
+        if self.resident_name is not None:
+            return self.resident_name if self.resident_shown else None
+        return self.reporter_name if self.show_name else None
+
+    @property
+    def original_title(self) -> str | None:
+        """The reporter's title, if a reviewer corrected it."""
+        value = self.original.get("title")
+        return None if value is None else str(value)
+
+    @property
+    def original_description(self) -> str | None:
+        """The reporter's description, if a reviewer corrected it."""
+        value = self.original.get("description")
+        return None if value is None else str(value)
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row, photos: list[str]) -> Story:
@@ -104,12 +159,29 @@ class Story:
             photos=photos,
             channel=row["channel"],
             review_note=row["review_note"],
-            original_title=row["original_title"],
-            original_description=row["original_description"],
+            original=json.loads(row["original"]) if row["original"] else {},
             published_message_id=row["published_message_id"],
             publish_error=row["publish_error"],
             reporter_name=row["reporter_name"] if "reporter_name" in row.keys() else None,  # noqa: SIM118
+            duplicate_of=row["duplicate_of"],
+            campaign=row["campaign"],
+            voice_ref=row["voice_ref"],
+            voice_seconds=row["voice_seconds"],
+            resident_name=row["resident_name"],
+            resident_contact=row["resident_contact"],
+            resident_consent_at=row["resident_consent_at"],
+            resident_is=row["resident_is"],
+            resident_shown=bool(row["resident_shown"]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One message of a story's post in a channel (a photo of its album, or its text)."""
+
+    chat_id: str
+    message_id: str
+    part: str
 
 
 class Stories:
@@ -119,61 +191,17 @@ class Stories:
         self._db = db
 
     async def file(self, new: NewStory, notify_reviewers: bool = True) -> int:
-        """Store a new pending story with its photos; the same submission twice files once."""
-        stamp = now_iso()
+        """File a new pending story with its photos through the door; the same submission twice
+        files once. Raises Refused when the status machine says no (a banned reporter).
+
+        Every field of NewStory but the reporter and the photos is a column of `stories`.
+        """
+        policy = Policy(notify_reviewers=notify_reviewers)
         async with self._db.transaction() as tx:
-            async with tx.execute(
-                "INSERT INTO stories (reporter_id, submission_key, channel, kind, content,"
-                " movement, commune_code, honoree_name, honoree_role, title, description,"
-                " event_date, latitude, longitude, reporter_phone, show_name, status,"
-                " created_at, updated_at, campaign)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
-                " ON CONFLICT (submission_key) DO NOTHING RETURNING id",
-                (
-                    new.reporter_id,
-                    new.submission_key,
-                    new.channel,
-                    new.kind,
-                    new.content,
-                    new.movement,
-                    new.commune_code,
-                    new.honoree_name,
-                    new.honoree_role,
-                    new.title,
-                    new.description,
-                    new.event_date.isoformat(),
-                    new.latitude,
-                    new.longitude,
-                    new.reporter_phone,
-                    int(new.show_name),
-                    stamp,
-                    stamp,
-                    new.campaign,
-                ),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None:
-                async with tx.execute(
-                    "SELECT id FROM stories WHERE submission_key = ?", (new.submission_key,)
-                ) as cur:
-                    existing = await cur.fetchone()
-                assert existing is not None
-                return int(existing[0])
-            story_id = int(row[0])
-            await tx.executemany(
-                "INSERT INTO story_photos (story_id, position, file_ref) VALUES (?, ?, ?)",
-                [(story_id, i, ref) for i, ref in enumerate(new.photos)],
-            )
-            await tx.execute(
-                "INSERT INTO story_events (story_id, actor_id, action, from_status, to_status,"
-                " created_at) VALUES (?, ?, 'submit', NULL, 'pending', ?)",
-                (story_id, new.reporter_id, stamp),
-            )
-            if notify_reviewers:
-                params = {"id": story_id, "title": new.title, "status": "pending", "note": ""}
-                await queue_reviewers(tx, new.commune_code, "notify.new_story", params,
-                                      story_id, skip=new.reporter_id)
-        return story_id
+            outcome = await apply(tx, submission(new), policy)
+        if not outcome.ok:
+            raise Refused(outcome)
+        return outcome.story_id
 
     async def get(self, story_id: int) -> Story | None:
         """A story with its photos."""
@@ -205,12 +233,24 @@ class Stories:
         return [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
 
     async def filed_since(self, person_id: int, since: str) -> int:
-        """How many stories a person filed since an instant (for the daily limit)."""
+        """How many of their own stories a person's account filed since an instant (for the daily
+        limit), counting those it filed before an erasure of its data; stories filed on behalf
+        of residents count apart (`Behalf.filed_since`)."""
         row = await self._db.fetchone(
-            "SELECT COUNT(*) FROM stories WHERE reporter_id = ? AND created_at >= ?",
-            (person_id, since),
+            "SELECT channel, external_id, (SELECT COUNT(*) FROM stories WHERE reporter_id = ?"
+            " AND created_at >= ? AND resident_name IS NULL) AS n FROM people WHERE id = ?",
+            (person_id, since, person_id),
         )
-        return int(row[0]) if row else 0
+        if row is None:
+            return 0
+        key = await mark_key(self._db)
+        if key is None:
+            return int(row["n"])
+        marks = await self._db.fetchone(
+            "SELECT COUNT(*) FROM filing_marks WHERE account = ? AND filed_at >= ?",
+            (account_mark(key, row["channel"], row["external_id"]), since),
+        )
+        return int(row["n"]) + (int(marks[0]) if marks else 0)
 
     async def _page(self, where: list[str], params: list[object], order: str, offset: int,
                     limit: int) -> tuple[int, list[StoryLine]]:
@@ -225,7 +265,10 @@ class Stories:
 
     @staticmethod
     def _filters(commune: int | None, kind: str | None, where: list[str],
-                 params: list[object]) -> None:
+                 params: list[object], campaign: str | None = None) -> None:
+        if campaign is not None:
+            where.append("campaign = ?")
+            params.append(campaign)
         if commune is not None:
             where.append("commune_code = ?")
             params.append(commune)
@@ -235,37 +278,45 @@ class Stories:
 
     async def queue(
         self, communes: frozenset[int] | None, commune: int | None, kind: str | None,
-        offset: int, limit: int,
+        offset: int, limit: int, campaign: str | None = None,
     ) -> tuple[int, list[StoryLine]]:
-        """Stories waiting that a reviewer may see (None = all communes), oldest first."""
+        """Stories waiting that a reviewer may see (None = all communes, all campaigns)."""
         where = ["status IN ('pending', 'recommended')"]
         params: list[object] = []
         if communes is not None and 0 not in communes:
             where.append(f"commune_code IN ({','.join('?' * len(communes))})")
             params.extend(sorted(communes))
-        self._filters(commune, kind, where, params)
+        self._filters(commune, kind, where, params, campaign)
         return await self._page(where, params, "ASC", offset, limit)
 
     async def published(
-        self, commune: int | None, kind: str | None, offset: int, limit: int
+        self, commune: int | None, kind: str | None, offset: int, limit: int,
+        campaign: str | None = None,
     ) -> tuple[int, list[StoryLine]]:
-        """Published stories, newest first, optionally of one commune and kind."""
+        """Published stories, newest first, optionally of one commune, kind and campaign."""
         where = ["status = 'published'"]
         params: list[object] = []
-        self._filters(commune, kind, where, params)
+        self._filters(commune, kind, where, params, campaign)
         return await self._page(where, params, "DESC", offset, limit)
 
     async def amend(
         self, story_id: int, reporter_id: int, title: str | None, description: str | None
     ) -> bool:
-        """The reporter's own correction while changes are requested; False if not allowed now."""
-        async with self._db.transaction() as tx, tx.execute(
-            "UPDATE stories SET title = COALESCE(?, title),"
-            " description = COALESCE(?, description), version = version + 1, updated_at = ?"
-            " WHERE id = ? AND reporter_id = ? AND status = 'needs_changes'",
-            (title, description, now_iso(), story_id, reporter_id),
-        ) as cur:
-            return cur.rowcount == 1
+        """The reporter's own edit while changes are requested; False if not allowed now."""
+        fields = {k: v for k, v in (("title", title), ("description", description))
+                  if v is not None}
+        async with self._db.transaction() as tx:
+            outcome = await apply(tx, Change(Action.AMEND, story_id, reporter_id, fields=fields))
+        return outcome.ok
+
+    async def posts(self, story_id: int, chat_id: str | None = None) -> list[Post]:
+        """The messages of a story's post still in a channel (or in one chat), oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT chat_id, message_id, part FROM story_posts WHERE story_id = ?"
+            " AND removed IS NULL AND (? IS NULL OR chat_id = ?) ORDER BY posted_at, rowid",
+            (story_id, chat_id, chat_id),
+        )
+        return [Post(r["chat_id"], r["message_id"], r["part"]) for r in rows]
 
     async def published_since(self, since: str, limit: int) -> list[StoryLine]:
         """Stories published since an instant, newest first."""
@@ -274,3 +325,10 @@ class Stories:
             " AND published_at >= ? ORDER BY id DESC LIMIT ?", (since, limit),
         )
         return [StoryLine(r["id"], r["title"], r["status"], r["created_at"]) for r in rows]
+
+    async def keys_in_use(self) -> list[tuple[str, str | None, str | None, int]]:
+        """Each (campaign, content, movement) that stories use, with how many use it."""
+        rows = await self._db.fetchall(
+            "SELECT campaign, content, movement, COUNT(*) AS n FROM stories"
+            " GROUP BY campaign, content, movement")
+        return [(r["campaign"], r["content"], r["movement"], r["n"]) for r in rows]

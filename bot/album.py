@@ -1,0 +1,60 @@
+"""The photos that go with a story's card: the archive's copies where the channel can upload
+them (a file id may have expired, a Zalo address surely will), the original reference where
+not, and which photos the archive gave up on."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content import Catalogue, Safe
+from bot.imaging import WEB
+from bot.messages import Attachment
+from bot.storage import ArchivedPhoto, Photos
+
+__all__ = ["Album", "failed_note", "story_album"]
+
+REASONS = ("not_image", "too_large", "too_many_pixels", "unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class Album:
+    """A card's photos: by reference, as uploads, and those that could not be archived."""
+
+    photos: tuple[str, ...]
+    uploads: tuple[Attachment, ...]
+    failed: tuple[ArchivedPhoto, ...]
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+async def story_album(photos: Photos, story_id: int, uploads: bool) -> Album:
+    """A story's photos for a card: archived copies uploaded when `uploads`, else references."""
+    refs: list[str] = []
+    files: list[Attachment] = []
+    items = await photos.of_story(story_id)
+    for item in items:
+        if uploads and item.archived and item.digest is not None:
+            data = await asyncio.to_thread(_read, photos.files.path(item.digest, WEB))
+            if data is not None:
+                files.append(Attachment(f"{story_id}-{item.position + 1}.jpg", data, "photo"))
+                continue
+        refs.append(item.file_ref)
+    failed = tuple(item for item in items if item.state == "failed")
+    return Album(tuple(refs), tuple(files), failed)
+
+
+def failed_note(album: Album, texts: Catalogue) -> Safe:
+    """For reviewers: how many photos the archive could not keep, and why ('' if none)."""
+    if not album.failed:
+        return Safe("")
+    reasons = dict.fromkeys(
+        item.error if item.error in REASONS else "unreachable" for item in album.failed)
+    words = ", ".join(texts.t(f"archive.reason_{reason}") for reason in reasons)
+    return texts.t("archive.card_failed", count=len(album.failed), reasons=Safe(words))

@@ -1,0 +1,182 @@
+"""Where the workbook is written: a thread for a commune's export, a child process for a province's.
+
+Writing an .xlsx of a province's stories is seconds of CPU, and the Rust writer holds the
+interpreter lock in stretches (at the end of a save, while the kernel frees its temporary file,
+for tens of milliseconds per 100,000 stories). In a thread of the bot's process every such
+stretch would stall every chat; in a child process it stalls nobody. So a big export runs in a
+child: the bot's event loop only pulls rows out of storage and pipes them across in small
+pickled batches, and the child builds the sheets (bot.sheets) and writes the file. Pickles go
+one way only, from the bot to its own child. A small export (up to IN_PROCESS stories, a few
+megabytes) is not worth the child's start, a few hundred milliseconds: its rows are gathered and
+written in a worker thread, where the writer's stretches are a few milliseconds.
+
+    python -m bot.export_child OUT.xlsx   (reads the job, then batches, from standard input)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import operator
+import os
+import pickle
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import aiosqlite
+
+from bot.content import Catalogue, catalogue
+from bot.export import FIELDS, ExportRange, Period, by_name
+from bot.storage import Count, Nomination
+
+__all__ = ["IN_PROCESS", "ExportFailed", "Job", "main", "write_xlsx"]
+
+# Stories a batch: each is a few milliseconds of pickling on the event loop, no more.
+BATCH = 500
+# Up to this many stories the workbook is written in a thread of the bot's process.
+IN_PROCESS = 20_000
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+class ExportFailed(RuntimeError):
+    """The writing process failed; the message is its last line of error."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Everything the child needs besides the stories: where, in which words, what to count."""
+
+    rng: ExportRange  # with the campaigns whose words name the stories' keys
+    language: str
+    period: Period
+    counts: list[Count]
+    nominations: list[Nomination]
+
+
+def _pickled(message: object) -> bytes:
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+async def _send(stdin: asyncio.StreamWriter, message: object) -> None:
+    stdin.write(_pickled(message))
+    await stdin.drain()
+
+
+async def _feed(stdin: asyncio.StreamWriter, job: Job, first: aiosqlite.Row | None,
+                stories: AsyncIterator[aiosqlite.Row]) -> None:
+    # The job holds thousands of counts, each pickled in Python: off the loop. A batch of rows
+    # is plain tuples of the fields the cells need, picked and pickled in C: on it.
+    stdin.write(await asyncio.to_thread(_pickled, job))
+    await stdin.drain()
+    if first is None:
+        await _send(stdin, None)
+        stdin.close()
+        return
+    names = list(first.keys())
+    pick = operator.itemgetter(*(names.index(field) for field in FIELDS))
+    batch = [pick(first)]
+    async for row in stories:
+        batch.append(pick(row))
+        if len(batch) >= BATCH:
+            await _send(stdin, batch)
+            batch = []
+    if batch:
+        await _send(stdin, batch)
+    await _send(stdin, None)
+    stdin.close()
+
+
+async def write_xlsx(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
+                     counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
+                     nominations: list[Nomination]) -> int:
+    """Write the workbook to `out`; return how many stories it lists.
+
+    The file appears whole or not at all. If this coroutine is cancelled, or storage fails,
+    nothing is left behind and a child process is stopped.
+    """
+    if sum(c.n for c in counts) <= IN_PROCESS:
+        return await _write_here(out, rng, texts, period, counts, stories, nominations)
+    return await _write_in_child(out, rng, texts, period, counts, stories, nominations)
+
+
+def _book(rng: ExportRange, texts: Catalogue, period: Period, counts: list[Count],
+          rows: list[aiosqlite.Row], nominations: list[Nomination]) -> bytes:
+    from bot.sheets import write_book  # the writer loads in the thread, not on the loop
+
+    out = io.BytesIO()
+    write_book(out, rng, texts, period, counts, by_name(rows), nominations)
+    return out.getvalue()
+
+
+async def _write_here(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
+                      counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
+                      nominations: list[Nomination]) -> int:
+    rows = [row async for row in stories]
+    data = await asyncio.to_thread(_book, rng, texts, period, counts, rows, nominations)
+    part = out.with_name(out.name + ".part")
+    await asyncio.to_thread(part.write_bytes, data)
+    part.replace(out)
+    return len(rows)
+
+
+async def _write_in_child(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
+                          counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
+                          nominations: list[Nomination]) -> int:
+    job = Job(rng, texts.language, period, counts, nominations)
+    part = out.with_name(out.name + ".part")
+    paths = [_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.export_child", str(part), stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+    errors = asyncio.ensure_future(child.stderr.read())
+    try:
+        first = await anext(stories, None)  # read while the child starts
+        # If the child stopped early, its exit code and its error say why.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            await _feed(child.stdin, job, first, stories)
+        result = await child.stdout.read()
+        code = await child.wait()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            child.kill()
+        await child.wait()
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        said = (await errors).decode("utf-8", "replace").strip()
+    if code != 0:
+        part.unlink(missing_ok=True)
+        lines = said.splitlines() or [f"exit code {code}"]
+        raise ExportFailed(f"the workbook could not be written: {lines[-1]}")
+    part.replace(out)
+    return int(json.loads(result)["listed"])
+
+
+def _stories(source: BinaryIO) -> Iterator[dict[str, Any]]:
+    while (batch := pickle.load(source)) is not None:
+        for values in batch:
+            yield dict(zip(FIELDS, values, strict=True))
+
+
+def main(argv: list[str]) -> int:
+    """The child: read the job and the stories from standard input, write the workbook."""
+    from bot.sheets import write_book
+
+    out = Path(argv[0])
+    source = sys.stdin.buffer
+    job: Job = pickle.load(source)
+    listed = write_book(out, job.rng, catalogue(job.language), job.period, job.counts,
+                        _stories(source), job.nominations)
+    print(json.dumps({"listed": listed}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
