@@ -3,7 +3,8 @@
 Short statements and transactions (a dialog step, a review action, filing) run on the event
 loop's thread (see `loop.py`): on a WAL database they take microseconds, far less than a trip to
 a worker thread, and a lock held by another connection is waited for off the loop. Reads that
-may take long (statistics, the export's rows, a broadcast's audience) are marked so by their
+may take long (statistics, the export's rows, a broadcast's audience, search, the gallery's
+lists, the duplicate finder's pool, the digest, the audit log) are marked so by their
 repository (`fetchall_long`, `fetchone_long`) and run on their own aiosqlite connection in a
 worker thread, so the loop keeps answering everybody meanwhile. WAL checkpoints run on that
 thread too, never on the loop.
