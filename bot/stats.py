@@ -1,15 +1,25 @@
-"""Statistics for reviewers and admins: counts by status, kind, content, commune, week."""
+"""Statistics for reviewers and admins: counts by status, kind, content, commune, week.
+
+Every story filed is in the total and the count by status. Everything else — kinds, contents,
+places, weeks and both charts — counts only the stories still in play or accepted, leaving out
+those not approved and those withdrawn, as /stats says.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.storage import Storage
+from bot.workflow import Status
 
-__all__ = ["Stats", "gather", "week_start"]
+__all__ = ["LEFT_OUT", "Stats", "gather", "week_start"]
+
+# Statuses that /stats shows by status only, and leaves out of every other figure.
+LEFT_OUT = frozenset({Status.REJECTED, Status.WITHDRAWN})
 
 
 def week_start(day: date) -> date:
@@ -23,6 +33,7 @@ class Stats:
 
     total: int = 0
     by_status: Counter[str] = field(default_factory=Counter)
+    counted: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
     by_content: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     by_commune: Counter[int] = field(default_factory=Counter)
@@ -33,8 +44,13 @@ class Stats:
     weekly: dict[str, list[int]] = field(default_factory=dict)
 
     @property
+    def left_out(self) -> int:
+        """Stories in the total but in no other figure (not approved, withdrawn)."""
+        return self.total - self.counted
+
+    @property
     def communes_without(self) -> int:
-        """Communes in scope with no story yet."""
+        """Communes in scope with no story counted."""
         return max(0, self.communes_in_scope - len(self.by_commune))
 
 
@@ -49,23 +65,22 @@ async def gather(storage: Storage, communes: frozenset[int] | None, scope_size: 
     """Count everything in scope (None = the whole province, every campaign) as of `now`."""
     reports = storage.reports
     stats = Stats(communes_in_scope=scope_size)
-    for c in await reports.counts(communes, campaign=campaign):
-        stats.total += c.n
-        stats.by_status[c.status] += c.n
-        stats.by_kind[c.kind] += c.n
-        stats.by_content[(c.campaign, c.content)] += c.n
-        stats.by_commune[c.commune] += c.n
     monday = week_start(now.astimezone(tz).date())
-    stats.this_week = await reports.filed_between(
-        communes, _utc(monday, tz), _utc(monday + timedelta(days=7), tz), campaign)
-    stats.last_week = await reports.filed_between(
-        communes, _utc(monday - timedelta(days=7), tz), _utc(monday, tz), campaign)
     first = monday - timedelta(weeks=weeks - 1)
     stats.weeks = [first + timedelta(weeks=i) for i in range(weeks)]
-    offset = int((now.astimezone(tz).utcoffset() or timedelta()).total_seconds() // 60)
-    index = {w: i for i, w in enumerate(stats.weeks)}
-    for day, kind, n in await reports.daily(communes, _utc(first, tz), offset, campaign):
-        i = index.get(week_start(date.fromisoformat(day)))
-        if i is not None:
-            stats.weekly.setdefault(kind, [0] * weeks)[i] += n
+    bounds = [_utc(w, tz) for w in [*stats.weeks, monday + timedelta(weeks=1)]]
+    # Two long reads, each on its own reader thread, at the same time.
+    totals, weekly = await asyncio.gather(
+        reports.totals(communes, LEFT_OUT, campaign),
+        reports.weekly(communes, bounds, LEFT_OUT, campaign))
+    stats.by_status.update(totals.by_status)
+    stats.by_kind.update(totals.by_kind)
+    stats.by_content.update(totals.by_content)
+    stats.by_commune.update(totals.by_commune)
+    stats.total = stats.by_status.total()
+    stats.counted = stats.by_kind.total()
+    for week, kind, n in weekly:
+        stats.weekly.setdefault(kind, [0] * weeks)[week] += n
+    stats.this_week = sum(series[-1] for series in stats.weekly.values())
+    stats.last_week = sum(series[-2] for series in stats.weekly.values()) if weeks > 1 else 0
     return stats

@@ -118,10 +118,11 @@ async def test_counts_lists_and_nominations_narrow_to_one_campaign(storage: Stor
     standing = [r["id"] async for r in reports.stories(None, None, None,
                                                         campaign="thuong-xuyen")]
     assert standing == ids["thuong-xuyen"]
-    assert await reports.filed_between(None, "2000-01-01", "2100-01-01",
-                                        campaign="thuong-xuyen") == 2
-    daily = await reports.daily(None, "2000-01-01", 420, campaign="an-giang-2025")
-    assert sum(n for _, _, n in daily) == 3
+    totals = await reports.totals(None, (), campaign="thuong-xuyen")
+    assert sum(totals.by_status.values()) == 2
+    weekly = await reports.weekly(None, ["2000-01-01", "2100-01-01"], (),
+                                  campaign="an-giang-2025")
+    assert sum(n for _, _, n in weekly) == 3
     (nominated,) = await reports.nominations(None, campaign="an-giang-2025")
     assert (nominated.story_id, nominated.campaign) == (ids["an-giang-2025"][2], "an-giang-2025")
     assert await reports.nominations(None, campaign="thuong-xuyen") == []
@@ -347,12 +348,16 @@ async def test_stats_narrow_to_a_campaign_by_year_or_key(
 
     await admin.says("/stats")
     assert admin.text.startswith("Thống kê — toàn tỉnh: 5 câu chuyện\n\nTheo trạng thái:")
-    assert "Theo nội dung thi đua: 1: 2 · 2: 1 · 5: 1 · chưa chọn: 1" in admin.text
+    assert ("Theo nội dung thi đua:\n1. Chấp hành chủ trương, chính sách, pháp luật: 2\n"
+            "2. Các phong trào thi đua trọng tâm: 1\n"
+            "5. Đại hội, lập thành tích chào mừng ngày lễ lớn: 1\nchưa chọn: 1\n\n") in admin.text
 
     await admin.says("/stats 2025")
     assert admin.text.startswith("Thống kê — toàn tỉnh: 3 câu chuyện\n"
                                  "Đợt thi đua: Đợt thi đua đặc biệt năm 2025\n\n")
-    assert "Theo nội dung thi đua: 1: 1 · 2: 1 · 5: 1" in admin.text
+    assert ("Theo nội dung thi đua:\n1. Chấp hành chủ trương, chính sách, pháp luật: 1\n"
+            "2. Các phong trào thi đua trọng tâm: 1\n"
+            "5. Đại hội, lập thành tích chào mừng ngày lễ lớn: 1\n\n") in admin.text
 
     await admin.says("/stats thuong-xuyen")
     assert admin.text.startswith("Thống kê — toàn tỉnh: 2 câu chuyện\n"
@@ -490,8 +495,9 @@ def test_contents_counted_across_campaigns_that_number_them_differently_name_the
     same_keys = Counter({("an-giang-2025", "policy_law"): 2, ("thuong-xuyen", "policy_law"): 1,
                          ("thuong-xuyen", None): 1})
     assert content_items(campaigns, same_keys, "vi", "chưa chọn") == [
-        ("1", 3), ("chưa chọn", 1)]
+        ("1. Chấp hành chủ trương, chính sách, pháp luật", 3), ("chưa chọn", 1)]
     both_first = Counter({("an-giang-2025", "policy_law"): 2,
                           ("an-giang-2026", "digital_services"): 4})
     assert content_items(campaigns, both_first, "vi", "chưa chọn") == [
-        ("Chuyển đổi số 2026 1", 4), ("Đợt thi đua đặc biệt năm 2025 1", 2)]
+        ("Chuyển đổi số 2026 1. Dịch vụ công trực tuyến", 4),
+        ("Đợt thi đua đặc biệt năm 2025 1. Chấp hành chủ trương, chính sách, pháp luật", 2)]

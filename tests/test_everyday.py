@@ -16,7 +16,7 @@ from bot.dialog import Dialog
 from bot.storage import DialogState, Storage
 from tests.conftest import FakeChat, TelegramApp
 from tests.journeys import agree, report_until
-from tests.wire import TelegramPerson
+from tests.wire import TelegramPerson, after_press
 
 LAN = 4242
 MENU = "Bạn muốn làm gì? Chọn một việc dưới đây:"
@@ -85,7 +85,8 @@ async def test_pressing_cancel_past_the_first_steps_asks_to_be_sure(
 
     await person.presses("✖️ Hủy")
 
-    assert wire.last_text(LAN).startswith("Bạn có chắc muốn hủy câu chuyện đang kể?")
+    assert after_press(wire.last_text(LAN), "✖️ Hủy").startswith(
+        "Bạn có chắc muốn hủy câu chuyện đang kể?")
     assert person.buttons() == ["🗑 Hủy câu chuyện", "▶️ Tiếp tục kể"]
     await person.presses("▶️ Tiếp tục kể")
     state = await _state(storage, "telegram", str(LAN))

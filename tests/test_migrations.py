@@ -226,6 +226,12 @@ ROWS[_version("officer")] = [
 ]
 
 
+# /stats by week: story 7 not approved in the commune of story 8 (the weekly series leaves it out).
+ROWS[_version("stats_weekly")] = [
+    ("UPDATE stories SET status = ?, commune_code = ? WHERE id = ?", ("rejected", 30316, 7)),
+]
+
+
 # Stories keep content and movement keys: a story of the standing campaign, content not chosen.
 KEYS = _version("campaign_keys")
 ROWS[KEYS] = [
@@ -412,6 +418,15 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
                 resident.public_name) == ("Võ Thị Sáu", "ấp Mỹ Thạnh, 0912345678", "honoree",
                                           "Võ Thị Sáu")
         assert await storage.behalf.filed_since(2, "2025-09-01") == 1
+        # /stats by week seeks stories_weekly: story 8 (2026) and story 9 (2025) counted, story
+        # 7 left out as not approved; only story 8 within its campaign.
+        weeks = ["2025-09-01T00:00:00+00:00", "2025-09-15T00:00:00+00:00",
+                 "2026-06-29T00:00:00+00:00", "2026-07-06T00:00:00+00:00"]
+        left_out = ("rejected", "withdrawn")
+        assert await storage.reports.weekly(None, weeks, left_out) == [
+            (0, "good_deed", 1), (2, "good_deed", 1)]
+        assert await storage.reports.weekly(None, weeks, left_out, "thuong-xuyen") == [
+            (2, "good_deed", 1)]
         # What was held for a person is released when they write again.
         assert await storage.outbox.release_held(1) == 1
         assert await _rows(storage.db, "SELECT status FROM outbox") == [("pending",)]
@@ -419,6 +434,9 @@ async def test_a_file_at_an_older_version_is_upgraded_and_keeps_its_rows(
         await storage.close()
     assert _raw(path, "PRAGMA user_version") == [(LATEST,)]
     assert _raw(path, "PRAGMA journal_mode") == [("wal",)]
+    indexes = {name for (name,) in _raw(path, "SELECT name FROM sqlite_master"
+                                              " WHERE type = 'index' AND tbl_name = 'stories'")}
+    assert "stories_weekly" in indexes and "stories_daily" not in indexes
 
 
 async def test_foreign_keys_are_enforced_after_an_upgrade(tmp_path: Path) -> None:

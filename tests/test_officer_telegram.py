@@ -18,7 +18,7 @@ from tests.conftest import GOOD_DESCRIPTION, start_telegram
 from tests.import_files import HEADERS, filled_template, row
 from tests.test_stats_export import FileWire
 from tests.test_telegram import CONSENT_YES, CONTENT_1, KIND_GOOD_DEED, SKIP, SUBMIT
-from tests.wire import TelegramPerson
+from tests.wire import TelegramPerson, after_press
 
 CHI = 7070
 LONG_XUYEN, MY_THOI = 30307, 30301
@@ -61,7 +61,8 @@ async def test_an_officer_files_a_residents_story_with_the_buttons(
         assert "<b>Người dân:</b> Võ Thị Sáu — 🗣 Người kể lại câu chuyện" in summary
         assert "Số điện thoại" not in summary
         await chi.presses(SUBMIT)
-        assert wire.last_text(CHI).startswith("✅ Đã gửi! Câu chuyện của bạn là <b>#1</b>.")
+        assert after_press(wire.last_text(CHI), SUBMIT).startswith(
+            "✅ Đã gửi! Câu chuyện của bạn là <b>#1</b>.")
     finally:
         await app.shutdown()
     story = await storage.stories.get(1)

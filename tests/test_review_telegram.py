@@ -26,7 +26,7 @@ from bot.delivery import OutboxWorker
 from bot.dialog import Dialog
 from bot.storage import Storage, open_storage
 from tests.conftest import GOOD_DESCRIPTION, start_telegram
-from tests.wire import TOKEN, Call, RecordingRequest, TelegramPerson
+from tests.wire import TOKEN, Call, RecordingRequest, TelegramPerson, after_press
 
 LAN = 4242  # the resident who reports
 ADMIN = 9001  # bootstrap admin through ADMIN_IDS
@@ -316,7 +316,11 @@ async def files_report(lan: TelegramPerson, show_name: bool = False) -> None:
     await lan.sends_contact("+84 912 345 678")
     await lan.presses(SHOW_NAME_YES if show_name else SHOW_NAME_NO)
     await lan.presses(SUBMIT)
-    assert lan.wire.last_text(lan.user_id).startswith("✅ Đã gửi! Câu chuyện của bạn là <b>#1</b>.")
+    # The confirmation is written into the summary, under the label pressed.
+    summary = lan.wire.drawn(lan.user_id)[-1]
+    assert summary.method == "editMessageText"
+    _, confirmation = summary.params["text"].split(f"\n\n➜ <b>{SUBMIT}</b>\n\n")
+    assert confirmation.startswith("✅ Đã gửi! Câu chuyện của bạn là <b>#1</b>.")
 
 
 async def opens_card_1(reviewer: TelegramPerson) -> None:
@@ -639,7 +643,10 @@ async def test_a_blocked_reporter_fails_the_notification_for_good(world: World) 
     for later in (timedelta(minutes=1), timedelta(hours=1), timedelta(days=2)):
         assert await world.worker.run_once(now + later) == 0
     assert len(wire.sent("sendMessage", LAN)) == attempts_to_lan
-    assert texts_to(wire.delivered(), LAN)[-1].startswith("✅ Đã gửi!")  # nothing since
+    shown_to_lan = wire.delivered("sendMessage", LAN) + wire.delivered("editMessageText", LAN)
+    assert max(wire.calls.index(c) for c in shown_to_lan) == wire.calls.index(
+        wire.delivered("editMessageText", LAN)[-1])  # nothing since the confirmation:
+    assert f"➜ <b>{SUBMIT}</b>\n\n✅ Đã gửi!" in shown_to_lan[-1].params["text"]
     assert_wire_rules(wire)
 
 
@@ -716,8 +723,10 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     await files_report(lan)
     await opens_card_1(admin)
     await admin.presses(CHANGES)
-    ask = wire.last_keyboard_message(ADMIN)
-    assert ask.params["text"] == ASK_NOTE
+    ask = wire.last_keyboard_message(ADMIN)  # written into the card, below it
+    assert ask.method == "editMessageText"
+    assert ask.params["text"].startswith(f"<b>#1 · {TITLE}</b>\n⏳ Đang chờ duyệt\n\n")
+    assert ask.params["text"].endswith(f"\n\n➜ <b>{CHANGES}</b>\n\n{ASK_NOTE}")
     assert labels(ask) == ["✖️ Hủy"]
     mark = len(wire.calls)
 
@@ -754,8 +763,11 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert labels(after[3]) == MINE_BUTTONS
 
     await lan.presses(AMEND)
-    summary = wire.last_keyboard_message(LAN)
-    assert summary.params["text"].startswith("<b>Sửa câu chuyện #1</b>\nGhi chú của cán bộ")
+    summary = wire.last_keyboard_message(LAN)  # written into the question, below the answer
+    assert summary.method == "editMessageText"
+    assert summary.params["text"].startswith(
+        f"Bạn muốn làm gì với #1?\n\n➜ <b>{AMEND}</b>\n\n"
+        "<b>Sửa câu chuyện #1</b>\nGhi chú của cán bộ")
     assert f"Ghi chú của cán bộ thẩm định: {NOTE_SHOWN}" in summary.params["text"]
     assert labels(summary) == [RESUBMIT, "✏️ Sửa", "✖️ Hủy"]
     await lan.presses("✏️ Sửa")
@@ -769,7 +781,8 @@ async def test_changes_asked_on_the_card_are_escaped_and_the_resident_edits_and_
     assert (story.status, story.description) == ("needs_changes", GOOD_DESCRIPTION)  # not yet
 
     await lan.presses(RESUBMIT)
-    assert wire.last_text(LAN) == "📨 Đã gửi lại #1. Ban Thi đua sẽ xem xét lại."
+    assert after_press(wire.last_text(LAN), RESUBMIT) == (
+        "📨 Đã gửi lại #1. Ban Thi đua sẽ xem xét lại.")
     assert await status_of(storage) == "pending"
     story = await storage.stories.get(1)
     assert story is not None and story.description == NEW_DESCRIPTION

@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from telegram.request import RequestData
 
 from bot.config import Settings
+from bot.content import localities
 from bot.dialog import Dialog
 from bot.messages import Attachment
 from bot.storage import NewStory, Person, Storage
@@ -219,29 +220,112 @@ def _check_png(data: bytes) -> None:
     assert pixels.shape[1] > 300 and pixels.shape[0] > 100
 
 
+COUNTED = ("Các số dưới đây và hai biểu đồ tính {counted} câu chuyện đang xét hoặc đã duyệt,"
+           " không tính {left_out} câu chuyện không được duyệt hoặc đã rút lại.")
+CONTENT_NAMES = {1: "1. Chấp hành chủ trương, chính sách, pháp luật",
+                 2: "2. Các phong trào thi đua trọng tâm",
+                 3: "3. Hoàn thành vượt mức nhiệm vụ được giao",
+                 4: "4. Hệ thống chính trị, an ninh trật tự",
+                 5: "5. Đại hội, lập thành tích chào mừng ngày lễ lớn"}
+
+
 async def test_stats_for_the_province_counts_everything_and_draws_two_charts(
     board: Board,
 ) -> None:
     replies = await board.admin.says("/stats")
 
     assert len(replies) == 1
+    # Every story is in the total and by status; the 4 rejected ones in nothing else.
     assert board.admin.text.split("\n\n") == [
         "Thống kê — toàn tỉnh: 30 câu chuyện",
         "Theo trạng thái: ⏳ Đang chờ duyệt: 11 · ✅ Đã duyệt: 8 · 📢 Đã đăng: 5"
         " · ❌ Không được duyệt: 4 · ✏️ Cần bổ sung: 2",
-        "Theo loại: Gương người tốt, việc tốt: 13 · Mô hình hay, cách làm hay: 9"
-        " · Điển hình tiên tiến: 5 · Nhân tố mới: 3",
-        "Theo nội dung thi đua: 1: 4 · 2: 10 · 3: 7 · 4: 6 · 5: 3",
-        "10 nơi nhiều nhất:\n1. Phường Long Xuyên: 15\n2. Phường Châu Đốc: 9"
-        "\n3. Đặc khu Phú Quốc: 6",
+        COUNTED.format(counted=26, left_out=4),
+        "Theo loại: Gương người tốt, việc tốt: 11 · Mô hình hay, cách làm hay: 8"
+        " · Điển hình tiên tiến: 5 · Nhân tố mới: 2",
+        "Theo nội dung thi đua:\n" + "\n".join(
+            f"{CONTENT_NAMES[c]}: {n}" for c, n in ((1, 4), (2, 8), (3, 6), (4, 5), (5, 3))),
+        "10 nơi nhiều nhất:\n1. Phường Long Xuyên: 13\n2. Phường Châu Đốc: 8"
+        "\n3. Đặc khu Phú Quốc: 5",
         "99 xã, phường, đặc khu chưa có câu chuyện nào.",
-        "Tuần này: 7 · tuần trước: 5",
+        "Tuần này: 6 · tuần trước: 5",
     ]
     files = replies[0].files
     assert [(f.filename, f.kind) for f in files] == [("stats-weekly.png", "photo"),
                                                      ("stats-communes.png", "photo")]
     for attachment in files:
         _check_png(attachment.data)
+
+
+@dataclass
+class Drawn:
+    """What /stats handed to the chart functions: title, labels, values."""
+
+    weekly: tuple[str, list[str], dict[str, list[int]]] | None = None
+    communes: tuple[str, list[str], list[int]] | None = None
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> Drawn:
+    import bot.charts
+
+    seen = Drawn()
+
+    def weekly(title: str, weeks: list[str], series: dict[str, list[int]], _: str) -> bytes:
+        seen.weekly = (title, list(weeks), {k: list(v) for k, v in series.items()})
+        return b""
+
+    def communes(title: str, labels: list[str], values: list[int], _: str) -> bytes:
+        seen.communes = (title, list(labels), list(values))
+        return b""
+
+    monkeypatch.setattr(bot.charts, "stacked_weeks", weekly)
+    monkeypatch.setattr(bot.charts, "bar_chart", communes)
+    return seen
+
+
+async def test_the_charts_say_what_they_count_and_count_only_that(
+    board: Board, drawn: Drawn
+) -> None:
+    await board.admin.says("/stats")
+
+    assert drawn.weekly is not None and drawn.communes is not None
+    title, weeks, series = drawn.weekly
+    assert title == "Câu chuyện đang xét hoặc đã duyệt, theo tuần gửi và loại"
+    assert weeks[-2:] == ["09/06", "16/06"] and len(weeks) == 12
+    counted = [s for s in SPECS if s.status != "rejected"]
+    assert series == {
+        KIND_NAMES[kind]: [sum(1 for s in counted if s.kind == kind and s.weeks_ago == 11 - i)
+                           for i in range(12)]
+        for kind in {s.kind for s in counted if s.weeks_ago < 12}
+    }
+    assert sum(map(sum, series.values())) == sum(1 for s in counted if s.weeks_ago < 12)
+    # The same places, in the same order, as the text's "10 nơi nhiều nhất".
+    assert drawn.communes == ("Câu chuyện đang xét hoặc đã duyệt: 10 nơi nhiều nhất",
+                              ["Phường Long Xuyên", "Phường Châu Đốc", "Đặc khu Phú Quốc"],
+                              [13, 8, 5])
+
+
+async def test_the_text_and_the_chart_name_the_same_top_places(
+    board: Board, storage: Storage, drawn: Drawn
+) -> None:
+    """With more places than the top list holds, text and chart stop at the same place."""
+    reporter = await storage.people.find("fake", "u1")
+    assert reporter is not None
+    codes = [u.code for u in localities(91).units if u.code not in NAMES][:12]
+    for i, code in enumerate(codes):
+        for n in range(14 - i):
+            await put(storage, reporter, f"x{code}-{n}", commune=code,
+                      kind="good_deed", content=1, status="pending",
+                      created_at=filed_at(n, 2))
+    await board.admin.says("/stats")
+
+    top_text = board.admin.text.split("\n\n")[5].splitlines()
+    assert top_text[0] == "10 nơi nhiều nhất:"
+    places = [line.split(". ", 1)[1].rsplit(": ", 1)[0] for line in top_text[1:]]
+    assert drawn.communes is not None
+    assert len(places) == 10 and drawn.communes[1] == places
+    assert drawn.communes[0].endswith(": 10 nơi nhiều nhất")
 
 
 async def test_the_province_reviewer_sees_the_same_numbers_as_the_admin(
@@ -266,15 +350,19 @@ async def test_a_commune_reviewer_sees_only_their_commune(board: Board, no_drawi
     icons = {"pending": "⏳", "approved": "✅", "published": "📢", "rejected": "❌",
              "needs_changes": "✏️"}
     assert status_items == {f"{icons[s]} {STATUS_NAMES[s]}: {n}" for s, n in statuses.items()}
-    kind_items = set(parts[2].removeprefix("Theo loại: ").split(" · "))
-    assert kind_items == {f"{KIND_NAMES[k]}: {n}" for k, n in Counter(s.kind for s in mine).items()}
-    contents = sorted(Counter(s.content for s in mine).items())
-    assert parts[3] == "Theo nội dung thi đua: " + " · ".join(f"{c}: {n}" for c, n in contents)
-    assert parts[4] == "10 nơi nhiều nhất:\n1. Phường Châu Đốc: 9"
-    assert parts[5] == "0 xã, phường, đặc khu chưa có câu chuyện nào."
-    this = sum(1 for s in mine if s.weeks_ago == 0)
-    last = sum(1 for s in mine if s.weeks_ago == 1)
-    assert parts[6] == f"Tuần này: {this} · tuần trước: {last}"
+    counted = [s for s in mine if s.status != "rejected"]
+    assert parts[2] == COUNTED.format(counted=len(counted), left_out=len(mine) - len(counted))
+    kind_items = set(parts[3].removeprefix("Theo loại: ").split(" · "))
+    assert kind_items == {f"{KIND_NAMES[k]}: {n}"
+                          for k, n in Counter(s.kind for s in counted).items()}
+    contents = sorted(Counter(s.content for s in counted).items())
+    assert parts[4] == "Theo nội dung thi đua:\n" + "\n".join(
+        f"{CONTENT_NAMES[c]}: {n}" for c, n in contents)
+    assert parts[5] == f"10 nơi nhiều nhất:\n1. Phường Châu Đốc: {len(counted)}"
+    assert parts[6] == "0 xã, phường, đặc khu chưa có câu chuyện nào."
+    this = sum(1 for s in counted if s.weeks_ago == 0)
+    last = sum(1 for s in counted if s.weeks_ago == 1)
+    assert parts[7] == f"Tuần này: {this} · tuần trước: {last}"
     assert "Long Xuyên" not in board.rcd.text and "Phú Quốc" not in board.rcd.text
     assert len(replies[0].files) == 2
 

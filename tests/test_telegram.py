@@ -53,6 +53,9 @@ SHARE_PHONE = "📱 Chia sẻ số điện thoại"
 SKIP, DONE = "Bỏ qua", "Xong"
 SHOW_NAME_YES = "Có, ghi tên tôi"
 SUBMIT = "📨 Gửi"
+ASK_CONSENT = "Bạn có đồng ý để Gương Sáng lưu và xử lý thông tin như trên không?"
+ASK_SHOW_NAME = ("<b>Bước 12/12.</b> Khi câu chuyện được đăng, có ghi tên bạn (<b>Lan Nguyễn</b>)"
+                 " là người gửi không?")
 STALE = "Nút này thuộc một tin nhắn cũ và không còn dùng được."
 UNSUPPORTED = "Mình chưa đọc được loại tin nhắn này (nhãn dán, ghi âm, tệp…)."
 NO_PHOTO_HERE = "Bước này cần câu trả lời bằng chữ, không phải ảnh."
@@ -100,6 +103,11 @@ def numbers_on_buttons(call: Call) -> set[str]:
 
 def texts(calls: list[Call]) -> list[str]:
     return [str(c.params["text"]) for c in calls if c.method == "sendMessage"]
+
+
+def answered(question: str, label: str, then: str) -> str:
+    """A question as a press leaves it: the label pressed below it, then the next words."""
+    return f"{question}\n\n➜ <b>{esc(label)}</b>\n\n{then}"
 
 
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
@@ -213,9 +221,16 @@ async def test_start_sends_welcome_privacy_and_consent_buttons(tg: TelegramApp) 
     assert "Gương Sáng" in sent[0].params["text"]
     assert all(c.params["parse_mode"] == "HTML" for c in sent)
     assert lan.buttons() == [CONSENT_YES, "Không, để sau"]
+    mark = len(wire.calls)
     await lan.presses(CONSENT_YES)
-    assert len(wire.sent("answerCallbackQuery")) == 1
-    assert wire.last_text(LAN).startswith("Cảm ơn bạn! Bây giờ bạn có thể kể một gương sáng.")
+    # One call answers the press, one writes the answer and the next question into its message.
+    after = wire.calls[mark:]
+    assert [c.method for c in after] == ["answerCallbackQuery", "editMessageText"]
+    thanks = after[1]
+    assert thanks.params["message_id"] == 555
+    assert thanks.params["text"].startswith(answered(
+        ASK_CONSENT, CONSENT_YES, "Cảm ơn bạn! Bây giờ bạn có thể kể một gương sáng."))
+    assert labels(thanks)[-1] == "Để sau"
 
 
 # --- 1. the whole journey -----------------------------------------------------------------------
@@ -228,8 +243,10 @@ async def test_a_resident_files_a_report_through_telegram_from_start_to_number_1
     lan = Resident(app, wire)
     await files_the_whole_report(lan)
 
-    assert "<b>#1</b>" in wire.last_text(LAN)
-    assert wire.last_text(LAN).startswith("✅ Đã gửi! Câu chuyện của bạn là <b>#1</b>.")
+    summary = wire.sent("editMessageText", LAN)[-2].params["text"]
+    assert summary.startswith(answered(ASK_SHOW_NAME, SHOW_NAME_YES, "<b>Xem lại câu chuyện"))
+    assert wire.last_text(LAN).startswith(answered(
+        summary, SUBMIT, "✅ Đã gửi! Câu chuyện của bạn là <b>#1</b>."))
 
     story = await storage.stories.get(1)
     assert story is not None
@@ -261,13 +278,20 @@ async def test_a_resident_files_a_report_through_telegram_from_start_to_number_1
 
     # Six presses: consent, kind, content, Xong, show-name, Gửi — each answered exactly once.
     assert len(lan.pressed) == 6
-    answered = [c.params["callback_query_id"] for c in wire.sent("answerCallbackQuery")]
-    assert answered == lan.pressed
-    # ... and each pressed message lost its buttons, so it cannot be pressed twice.
-    removed = wire.sent("editMessageReplyMarkup", LAN)
-    assert len(removed) == len(lan.pressed)
-    assert all(c.params["message_id"] == 555 for c in removed)
-    assert all(not c.params.get("reply_markup") for c in removed)
+    queries = [c.params["callback_query_id"] for c in wire.sent("answerCallbackQuery")]
+    assert queries == lan.pressed
+    # ... and each pressed message lost its buttons, so it cannot be pressed twice: five got
+    # the next question (and its new buttons) written in below the answer, in the same call;
+    # "Xong" is followed by the location question, whose keyboard an edit cannot carry.
+    after_press = [c for i, c in enumerate(wire.calls)
+                   if i and wire.calls[i - 1].method == "answerCallbackQuery"]
+    assert [c.method for c in after_press] == ["editMessageText"] * 3 + [
+        "editMessageReplyMarkup"] + ["editMessageText"] * 2
+    assert all(c.params["message_id"] == 555 for c in after_press)
+    assert not after_press[3].params.get("reply_markup")
+    assert [labels(c)[0] for c in after_press if c.method == "editMessageText"] == [
+        "🔔 Nhận cả hai", "1. Chấp hành chủ trương, chính sách, pháp luật", "⬅️ Quay lại",
+        SUBMIT, "📝 Kể một gương sáng"]
 
 
 # --- 2. markup typed by people --------------------------------------------------------------
@@ -379,6 +403,27 @@ async def test_a_button_from_an_older_question_is_stale_once_the_dialog_moved_on
                for c in after)
 
 
+async def test_when_telegram_refuses_the_edit_the_buttons_go_and_the_question_is_sent(
+    tg: TelegramApp, storage: Storage
+) -> None:
+    app, wire = tg
+    lan = Resident(app, wire)
+    await consents(lan)
+    await lan.says("/report")
+    wire.failures["editMessageText"] = (400, "Bad Request: message can't be edited")
+    mark = len(wire.calls)
+
+    await lan.presses(KIND_GOOD_DEED)
+
+    after = wire.calls[mark:]
+    assert [c.method for c in after] == [
+        "answerCallbackQuery", "editMessageText", "editMessageReplyMarkup", "sendMessage"]
+    assert after[2].params["message_id"] == 555 and not after[2].params.get("reply_markup")
+    assert after[3].params["text"].startswith("<b>Bước 2/12.</b> Câu chuyện thuộc nội dung")
+    assert labels(after[3])[0] == CONTENT_1
+    assert (await step_of(storage))[:2] == ("report", "content")
+
+
 # --- 4. lengths ----------------------------------------------------------------------------------
 
 
@@ -428,14 +473,16 @@ async def test_a_summary_at_every_length_limit_fits_telegram_with_buttons_on_its
     mark = len(wire.calls)
     await lan.presses(SHOW_NAME_YES)
 
-    parts = [c for c in wire.calls[mark:] if c.method == "sendMessage"]
-    assert parts
-    for part in parts:
-        assert telegram_length(part.params["text"]) <= 4096
-        assert part.params["parse_mode"] == "HTML"
-    assert all(not p.params.get("reply_markup") for p in parts[:-1])
-    assert labels(parts[-1]) == [SUBMIT, "✏️ Sửa", "✖️ Hủy"]
-    shown = "".join(visible(p.params["text"]) for p in parts)
+    # Even at every limit, the question answered, the label pressed and the whole summary fit
+    # one message: the summary is written into the pressed message with its buttons.
+    after = wire.calls[mark:]
+    assert [c.method for c in after] == ["answerCallbackQuery", "editMessageText"]
+    summary = after[1]
+    assert telegram_length(summary.params["text"]) <= 4096
+    assert summary.params["parse_mode"] == "HTML"
+    assert labels(summary) == [SUBMIT, "✏️ Sửa", "✖️ Hủy"]
+    question, pressed, shown = visible(summary.params["text"]).split("\n\n", 2)
+    assert (question, pressed) == (visible(ASK_SHOW_NAME), f"➜ {SHOW_NAME_YES}")
     assert shown.startswith("Xem lại câu chuyện của bạn")
     assert shown.endswith("Mọi thứ đã đúng chưa?")
     assert "".join(description.split()) in "".join(shown.split())
@@ -590,7 +637,7 @@ async def test_a_self_hosted_bot_api_url_is_used_for_every_call(
         await app.shutdown()
 
     methods = {c.method for c in wire.calls}
-    assert {"getMe", "sendMessage", "answerCallbackQuery", "editMessageReplyMarkup",
+    assert {"getMe", "sendMessage", "answerCallbackQuery", "editMessageText",
             "setMyCommands"} <= methods
     for call in wire.calls:
         assert call.url == f"http://127.0.0.1:8081/bot{TOKEN}/{call.method}"
@@ -746,3 +793,33 @@ async def test_the_share_phone_keyboard_is_taken_away_once_the_phone_is_given(
         "after the phone step the 📱/Bỏ qua/Quay lại/Hủy reply keyboard stays on screen: "
         f"{[(c.method, c.params.get('reply_markup')) for c in after]}"
     )
+
+
+async def test_a_page_telegram_refuses_to_edit_is_sent_once_after_its_buttons_go(
+    tg: TelegramApp, storage: Storage
+) -> None:
+    app, wire = tg
+    lan = Resident(app, wire)
+    await consents(lan)
+    person = await storage.people.find("telegram", str(LAN))
+    assert person is not None
+    for n in range(1, 8):
+        await storage.stories.file(NewStory(
+            submission_key=f"key-{n}", reporter_id=person.id, channel="telegram",
+            campaign="thuong-xuyen", kind="good_deed", content="policy_law", movement=None,
+            commune_code=30307,
+            honoree_name="Nguyễn Văn An", honoree_role="nông dân ấp Mỹ Thạnh",
+            title=f"Gương sáng số {n}", description=GOOD_DESCRIPTION,
+            event_date=date(2025, 9, 2),
+        ))
+    await lan.says("/mystories")
+    wire.failures["editMessageText"] = (400, "Bad Request: message can't be edited")
+    mark = len(wire.calls)
+
+    await lan.presses(NEXT_PAGE)
+
+    after = wire.calls[mark:]
+    assert [c.method for c in after] == [
+        "answerCallbackQuery", "editMessageText", "editMessageReplyMarkup", "sendMessage"]
+    assert after[3].params["text"].startswith("<b>Câu chuyện của bạn</b> (7) — trang 2/2\n\n")
+    assert paging(after[3]) == [PREV_PAGE]

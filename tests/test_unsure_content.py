@@ -20,7 +20,7 @@ from bot.storage import Change, Storage
 from bot.workflow import Action
 from tests.conftest import FakeChat, TelegramApp
 from tests.journeys import agree, answer_from
-from tests.wire import TelegramPerson
+from tests.wire import TelegramPerson, after_press
 
 UNSURE = "❓ Không rõ — để cán bộ chọn"
 LEFT_TO_REVIEWER = "Chưa chọn (cán bộ thẩm định sẽ chọn)"
@@ -152,7 +152,8 @@ async def test_on_telegram_the_unsure_button_files_a_story_without_a_content(
     await lan.presses("Gương người tốt, việc tốt")
     assert lan.buttons()[-3:] == [UNSURE, "⬅️ Quay lại", "✖️ Hủy"]
     await lan.presses(UNSURE)
-    assert wire.last_text(4242).startswith("<b>Bước 3/12.</b> Việc này diễn ra ở")
+    assert after_press(wire.last_text(4242), UNSURE).startswith(
+        "<b>Bước 3/12.</b> Việc này diễn ra ở")
     state = await storage.dialogs.load("telegram", "4242")
     assert state is not None
     assert state.data["content"] is None and state.data["movement"] is None
@@ -173,7 +174,7 @@ async def test_stats_export_stories_and_nominations_take_a_story_without_a_conte
     assert reviewer.text.startswith("✅ Đã duyệt #1")
 
     await reviewer.says("/stats")
-    assert "Theo nội dung thi đua: chưa chọn: 1" in reviewer.text
+    assert "Theo nội dung thi đua:\nchưa chọn: 1" in reviewer.text
     replies = await reviewer.says("/export")
     [workbook] = [f for r in replies for f in r.files]
     book = load_workbook(io.BytesIO(workbook.data))

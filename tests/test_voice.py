@@ -30,7 +30,7 @@ from tests.test_telegram import CONSENT_YES, CONTENT_1, KIND_GOOD_DEED, SKIP, SU
 from tests.test_zalo_platform import RESIDENT, client, polling, resident, zalo
 
 __all__ = ["client", "polling", "resident", "zalo"]  # the Zalo platform's fixtures, shared
-from tests.wire import TOKEN, RecordingRequest, TelegramPerson
+from tests.wire import TOKEN, RecordingRequest, TelegramPerson, after_press
 
 ADMIN, LAN = 9001, 4242
 OGG = b"OggS\x00\x02" + bytes(200)  # the start of an Opus voice note as Telegram records it
@@ -129,7 +129,7 @@ async def test_without_a_voice_note_the_line_is_too_short_and_voice_only_uses_th
     assert "🎙 Đã nhận ghi âm mới (1:15), thay cho ghi âm trước." in [
         c.params["text"] for c in wire.sent("sendMessage", LAN)]
     await lan.presses("🎙 Chỉ gửi ghi âm")
-    assert last(wire).startswith("<b>Bước 8/12.</b>")
+    assert after_press(last(wire), "🎙 Chỉ gửi ghi âm").startswith("<b>Bước 8/12.</b>")
     state = await world.storage.dialogs.load("telegram", str(LAN))
     assert state is not None
     assert state.data["description"] == "Sửa cầu khỉ cho bà con ấp Mỹ Thạnh"

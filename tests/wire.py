@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.request import BaseRequest, RequestData
+
+from bot.messages import esc
 
 BOT_ID = 777000
 TOKEN = "123456:TEST-token-never-logged"
@@ -22,6 +25,54 @@ class Call:
     params: dict[str, Any]
     url: str
     uploads: dict[str, bytes] = field(default_factory=dict)
+
+
+_ENTITY_TYPES = {"b": "bold", "i": "italic", "u": "underline", "s": "strikethrough",
+                 "code": "code"}
+
+
+class _Entities(HTMLParser):
+    """Telegram's reading of an HTML-parse-mode text: the plain text and its entities."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text = ""
+        self.entities: list[dict[str, Any]] = []
+        self._open: list[tuple[str, int]] = []
+
+    def _offset(self) -> int:
+        return len(self.text.encode("utf-16-le")) // 2  # Telegram counts UTF-16 code units
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._open.append((tag, self._offset()))
+
+    def handle_endtag(self, tag: str) -> None:
+        name, start = self._open.pop()
+        if self._offset() > start and name in _ENTITY_TYPES:
+            self.entities.append({"type": _ENTITY_TYPES[name], "offset": start,
+                                  "length": self._offset() - start})
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def as_telegram_shows(markup: str) -> dict[str, Any]:
+    """A message text sent in HTML parse mode as Telegram hands it back: text and entities."""
+    parser = _Entities()
+    parser.feed(markup)
+    parser.close()
+    shown: dict[str, Any] = {"text": parser.text}
+    if parser.entities:
+        shown["entities"] = sorted(parser.entities, key=lambda e: e["offset"])
+    return shown
+
+
+def after_press(text: str, label: str) -> str:
+    """The words a button press wrote into the pressed message, below the question it kept and
+    the label pressed (the assertion fails when the text is not such a message)."""
+    question, mark, then = text.rpartition(f"\n\n➜ <b>{esc(label)}</b>\n\n")
+    assert mark and question, f"not an answer to {label!r}: {text!r}"
+    return then
 
 
 def _decode(value: Any) -> Any:
@@ -134,14 +185,18 @@ class RecordingRequest(BaseRequest):
         return [c for c in self.calls if c.method == method
                 and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)]
 
+    def drawn(self, chat_id: int) -> list[Call]:
+        """Every message text sent to a chat or written into one of its messages, in order."""
+        return [c for c in self.calls if c.method in ("sendMessage", "editMessageText")
+                and int(c.params.get("chat_id", 0)) == chat_id]
+
     def last_text(self, chat_id: int) -> str:
-        """The text of the last message sent to a chat."""
-        return str(self.sent("sendMessage", chat_id)[-1].params["text"])
+        """The text last sent to a chat, or written into one of its messages."""
+        return str(self.drawn(chat_id)[-1].params["text"])
 
     def last_keyboard_message(self, chat_id: int) -> Call:
-        """The last message to a chat that carried inline buttons."""
-        drawn = self.sent("sendMessage", chat_id) + self.sent("editMessageText", chat_id)
-        for call in reversed(drawn):
+        """The last message to a chat that carried inline buttons (sent or edited in)."""
+        for call in reversed(self.drawn(chat_id)):
             if "inline_keyboard" in (call.params.get("reply_markup") or {}):
                 return call
         raise AssertionError(f"no message with buttons was sent to {chat_id}")
@@ -244,7 +299,7 @@ class TelegramPerson:
                     message = {"message_id": 555, "date": int(time.time()),
                                "chat": {"id": self.user_id, "type": "private"},
                                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Gương Sáng"},
-                               "text": call.params.get("text", ""),
+                               **as_telegram_shows(call.params.get("text", "")),
                                "reply_markup": call.params["reply_markup"]}
                     await self.presses_data(button["callback_data"], message)
                     return

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from telegram import (
@@ -53,6 +54,7 @@ from bot.messages import (
     Location,
     Reply,
     Voice,
+    esc,
     split_text,
 )
 
@@ -79,6 +81,8 @@ TRAITS = ChannelTraits(
     voice=True,
 )
 MENU = EVERYONE
+# How the label of the button pressed is shown under the question it answered.
+ANSWERED = "➜ <b>{}</b>"
 # Archived voice notes Telegram plays as voice messages (Opus in Ogg), as audio (MP3, M4A);
 # any other kind goes as a file to download and play.
 _AS_VOICE, _AS_AUDIO = (".ogg",), (".mp3", ".m4a")
@@ -415,7 +419,8 @@ class TelegramSender:
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""
         parts = split_text(reply.text, TRAITS.max_text)
-        if len(parts) != 1 or reply.photos or reply.photo_uploads or reply.request or reply.audio:
+        if (len(parts) != 1 or reply.photos or reply.photo_uploads or reply.request or reply.audio
+                or reply.files):
             return False
         try:
             await message.edit_text(
@@ -430,17 +435,50 @@ class TelegramSender:
         return True
 
     async def settle_button(self, query: CallbackQuery) -> None:
-        """Answer the press and take the buttons off its message, so none is pressed twice."""
+        """Answer the press, as Telegram requires of every one; its buttons go in `follow_press`."""
         try:
             await query.answer()
         except TelegramError as exc:
             log.info("answerCallbackQuery failed: %s", exc)
+
+    async def follow_press(self, query: CallbackQuery, replies: list[Reply]) -> list[Reply]:
+        """Take the pressed message's buttons away, with the first reply where one call can do
+        both; return the replies still to send.
+
+        A reply marked `edit` replaces the pressed message. A next question (a reply with
+        buttons) is written into the pressed message below it, after the label of the button
+        pressed, so the message keeps what was asked and answered and no old button stays
+        pressable. Anything else is sent as new messages once the old buttons are removed.
+        """
         message = query.message
-        if isinstance(message, Message) and message.reply_markup is not None:
-            try:
-                await message.edit_reply_markup(reply_markup=None)
-            except TelegramError as exc:
-                log.info("could not remove old buttons: %s", exc)
+        if not isinstance(message, Message) or message.reply_markup is None:
+            return replies
+        first = replies[0] if replies else None
+        if first is not None and first.edit:
+            if await self.edit(message, first):
+                return replies[1:]
+            replies = [replace(first, edit=False), *replies[1:]]  # refused: sent instead
+        elif first is not None and first.choices:
+            answered = self._answered(message, query.data or "", first)
+            if answered is not None and await self.edit(message, answered):
+                return replies[1:]
+        try:
+            await message.edit_reply_markup(reply_markup=None)
+        except TelegramError as exc:
+            log.info("could not remove old buttons: %s", exc)
+        return replies
+
+    def _answered(self, message: Message, data: str, question: Reply) -> Reply | None:
+        """The pressed message, the label pressed and the next question, as one message."""
+        if message.text is None or str(message.chat_id) in self._open_keyboards:
+            return None
+        markup = message.reply_markup
+        labels = [b.text for row in markup.inline_keyboard for b in row
+                  if b.callback_data == data] if markup else []
+        if len(labels) != 1:
+            return None
+        text = f"{message.text_html}\n\n{ANSWERED.format(esc(labels[0]))}\n\n{question.text}"
+        return replace(question, text=text, edit=True)
 
 
 async def set_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -487,8 +525,9 @@ def build_application(
         query = update.callback_query
         settling = asyncio.create_task(sender.settle_button(query)) if query else None
         replies = await dialog.handle(incoming)
-        if settling is not None:
+        if settling is not None and query is not None:
             await settling
+            replies = await sender.follow_press(query, replies)
         for reply in replies:
             message = query.message if query is not None else None
             if reply.edit and isinstance(message, Message) and await sender.edit(message, reply):

@@ -37,14 +37,22 @@ def _items(pairs: list[tuple[str, int]]) -> str:
     return " · ".join(f"{label}: {n}" for label, n in pairs)
 
 
+# How many places /stats names, in its text and in its chart alike.
+TOP = 10
+
+
 def content_items(campaigns: Campaigns, counts: Counter[tuple[str, str | None]], language: str,
                   none: str) -> list[tuple[str, int]]:
-    """Counts by content, named by the number a reader sees; by campaign and number when the
-    campaigns counted give the same number to different contents (or the reverse)."""
-    numbers = {}
-    for campaign, key in counts:
+    """Counts by content, named by the number a reader sees and its short name; by campaign
+    too when the campaigns counted give the same number to different contents (or the
+    reverse)."""
+    numbers: dict[tuple[str, str | None], str] = {}
+    names: dict[tuple[str, str | None], str] = {}
+    for campaign, key in sorted(counts, key=lambda ck: (ck[0], ck[1] or "")):
         content = campaigns.content(campaign, key)
         numbers[(campaign, key)] = str(content.number) if content else (key or none)
+        names[(campaign, key)] = (f"{content.number}. {content.short(language)}" if content
+                                  else (key or none))
     keys_of: dict[str, set[str | None]] = {}
     numbers_of: dict[str | None, set[str]] = {}
     for (_, key), number in numbers.items():
@@ -52,12 +60,16 @@ def content_items(campaigns: Campaigns, counts: Counter[tuple[str, str | None]],
         numbers_of.setdefault(key, set()).add(number)
     same = all(len(v) == 1 for v in keys_of.values()) and all(
         len(v) == 1 for v in numbers_of.values())
+    named: dict[str, str] = {}  # one name for a number counted in several campaigns
     out: Counter[str] = Counter()
-    for (campaign, key), n in counts.items():
+    order: dict[str, tuple[str, int, str]] = {}
+    for (campaign, key), number in numbers.items():
         found = campaigns.get(campaign)
         prefix = "" if same else f"{found.short(language) if found else campaign} "
-        out[prefix + numbers[(campaign, key)]] += n
-    return sorted(out.items(), key=lambda kv: (len(kv[0]), kv[0]))
+        label = prefix + named.setdefault(prefix + number, names[(campaign, key)])
+        out[label] += counts[(campaign, key)]
+        order[label] = (prefix, len(number), number)
+    return sorted(out.items(), key=lambda kv: order[kv[0]])
 
 
 async def on_stats(ctx: Context) -> list[Reply]:
@@ -85,7 +97,7 @@ async def on_stats(ctx: Context) -> list[Reply]:
         unit = units.get(code)
         return unit.name if unit else str(code)
 
-    top = stats.by_commune.most_common(10)
+    top = stats.by_commune.most_common(TOP)
     header: str = ctx.t("stats.header", scope=where, total=stats.total)
     chosen = campaigns.get(campaign or "")
     if chosen is not None:
@@ -94,25 +106,27 @@ async def on_stats(ctx: Context) -> list[Reply]:
         header,
         ctx.t("stats.by_status", items=_items(
             [(ctx.t(f"status.{s}"), n) for s, n in stats.by_status.most_common()])),
+        ctx.t("stats.counted", counted=stats.counted, left_out=stats.left_out),
         ctx.t("stats.by_kind", items=_items(
             [(kind_name(k), n) for k, n in stats.by_kind.most_common()])),
-        ctx.t("stats.by_content", items=_items(content_items(
+        ctx.t("stats.by_content", items="\n".join(f"{label}: {n}" for label, n in content_items(
             campaigns, stats.by_content, lang, ctx.t("campaign_words.content_none")))),
-        ctx.t("stats.top", items="\n".join(f"{i}. {place(code)}: {n}"
-                                           for i, (code, n) in enumerate(top, start=1))),
+        ctx.t("stats.top", count=TOP, items="\n".join(
+            f"{i}. {place(code)}: {n}" for i, (code, n) in enumerate(top, start=1))),
         ctx.t("stats.without", count=stats.communes_without),
         ctx.t("stats.weeks", this=stats.this_week, last=stats.last_week),
     ]
+    if not stats.counted:
+        return [Reply("\n\n".join(lines))]
     from bot.charts import bar_chart, stacked_weeks  # matplotlib loads only when drawing
 
     weeks = [w.strftime("%d/%m") for w in stats.weeks]
     weekly = await asyncio.to_thread(
         stacked_weeks, ctx.t("stats.chart_weekly"), weeks,
         {kind_name(k): v for k, v in stats.weekly.items()}, ctx.t("stats.axis_stories"))
-    top15 = stats.by_commune.most_common(15)
     communes = await asyncio.to_thread(
-        bar_chart, ctx.t("stats.chart_communes"), [place(code) for code, _ in top15],
-        [n for _, n in top15], ctx.t("stats.axis_stories"))
+        bar_chart, ctx.t("stats.chart_communes", count=TOP), [place(code) for code, _ in top],
+        [n for _, n in top], ctx.t("stats.axis_stories"))
     files = (Attachment("stats-weekly.png", weekly, "photo"),
              Attachment("stats-communes.png", communes, "photo"))
     return [Reply("\n\n".join(lines), files=files)]

@@ -94,8 +94,8 @@ class Audit:
         """(how many lines match, one page of them): everything, or one person's (as actor or
         target), or one story's actions."""
         args = {"person": person_id, "story": story_id}
-        total = await self._db.fetchone(f"SELECT COUNT(*) FROM ({_UNION})", args)
-        rows = await self._db.fetchall(
+        total = await self._db.fetchone_long(f"SELECT COUNT(*) FROM ({_UNION})", args)
+        rows = await self._db.fetchall_long(
             "SELECT u.created_at, u.action, u.system_actor, u.broadcast_id, u.story_id,"
             " u.from_status, u.to_status, u.note, u.details, pa.id AS actor_id,"
             " pa.display_name AS actor_name,"

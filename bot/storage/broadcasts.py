@@ -151,7 +151,7 @@ class Broadcasts:
     async def count_audience(self, audience: str) -> int:
         """How many people an audience reaches now."""
         sql, params = _audience_sql(audience)
-        row = await self._db.fetchone(f"SELECT COUNT(*) FROM ({sql})", params)
+        row = await self._db.fetchone_long(f"SELECT COUNT(*) FROM ({sql})", params)
         return int(row[0]) if row else 0
 
     async def create(
@@ -165,7 +165,7 @@ class Broadcasts:
         kind, _, arg = audience.partition(":")
         topic = topic or (arg if kind == "topic" else None)
         stamp = now_iso()
-        async with self._db.transaction() as tx:
+        async with self._db.transaction_long() as tx:  # a delivery row for each recipient
             async with tx.execute(
                 "INSERT INTO broadcasts (key, topic, template, params, body, audience,"
                 " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

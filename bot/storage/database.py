@@ -1,10 +1,19 @@
-"""One SQLite file: a writer connection behind a lock, a reader connection, migrations."""
+"""One SQLite file: short work on the loop's thread, long reads on reader threads, migrations.
+
+Short statements and transactions (a dialog step, a review action, filing) run on the event
+loop's thread (see `loop.py`): on a WAL database they take microseconds, far less than a trip to
+a worker thread, and a lock held by another connection is waited for off the loop. Reads that
+may take long (statistics, the export's rows, a broadcast's audience, search, the gallery's
+lists, the duplicate finder's pool, the digest, the audit log) are marked so by their
+repository (`fetchall_long`, `fetchone_long`) and run on their own aiosqlite connection in a
+worker thread, so the loop keeps answering everybody meanwhile. WAL checkpoints run on that
+thread too, never on the loop.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -15,11 +24,18 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.database_file import DatabaseFileError, prepare_file
+from bot.storage.loop import PATIENCE_S, LoopConnection
+
 __all__ = ["Database", "DatabaseFileError", "migrations", "prepare_file"]
 
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 Params = Sequence[Any] | dict[str, Any]
+# Commits between two checkpoints of the write-ahead log into the database file.
+CHECKPOINT_EVERY = 500
+# Connections (each with its own thread) for long reads.
+LONG_READERS = 2
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -37,100 +53,66 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-class DatabaseFileError(Exception):
-    """DATABASE_PATH cannot be used as it is; the message says why in one line."""
-
-
-_HEADER = b"SQLite format 3\x00"
-
-
-def _schema_version(path: Path) -> int:
-    conn = sqlite3.connect(path)
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
+    cur = conn.execute(sql, params)
     try:
-        return int(conn.execute("PRAGMA user_version").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseFileError(f"DATABASE_PATH {path}: {exc}") from None
+        return cur.fetchall()
     finally:
-        conn.close()
+        cur.close()
 
 
-def prepare_file(path: Path) -> None:
-    """Check DATABASE_PATH before SQLite opens it, and keep the file private.
-
-    The folder is created 0700 and a new file 0600 (SQLite gives its -wal and -shm files the
-    database file's mode); an existing file, -wal and -shm are set back to 0600. A folder, a
-    file that is not SQLite, a folder that cannot be written or a schema newer than the code
-    raise DatabaseFileError naming DATABASE_PATH.
-    """
-    name = f"DATABASE_PATH {path}"
-    for folder in reversed(path.parents):
-        if folder.exists() and not folder.is_dir():
-            raise DatabaseFileError(f"{name}: {folder} is a file, not a folder")
-    if path.is_dir():
-        raise DatabaseFileError(f"{name} is a folder, not a database file")
+def _fetchone(conn: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
+    cur = conn.execute(sql, params)
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DatabaseFileError(f"{name}: cannot create the folder {path.parent}"
-                                f" ({exc.strerror})") from None
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise DatabaseFileError(f"{name}: the folder {path.parent} is not writable")
-    if not path.exists():
-        try:
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        except OSError as exc:
-            raise DatabaseFileError(f"{name}: cannot create the file ({exc.strerror})") from None
-        return
-    if not os.access(path, os.R_OK | os.W_OK):
-        raise DatabaseFileError(f"{name} is not readable and writable by this user")
-    with path.open("rb") as fh:
-        head = fh.read(len(_HEADER))
-    if head and head != _HEADER:
-        raise DatabaseFileError(f"{name} is not an SQLite database")
-    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        try:
-            if file.exists() and file.stat().st_mode & 0o077:
-                file.chmod(0o600)
-        except PermissionError:
-            log.warning("%s: cannot make %s private (owned by another user)", name, file)
-    latest, found = len(migrations()), _schema_version(path) if head else 0
-    if found > latest:
-        raise DatabaseFileError(
-            f"{name} has schema version {found}, newer than this code knows ({latest}):"
-            " run the newer version of the bot, or restore a backup made by this one")
+        row: sqlite3.Row | None = cur.fetchone()
+        return row
+    finally:
+        cur.close()  # ends the read at once: no snapshot outlives the call
 
 
-async def _configure(conn: aiosqlite.Connection) -> None:
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA synchronous = NORMAL")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute("PRAGMA busy_timeout = 5000")
+def _write(conn: sqlite3.Connection, sql: str, params: Params) -> int:
+    cur = conn.execute(sql, params)
+    try:
+        return cur.rowcount
+    finally:
+        cur.close()
 
 
 class Database:
-    """Writes through one connection under a lock, a transaction at a time; reads use another."""
+    """Writes through one connection under a lock; short reads on another; long reads threaded."""
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(self, writer: LoopConnection, reader: LoopConnection,
+                 long_readers: list[aiosqlite.Connection]) -> None:
         self._writer = writer
         self._reader = reader
+        self._long = long_readers
+        self._busy = [0] * len(long_readers)
         self._lock = asyncio.Lock()
         self._closed = False
+        self._commits = 0
+        self._checkpoint: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, upto: int | None = None) -> Database:
         """Open (creating the folder and file), configure, and migrate to `upto` or the latest."""
         if str(path) != ":memory:":
-            prepare_file(Path(path))
-        opened: list[aiosqlite.Connection] = []
+            prepare_file(Path(path), len(migrations()))
+        opened: list[LoopConnection] = []
+        db: Database | None = None
         try:  # a connection left open keeps its thread, and the process, alive
-            for _ in range(2):
-                conn = await aiosqlite.connect(path, isolation_level=None)
-                opened.append(conn)
-                conn.row_factory = aiosqlite.Row
-                await _configure(conn)
-            db = cls(*opened)
+            opened.append(LoopConnection(path))
+            opened.append(LoopConnection(path, query_only=True))
+            db = cls(opened[0], opened[1], [])
+            for _ in range(LONG_READERS):
+                long_reader = await aiosqlite.connect(path, isolation_level=None)
+                db._long.append(long_reader)
+                db._busy.append(0)
+                long_reader.row_factory = aiosqlite.Row
+                await long_reader.execute(f"PRAGMA busy_timeout = {int(PATIENCE_S * 1000)}")
             await db.migrate(upto)
         except BaseException as exc:
+            if db is not None:
+                await db.close()
             for conn in opened:
                 await conn.close()
             if isinstance(exc, sqlite3.DatabaseError):
@@ -140,8 +122,7 @@ class Database:
 
     async def version(self) -> int:
         """The schema version (PRAGMA user_version)."""
-        async with self._writer.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+        row = await self._writer.run(_fetchone, self._writer.raw, "PRAGMA user_version", ())
         return int(row[0]) if row else 0
 
     async def migrate(self, upto: int | None = None) -> None:
@@ -159,51 +140,100 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: committed on success, rolled back on any error."""
-        async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-                await self._writer.execute("COMMIT")
-            except BaseException:
-                await self._rollback()
-                raise
+        async with self._lock, self._writing() as tx:
+            yield tx
+        await self._committed()
 
-    async def _rollback(self) -> None:
-        """End a failed transaction, whether or not SQLite already rolled it back (it may after
-        SQLITE_FULL or an I/O error), so the next transaction can begin."""
-        if self._writer.in_transaction:
+    @asynccontextmanager
+    async def transaction_long(self) -> AsyncIterator[aiosqlite.Connection]:
+        """As `transaction`, for writes of many rows (a broadcast's deliveries): each statement
+        runs in a worker thread, so the loop keeps answering meanwhile."""
+        writer = self._writer
+        async with self._lock:
+            writer.offload = True
             try:
-                await self._writer.execute("ROLLBACK")
-            except sqlite3.Error as exc:
-                log.warning("rollback failed: %s", exc)
+                async with self._writing() as tx:
+                    yield tx
+            finally:
+                writer.offload = False
+        await self._committed()
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN, the caller's statements, COMMIT; on any failure (a refused COMMIT too) the
+        transaction is rolled back, so the connection never stays inside a dead one."""
+        writer = self._writer
+        try:
+            await writer.execute("BEGIN IMMEDIATE")
+            yield writer
+            await writer.execute("COMMIT")
+        except BaseException:
+            writer.abandon()
+            raise
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        """One row of a read."""
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
+        """One row of a short read (by key, through an index), on the loop's thread."""
+        return await self._reader.run(_fetchone, self._reader.raw, sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        """Every row of a read, run to completion in one trip to the reader thread.
+        """Every row of a short read, read to the end at once (no snapshot outlives the call)."""
+        return await self._reader.run(_fetchall, self._reader.raw, sql, params)
 
-        A cursor left open between trips would keep the reader's snapshot alive while other
-        coroutines read through the same connection, and they would see the database as it
-        was before writes that have since committed.
+    async def fetchone_long(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        """One row of a read that may scan many rows: on a reader thread, off the loop."""
+        rows = await self.fetchall_long(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchall_long(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Every row of a read that may scan many rows: on a reader thread, off the loop.
+
+        It goes to the reader with the fewest reads waiting, so two long reads (the two
+        halves of /stats, or /stats during an export) run side by side.
         """
-        return list(await self._reader.execute_fetchall(sql, params))
+        index = self._busy.index(min(self._busy))
+        self._busy[index] += 1
+        try:
+            return list(await self._long[index].execute_fetchall(sql, params))
+        finally:
+            self._busy[index] -= 1
 
     async def write(self, sql: str, params: Params = ()) -> int:
-        """One statement on its own, atomic by itself: one trip; returns the rows changed."""
+        """One statement on its own, atomic by itself; returns the rows changed."""
+        writer = self._writer
         async with self._lock:
-            cursor = await self._writer.execute(sql, params)
-            changed = cursor.rowcount
-            await cursor.close()
-            return changed
+            changed = await writer.run(_write, writer.raw, sql, params)
+        await self._committed()
+        return changed
+
+    async def _committed(self) -> None:
+        """After a commit: let other coroutines run, and now and then checkpoint off the loop.
+
+        Statements here never wait on the loop, so a coroutine that only talks to the database
+        would otherwise keep the loop to itself; every commit is a turn for everyone else.
+        """
+        self._commits += 1
+        if self._commits >= CHECKPOINT_EVERY and self._checkpoint is None and not self._closed:
+            self._commits = 0
+            self._checkpoint = asyncio.create_task(self._run_checkpoint())
+        await asyncio.sleep(0)
+
+    async def _run_checkpoint(self) -> None:
+        try:
+            await self._long[0].execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            log.warning("WAL checkpoint failed: %s", exc)
+        finally:
+            self._checkpoint = None
 
     async def close(self) -> None:
-        """Finish and close both connections."""
+        """Finish and close every connection."""
         if self._closed:
             return
         self._closed = True
+        if self._checkpoint is not None:
+            await self._checkpoint
         async with self._lock:
             await self._writer.close()
         await self._reader.close()
+        for long_reader in self._long:
+            await long_reader.close()

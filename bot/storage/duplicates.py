@@ -74,7 +74,7 @@ class Duplicates:
             return None, []
         since = (datetime.fromisoformat(row["created_at"]) - timedelta(days=WINDOW_DAYS)
                  ).isoformat(timespec="seconds")
-        others = await self._db.fetchall(
+        others = await self._db.fetchall_long(
             "SELECT id, honoree_name, title, description, event_date FROM stories"
             " WHERE commune_code = ? AND created_at >= ? AND id < ? AND status NOT IN (?, ?)",
             (row["commune_code"], since, story_id, *_CLOSED))

@@ -121,8 +121,9 @@ class PublicStories:
             PUBLISHED, None, where.commune, where.kind, where.content, where.campaign,
             where.month).where()
         condition = " AND ".join(clauses)
-        total = await self._db.fetchone(f"SELECT COUNT(*){_FROM} WHERE {condition}", params)
-        rows = await self._db.fetchall(
+        total = await self._db.fetchone_long(
+            f"SELECT COUNT(*){_FROM} WHERE {condition}", params)
+        rows = await self._db.fetchall_long(
             f"SELECT {_COLUMNS}{_FROM} WHERE {condition}"
             " ORDER BY s.published_at DESC, s.id DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -146,7 +147,7 @@ class PublicStories:
     async def facets(self) -> Facets:
         """Every commune, kind, content, campaign and month that published stories have."""
         async def values(expression: str) -> tuple[object, ...]:
-            rows = await self._db.fetchall(
+            rows = await self._db.fetchall_long(
                 f"SELECT DISTINCT {expression} AS v FROM stories WHERE status = 'published'"
                 " ORDER BY v")
             return tuple(r["v"] for r in rows if r["v"] is not None)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import itertools
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot.storage.database import Database
 from bot.storage.transitions import Change, Outcome, apply
 from bot.workflow import Action
 
-__all__ = ["Count", "Nomination", "Reports"]
+__all__ = ["Count", "Nomination", "Reports", "Totals"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,16 @@ class Count:
     commune: int
     n: int
     campaign: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Stories by status (all of them), and by kind, content and commune (those counted)."""
+
+    by_status: dict[str, int]
+    by_kind: dict[str, int]
+    by_content: dict[tuple[str, str | None], int]
+    by_commune: dict[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +53,12 @@ class Nomination:
     nominated_by: str | None
     created_at: str
     campaign: str = ""
+
+
+def _values(rows: int, width: int) -> str:
+    """Placeholders for a VALUES list of `rows` rows of `width` values: '(?, ?), (?, ?)'."""
+    row = "(" + ", ".join("?" * width) + ")"
+    return ", ".join([row] * rows)
 
 
 def _where(communes: frozenset[int] | None, start: str | None, end: str | None,
@@ -75,7 +92,7 @@ class Reports:
                      end: str | None = None, campaign: str | None = None) -> list[Count]:
         """Stories grouped by campaign, status, kind, content and commune."""
         where, params = _where(communes, start, end, campaign=campaign)
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(
             "SELECT campaign, status, kind, content, commune_code, COUNT(*) AS n FROM stories"
             f" WHERE {where} GROUP BY campaign, status, kind, content, commune_code", params,
         )
@@ -84,23 +101,75 @@ class Reports:
             lambda: [Count(r["status"], r["kind"], r["content"], r["commune_code"], r["n"],
                            r["campaign"]) for r in rows])
 
-    async def filed_between(self, communes: frozenset[int] | None, start: str, end: str,
-                            campaign: str | None = None) -> int:
-        """How many stories were filed in [start, end)."""
-        where, params = _where(communes, start, end, campaign=campaign)
-        row = await self._db.fetchone(f"SELECT COUNT(*) FROM stories WHERE {where}", params)
-        return int(row[0]) if row else 0
+    async def totals(self, communes: frozenset[int] | None, leave_out: Collection[str],
+                     campaign: str | None = None) -> Totals:
+        """The stories in scope (of one campaign, or all) by status; by kind, content (in its
+        campaign) and commune leaving out statuses.
 
-    async def daily(self, communes: frozenset[int] | None, start: str,
-                    offset_minutes: int, campaign: str | None = None,
-                    ) -> list[tuple[str, str, int]]:
-        """(local day, kind, count) since `start`; the day shifted into the province's zone."""
-        where, params = _where(communes, start, None, campaign=campaign)
-        rows = await self._db.fetchall(
-            f"SELECT date(created_at, '{offset_minutes:+d} minutes') AS day, kind, COUNT(*) AS n"
-            f" FROM stories WHERE {where} GROUP BY day, kind", params,
+        One pass over the covering index stories_counts, the few sums taken in SQL.
+        """
+        where, params = _where(communes, None, None, campaign=campaign)
+        out = sorted(leave_out)
+        kept = f" WHERE status NOT IN ({', '.join('?' * len(out))})" if out else ""
+        rows = await self._db.fetchall_long(
+            "WITH g AS MATERIALIZED (SELECT campaign, status, kind, content, commune_code,"
+            f" COUNT(*) AS n FROM stories WHERE {where}"
+            " GROUP BY campaign, status, kind, content, commune_code),"
+            f" k AS (SELECT * FROM g{kept})"
+            " SELECT 0 AS dim, status AS value, NULL AS campaign, SUM(n) AS n FROM g"
+            " GROUP BY status"
+            " UNION ALL SELECT 1, kind, NULL, SUM(n) FROM k GROUP BY kind"
+            " UNION ALL SELECT 2, content, campaign, SUM(n) FROM k GROUP BY campaign, content"
+            " UNION ALL SELECT 3, commune_code, NULL, SUM(n) FROM k GROUP BY commune_code",
+            [*params, *out],
         )
-        return [(r["day"], r["kind"], r["n"]) for r in rows]
+        found: tuple[dict[Any, int], ...] = ({}, {}, {}, {})
+        for dim, value, in_campaign, n in rows:
+            found[dim][(in_campaign, value) if dim == 2 else value] = n
+        return Totals(*found)
+
+    async def weekly(
+        self, communes: frozenset[int] | None, bounds: Sequence[str], leave_out: Collection[str],
+        campaign: str | None = None,
+    ) -> list[tuple[int, str, int]]:
+        """(week, kind, count) of the stories in scope (of one campaign, or all) filed in
+        [bounds[i], bounds[i + 1]), leaving out the statuses given.
+
+        The communes (those in scope, or every one with a story, found by one index seek
+        each) and each one's kinds (likewise) are listed first; then one covered index seek
+        and range count per commune, kind and week (index stories_weekly): no row is read or
+        sorted, however many stories there are.
+        """
+        if len(bounds) < 2:
+            return []
+        weeks = [(i, lo, hi) for i, (lo, hi) in enumerate(itertools.pairwise(bounds))]
+        places: list[int] = []
+        if communes is None or 0 in communes:
+            listed = ("SELECT MIN(commune_code) FROM stories UNION ALL SELECT (SELECT"
+                      " MIN(commune_code) FROM stories WHERE commune_code > c.code) FROM c"
+                      " WHERE c.code IS NOT NULL")
+        else:
+            listed = f"VALUES {_values(len(communes), 1)}"
+            places = sorted(communes)
+        out = sorted(leave_out)
+        status = f" AND s.status NOT IN ({', '.join('?' * len(out))})" if out else ""
+        if campaign is not None:
+            status += " AND s.campaign = ?"
+        rows = await self._db.fetchall_long(
+            f"WITH RECURSIVE c(code) AS ({listed}),"
+            " p(code, kind) AS (SELECT code, (SELECT MIN(kind) FROM stories"
+            " WHERE commune_code = c.code) FROM c WHERE code IS NOT NULL UNION ALL SELECT p.code,"
+            " (SELECT MIN(kind) FROM stories WHERE commune_code = p.code AND kind > p.kind)"
+            " FROM p WHERE p.kind IS NOT NULL),"
+            f" w(i, lo, hi) AS (VALUES {_values(len(weeks), 3)})"
+            " SELECT w.i AS week, p.kind AS kind, SUM((SELECT COUNT(*) FROM stories s"
+            " WHERE s.commune_code = p.code AND s.kind = p.kind AND s.created_at >= w.lo"
+            f" AND s.created_at < w.hi{status})) AS n FROM p, w WHERE p.kind IS NOT NULL"
+            " GROUP BY w.i, p.kind",
+            [*places, *itertools.chain.from_iterable(weeks), *out,
+             *([] if campaign is None else [campaign])],
+        )
+        return [(r["week"], r["kind"], r["n"]) for r in rows if r["n"]]
 
     async def stories(self, communes: frozenset[int] | None, start: str | None,
                       end: str | None, batch: int = 2000, campaign: str | None = None,
@@ -115,7 +184,7 @@ class Reports:
         )
         last = 0
         while True:
-            rows = list(await self._db.fetchall(sql, [*params, last, batch]))
+            rows = await self._db.fetchall_long(sql, [*params, last, batch])
             for row in rows:
                 yield row
             if len(rows) < batch:
@@ -127,7 +196,7 @@ class Reports:
                           ) -> list[Nomination]:
         """Nominations in scope, by award then commune."""
         where, params = _where(communes, start, end, alias="s", campaign=campaign)
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(
             "SELECT n.*, s.commune_code, s.title, s.honoree_name, s.status, p.display_name,"
             " s.campaign"
             " FROM nominations n JOIN stories s ON s.id = n.story_id"

@@ -132,7 +132,7 @@ class Roles:
 
     async def reviewers(self) -> list[ReviewerLine]:
         """Every admin, officer and reviewer, in that order."""
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(  # no index on role: every person is read
             "SELECT * FROM people WHERE role IN (?, ?, ?) ORDER BY role, id",
             (Role.REVIEWER, Role.ADMIN, Role.OFFICER),
         )

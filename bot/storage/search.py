@@ -109,12 +109,12 @@ class Search:
         clauses, params = where.where()
         if clauses == ["1 = 1"]:
             matching = " FROM story_search WHERE story_search MATCH ?"
-            total = await self._db.fetchone(f"SELECT COUNT(*){matching}", [query])
-            ranked = await self._db.fetchall(
+            total = await self._db.fetchone_long(f"SELECT COUNT(*){matching}", [query])
+            ranked = await self._db.fetchall_long(
                 f"SELECT story_search.rowid AS id{matching} ORDER BY {_RANK},"
                 " story_search.rowid DESC LIMIT ? OFFSET ?", [query, limit, offset])
             return (int(total[0]) if total else 0), await self._lines(ranked)
-        ranked = await self._db.fetchall(
+        ranked = await self._db.fetchall_long(
             f"WITH hits AS MATERIALIZED (SELECT story_search.rowid AS id, {_RANK} AS score"
             " FROM story_search WHERE story_search MATCH ? AND +story_search.rowid IN"
             f" (SELECT s.id FROM stories s WHERE {' AND '.join(clauses)}))"

@@ -49,7 +49,7 @@ class Staff:
 
     async def queue_menus(self) -> int:
         """At start: every staff member's menu, set again (the list may have changed)."""
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(
             "SELECT id FROM people WHERE role IN (?, ?, ?) AND erased_at IS NULL ORDER BY id",
             (Role.REVIEWER, Role.ADMIN, Role.OFFICER),
         )
@@ -61,7 +61,7 @@ class Staff:
     async def waiting_since(self, before: str) -> list[Waiting]:
         """Stories waiting for review (pending, or recommended to the province) that entered
         that status before an instant, longest waiting first."""
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(
             "SELECT id, title, commune_code, status, since FROM (SELECT s.id, s.title,"
             " s.commune_code, s.status, COALESCE((SELECT MAX(e.created_at) FROM story_events e"
             " WHERE e.story_id = s.id AND e.to_status = s.status AND e.from_status IS NOT"
@@ -75,7 +75,7 @@ class Staff:
     async def unreviewed_communes(self) -> list[tuple[int, int]]:
         """Communes with stories waiting for a reviewer but no reviewer of their own (nor one of
         the whole province): (commune, stories waiting), most waiting first."""
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(
             "SELECT s.commune_code, COUNT(*) AS waiting FROM stories s WHERE s.status = ?"
             " AND NOT EXISTS (SELECT 1 FROM reviewer_scopes r JOIN people p ON p.id ="
             " r.person_id WHERE p.role = ? AND p.erased_at IS NULL AND r.commune_code IN"
@@ -87,7 +87,7 @@ class Staff:
 
     async def digest_readers(self) -> list[Reader]:
         """Reviewers and admins who may be sent the digest: reachable, not opted out."""
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(
             "SELECT p.id, p.role, (SELECT json_group_array(commune_code) FROM reviewer_scopes"
             " WHERE person_id = p.id) AS scopes FROM people p WHERE p.role IN (?, ?)"
             " AND p.erased_at IS NULL AND p.stopped_at IS NULL AND p.opted_out_at IS NULL"

@@ -328,7 +328,7 @@ class Stories:
 
     async def keys_in_use(self) -> list[tuple[str, str | None, str | None, int]]:
         """Each (campaign, content, movement) that stories use, with how many use it."""
-        rows = await self._db.fetchall(
+        rows = await self._db.fetchall_long(
             "SELECT campaign, content, movement, COUNT(*) AS n FROM stories"
             " GROUP BY campaign, content, movement")
         return [(r["campaign"], r["content"], r["movement"], r["n"]) for r in rows]
