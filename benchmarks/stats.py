@@ -2,12 +2,14 @@
 
     .venv/bin/python benchmarks/stats.py [--sizes 10000,100000,1000000] [--rounds 3]
 
-For each size a database with the bot's schema is filled in SQL (statuses, kinds, contents and the
-province's 102 communes mixed; every story filed in the last 12 weeks, so the weekly series has
-to count all of them: the worst case). Then, in a fresh subprocess per round, after one warm-up:
+For each size a database with the bot's schema is filled in SQL (the two shipped campaigns,
+statuses, kinds, content keys and the province's 102 communes mixed; every story filed in the
+last 12 weeks, so the weekly series has to count all of them: the worst case). Then, in a fresh
+subprocess per round, after one warm-up:
 
-  bare GROUP BY   SELECT status, kind, content, commune_code, COUNT(*) … GROUP BY those four,
-                  with the sqlite3 module: the baseline, measured in the same process
+  bare GROUP BY   SELECT campaign, status, kind, content, commune_code, COUNT(*) … GROUP BY
+                  those five (the columns of the index stories_counts), with the sqlite3
+                  module: the baseline, measured in the same process
   /stats          the admin's /stats through the dialog core, everything but the drawing: the
                   grouped counts, the weekly series and the text (chart functions stubbed)
   charts          the two PNGs alone (they do not grow with the stories; drawn in worker
@@ -43,21 +45,24 @@ from benchmarks.measure import load_average, machine, medians, verdict  # noqa: 
 
 TARGET = 3.0
 NOW = datetime(2025, 6, 18, 3, 0, tzinfo=UTC)
-BARE = ("SELECT status, kind, content, commune_code, COUNT(*) FROM stories"
-        " GROUP BY status, kind, content, commune_code")
+BARE = ("SELECT campaign, status, kind, content, commune_code, COUNT(*) FROM stories"
+        " GROUP BY campaign, status, kind, content, commune_code")
 ADMIN, REVIEWER = 9001, "r2"
 DESCRIPTION = ("Ông Nguyễn Văn An đã tự bỏ tiền và công sức sửa cây cầu khỉ bắc qua kênh Xáng, "
                "giúp hơn 50 hộ dân và học sinh đi lại an toàn mỗi ngày. ") * 2
 FILL = """
 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < :n)
-INSERT INTO stories (submission_key, channel, kind, content, commune_code, honoree_name,
-                     honoree_role, title, description, event_date, status, created_at,
-                     updated_at)
-SELECT 'k' || i, 'telegram',
+INSERT INTO stories (submission_key, channel, campaign, kind, content, commune_code,
+                     honoree_name, honoree_role, title, description, event_date, status,
+                     created_at, updated_at)
+SELECT 'k' || i, 'telegram', CASE WHEN i % 3 = 0 THEN 'thuong-xuyen' ELSE 'an-giang-2025' END,
        CASE (i * 7) % 11 WHEN 0 THEN 'new_factor' WHEN 1 THEN 'advanced_example'
             WHEN 2 THEN 'advanced_example' WHEN 3 THEN 'model_practice'
             WHEN 4 THEN 'model_practice' WHEN 5 THEN 'model_practice' ELSE 'good_deed' END,
-       1 + (i * 13) % 5, codes.code, 'Nguyễn Văn An', 'nông dân', 'Sửa cầu khỉ cho bà con',
+       CASE (i * 13) % 5 WHEN 0 THEN 'policy_law' WHEN 1 THEN 'key_movements'
+            WHEN 2 THEN 'exceed_targets' WHEN 3 THEN 'political_security'
+            ELSE 'celebrations' END,
+       codes.code, 'Nguyễn Văn An', 'nông dân', 'Sửa cầu khỉ cho bà con',
        :description, '2025-05-01',
        CASE WHEN (i * 31) % 100 < 30 THEN 'pending' WHEN (i * 31) % 100 < 55 THEN 'approved'
             WHEN (i * 31) % 100 < 75 THEN 'published' WHEN (i * 31) % 100 < 87 THEN 'rejected'
