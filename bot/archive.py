@@ -6,13 +6,12 @@ the review card. Downloads go through the callables handed to it, never by impor
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.health import State, Trouble
+from bot.health import State, Trouble, poll_until
 from bot.imaging import MAX_BYTES, Processed, Refused, process_photo
 from bot.storage.photos import MediaJob, Photos
 from bot.voice import MAX_VOICE_BYTES, process_voice
@@ -64,18 +63,7 @@ class ArchiveWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Until told to stop: archive what is due, then wait a little (longer while storage
         fails, logged once, not at every pass)."""
-        while not stop.is_set():
-            wait = self._poll
-            try:
-                busy = await self.run_once()
-                self._trouble.succeeded()
-            except Exception as exc:
-                wait = self._trouble.failed(exc)
-                busy = 0
-            if busy:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=wait)
+        await poll_until(stop, self.run_once, self._trouble, self._poll)
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Archive the files due now, a batch at a time, then empty the trash; return the count."""

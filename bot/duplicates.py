@@ -17,7 +17,6 @@ offered to reviewers; benchmarks/duplicates.py measures its precision and recall
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from datetime import date
 from rapidfuzz import fuzz
 
 from bot.content import fold
-from bot.health import State, Trouble
+from bot.health import State, Trouble, poll_until
 from bot.storage.duplicates import Duplicates, Telling
 
 __all__ = ["SIMILAR", "DuplicateFinder", "likely_duplicates", "scan", "similarity"]
@@ -180,15 +179,4 @@ class DuplicateFinder:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until told to stop: compare what is waiting, then wait a little."""
-        while not stop.is_set():
-            wait = self._poll
-            try:
-                busy = await self.run_once()
-                self._trouble.succeeded()
-            except Exception as exc:
-                wait = self._trouble.failed(exc)
-                busy = 0
-            if busy:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=wait)
+        await poll_until(stop, self.run_once, self._trouble, self._poll)

@@ -4,13 +4,14 @@ channels that refuse their token set aside until they work again; all reported b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-__all__ = ["Outages", "State", "Supervisor", "Trouble", "Unrecorded", "describe"]
+__all__ = ["Outages", "State", "Supervisor", "Trouble", "Unrecorded", "describe", "poll_until"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,24 @@ class Trouble:
         if self.reason is None:
             return State("running")
         return State(f"retrying: {self.reason}", ok=False)
+
+
+async def poll_until(stop: asyncio.Event, work: Callable[[], Awaitable[int]], trouble: Trouble,
+                     poll: float) -> None:
+    """Until told to stop: do `work` again at once while it finds some, else wait `poll`
+    seconds; a failure goes to `trouble` (logged once, waits growing while it lasts)."""
+    while not stop.is_set():
+        wait = poll
+        try:
+            busy = await work()
+            trouble.succeeded()
+        except Exception as exc:
+            wait = trouble.failed(exc)
+            busy = 0
+        if busy:
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=wait)
 
 
 @dataclass(slots=True)
