@@ -46,7 +46,7 @@ class CorrectDone(Button, tag="cr.done"):
 
 
 async def start_correction(ctx: Context, story_id: int, version: int) -> list[Reply]:
-    """The card's ✏️ Sửa: which field? (only while the story is under review, in scope)."""
+    """The card's edit button: which field? (only while the story is under review, in scope)."""
     story = await ctx.storage.stories.get(story_id)
     if story is None:
         return [Reply(ctx.t("review.no_story", id=story_id))]

@@ -185,7 +185,7 @@ _LANGUAGE_NAMES = {"vi": "vi", "viet": "vi", "tieng viet": "vi", "vietnamese": "
 
 
 def _language_named(words: str) -> str | None:
-    """'en', 'English', 'tiếng Việt' … as a language code."""
+    """A language's code or name in either language ('en', 'English', 'Vietnamese' …) as a code."""
     return _LANGUAGE_NAMES.get(fold(words)) if words.strip() else None
 
 
