@@ -313,3 +313,21 @@ async def test_in_the_console_the_path_of_a_spreadsheet_is_the_file(
     csv = tmp_path / "ds.csv"
     csv.write_text("a,b\n", encoding="utf-8")
     assert (await say(str(csv))).startswith("Tệp “ds.csv” không phải bảng tính Excel .xlsx.")
+
+
+async def test_a_banned_officer_files_nothing_and_is_told_how_to_reach_the_board(
+    dialog: Dialog, storage: Storage,
+) -> None:
+    contact = "0296 3852 123 · Sở Nội vụ"
+    dialog.settings = dialog.settings.model_copy(update={"contact": contact})
+    chi = await officer(dialog)
+    data = workbook([row(n) for n in range(1, 4)])
+    person = await storage.people.find("fake", "o1")
+    assert person is not None
+    await storage.roles.ban(person.id, "nhập sai nhiều lần")
+
+    await chi.sends(data)
+
+    assert chi.text.startswith("Xin lỗi, tài khoản của bạn hiện không thể gửi câu chuyện.")
+    assert "📞 " + contact in chi.text
+    assert await count(storage) == 0

@@ -236,3 +236,25 @@ def test_every_setting_is_in_env_example_and_the_readme_table() -> None:
     for name in (n.upper() for n in Settings.model_fields):
         assert f"\n{name}=" in example, f"{name} is missing from .env.example"
         assert f"`{name}`" in readme, f"{name} is missing from the README's configuration table"
+
+
+async def test_a_reporter_banned_while_editing_is_told_how_to_reach_the_board_on_resending(
+    dialog: Dialog,
+) -> None:
+    from tests.test_corrections import _changes_asked
+    from tests.test_review_journey import populate
+
+    dialog.settings = dialog.settings.model_copy(update={"contact": CONTACT})
+    town = await populate(dialog)
+    await _changes_asked(town)
+    await town.u1.picks("Sửa")
+    await town.u1.picks("Tiêu đề")
+    await town.u1.says("Một tiêu đề khác hẳn cho câu chuyện")
+    await town.storage.roles.ban(town.reporter.id, "tin rác")
+
+    await town.u1.picks("Gửi lại để duyệt")
+
+    assert town.u1.text.startswith("Xin lỗi, tài khoản của bạn hiện không thể gửi câu chuyện.")
+    assert "📞 " + CONTACT in town.u1.text
+    story = await town.storage.stories.get(1)
+    assert story is not None and story.status == "needs_changes" and story.title == TITLE

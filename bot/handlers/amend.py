@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from bot.handlers.context import Context, menu_choices
 from bot.handlers.drafts import changed_fields
+from bot.handlers.notices import banned_notice
 from bot.messages import Reply
 from bot.storage import Change
-from bot.workflow import Action, Status
+from bot.workflow import BANNED, Action, Status
 
 __all__ = ["AMENDABLE_ANSWERS", "resubmit"]
 
@@ -46,8 +47,8 @@ async def resubmit(ctx: Context) -> list[Reply]:
 
 
 def _refused(ctx: Context, refusal: str | None, story_id: int) -> str:
-    if refusal == "review.banned":
-        return ctx.t("roles.you_are_banned")
+    if refusal == BANNED:
+        return banned_notice(ctx)
     if refusal == "review.changed":
         return ctx.t("amend.changed", id=story_id)
     return ctx.t("mine.not_editable")

@@ -101,14 +101,17 @@ def _ranges(numbers: Iterable[int], mark: str = "") -> str:
     return ", ".join(f"{mark}{a}" if a == b else f"{mark}{a}–{mark}{b}" for a, b in spans)
 
 
-def report_text(texts: Catalogue, report: ImportReport, lines: int | None = CHAT_LINES) -> Safe:
-    """The answer: why the file was refused; every refused row with its column and reason,
-    and the rows that were fine; or what was filed."""
+def report_text(texts: Catalogue, report: ImportReport, lines: int | None = CHAT_LINES,
+                contact: str | None = None) -> Safe:
+    """The answer: why the file was refused (with the board's contact, if set, when the
+    officer may not file); every refused row with its column and reason, and the rows that
+    were fine; or what was filed."""
     name = report.filename or TEMPLATE_NAME
     if report.refused is not None:
         return texts.t(report.refused.key, name=name, **report.refused.values)
     if report.banned:
-        return texts.t("roles.you_are_banned")
+        return texts.t("roles.you_are_banned_contact", contact=contact) if contact \
+            else texts.t("roles.you_are_banned")
     example = texts.t("officer.import_example_skipped", rows=_ranges(report.example)) \
         if report.example else ""
     if report.problems:
@@ -198,4 +201,4 @@ async def _take_file(ctx: Context) -> list[Reply]:
         await ctx.storage.roles.scopes(ctx.person.id))
     report = await run_import(ctx.storage, ctx.settings, ctx.campaigns, ctx.person, data, name,
                               ctx.now, ctx.incoming.channel, scopes)
-    return [menu_reply(ctx, report_text(ctx.texts, report))]
+    return [menu_reply(ctx, report_text(ctx.texts, report, contact=ctx.settings.contact))]
