@@ -13,7 +13,7 @@ __all__ = ["ADMIN", "EVERYONE", "OFFICER", "REVIEWER", "MenuSender", "commands_f
 
 EVERYONE = ("start", "report", "mystories", "stories", "search", "phongtrao", "subscribe",
             "unsubscribe", "help", "privacy", "language", "deleteme", "cancel")
-OFFICER = ("import",)
+OFFICER = ("import", "eraseresident")
 REVIEWER = ("pending", "story", "approve", "reject", "changes", "history", "nominations", "stats",
             "export", *OFFICER)
 ADMIN = ("grant", "revoke", "reviewers", "ban", "unban", "publish", "revert", "unpublish", "audit",

@@ -47,6 +47,7 @@ from bot.handlers.report import FLOW as REPORT_FLOW
 from bot.handlers.report import ReportFlow
 from bot.handlers.report_steps import ORDER as REPORT_STEPS
 from bot.handlers.report_steps import Move, ReportMove
+from bot.handlers.residents import ResidentErase, on_eraseresident, on_resident_erase_choice
 from bot.handlers.review import FLOW as REVIEW_FLOW
 from bot.handlers.review import (
     NominateStart,
@@ -187,6 +188,7 @@ COMMANDS: dict[str, Handler] = {
     "audit": on_audit,
     "search": on_search,
     "import": on_import,
+    "eraseresident": on_eraseresident,
 }
 
 
@@ -227,6 +229,7 @@ CHOICES: dict[type[Button], Handler] = {
     Consent: on_consent_choice,
     Language: on_language_choice,
     Erase: on_deleteme_choice,
+    ResidentErase: on_resident_erase_choice,
     MinePage: on_mystories_page,
     **dict.fromkeys((MineOpen, MineAct, MineAmend), on_mine_choice),
     **dict.fromkeys((ReviewOpen, ReviewPage, ReviewNext, ReviewDo), on_review_choice),

@@ -123,6 +123,9 @@ def _what(ctx: Context, e: AuditEntry) -> Safe:
         return ctx.t("audit.ban", whom=whom, reason=Safe(reason))
     if e.action == "import":
         return ctx.t("audit.import", count=len(d.get("stories", [])), file=str(d.get("file", "")))
+    if e.action == "erase_resident":
+        withdrawn = ctx.t("audit.erase_resident_withdrawn") if d.get("withdrawn") else ""
+        return ctx.t("audit.erase_resident", id=d.get("story", "?"), withdrawn=Safe(withdrawn))
     if e.action == "erase":
         return ctx.t("audit.erase", withdrawn=d.get("withdrawn", 0))
     if e.action == "broadcast_create":

@@ -11,7 +11,7 @@ from bot.storage.broadcasts import EVERYTHING, TOPICS, Broadcasts, Delivery, Pro
 from bot.storage.database import Database, DatabaseFileError, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.duplicates import Candidate, Duplicates, Telling
-from bot.storage.erasure import erase_person
+from bot.storage.erasure import ResidentErased, erase_person, erase_resident
 from bot.storage.outbox import Outbox, OutboxItem
 from bot.storage.people import People, Person
 from bot.storage.photos import ArchivedPhoto, Photos, media_folder
@@ -108,6 +108,10 @@ class Storage:
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
         return await erase_person(self.db, person_id)
+
+    async def erase_resident(self, story_id: int, actor_id: int) -> ResidentErased | None:
+        """Forget the resident a story was filed for; None when it names none."""
+        return await erase_resident(self.db, story_id, actor_id)
 
     async def close(self) -> None:
         """Close the database."""

@@ -15,8 +15,8 @@ from bot.workflow import SystemActor
 __all__ = ["Audit", "AuditEntry", "Who", "write_audit"]
 
 # What the people and broadcasts log records.
-ACTIONS = ("grant", "revoke", "ban", "unban", "erase", "broadcast_create", "broadcast_cancel",
-           "import")
+ACTIONS = ("grant", "revoke", "ban", "unban", "erase", "erase_resident", "broadcast_create",
+           "broadcast_cancel", "import")
 
 
 async def write_audit(

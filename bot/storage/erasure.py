@@ -1,4 +1,5 @@
-"""Erasing a person's personal data on request (/deleteme).
+"""Erasing a person's personal data on request (/deleteme), and a resident's whose story an
+officer filed (/eraseresident: the resident has no account to ask from).
 
 What stays is what the audit needs, under an anonymous id that cannot be joined back to the
 platform account: the `people` row keeps its number (so audit rows still say "the same person
@@ -12,6 +13,7 @@ kept, so that erasing does not reset the daily report limit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiosqlite
@@ -21,12 +23,12 @@ from bot.storage.database import Database
 from bot.storage.marks import account_mark, new_mark_key
 from bot.storage.notices import queue_retract
 from bot.storage.people import now_iso
-from bot.storage.photos import photos_to_remove_on_erasure
+from bot.storage.photos import photos_to_remove_on_erasure, story_photos_to_remove
 from bot.storage.transitions import Change, apply
 from bot.storage.voices import forget_voices
 from bot.workflow import Action, Status, SystemActor
 
-__all__ = ["erase_person"]
+__all__ = ["ResidentErased", "erase_person", "erase_resident"]
 
 _OPEN = (Status.PENDING, Status.RECOMMENDED, Status.NEEDS_CHANGES)
 
@@ -117,3 +119,46 @@ async def _forget(tx: aiosqlite.Connection, person_id: int) -> None:
         " display_name = NULL, username = NULL, consent = NULL, consent_at = NULL,"
         " role = 'citizen', stopped_at = NULL, erased_at = ? WHERE id = ?", (stamp, person_id),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentErased:
+    """What erasing a resident's data from a story did."""
+
+    story_id: int
+    name: str
+    withdrawn: bool  # the story was not decided yet: it is withdrawn
+    honoree: bool  # the resident is the honoree: a decided story still names them as such
+    status: str
+
+
+async def erase_resident(db: Database, story_id: int, actor_id: int) -> ResidentErased | None:
+    """Forget the resident a story was filed for: their name, contact and consent record, the
+    voice note, the photos of a story never published; an undecided story is withdrawn; a post
+    that showed their name is rewritten without it. None when the story names no resident."""
+    async with db.transaction() as tx:
+        async with tx.execute(
+            "SELECT status, resident_name, resident_is, resident_shown FROM stories"
+            " WHERE id = ? AND resident_name IS NOT NULL", (story_id,),
+        ) as cur:
+            story = await cur.fetchone()
+        if story is None:
+            return None
+        await story_photos_to_remove(tx, story_id)
+        withdrawn = False
+        if story["status"] in _OPEN:
+            change = Change(Action.WITHDRAW, story_id, actor_id, system=SystemActor.ERASURE)
+            withdrawn = (await apply(tx, change)).ok
+        await tx.execute(
+            "UPDATE stories SET resident_name = NULL, resident_contact = NULL,"
+            " resident_consent_at = NULL, resident_is = NULL, resident_shown = 0, show_name = 0,"
+            " voice_ref = NULL, voice_seconds = NULL, updated_at = ? WHERE id = ?",
+            (now_iso(), story_id),
+        )
+        if story["status"] == Status.PUBLISHED and story["resident_shown"]:
+            await queue_retract(tx, story_id, mode="redact", requested_by=None)
+        honoree = story["resident_is"] == "honoree"
+        await write_audit(tx, "erase_resident", actor_id=actor_id,
+                          details={"story": story_id, "withdrawn": withdrawn})
+    return ResidentErased(story_id, str(story["resident_name"]), withdrawn, honoree,
+                          str(story["status"]) if not withdrawn else Status.WITHDRAWN)

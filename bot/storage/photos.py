@@ -28,6 +28,7 @@ __all__ = [
     "Photos",
     "media_folder",
     "photos_to_remove_on_erasure",
+    "story_photos_to_remove",
 ]
 
 _URL = "(file_ref LIKE 'http://%' OR file_ref LIKE 'https://%')"
@@ -107,17 +108,26 @@ async def photos_to_remove_on_erasure(tx: aiosqlite.Connection, person_id: int) 
     """Inside the erasure's transaction: forget the photos (and any archived file) of the
     person's stories that were never published nor approved for publishing. Returns the digests
     dropped; their files are deleted once nothing else refers to them (`Photos.trash`)."""
+    return await _drop_never_published(tx, "reporter_id = ?", person_id)
+
+
+async def story_photos_to_remove(tx: aiosqlite.Connection, story_id: int) -> list[str]:
+    """As `photos_to_remove_on_erasure`, for one story (a resident's data erased from it)."""
+    return await _drop_never_published(tx, "id = ?", story_id)
+
+
+async def _drop_never_published(tx: aiosqlite.Connection, which: str, value: int) -> list[str]:
     never = (
-        "SELECT id FROM stories WHERE reporter_id = ? AND published_at IS NULL"
+        f"SELECT id FROM stories WHERE {which} AND published_at IS NULL"
         " AND status NOT IN ('approved', 'published')"
     )
     async with tx.execute(
         f"SELECT DISTINCT digest FROM archived_media WHERE story_id IN ({never})"
-        " AND digest IS NOT NULL", (person_id,),
+        " AND digest IS NOT NULL", (value,),
     ) as cur:
         digests = [str(r[0]) for r in await cur.fetchall()]
-    await tx.execute(f"DELETE FROM story_photos WHERE story_id IN ({never})", (person_id,))
-    await tx.execute(f"DELETE FROM archived_media WHERE story_id IN ({never})", (person_id,))
+    await tx.execute(f"DELETE FROM story_photos WHERE story_id IN ({never})", (value,))
+    await tx.execute(f"DELETE FROM archived_media WHERE story_id IN ({never})", (value,))
     return digests
 
 
