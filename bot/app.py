@@ -275,7 +275,7 @@ async def _start_zalo(
     with contextlib.suppress(Exception):
         await client.call("deleteWebhook")
     polling = asyncio.create_task(channel.poll(stop))
-    supervisor.watch("zalo", polling, lambda: State("polling"))
+    supervisor.watch("zalo", polling, channel.poll_state)
 
     async def finish() -> None:
         await polling

@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloSender
 from bot.dialog import Dialog
+from bot.health import State
 from bot.messages import DeliveryError, Reply
 from bot.storage import Storage
 from bot.webhooks import build_web_app
@@ -201,3 +202,35 @@ async def test_each_zalo_error_code_means_what_the_platform_documents(
     assert error.permanent is (meaning == "refused")
     assert (error.retry_after is not None and error.retry_after > 0) is (meaning == "back_off")
     assert error.window_closed is False
+
+
+async def test_a_refused_token_while_polling_is_said_once_shown_unhealthy_then_polling_resumes(
+    zalo: FakeZalo, client: ZaloClient, dialog: Dialog, caplog: pytest.LogCaptureFixture
+) -> None:
+    zalo.fail_next("getUpdates", times=4, code=401)
+    channel = ZaloChannel(client, dialog.handle, first_wait=0.01)
+    stop = asyncio.Event()
+    task = asyncio.create_task(channel.poll(stop, timeout=1))
+    try:
+        for _ in range(300):
+            if len(zalo.calls("getUpdates")) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        assert channel.poll_state() == State(
+            "retrying: ZaloApiError: 401 Unauthorized: invalid or expired token", ok=False)
+        for _ in range(300):
+            if len(zalo.calls("getUpdates")) >= 5:
+                break
+            await asyncio.sleep(0.01)
+        person = ZaloPerson(zalo, channel, RESIDENT)
+        said = await person.says("/start")
+        assert said and said[0].startswith("Xin chào")
+        assert channel.poll_state() == State("polling")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+        await channel.drain()
+    failed = [r for r in caplog.records if "zalo getUpdates failed" in r.getMessage()]
+    assert len(failed) == 1, "one line while it lasts, not one per try"
+    assert any("zalo getUpdates works again after 4 failures" in r.getMessage()
+               for r in caplog.records)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from bot.health import State, Trouble
 from bot.messages import (
     ChannelTraits,
     DeliveryError,
@@ -206,7 +208,8 @@ Handle = Callable[[Incoming], Awaitable[list[Reply]]]
 class ZaloChannel:
     """Long polling or webhook updates in; each answered through the dialog core."""
 
-    def __init__(self, client: ZaloClient, handle: Handle, *, seen: int = 10_000) -> None:
+    def __init__(self, client: ZaloClient, handle: Handle, *, seen: int = 10_000,
+                 first_wait: float = 1.0) -> None:
         self.client = client
         self.sender = ZaloSender(client)
         self._handle = handle
@@ -214,6 +217,7 @@ class ZaloChannel:
         self._seen_max = seen
         self._tasks: set[asyncio.Task[None]] = set()
         self.state = "stopped"
+        self._trouble = Trouble("zalo getUpdates", first_wait=first_wait, max_wait=60.0)
 
     def _first_time(self, update: dict[str, Any]) -> bool:
         """De-duplicate by message id: getUpdates has no offset, so repeats happen."""
@@ -251,30 +255,34 @@ class ZaloChannel:
             log.exception("zalo update from %s failed", incoming.chat_id)
 
     async def poll(self, stop: asyncio.Event, timeout: int = 30) -> None:
-        """Long-poll until told to stop; 408 means no update; errors back off and retry."""
+        """Long-poll until told to stop; 408 means no update. A failure (a refused token, the
+        platform unreachable) is logged once, retried with growing pauses and shown by
+        `poll_state` (so /healthz answers 503 while it lasts)."""
         self.state = "polling"
-        delay = 1.0
         while not stop.is_set():
             try:
                 result = await self.client.call("getUpdates", {"timeout": timeout})
             except ZaloApiError as exc:
                 if exc.code == 408:
-                    delay = 1.0
+                    self._trouble.succeeded()
                     continue
-                log.warning("zalo getUpdates failed (%s); retrying in %.0fs", exc.code, delay)
+                delay = self._trouble.failed(exc)
             except httpx.HTTPError as exc:
-                log.warning("zalo getUpdates: %s; retrying in %.0fs", type(exc).__name__, delay)
+                delay = self._trouble.failed(exc)
             else:
-                delay = 1.0
+                self._trouble.succeeded()
                 for update in result if isinstance(result, list) else [result]:
                     if isinstance(update, dict):
                         self.accept(update)
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
-            except TimeoutError:
-                delay = min(delay * 2, 60.0)
         self.state = "stopped"
+
+    def poll_state(self) -> State:
+        """Polling, or retrying and why (not healthy: no message from Zalo arrives meanwhile)."""
+        trouble = self._trouble.state()
+        return State("polling") if trouble.ok else trouble
 
     async def drain(self) -> None:
         """Finish the updates being answered."""
