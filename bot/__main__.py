@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sqlite3
 import sys
 from datetime import date, datetime
@@ -148,7 +149,17 @@ def _resolve(command: str | None, settings: Settings) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command, load settings and content, and run it; return the exit code."""
+    """Parse the command, load settings and content, and run it; return the exit code. Every
+    file the bot writes (database, logs, photos, exports, backups, the console's files) may hold
+    personal data, so it is made readable by this user alone, as systemd's UMask=0077 does."""
+    private = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(private)
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()

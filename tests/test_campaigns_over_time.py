@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -393,6 +394,7 @@ async def test_export_narrows_to_a_campaign_in_the_chat_and_on_the_command_line(
         check=False)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
     assert done.stdout.strip() == f"{out}: 2 stories"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # phones and names: the operator's alone
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))[1:]
     assert [int(r[0]) for r in rows] == ids["thuong-xuyen"]
     done = subprocess.run(
