@@ -190,7 +190,9 @@ async def test_only_the_reporter_amends_and_only_while_changes_are_asked(
     store: Storage, cast: Cast
 ) -> None:
     story_id = await bring(store, cast, "pending")
-    assert not await store.stories.amend(story_id, cast.reporter.id, "Sửa", None)
+    early = await store.reviews.apply(Change(Action.AMEND, story_id, cast.reporter.id,
+                                             fields={"title": "Sửa"}))
+    assert early.refusal == "review.wrong_status"
     await store.reviews.act(story_id, "request_changes", cast.reviewer.id, note="thêm ảnh")
     other = await store.reviews.apply(Change(Action.AMEND, story_id, cast.reviewer.id,
                                              fields={"title": "Không phải của tôi"}))

@@ -37,6 +37,7 @@ __all__ = [
     "act_and_say",
     "on_pending",
     "on_review_choice",
+    "review_scope",
 ]
 
 
@@ -128,7 +129,7 @@ def is_reviewer(ctx: Context) -> bool:
     return ctx.person.role in (Role.REVIEWER, Role.ADMIN)
 
 
-async def _scope(ctx: Context) -> frozenset[int] | None:
+async def review_scope(ctx: Context) -> frozenset[int] | None:
     """The communes the person reviews; None for the whole province."""
     if ctx.person.role == Role.ADMIN:
         return None
@@ -139,7 +140,7 @@ async def _scope(ctx: Context) -> frozenset[int] | None:
 async def _queue(ctx: Context, page: int, commune: int | None, kind: str | None,
                  edit: bool = False, campaign: str | None = None) -> list[Reply]:
     total, lines = await ctx.storage.stories.queue(
-        await _scope(ctx), commune, kind, (page - 1) * PAGE, PAGE, campaign=campaign)
+        await review_scope(ctx), commune, kind, (page - 1) * PAGE, PAGE, campaign=campaign)
     if total == 0:
         return [Reply(ctx.t("review.queue_empty"), edit=edit)]
     pages = (total + PAGE - 1) // PAGE
@@ -198,7 +199,7 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
 
 
 async def _next_after(ctx: Context, story_id: int) -> list[Reply]:
-    _, lines = await ctx.storage.stories.queue(await _scope(ctx), None, None, 0, 1000)
+    _, lines = await ctx.storage.stories.queue(await review_scope(ctx), None, None, 0, 1000)
     later = [s.id for s in lines if s.id > story_id] or [s.id for s in lines if s.id != story_id]
     if not later:
         return [Reply(ctx.t("review.queue_empty"))]

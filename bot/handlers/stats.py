@@ -15,7 +15,7 @@ from bot.content import Campaigns, Catalogue, localities
 from bot.handlers.answers import EARLIEST_YEAR, parse_date
 from bot.handlers.context import Context
 from bot.handlers.listing import parse_campaign
-from bot.handlers.review import is_reviewer
+from bot.handlers.review import is_reviewer, review_scope
 from bot.messages import Attachment, Reply
 from bot.stats import gather
 from bot.storage import Storage
@@ -24,13 +24,6 @@ if TYPE_CHECKING:
     from bot.export import ExportRange, Period
 
 __all__ = ["export_workbook", "on_export", "on_stats", "parse_range", "write_export"]
-
-
-async def _scope(ctx: Context) -> frozenset[int] | None:
-    if ctx.person.role == "admin":
-        return None
-    communes = await ctx.storage.roles.scopes(ctx.person.id)
-    return None if 0 in communes else communes
 
 
 def _items(pairs: list[tuple[str, int]]) -> str:
@@ -79,7 +72,7 @@ async def on_stats(ctx: Context) -> list[Reply]:
     campaign, _, problem = parse_campaign(ctx, list(ctx.incoming.args))
     if problem is not None:
         return [Reply(problem)]
-    scope = await _scope(ctx)
+    scope = await review_scope(ctx)
     units = localities(ctx.settings.province_code)
     size = len(units.units) if scope is None else len(scope)
     stats = await gather(ctx.storage, scope, size, ctx.settings.tz, ctx.now, campaign=campaign)
@@ -222,7 +215,8 @@ async def on_export(ctx: Context) -> list[Reply]:
 
     rng = ExportRange(ctx.settings.province_code, ctx.settings.tz, ctx.settings.publish_chat_id,
                       ctx.campaigns)
-    data, listed = await export_workbook(ctx.storage, ctx.texts, await _scope(ctx), start, end, rng,
+    scope = await review_scope(ctx)
+    data, listed = await export_workbook(ctx.storage, ctx.texts, scope, start, end, rng,
                                          campaign, ctx.now)
     shown = range_text(ctx.texts, start, end)
     chosen = ctx.campaigns.get(campaign or "")

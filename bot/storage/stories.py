@@ -299,16 +299,6 @@ class Stories:
         self._filters(commune, kind, where, params, campaign)
         return await self._page(where, params, "DESC", offset, limit)
 
-    async def amend(
-        self, story_id: int, reporter_id: int, title: str | None, description: str | None
-    ) -> bool:
-        """The reporter's own edit while changes are requested; False if not allowed now."""
-        fields = {k: v for k, v in (("title", title), ("description", description))
-                  if v is not None}
-        async with self._db.transaction() as tx:
-            outcome = await apply(tx, Change(Action.AMEND, story_id, reporter_id, fields=fields))
-        return outcome.ok
-
     async def posts(self, story_id: int, chat_id: str | None = None) -> list[Post]:
         """The messages of a story's post still in a channel (or in one chat), oldest first."""
         rows = await self._db.fetchall(
