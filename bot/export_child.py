@@ -4,13 +4,19 @@ Writing an .xlsx of a province's stories is seconds of CPU, and the Rust writer 
 interpreter lock in stretches (at the end of a save, while the kernel frees its temporary file,
 for tens of milliseconds per 100,000 stories). In a thread of the bot's process every such
 stretch would stall every chat; in a child process it stalls nobody. So a big export runs in a
-child: the bot's event loop only pulls rows out of storage and pipes them across in small
-pickled batches, and the child builds the sheets (bot.sheets) and writes the file. Pickles go
-one way only, from the bot to its own child. A small export (up to IN_PROCESS stories, a few
-megabytes) is not worth the child's start, a few hundred milliseconds: its rows are gathered and
-written in a worker thread, where the writer's stretches are a few milliseconds.
+child that reads the stories itself: the bot sends it the job (the words, the period, and which
+stories: the database file, the scope, the campaign, the period; pickled, one way only, from
+the bot to its own child) and waits. The child opens its own read-only connection on the
+database file (WAL lets it read beside the bot's writes), reads the counts, the list and the
+nominations in one snapshot (bot.storage.board), builds the sheets (bot.sheets) and writes the
+file; not one story crosses the bot's process, so its event loop only waits. A list that
+cannot be read elsewhere (a database in memory, a stream wrapped by a caller) is pulled by the
+bot and piped across in small pickled batches instead, after the counts and nominations. A
+small export (up to IN_PROCESS stories, a few megabytes) is not worth the child's start, a few
+hundred milliseconds: its rows are gathered and written in a worker thread, where the writer's
+stretches are a few milliseconds.
 
-    python -m bot.export_child OUT.xlsx   (reads the job, then batches, from standard input)
+    python -m bot.export_child OUT.xlsx   (reads the job, then any batches, from standard input)
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ import operator
 import os
 import pickle
 import sys
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,8 +39,9 @@ import aiosqlite
 from bot.content import Catalogue, catalogue
 from bot.export import FIELDS, ExportRange, Period, by_name
 from bot.storage import Count, Nomination
+from bot.storage.board import BoardQuery, BoardReader, StoryStream
 
-__all__ = ["IN_PROCESS", "ExportFailed", "Job", "main", "write_xlsx"]
+__all__ = ["IN_PROCESS", "ExportFailed", "Job", "Tally", "main", "write_xlsx"]
 
 # Stories a batch: each is a few milliseconds of pickling on the event loop, no more.
 BATCH = 500
@@ -43,19 +50,24 @@ IN_PROCESS = 20_000
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
+# The counts and the nominations of an export, as the bot reads them.
+Tally = tuple[list[Count], list[Nomination]]
+
+
 class ExportFailed(RuntimeError):
     """The writing process failed; the message is its last line of error."""
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """Everything the child needs besides the stories: where, in which words, what to count."""
+    """What the child writes: where, in which words, over which stories."""
 
     rng: ExportRange  # with the campaigns whose words name the stories' keys
     language: str
     period: Period
-    counts: list[Count]
-    nominations: list[Nomination]
+    board: BoardQuery | None  # the child reads it all; None: the counts and nominations are
+    counts: list[Count] = field(default_factory=list)  # here, and the list follows on stdin
+    nominations: list[Nomination] = field(default_factory=list)
 
 
 def _pickled(message: object) -> bytes:
@@ -67,20 +79,24 @@ async def _send(stdin: asyncio.StreamWriter, message: object) -> None:
     await stdin.drain()
 
 
-async def _feed(stdin: asyncio.StreamWriter, job: Job, first: aiosqlite.Row | None,
+async def _feed(stdin: asyncio.StreamWriter, job: Job,
                 stories: AsyncIterator[aiosqlite.Row]) -> None:
-    # The job holds thousands of counts, each pickled in Python: off the loop. A batch of rows
-    # is plain tuples of the fields the cells need, picked and pickled in C: on it.
+    # The job holds thousands of counts, each pickled in Python: off the loop.
     stdin.write(await asyncio.to_thread(_pickled, job))
     await stdin.drain()
-    if first is None:
-        await _send(stdin, None)
-        stdin.close()
-        return
-    names = list(first.keys())
-    pick = operator.itemgetter(*(names.index(field) for field in FIELDS))
-    batch = [pick(first)]
+    if job.board is None:
+        await _pipe(stdin, stories)
+    stdin.close()
+
+
+async def _pipe(stdin: asyncio.StreamWriter, stories: AsyncIterator[aiosqlite.Row]) -> None:
+    # A batch of rows is plain tuples of the fields the cells need, picked and pickled in C.
+    pick: operator.itemgetter[Any] | None = None
+    batch: list[tuple[Any, ...]] = []
     async for row in stories:
+        if pick is None:
+            names = list(row.keys())
+            pick = operator.itemgetter(*(names.index(field) for field in FIELDS))
         batch.append(pick(row))
         if len(batch) >= BATCH:
             await _send(stdin, batch)
@@ -88,20 +104,27 @@ async def _feed(stdin: asyncio.StreamWriter, job: Job, first: aiosqlite.Row | No
     if batch:
         await _send(stdin, batch)
     await _send(stdin, None)
-    stdin.close()
 
 
-async def write_xlsx(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
-                     counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
-                     nominations: list[Nomination]) -> int:
-    """Write the workbook to `out`; return how many stories it lists.
+async def write_xlsx(out: Path, rng: ExportRange, texts: Catalogue, period: Period, size: int,
+                     stories: AsyncIterator[aiosqlite.Row],
+                     tally: Callable[[], Awaitable[Tally]]) -> int:
+    """Write the workbook of about `size` stories to `out`; return how many stories it lists.
 
-    The file appears whole or not at all. If this coroutine is cancelled, or storage fails,
-    nothing is left behind and a child process is stopped.
+    `tally` reads the counts and the nominations, when the bot is the one to read them. The file
+    appears whole or not at all. If this coroutine is cancelled, or storage fails, nothing is
+    left behind and a child process is stopped.
     """
-    if sum(c.n for c in counts) <= IN_PROCESS:
+    if size <= IN_PROCESS:
+        counts, nominations = await tally()
         return await _write_here(out, rng, texts, period, counts, stories, nominations)
-    return await _write_in_child(out, rng, texts, period, counts, stories, nominations)
+    board = stories.board if isinstance(stories, StoryStream) else None
+    if board is not None:
+        job = Job(rng, texts.language, period, board)
+    else:
+        counts, nominations = await tally()
+        job = Job(rng, texts.language, period, None, counts, nominations)
+    return await _write_in_child(out, job, stories)
 
 
 def _book(rng: ExportRange, texts: Catalogue, period: Period, counts: list[Count],
@@ -124,10 +147,7 @@ async def _write_here(out: Path, rng: ExportRange, texts: Catalogue, period: Per
     return len(rows)
 
 
-async def _write_in_child(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
-                          counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
-                          nominations: list[Nomination]) -> int:
-    job = Job(rng, texts.language, period, counts, nominations)
+async def _write_in_child(out: Path, job: Job, stories: AsyncIterator[aiosqlite.Row]) -> int:
     part = out.with_name(out.name + ".part")
     paths = [_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
@@ -137,10 +157,9 @@ async def _write_in_child(out: Path, rng: ExportRange, texts: Catalogue, period:
     assert child.stdin is not None and child.stdout is not None and child.stderr is not None
     errors = asyncio.ensure_future(child.stderr.read())
     try:
-        first = await anext(stories, None)  # read while the child starts
         # If the child stopped early, its exit code and its error say why.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            await _feed(child.stdin, job, first, stories)
+            await _feed(child.stdin, job, stories)
         result = await child.stdout.read()
         code = await child.wait()
     except BaseException:
@@ -159,21 +178,35 @@ async def _write_in_child(out: Path, rng: ExportRange, texts: Catalogue, period:
     return int(json.loads(result)["listed"])
 
 
-def _stories(source: BinaryIO) -> Iterator[dict[str, Any]]:
+def _piped(source: BinaryIO) -> Iterator[tuple[Any, ...]]:
     while (batch := pickle.load(source)) is not None:
-        for values in batch:
-            yield dict(zip(FIELDS, values, strict=True))
+        yield from batch
+
+
+def _written(out: Path, job: Job, counts: list[Count], rows: Iterable[tuple[Any, ...]],
+             nominations: list[Nomination]) -> int:
+    from bot.sheets import write_book
+
+    stories = (dict(zip(FIELDS, values, strict=True)) for values in rows)
+    return write_book(out, job.rng, catalogue(job.language), job.period, counts, stories,
+                      nominations)
 
 
 def main(argv: list[str]) -> int:
-    """The child: read the job and the stories from standard input, write the workbook."""
-    from bot.sheets import write_book
-
+    """The child: read the job from standard input (and the stories, or from the database
+    file), write the workbook, print how many stories it lists."""
     out = Path(argv[0])
     source = sys.stdin.buffer
     job: Job = pickle.load(source)
-    listed = write_book(out, job.rng, catalogue(job.language), job.period, job.counts,
-                        _stories(source), job.nominations)
+    if job.board is None:
+        listed = _written(out, job, job.counts, _piped(source), job.nominations)
+    else:
+        reader = BoardReader(job.board)
+        try:
+            listed = _written(out, job, reader.counts(), reader.stories(FIELDS),
+                              reader.nominations())
+        finally:
+            reader.close()
     print(json.dumps({"listed": listed}))
     return 0
 
