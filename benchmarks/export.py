@@ -10,10 +10,13 @@ For each size it generates a province-sized SQLite file with fast `executemany` 
 story, phones and map pins on some, 102 communes, 12 weeks, a few thousand nominations), then,
 in three rounds (the two runs of a round in alternating order), measures:
 
-* the export as the running bot makes it for an admin's /export: storage open and the
-  campaigns loaded beforehand, then `bot.handlers.stats.export_workbook` (database rows → the
-  five sheets, written in a worker thread up to 20,000 stories and by the writing process
-  bot/export_child.py above that → the .xlsx bytes /export sends); its wall time, the CPU time
+* the export as the running bot makes it for an admin's /export: storage open, the campaigns
+  loaded and start-up's objects frozen out of the garbage collector's sight beforehand (as
+  bot.app.run_bot does once its channels have started), then
+  `bot.handlers.stats.export_workbook` (database rows → the five sheets → the .xlsx bytes
+  /export sends; up to 20,000 stories read by the bot and written in a worker thread, above
+  that read and written by the writing process bot/export_child.py on its own read-only
+  connection to the database file, the bot only waiting); its wall time, the CPU time
   of the bot's process, its memory (the growth of the bot process's peak RSS once storage is
   open, plus the writing process's whole peak RSS; the Rust writer's memory is only visible in
   RSS), and the longest gap of a 5 ms heartbeat coroutine on the event loop beside it, with
@@ -47,6 +50,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import json
 import os
@@ -289,6 +293,8 @@ async def _export_watched(settings: Any, out: Path) -> dict[str, Any]:
         texts = catalogue("vi")
         localities(PROVINCE)
         rng = ExportRange(PROVINCE, settings.tz, settings.publish_chat_id, library.campaigns)
+        gc.collect()  # as bot.app.run_bot does once every channel has started
+        gc.freeze()
         before = _rss_mb()
         _, idle = await _heartbeat(asyncio.sleep(1.0))
         started, cpu = time.perf_counter(), time.process_time()
