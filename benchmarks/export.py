@@ -31,18 +31,20 @@ each size: on a shared machine a high load stretches every figure, the stall mos
 target does not change the exit code; a failed run (a crash, a wrong count) does.
 
 Latest figures — 2026-11-30, the project's 2-core x86_64 machine (Python 3.11.7, rustpy-xlsxwriter
-0.8.0, openpyxl 3.1.5) shared with other sessions, load average 2.4-3.9, two runs of the command
-above at commits fe46c9a and 0332df2 (medians of three rounds; ratio = export / baseline):
+0.8.0, openpyxl 3.1.5) shared with another session's dialog benchmark, load average 1.4-2.7, the
+command above at commit 3079742 (medians of three rounds; ratio = export / baseline):
 
     stories  export     baseline   ratio        peak memory  longest loop stall (idle floor)
-    10,000   0.71 s     2.74 s     0.26 PASS    57 MB PASS   22 ms FAIL (3.9 ms)
-             1.26 s     2.56 s     0.49 FAIL    57 MB PASS   45 ms FAIL (4.5 ms)
-    100,000  9.81 s     22.13 s    0.44 FAIL    139 MB PASS  49 ms FAIL (3.6 ms); p99 17 ms
-             13.81 s    32.95 s    0.42 FAIL    136 MB PASS  102 ms FAIL (3.7 ms); p99 20 ms
+    10,000   0.91 s     2.08 s     0.44 FAIL    57 MB PASS   13.0 ms PASS (1.2 ms); p99 9 ms
+    100,000  7.09 s     21.05 s    0.34 PASS    124 MB PASS  6.4 ms PASS (3.0 ms); p99 3.7 ms
 
-The spread between two runs of the same code is the machine's: other sessions' load moves both
-columns, not always together. Up to 20,000 stories the workbook is written in a thread of the
-bot's process; above, in the writing process (bot/export_child.py).
+At 10,000 the ratio of each round was 0.37, 0.36 and 0.46 (the medians' ratio 0.44): the bot
+reads the rows and writes them in a worker thread, its CPU time the whole export's (0.89 s).
+At 100,000 the bot's process spent 0.22 s of CPU: the writing process read and wrote it all.
+Before (commits fe46c9a and 0332df2, load 2.4-3.9, the bot pulling every row and piping it to
+the writing process): 100,000 in 9.81-13.81 s, 0.42-0.44×, stalls of 49-102 ms; 10,000 stalls
+of 22-45 ms. The spread between two runs of the same code is the machine's: other sessions'
+load moves both columns, not always together.
 """
 
 from __future__ import annotations
