@@ -4,17 +4,17 @@ Writing an .xlsx of a province's stories is seconds of CPU, and the Rust writer 
 interpreter lock in stretches (at the end of a save, while the kernel frees its temporary file,
 for tens of milliseconds per 100,000 stories). In a thread of the bot's process every such
 stretch would stall every chat; in a child process it stalls nobody. So a big export runs in a
-child that reads the stories itself: the bot sends it the job (the words, the period, and which
-stories: the database file, the scope, the campaign, the period; pickled, one way only, from
-the bot to its own child) and waits. The child opens its own read-only connection on the
-database file (WAL lets it read beside the bot's writes), reads the counts, the list and the
-nominations in one snapshot (bot.storage.board), builds the sheets (bot.sheets) and writes the
-file; not one story crosses the bot's process, so its event loop only waits. A list that
-cannot be read elsewhere (a database in memory, a stream wrapped by a caller) is pulled by the
-bot and piped across in small pickled batches instead, after the counts and nominations. A
-small export (up to IN_PROCESS stories, a few megabytes) is not worth the child's start, a few
-hundred milliseconds: its rows are gathered and written in a worker thread, where the writer's
-stretches are a few milliseconds.
+child, and a small one (up to IN_PROCESS stories, a few megabytes, not worth the child's start
+of a few hundred milliseconds) in a worker thread, where the writer's stretches are a few
+milliseconds. Either way the writer reads the stories itself: the bot gives it the job (the
+words, the period, and which stories: the database file, the scope, the campaign, the period;
+pickled for the child, one way only, from the bot to its own child) and waits. The writer opens
+its own read-only connection on the database file (WAL lets it read beside the bot's writes),
+reads the counts, the list and the nominations in one snapshot (bot.storage.board), builds the
+sheets (bot.sheets) and writes the file; not one story passes through the bot's event loop. A
+list that cannot be read elsewhere (a database in memory, a stream wrapped by a caller) is
+pulled by the bot instead, after the counts and nominations, and handed over whole to the
+thread or piped to the child in small pickled batches.
 
     python -m bot.export_child OUT.xlsx   (reads the job, then any batches, from standard input)
 """
@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 import aiosqlite
 
 from bot.content import Catalogue, catalogue
-from bot.export import FIELDS, ExportRange, Period, by_name
+from bot.export import FIELDS, ExportRange, Period
 from bot.storage import Count, Nomination
 from bot.storage.board import BoardQuery, BoardReader, StoryStream
 
@@ -111,40 +111,46 @@ async def write_xlsx(out: Path, rng: ExportRange, texts: Catalogue, period: Peri
                      tally: Callable[[], Awaitable[Tally]]) -> int:
     """Write the workbook of about `size` stories to `out`; return how many stories it lists.
 
-    `tally` reads the counts and the nominations, when the bot is the one to read them. The file
-    appears whole or not at all. If this coroutine is cancelled, or storage fails, nothing is
-    left behind and a child process is stopped.
+    The writer (a worker thread, or the child above IN_PROCESS stories) reads the stories, their
+    counts and nominations itself, in one snapshot, when `stories` can be read elsewhere;
+    otherwise the bot reads them (`tally`, then the stream). The file appears whole or not at
+    all. If this coroutine is cancelled, or storage fails, nothing is left behind and a child
+    process is stopped.
     """
-    if size <= IN_PROCESS:
-        counts, nominations = await tally()
-        return await _write_here(out, rng, texts, period, counts, stories, nominations)
     board = stories.board if isinstance(stories, StoryStream) else None
     if board is not None:
         job = Job(rng, texts.language, period, board)
     else:
         counts, nominations = await tally()
         job = Job(rng, texts.language, period, None, counts, nominations)
+    if size <= IN_PROCESS:
+        return await _write_here(out, job, stories)
     return await _write_in_child(out, job, stories)
 
 
-def _book(rng: ExportRange, texts: Catalogue, period: Period, counts: list[Count],
-          rows: list[aiosqlite.Row], nominations: list[Nomination]) -> bytes:
-    from bot.sheets import write_book  # the writer loads in the thread, not on the loop
+def _fields(rows: Iterable[aiosqlite.Row]) -> Iterator[tuple[Any, ...]]:
+    """Each row as the values of FIELDS, in that order."""
+    pick: operator.itemgetter[Any] | None = None
+    for row in rows:
+        if pick is None:
+            names = list(row.keys())
+            pick = operator.itemgetter(*(names.index(field) for field in FIELDS))
+        yield pick(row)
 
+
+def _book(job: Job, rows: list[aiosqlite.Row] | None) -> tuple[bytes, int]:
     out = io.BytesIO()
-    write_book(out, rng, texts, period, counts, by_name(rows), nominations)
-    return out.getvalue()
+    listed = _write_job(out, job, None if rows is None else _fields(rows))
+    return out.getvalue(), listed
 
 
-async def _write_here(out: Path, rng: ExportRange, texts: Catalogue, period: Period,
-                      counts: list[Count], stories: AsyncIterator[aiosqlite.Row],
-                      nominations: list[Nomination]) -> int:
-    rows = [row async for row in stories]
-    data = await asyncio.to_thread(_book, rng, texts, period, counts, rows, nominations)
+async def _write_here(out: Path, job: Job, stories: AsyncIterator[aiosqlite.Row]) -> int:
+    rows = None if job.board is not None else [row async for row in stories]
+    data, listed = await asyncio.to_thread(_book, job, rows)
     part = out.with_name(out.name + ".part")
     await asyncio.to_thread(part.write_bytes, data)
     part.replace(out)
-    return len(rows)
+    return listed
 
 
 async def _write_in_child(out: Path, job: Job, stories: AsyncIterator[aiosqlite.Row]) -> int:
@@ -183,30 +189,29 @@ def _piped(source: BinaryIO) -> Iterator[tuple[Any, ...]]:
         yield from batch
 
 
-def _written(out: Path, job: Job, counts: list[Count], rows: Iterable[tuple[Any, ...]],
-             nominations: list[Nomination]) -> int:
-    from bot.sheets import write_book
+def _write_job(out: Path | BinaryIO, job: Job, rows: Iterable[tuple[Any, ...]] | None) -> int:
+    """Write a job's workbook, its stories read from its board here, in one snapshot, or given
+    (the values of FIELDS) with its counts and nominations; return how many it lists."""
+    from bot.sheets import write_book  # the writer loads in the thread, not on the loop
 
-    stories = (dict(zip(FIELDS, values, strict=True)) for values in rows)
-    return write_book(out, job.rng, catalogue(job.language), job.period, counts, stories,
-                      nominations)
+    texts = catalogue(job.language)
+    if job.board is None:
+        assert rows is not None
+        return write_book(out, job.rng, texts, job.period, job.counts, rows, job.nominations)
+    reader = BoardReader(job.board)
+    try:
+        return write_book(out, job.rng, texts, job.period, reader.counts(),
+                          reader.stories(FIELDS), reader.nominations())
+    finally:
+        reader.close()
 
 
 def main(argv: list[str]) -> int:
     """The child: read the job from standard input (and the stories, or from the database
     file), write the workbook, print how many stories it lists."""
-    out = Path(argv[0])
     source = sys.stdin.buffer
     job: Job = pickle.load(source)
-    if job.board is None:
-        listed = _written(out, job, job.counts, _piped(source), job.nominations)
-    else:
-        reader = BoardReader(job.board)
-        try:
-            listed = _written(out, job, reader.counts(), reader.stories(FIELDS),
-                              reader.nominations())
-        finally:
-            reader.close()
+    listed = _write_job(Path(argv[0]), job, None if job.board is not None else _piped(source))
     print(json.dumps({"listed": listed}))
     return 0
 

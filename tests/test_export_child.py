@@ -1,9 +1,10 @@
-"""A province's workbook is read and written by the writing process, not by the bot.
+"""The workbook is read and written by its writer, not by the bot's event loop.
 
-Above IN_PROCESS stories the bot hands the writing process (bot.export_child) only which stories
-to list: the database file, the scope, the campaign and the period. The child reads the counts,
-the list and the nominations itself, in one snapshot, so not one story crosses the bot's
-process. The scope a reviewer has stays theirs; a child that cannot read gets the usual apology.
+The bot hands the writer (a worker thread, or above IN_PROCESS stories the writing process
+bot.export_child) only which stories to list: the database file, the scope, the campaign and
+the period. The writer reads the counts, the list and the nominations itself, in one snapshot,
+so not one story passes through the event loop. The scope a reviewer has stays theirs; a writer
+that cannot read gets the usual apology.
 """
 
 from __future__ import annotations
@@ -37,24 +38,30 @@ def _reads(storage: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-async def test_a_province_sized_export_is_read_by_the_writing_process(
-    board: Any, monkeypatch: pytest.MonkeyPatch
+WRITERS = pytest.mark.parametrize("in_child", [False, True],
+                                  ids=["in a thread", "in a child process"])
+
+
+@WRITERS
+async def test_the_export_is_read_by_its_writer(
+    board: Any, monkeypatch: pytest.MonkeyPatch, in_child: bool
 ) -> None:
-    monkeypatch.setattr("bot.export_child.IN_PROCESS", 0)
+    if in_child:
+        monkeypatch.setattr("bot.export_child.IN_PROCESS", 0)
     reads = _reads(board.storage, monkeypatch)
     wb = await export_via_chat(board.admin)
     assert [r[0] for r in table(wb["Danh sách"])[0]] == list(range(1, len(SPECS) + 1))
     assert sum(r[-1] for r in table(wb["Theo địa bàn"])[0]) == len(SPECS)
     assert len(table(wb["Đề nghị khen thưởng"])[0]) == 2
     # The bot only counted the stories (to choose where to write them): the list, the counts
-    # and the nominations were read in the writing process.
+    # and the nominations were read by the writer.
     assert [sql.split(" FROM ")[0] for sql in reads] == ["SELECT COUNT(*)"]
 
 
 async def test_a_reviewers_province_sized_export_keeps_to_their_communes(
     board: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.export_child.IN_PROCESS", 0)
+    monkeypatch.setattr("bot.export_child.IN_PROCESS", 0)  # (in a thread: test_workbook)
     wb = await export_via_chat(board.rcd)
     mine = expected(CHAU_DOC)
     listing, _ = table(wb["Danh sách"])
@@ -63,22 +70,24 @@ async def test_a_reviewers_province_sized_export_keeps_to_their_communes(
     assert [r[3] for r in table(wb["Đề nghị khen thưởng"])[0]] == ["Phường Châu Đốc"]
 
 
-async def test_a_writing_process_that_cannot_read_gets_the_apology_and_a_log_line(
-    board: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+@WRITERS
+async def test_a_writer_that_cannot_read_gets_the_apology_and_a_log_line(
+    board: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    in_child: bool
 ) -> None:
-    monkeypatch.setattr("bot.export_child.IN_PROCESS", 0)
+    if in_child:
+        monkeypatch.setattr("bot.export_child.IN_PROCESS", 0)
     damaged = tmp_path / "damaged.sqlite3"
     damaged.write_bytes(b"not a database, as a failing disk might return" * 200)
     db = board.storage.db
     real = db.file
-    db.file = damaged  # what the child opens; the bot's own connections are unaffected
+    db.file = damaged  # what the writer opens; the bot's own connections are unaffected
     with caplog.at_level(logging.ERROR):
         replies = await board.admin.says("/export")
     assert board.admin.text == ("Xin lỗi, đã có lỗi xảy ra. Câu trả lời của bạn chưa bị mất"
                                 " — vui lòng thử lại.")
     assert replies[0].files == ()
-    assert "the workbook could not be written: sqlite3.DatabaseError: file is not a database" in (
-        caplog.text)
+    assert "DatabaseError: file is not a database" in caplog.text
     assert not list(tmp_path.glob("**/*.part"))
 
     db.file = real
