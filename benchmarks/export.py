@@ -31,20 +31,23 @@ each size: on a shared machine a high load stretches every figure, the stall mos
 target does not change the exit code; a failed run (a crash, a wrong count) does.
 
 Latest figures — 2026-11-30, the project's 2-core x86_64 machine (Python 3.11.7, rustpy-xlsxwriter
-0.8.0, openpyxl 3.1.5) shared with another session's dialog benchmark, load average 1.4-2.7, the
-command above at commit 3079742 (medians of three rounds; ratio = export / baseline):
+0.8.0, openpyxl 3.1.5) shared with another session's dialog benchmark, load average 1.3-1.9, the
+command above at commit 0684a74 (medians of three rounds; ratio = export / baseline):
 
     stories  export     baseline   ratio        peak memory  longest loop stall (idle floor)
-    10,000   0.91 s     2.08 s     0.44 FAIL    57 MB PASS   13.0 ms PASS (1.2 ms); p99 9 ms
-    100,000  7.09 s     21.05 s    0.34 PASS    124 MB PASS  6.4 ms PASS (3.0 ms); p99 3.7 ms
+    10,000   0.63 s     1.95 s     0.32 PASS    28 MB PASS   7.7 ms PASS (1.4 ms); p99 7.7 ms
+    100,000  6.09 s     19.79 s    0.31 PASS    124 MB PASS  4.2 ms PASS (1.4 ms); p99 1.9 ms
 
-At 10,000 the ratio of each round was 0.37, 0.36 and 0.46 (the medians' ratio 0.44): the bot
-reads the rows and writes them in a worker thread, its CPU time the whole export's (0.89 s).
-At 100,000 the bot's process spent 0.22 s of CPU: the writing process read and wrote it all.
-Before (commits fe46c9a and 0332df2, load 2.4-3.9, the bot pulling every row and piping it to
-the writing process): 100,000 in 9.81-13.81 s, 0.42-0.44×, stalls of 49-102 ms; 10,000 stalls
-of 22-45 ms. The spread between two runs of the same code is the machine's: other sessions'
-load moves both columns, not always together.
+The writer reads the stories itself, on its own read-only connection (one snapshot of counts,
+list and nominations): a worker thread up to 20,000 stories, the writing process above, the
+bot's process spending 0.17 s of CPU on 100,000. Of the writing process's ~6 s, about 2.5 s is
+the Rust writer compressing the sheet (150 MB of XML) at the end, 1.5 s its writing of the rows,
+1 s SQLite's reading and 1 s Python making the cells. An earlier run at commit 3079742 (the
+small export still read by the bot, load 1.4-2.7): 10,000 0.44× (rounds 0.37, 0.36, 0.46),
+stall 13.0 ms; 100,000 0.34×, stall 6.4 ms. Before (commits fe46c9a and 0332df2, load 2.4-3.9,
+the bot pulling every row and piping it to the writing process): 100,000 in 9.81-13.81 s,
+0.42-0.44×, stalls of 49-102 ms; 10,000 stalls of 22-45 ms. The spread between two runs of the
+same code is the machine's: other sessions' load moves both columns, not always together.
 """
 
 from __future__ import annotations
