@@ -41,8 +41,8 @@ command above at commit 0684a74 (medians of three rounds; ratio = export / basel
 The writer reads the stories itself, on its own read-only connection (one snapshot of counts,
 list and nominations): a worker thread up to 20,000 stories, the writing process above, the
 bot's process spending 0.17 s of CPU on 100,000. Of the writing process's ~6 s, about 2.5 s is
-the Rust writer compressing the sheet (150 MB of XML) at the end, 1.5 s its writing of the rows,
-1 s SQLite's reading and 1 s Python making the cells. An earlier run at commit 3079742 (the
+the Rust writer compressing the list's sheet (181 MB of XML) at the end, 1.5 s writing the rows,
+1 s SQLite's reading and under 1 s Python making the cells. An earlier run at commit 3079742 (the
 small export still read by the bot, load 1.4-2.7): 10,000 0.44× (rounds 0.37, 0.36, 0.46),
 stall 13.0 ms; 100,000 0.34×, stall 6.4 ms. Before (commits fe46c9a and 0332df2, load 2.4-3.9,
 the bot pulling every row and piping it to the writing process): 100,000 in 9.81-13.81 s,
