@@ -42,7 +42,10 @@ The writer reads the stories itself, on its own read-only connection (one snapsh
 list and nominations): a worker thread up to 20,000 stories, the writing process above, the
 bot's process spending 0.17 s of CPU on 100,000. Of the writing process's ~6 s, about 2.5 s is
 the Rust writer compressing the list's sheet (181 MB of XML) at the end, 1.5 s writing the rows,
-1 s SQLite's reading and under 1 s Python making the cells. An earlier run at commit 3079742 (the
+1 s SQLite's reading and under 1 s Python making the cells. A second run right after (commit
+5f895b3, --no-stats, load 0.4-1.9): 10,000 0.35×, stall 6.0 ms; 100,000 0.32×, stall 5.4 ms,
+but one round's worst 92.7 ms while another session's benchmark started (four instrumented runs
+after it: at most 10.8 ms, at the child's start). An earlier run at commit 3079742 (the
 small export still read by the bot, load 1.4-2.7): 10,000 0.44× (rounds 0.37, 0.36, 0.46),
 stall 13.0 ms; 100,000 0.34×, stall 6.4 ms. Before (commits fe46c9a and 0332df2, load 2.4-3.9,
 the bot pulling every row and piping it to the writing process): 100,000 in 9.81-13.81 s,
