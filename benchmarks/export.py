@@ -10,10 +10,13 @@ For each size it generates a province-sized SQLite file with fast `executemany` 
 story, phones and map pins on some, 102 communes, 12 weeks, a few thousand nominations), then,
 in three rounds (the two runs of a round in alternating order), measures:
 
-* the export as the running bot makes it for an admin's /export: storage open and the
-  campaigns loaded beforehand, then `bot.handlers.stats.export_workbook` (database rows → the
-  five sheets, written in a worker thread up to 20,000 stories and by the writing process
-  bot/export_child.py above that → the .xlsx bytes /export sends); its wall time, the CPU time
+* the export as the running bot makes it for an admin's /export: storage open, the campaigns
+  loaded and start-up's objects frozen out of the garbage collector's sight beforehand (as
+  bot.app.run_bot does once its channels have started), then
+  `bot.handlers.stats.export_workbook` (database rows → the five sheets → the .xlsx bytes
+  /export sends; up to 20,000 stories read by the bot and written in a worker thread, above
+  that read and written by the writing process bot/export_child.py on its own read-only
+  connection to the database file, the bot only waiting); its wall time, the CPU time
   of the bot's process, its memory (the growth of the bot process's peak RSS once storage is
   open, plus the writing process's whole peak RSS; the Rust writer's memory is only visible in
   RSS), and the longest gap of a 5 ms heartbeat coroutine on the event loop beside it, with
@@ -28,18 +31,26 @@ each size: on a shared machine a high load stretches every figure, the stall mos
 target does not change the exit code; a failed run (a crash, a wrong count) does.
 
 Latest figures — 2026-11-30, the project's 2-core x86_64 machine (Python 3.11.7, rustpy-xlsxwriter
-0.8.0, openpyxl 3.1.5) shared with other sessions, load average 2.4-3.9, two runs of the command
-above at commits fe46c9a and 0332df2 (medians of three rounds; ratio = export / baseline):
+0.8.0, openpyxl 3.1.5) shared with another session's dialog benchmark, load average 1.3-1.9, the
+command above at commit 0684a74 (medians of three rounds; ratio = export / baseline):
 
     stories  export     baseline   ratio        peak memory  longest loop stall (idle floor)
-    10,000   0.71 s     2.74 s     0.26 PASS    57 MB PASS   22 ms FAIL (3.9 ms)
-             1.26 s     2.56 s     0.49 FAIL    57 MB PASS   45 ms FAIL (4.5 ms)
-    100,000  9.81 s     22.13 s    0.44 FAIL    139 MB PASS  49 ms FAIL (3.6 ms); p99 17 ms
-             13.81 s    32.95 s    0.42 FAIL    136 MB PASS  102 ms FAIL (3.7 ms); p99 20 ms
+    10,000   0.63 s     1.95 s     0.32 PASS    28 MB PASS   7.7 ms PASS (1.4 ms); p99 7.7 ms
+    100,000  6.09 s     19.79 s    0.31 PASS    124 MB PASS  4.2 ms PASS (1.4 ms); p99 1.9 ms
 
-The spread between two runs of the same code is the machine's: other sessions' load moves both
-columns, not always together. Up to 20,000 stories the workbook is written in a thread of the
-bot's process; above, in the writing process (bot/export_child.py).
+The writer reads the stories itself, on its own read-only connection (one snapshot of counts,
+list and nominations): a worker thread up to 20,000 stories, the writing process above, the
+bot's process spending 0.17 s of CPU on 100,000. Of the writing process's ~6 s, about 2.5 s is
+the Rust writer compressing the list's sheet (181 MB of XML) at the end, 1.5 s writing the rows,
+1 s SQLite's reading and under 1 s Python making the cells. A second run right after (commit
+5f895b3, --no-stats, load 0.4-1.9): 10,000 0.35×, stall 6.0 ms; 100,000 0.32×, stall 5.4 ms,
+but one round's worst 92.7 ms while another session's benchmark started (four instrumented runs
+after it: at most 10.8 ms, at the child's start). An earlier run at commit 3079742 (the
+small export still read by the bot, load 1.4-2.7): 10,000 0.44× (rounds 0.37, 0.36, 0.46),
+stall 13.0 ms; 100,000 0.34×, stall 6.4 ms. Before (commits fe46c9a and 0332df2, load 2.4-3.9,
+the bot pulling every row and piping it to the writing process): 100,000 in 9.81-13.81 s,
+0.42-0.44×, stalls of 49-102 ms; 10,000 stalls of 22-45 ms. The spread between two runs of the
+same code is the machine's: other sessions' load moves both columns, not always together.
 """
 
 from __future__ import annotations
@@ -47,6 +58,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import json
 import os
@@ -289,6 +301,8 @@ async def _export_watched(settings: Any, out: Path) -> dict[str, Any]:
         texts = catalogue("vi")
         localities(PROVINCE)
         rng = ExportRange(PROVINCE, settings.tz, settings.publish_chat_id, library.campaigns)
+        gc.collect()  # as bot.app.run_bot does once every channel has started
+        gc.freeze()
         before = _rss_mb()
         _, idle = await _heartbeat(asyncio.sleep(1.0))
         started, cpu = time.perf_counter(), time.process_time()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import signal
@@ -144,6 +145,11 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
                                             library)
         archiving = await _start_archive(storage, senders, stack, stop, supervisor)
         finding = _start_duplicates(storage, stop, supervisor)
+        # What start-up built lives as long as the bot: out of the collector's sight, so that a
+        # full collection (set off by any burst of objects, such as a small export's rows) walks
+        # only what was made since, not the tens of thousands of start-up objects (~50 ms).
+        gc.collect()
+        gc.freeze()
         await stop.wait()
         log.info("stopping: finishing in-flight updates and sends")
         await delivering

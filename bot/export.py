@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+import operator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
@@ -17,7 +18,7 @@ from bot.content import Campaigns, Catalogue, fold, load_library, localities
 from bot.messages import plain_text
 from bot.workflow import STATUSES
 
-__all__ = ["CELL_LIMIT", "FIELDS", "ExportRange", "Labels", "Period", "by_name", "day_text",
+__all__ = ["CELL_LIMIT", "FIELDS", "ExportRange", "Labels", "Period", "day_text",
            "headers", "published_link", "range_text", "safe_text", "story_cells", "write_csv"]
 
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
@@ -179,34 +180,25 @@ class Labels:
         return self.statuses.get(value, value)
 
 
-def by_name(rows: Iterable[aiosqlite.Row]) -> Iterator[dict[str, Any]]:
-    """Rows as dicts: a sqlite3.Row finds a field by name comparing it with each column's name,
-    which a story's twenty-odd fields make the most expensive part of a row."""
-    keys: list[str] | None = None
-    for row in rows:
-        if keys is None:
-            keys = list(row.keys())
-        yield dict(zip(keys, row, strict=True))
-
-
 def _cut(value: str | None) -> str | None:
     return value[:CELL_LIMIT] if value is not None and len(value) > CELL_LIMIT else value
 
 
-def story_cells(r: Mapping[str, Any], labels: Labels, rng: ExportRange) -> list[Any]:
-    """One story as the list's cells: names, not keys; the two dates as dates."""
-    campaign, content = r["campaign"], r["content"]
+def story_cells(values: Sequence[Any], labels: Labels, rng: ExportRange) -> list[Any]:
+    """One story (the values of FIELDS, in that order) as the list's cells: names, not keys;
+    the two dates as dates."""
+    (story_id, created_at, event_date, campaign, kind, content, movement, commune, honoree_name,
+     honoree_role, title, description, status, reporter_name, reporter_phone, show_name,
+     channel, photo_count, latitude, longitude, review_note, message_id) = values
     return [
-        r["id"], rng.local_day(r["created_at"]), date.fromisoformat(r["event_date"]),
-        labels.kind(campaign, r["kind"]), labels.content(campaign, content),
-        labels.movement(campaign, content, r["movement"]), labels.place(r["commune_code"]),
-        _cut(r["honoree_name"]), _cut(r["honoree_role"]),
-        _cut(r["title"]), _cut(r["description"]), labels.status(r["status"]),
-        _cut(r["reporter_name"]) or "", r["reporter_phone"] or "",
-        labels.yes if r["show_name"] else labels.no,
-        labels.channels.get(r["channel"], r["channel"]), r["photo_count"], r["latitude"],
-        r["longitude"], _cut(r["review_note"]) or "", labels.campaign_short(campaign),
-        published_link(rng.publish_chat, r["published_message_id"]),
+        story_id, rng.local_day(created_at), date.fromisoformat(event_date),
+        labels.kind(campaign, kind), labels.content(campaign, content),
+        labels.movement(campaign, content, movement), labels.place(commune),
+        _cut(honoree_name), _cut(honoree_role), _cut(title), _cut(description),
+        labels.status(status), _cut(reporter_name) or "", reporter_phone or "",
+        labels.yes if show_name else labels.no, labels.channels.get(channel, channel),
+        photo_count, latitude, longitude, _cut(review_note) or "",
+        labels.campaign_short(campaign), published_link(rng.publish_chat, message_id),
     ]
 
 
@@ -231,10 +223,12 @@ async def write_csv(out: IO[bytes], rng: ExportRange, texts: Catalogue,
     writer = csv.writer(text)
     writer.writerow(headers(labels, "export.list_headers"))
     listed = 0
-    keys: list[str] = []
+    pick: operator.itemgetter[Any] | None = None
     async for r in stories:
-        keys = keys or list(r.keys())
-        writer.writerow(_csv_row(story_cells(dict(zip(keys, r, strict=True)), labels, rng)))
+        if pick is None:
+            names = list(r.keys())
+            pick = operator.itemgetter(*(names.index(field) for field in FIELDS))
+        writer.writerow(_csv_row(story_cells(pick(r), labels, rng)))
         listed += 1
         if listed % _YIELD_EVERY == 0:
             await asyncio.sleep(0)

@@ -1,6 +1,6 @@
 """The workbook's five sheets, built from storage's counts, stories and nominations.
 
-Runs in the writing process (bot.export_child): nothing here touches the event loop.
+Runs in the writing process or a worker thread (bot.export_child): never on the event loop.
 
 Tổng hợp (by commune and kind), Theo nội dung thi đua (by the plan's contents, which the summary
 report follows), Theo địa bàn (every commune in scope, with none left out), Danh sách (every
@@ -10,7 +10,7 @@ story) and Đề nghị khen thưởng (the nominations): names instead of keys,
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,7 +22,7 @@ from bot.workflow import STATUSES
 
 __all__ = ["write_book"]
 
-Story = Mapping[str, Any]  # a story's fields by name (bot.export.by_name)
+Story = Sequence[Any]  # a story's values of bot.export.FIELDS, in that order
 
 LIST_WIDTHS = (7, 12, 12, 24, 30, 24, 22, 24, 24, 36, 60, 16, 20, 14, 10, 10, 8, 10, 10, 30, 30,
                34)

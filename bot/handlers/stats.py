@@ -163,17 +163,21 @@ async def write_export(storage: Storage, texts: Catalogue, out: Path, rng: Expor
     An open end stops at this second (the next one excluded), so that the counts and the list
     see the same stories.
     """
-    from bot.export_child import write_xlsx
+    from bot.export_child import Tally, write_xlsx
 
     reports = storage.reports
     since = _utc(period.start, rng.tz)
     until = (_utc(period.end + timedelta(days=1), rng.tz) if period.end
              else (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds"))
     scope, campaign = period.scope, period.campaign
+
+    async def tally() -> Tally:
+        return (await reports.counts(scope, since, until, campaign=campaign),
+                await reports.nominations(scope, since, until, campaign=campaign))
+
     return await write_xlsx(
-        out, rng, texts, period, await reports.counts(scope, since, until, campaign=campaign),
-        reports.stories(scope, since, until, campaign=campaign),
-        await reports.nominations(scope, since, until, campaign=campaign))
+        out, rng, texts, period, await reports.count(scope, since, until, campaign=campaign),
+        reports.stories(scope, since, until, campaign=campaign), tally)
 
 
 async def export_workbook(

@@ -91,6 +91,7 @@ class Database:
         self._closed = False
         self._commits = 0
         self._checkpoint: asyncio.Task[None] | None = None
+        self.file: Path | None = None  # the database file (None in memory): other processes read it
 
     @classmethod
     async def open(cls, path: Path | str, *, upto: int | None = None) -> Database:
@@ -103,6 +104,7 @@ class Database:
             opened.append(LoopConnection(path))
             opened.append(LoopConnection(path, query_only=True))
             db = cls(opened[0], opened[1], [])
+            db.file = None if str(path) == ":memory:" else Path(path).resolve()
             for _ in range(LONG_READERS):
                 long_reader = await aiosqlite.connect(path, isolation_level=None)
                 db._long.append(long_reader)

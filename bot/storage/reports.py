@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from bot.storage.board import (
+    Count,
+    Nomination,
+    StoryStream,
+    count_of,
+    counts_sql,
+    nomination_of,
+    nominations_sql,
+)
 from bot.storage.database import Database
 from bot.storage.transitions import Change, Outcome, apply
 from bot.workflow import Action
 
 __all__ = ["Count", "Nomination", "Reports", "Totals"]
-
-
-@dataclass(frozen=True, slots=True)
-class Count:
-    """How many stories share a status, kind, content and commune (in one campaign)."""
-
-    status: str
-    kind: str
-    content: str | None
-    commune: int
-    n: int
-    campaign: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,22 +32,6 @@ class Totals:
     by_kind: dict[str, int]
     by_content: dict[tuple[str, str | None], int]
     by_commune: dict[int, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Nomination:
-    """A story proposed for an award."""
-
-    story_id: int
-    award: str
-    reason: str
-    commune: int
-    title: str
-    honoree: str
-    status: str
-    nominated_by: str | None
-    created_at: str
-    campaign: str = ""
 
 
 def _values(rows: int, width: int) -> str:
@@ -88,18 +67,21 @@ class Reports:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    async def count(self, communes: frozenset[int] | None, start: str | None = None,
+                    end: str | None = None, campaign: str | None = None) -> int:
+        """How many stories are in scope (of one campaign, or all) in [start, end)."""
+        where, params = _where(communes, start, end, alias="s", campaign=campaign)
+        row = await self._db.fetchone_long(f"SELECT COUNT(*) FROM stories s WHERE {where}",
+                                           params)
+        return int(row[0]) if row else 0
+
     async def counts(self, communes: frozenset[int] | None, start: str | None = None,
                      end: str | None = None, campaign: str | None = None) -> list[Count]:
         """Stories grouped by campaign, status, kind, content and commune."""
-        where, params = _where(communes, start, end, campaign=campaign)
-        rows = await self._db.fetchall_long(
-            "SELECT campaign, status, kind, content, commune_code, COUNT(*) AS n FROM stories"
-            f" WHERE {where} GROUP BY campaign, status, kind, content, commune_code", params,
-        )
+        where, params = _where(communes, start, end, alias="s", campaign=campaign)
+        rows = await self._db.fetchall_long(counts_sql(where), params)
         # Tens of thousands of groups in a big province: made into objects off the event loop.
-        return await asyncio.to_thread(
-            lambda: [Count(r["status"], r["kind"], r["content"], r["commune_code"], r["n"],
-                           r["campaign"]) for r in rows])
+        return await asyncio.to_thread(lambda: [count_of(r) for r in rows])
 
     async def totals(self, communes: frozenset[int] | None, leave_out: Collection[str],
                      campaign: str | None = None) -> Totals:
@@ -171,42 +153,20 @@ class Reports:
         )
         return [(r["week"], r["kind"], r["n"]) for r in rows if r["n"]]
 
-    async def stories(self, communes: frozenset[int] | None, start: str | None,
-                      end: str | None, batch: int = 2000, campaign: str | None = None,
-                      ) -> AsyncIterator[aiosqlite.Row]:
+    def stories(self, communes: frozenset[int] | None, start: str | None,
+                end: str | None, batch: int = 2000, campaign: str | None = None,
+                ) -> StoryStream:
         """Every story in scope with its reporter and photo count, oldest first, streamed."""
         where, params = _where(communes, start, end, alias="s", campaign=campaign)
-        sql = (
-            "SELECT s.*, p.display_name AS reporter_name,"
-            " (SELECT COUNT(*) FROM story_photos f WHERE f.story_id = s.id) AS photo_count"
-            " FROM stories s LEFT JOIN people p ON p.id = s.reporter_id"
-            f" WHERE {where} AND s.id > ? ORDER BY s.id LIMIT ?"
-        )
-        last = 0
-        while True:
-            rows = await self._db.fetchall_long(sql, [*params, last, batch])
-            for row in rows:
-                yield row
-            if len(rows) < batch:
-                return
-            last = rows[-1]["id"]
+        return StoryStream(self._db, where, params, batch)
 
     async def nominations(self, communes: frozenset[int] | None, start: str | None = None,
                           end: str | None = None, campaign: str | None = None,
                           ) -> list[Nomination]:
         """Nominations in scope, by award then commune."""
         where, params = _where(communes, start, end, alias="s", campaign=campaign)
-        rows = await self._db.fetchall_long(
-            "SELECT n.*, s.commune_code, s.title, s.honoree_name, s.status, p.display_name,"
-            " s.campaign"
-            " FROM nominations n JOIN stories s ON s.id = n.story_id"
-            f" LEFT JOIN people p ON p.id = n.nominated_by WHERE {where}"
-            " ORDER BY n.award, s.commune_code, n.story_id", params,
-        )
-        return await asyncio.to_thread(
-            lambda: [Nomination(r["story_id"], r["award"], r["reason"], r["commune_code"],
-                                r["title"], r["honoree_name"], r["status"], r["display_name"],
-                                r["created_at"], r["campaign"]) for r in rows])
+        rows = await self._db.fetchall_long(nominations_sql(where), params)
+        return await asyncio.to_thread(lambda: [nomination_of(r) for r in rows])
 
     async def nominate(self, story_id: int, award: str, reason: str, actor_id: int) -> Outcome:
         """Propose an approved or published story for an award, through the door; the reporter
