@@ -31,7 +31,7 @@ CHANNELS = ("telegram", "zalo", "zalo_oa", "console")
 FIELDS = ("id", "created_at", "event_date", "campaign", "kind", "content", "movement",
           "commune_code", "honoree_name", "honoree_role", "title", "description", "status",
           "reporter_name", "reporter_phone", "show_name", "channel", "photo_count", "latitude",
-          "longitude", "review_note", "published_message_id")
+          "longitude", "review_note", "published_message_id", "resident_name", "resident_contact")
 
 
 def safe_text(value: str) -> str:
@@ -189,7 +189,8 @@ def story_cells(values: Sequence[Any], labels: Labels, rng: ExportRange) -> list
     the two dates as dates."""
     (story_id, created_at, event_date, campaign, kind, content, movement, commune, honoree_name,
      honoree_role, title, description, status, reporter_name, reporter_phone, show_name,
-     channel, photo_count, latitude, longitude, review_note, message_id) = values
+     channel, photo_count, latitude, longitude, review_note, message_id, resident_name,
+     resident_contact) = values
     return [
         story_id, rng.local_day(created_at), date.fromisoformat(event_date),
         labels.kind(campaign, kind), labels.content(campaign, content),
@@ -199,6 +200,7 @@ def story_cells(values: Sequence[Any], labels: Labels, rng: ExportRange) -> list
         labels.yes if show_name else labels.no, labels.channels.get(channel, channel),
         photo_count, latitude, longitude, _cut(review_note) or "",
         labels.campaign_short(campaign), published_link(rng.publish_chat, message_id),
+        _cut(resident_name) or "", resident_contact or "",
     ]
 
 

@@ -25,9 +25,9 @@ __all__ = ["write_book"]
 Story = Sequence[Any]  # a story's values of bot.export.FIELDS, in that order
 
 LIST_WIDTHS = (7, 12, 12, 24, 30, 24, 22, 24, 24, 36, 60, 16, 20, 14, 10, 10, 8, 10, 10, 30, 30,
-               34)
+               34, 24, 24)
 LIST_STYLES = {1: "date", 2: "date", 9: "wrap", 10: "wrap", 19: "wrap"}
-PHONE = 13
+PHONE, RESIDENT_CONTACT = 13, 23
 NOMINATION_WIDTHS = (7, 34, 50, 22, 36, 24, 16, 20, 12)
 NOMINATION_STYLES = {2: "wrap", 4: "wrap", 8: "date"}
 
@@ -201,7 +201,7 @@ def write_book(out: Path | BinaryIO, rng: ExportRange, texts: Catalogue, period:
     tables = [
         breakdowns.summary(), breakdowns.by_content(), breakdowns.by_commune(),
         Table(labels.plain("export.sheet_list"), labels.plain("export.subject_list"), columns,
-              listed, quiet_columns=(columns[PHONE].header,)),
+              listed, quiet_columns=(columns[PHONE].header, columns[RESIDENT_CONTACT].header)),
         Table(labels.plain("export.sheet_nominations"), labels.plain("export.subject_nominations"),
               _columns(headers(labels, "export.nomination_headers"), NOMINATION_WIDTHS,
                        NOMINATION_STYLES), _nomination_rows(nominations, labels, rng)),

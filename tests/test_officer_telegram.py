@@ -120,6 +120,7 @@ async def test_an_officer_gets_the_import_command_in_her_own_menu(
     (call,) = [c for c in wire.sent("setMyCommands")
                if (c.params.get("scope") or {}).get("chat_id") == CHI]
     commands = {c["command"]: c["description"] for c in call.params["commands"]}
-    assert list(commands) == [*EVERYONE, "import"]
+    assert list(commands) == [*EVERYONE, "import", "eraseresident"]
     assert commands["import"] == "Nhập câu chuyện từ bảng tính"
+    assert commands["eraseresident"] == "Xóa thông tin người dân đã kể thay"
     assert "pending" not in commands

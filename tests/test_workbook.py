@@ -59,6 +59,7 @@ LIST_HEADERS = [
     "Xã, phường, đặc khu", "Người/tập thể được nêu gương", "Vai trò, đơn vị", "Tiêu đề", "Mô tả",
     "Trạng thái", "Người gửi", "Điện thoại người gửi", "Ghi tên khi đăng", "Kênh", "Số ảnh",
     "Vĩ độ", "Kinh độ", "Ghi chú thẩm định", "Đợt thi đua", "Liên kết bài đăng",
+    "Người dân được kể thay", "Liên lạc người dân",
 ]
 NOMINATION_HEADERS = [
     "Số", "Hình thức khen thưởng", "Lý do", "Xã, phường, đặc khu", "Tiêu đề",
@@ -210,7 +211,7 @@ async def test_the_list_speaks_in_names_and_its_dates_are_dates(
         "Cả nước chung tay xóa nhà tạm, nhà dột nát trong năm 2025", NAMES[first.commune],
         "Nguyễn Văn An", "nông dân ấp Mỹ Thạnh", "Cầu khỉ mới cho ấp Mỹ Thạnh",
         "Ông An bỏ tiền sửa cầu khỉ.", "Đang chờ duyệt", "Trần Thị Bình", "0912345678", "có",
-        "Zalo", 2, 10.3759, 105.4185, "Đã xác minh", SHORT, "https://t.me/c/777/55",
+        "Zalo", 2, 10.3759, 105.4185, "Đã xác minh", SHORT, "https://t.me/c/777/55", None, None,
     ]
     for cell in (ws[f"B{FIRST}"], ws[f"C{FIRST}"]):
         assert cell.is_date and cell.number_format == "dd/mm/yyyy"
@@ -218,6 +219,21 @@ async def test_the_list_speaks_in_names_and_its_dates_are_dates(
     second = rows(ws)[1]
     assert second[14] == "không" and second[16] == 0 and second[21] is None
     assert second[15] == "fake"  # a channel the bot does not know keeps its key
+
+
+async def test_a_story_filed_for_a_resident_lists_the_resident_and_how_to_reach_them(
+    storage: Storage, board: Board
+) -> None:
+    async with storage.db.transaction() as tx:
+        await tx.execute(
+            "UPDATE stories SET resident_name = 'Võ Thị Sáu', resident_contact = '0987654321',"
+            " resident_consent_at = '2025-06-01T08:00:00+07:00', resident_is = 'teller'"
+            " WHERE id = 2")
+    ws = (await export_via_chat(board.admin))["Danh sách"]
+    listed = {r[0]: r for r in rows(ws)}
+    assert listed[2][22:] == ["Võ Thị Sáu", "0987654321"]
+    assert ws[f"X{FIRST + 1}"].data_type == "s"  # the phone keeps its leading zero
+    assert listed[1][22:] == [None, None]
 
 
 def test_long_text_wraps_and_phone_numbers_keep_their_zeros(admin_book: Any) -> None:
