@@ -14,8 +14,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputFile,
     InputMediaPhoto,
     KeyboardButton,
@@ -172,15 +170,18 @@ def _seconds(voice: Any) -> int:
     return int(length.total_seconds() if hasattr(length, "total_seconds") else length)
 
 
-def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
+def _inline(reply: Reply) -> dict[str, Any] | None:
+    """The reply's options as an inline keyboard, in the Bot API's own JSON shape."""
     if not reply.choices:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(c.label, callback_data=c.wire_value) for c in row]
-            for row in reply.choices
-        ]
-    )
+    return {"inline_keyboard": [[{"text": c.label, "callback_data": c.wire_value} for c in row]
+                                for row in reply.choices]}
+
+
+def _html(text: str, markup: Any) -> dict[str, Any]:
+    """The parameters of a text in HTML parse mode, without link previews."""
+    return {"text": text, "parse_mode": ParseMode.HTML.value,
+            "link_preview_options": {"is_disabled": True}, "reply_markup": markup}
 
 
 def _photo(item: Attachment | str, attach: bool) -> InputFile | str:
@@ -289,6 +290,16 @@ class TelegramSender:
             raise
         return True
 
+    async def _call(self, endpoint: str, params: dict[str, Any]) -> Any:
+        """One Bot API call whose answer is used as Telegram sent it (a dict, or True).
+
+        The library's own methods would parse every answer into a Message (and its keyboard)
+        that the dialog never reads, the largest share of the cost of a reply. This goes through
+        the very path those methods end in (Bot._post: parameters without the None ones, the
+        rate limiter, the same errors raised), so a call and its failures are alike.
+        """
+        return await self._app.bot._post(endpoint, params)
+
     async def _guarded(self, call: Awaitable[T]) -> T:
         """Run one Bot API exchange; raise DeliveryError on any Bot API failure."""
         try:
@@ -342,11 +353,9 @@ class TelegramSender:
             self._open_keyboards.discard(chat_id)
         for i, part in enumerate(parts):
             final = i == len(parts) - 1
-            last = await bot.send_message(
-                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if final else None,
-                disable_web_page_preview=True,
-            )
-            ids.append(str(last.message_id))
+            last = await self._call("sendMessage", {"chat_id": chat_id,
+                                                    **_html(part, markup if final else None)})
+            ids.append(str(last["message_id"]))
         return ids
 
     async def _voice(self, chat_id: str, item: Attachment | str) -> tuple[list[str], str]:
@@ -423,12 +432,9 @@ class TelegramSender:
                 or reply.files):
             return False
         try:
-            await message.edit_text(
-                parts[0],
-                parse_mode=ParseMode.HTML,
-                reply_markup=_inline(reply),
-                disable_web_page_preview=True,
-            )
+            await self._call("editMessageText", {"chat_id": message.chat_id,
+                                                 "message_id": message.message_id,
+                                                 **_html(parts[0], _inline(reply))})
         except BadRequest as exc:
             log.info("edit refused, sending instead: %s", exc.message)
             return False
@@ -437,7 +443,7 @@ class TelegramSender:
     async def settle_button(self, query: CallbackQuery) -> None:
         """Answer the press, as Telegram requires of every one; its buttons go in `follow_press`."""
         try:
-            await query.answer()
+            await self._call("answerCallbackQuery", {"callback_query_id": query.id})
         except TelegramError as exc:
             log.info("answerCallbackQuery failed: %s", exc)
 
@@ -463,7 +469,8 @@ class TelegramSender:
             if answered is not None and await self.edit(message, answered):
                 return replies[1:]
         try:
-            await message.edit_reply_markup(reply_markup=None)
+            await self._call("editMessageReplyMarkup", {"chat_id": message.chat_id,
+                                                        "message_id": message.message_id})
         except TelegramError as exc:
             log.info("could not remove old buttons: %s", exc)
         return replies
