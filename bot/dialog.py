@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 import time
@@ -39,6 +40,18 @@ MAX_INPUT = 4096
 FLOOD_BACKLOG = 10
 FLOOD_NOTE_EVERY = 600.0
 MAX_NAME = 100  # a display name, as kept
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_name(display_name: str) -> str:
+    """A display name as kept (the same few names come with every message of a chat)."""
+    return normalise(display_name)[:MAX_NAME]
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded_label(label: str) -> str:
+    """An option's label folded for comparison with what was typed (labels repeat)."""
+    return fold(label)
 
 
 class _ChatLocks:
@@ -117,12 +130,11 @@ class Dialog:
         return [Reply(catalogue(self.settings.language).t("group.private_only"))]
 
     async def _handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
-        incoming = replace(
-            incoming, display_name=normalise(incoming.display_name)[:MAX_NAME],
-            args=tuple(arg for arg in map(normalise, incoming.args) if arg),
-        )
-        if incoming.text is not None:
-            incoming = replace(incoming, text=normalise(incoming.text)[: MAX_INPUT * 2])
+        name = _kept_name(incoming.display_name)
+        args = tuple(arg for arg in map(normalise, incoming.args) if arg)
+        text = None if incoming.text is None else normalise(incoming.text)[: MAX_INPUT * 2]
+        if (name, args, text) != (incoming.display_name, incoming.args, incoming.text):
+            incoming = replace(incoming, display_name=name, args=args, text=text)
         people = self.storage.people
         person = await people.get_or_create(
             incoming.channel, incoming.user_id, self.settings.language
@@ -218,7 +230,7 @@ class Dialog:
         if not folded:
             return None
         for i, (label, value) in enumerate(zip(prompt.labels, prompt.values, strict=False)):
-            if fold(label) == folded and i not in prompt.untyped:
+            if _folded_label(label) == folded and i not in prompt.untyped:
                 return decode(value)
         return None
 

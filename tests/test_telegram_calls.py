@@ -3,6 +3,7 @@ python-telegram-bot's methods would send them, and fail the same way."""
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
@@ -32,8 +33,8 @@ def _library_keyboard() -> InlineKeyboardMarkup:
     ])
 
 
-def _pressed(app: Any) -> CallbackQuery:
-    message = {"message_id": 77, "date": int(time.time()), "text": "Hỏi?",
+def _pressed(app: Any, message_id: int = 77) -> CallbackQuery:
+    message = {"message_id": message_id, "date": int(time.time()), "text": "Hỏi?",
                "chat": {"id": CHAT, "type": "private"},
                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Gương Sáng"},
                "reply_markup": _library_keyboard().to_dict()}
@@ -121,3 +122,36 @@ async def test_a_refused_edit_is_reported_as_refused(tg: TelegramApp) -> None:
     app, wire = tg
     wire.failures["editMessageText"] = (400, "Bad Request: message can't be edited")
     assert not await app.bot_data["sender"].edit(_pressed(app).message, Reply("Trang 2"))
+
+
+async def test_the_collector_runs_less_often_while_the_app_runs_and_as_before_after(
+    dialog: Any, settings: Any,
+) -> None:
+    from bot.channels.telegram_app import GC_THRESHOLDS
+    from tests.conftest import start_telegram
+
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        app, _ = await start_telegram(settings, dialog)
+        assert gc.get_threshold() == GC_THRESHOLDS
+        await app.shutdown()
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+
+
+async def test_a_press_writes_the_answer_under_the_question_as_it_was_drawn(
+    tg: TelegramApp,
+) -> None:
+    app, wire = tg
+    sender = app.bot_data["sender"]
+    question = 'Ông <b>"Tư"</b> làm gì?'
+    sent = await sender.answer(str(CHAT), Reply(question, choices=BUTTONS))
+    query = _pressed(app, int(sent))  # Telegram's copy: plain text "Hỏi?" with no entities
+    await sender.follow_press(query, [Reply("Tiếp?", choices=BUTTONS)])
+    assert wire.calls[-1].params["text"] == f"{question}\n\n➜ <b>Một</b>\n\nTiếp?"
+
+    await sender.replace_text(str(CHAT), sent, "Đã đổi")  # changed since: Telegram's copy
+    await sender.follow_press(query, [Reply("Tiếp?", choices=BUTTONS)])
+    assert wire.calls[-1].params["text"] == "Hỏi?\n\n➜ <b>Một</b>\n\nTiếp?"

@@ -11,6 +11,8 @@ from bot.storage.database import Database
 
 __all__ = ["DialogState", "Dialogs", "Prompt"]
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # made once: json.dumps builds one a call
+
 
 @dataclass(slots=True)
 class Prompt:
@@ -92,8 +94,8 @@ class Dialogs:
                 state.person_id,
                 state.flow,
                 state.step,
-                json.dumps(state.data, ensure_ascii=False),
-                json.dumps(prompt, ensure_ascii=False),
+                _JSON.encode(state.data),
+                _JSON.encode(prompt),
                 now.isoformat(timespec="seconds"),
             ),
         )
