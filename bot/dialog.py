@@ -135,15 +135,24 @@ class Dialog:
         text = None if incoming.text is None else normalise(incoming.text)[: MAX_INPUT * 2]
         if (name, args, text) != (incoming.display_name, incoming.args, incoming.text):
             incoming = replace(incoming, display_name=name, args=args, text=text)
-        people = self.storage.people
-        person = await people.get_or_create(
-            incoming.channel, incoming.user_id, self.settings.language
-        )
-        await self._listed_admin(person)
+        people, dialogs = self.storage.people, self.storage.dialogs
+        # The person, the chat's state and whether messages wait held, in one read; the state
+        # is only this chat's own to change (its messages take turns), so it stays as read.
+        person, state, held = await dialogs.open_chat(
+            incoming.channel, incoming.chat_id, incoming.user_id)
+        if person is None:  # a first message
+            person = await people.get_or_create(
+                incoming.channel, incoming.user_id, self.settings.language
+            )
+            state, held = await dialogs.load(incoming.channel, incoming.chat_id), True
+        if await self._listed_admin(person):
+            held = True  # written, so others had a turn: held messages are looked for again
         if person.stopped:
             await self.storage.broadcasts.resume_person(person.id)
             person.stopped = False
-        await self.storage.outbox.release_held(person.id)
+            held = True
+        if held:
+            await self.storage.outbox.release_held(person.id)
         if (
             person.consent
             and incoming.display_name
@@ -151,7 +160,6 @@ class Dialog:
             != (person.display_name, person.username)
         ):
             await people.update_profile(person, incoming.display_name, incoming.username)
-        state = await self.storage.dialogs.load(incoming.channel, incoming.chat_id)
         if state is None:
             state = DialogState(incoming.channel, incoming.chat_id, person.id)
         ctx = Context(
@@ -174,17 +182,21 @@ class Dialog:
         await self.storage.dialogs.save(ctx.state, now)
         return replies
 
-    async def _listed_admin(self, person: Person) -> None:
+    async def _listed_admin(self, person: Person) -> bool:
         """ADMIN_IDS is the source of truth for bootstrap admins: listed, they are admins;
-        taken off the list, the admin role it gave them goes at their next message."""
+        taken off the list, the admin role it gave them goes at their next message. True when
+        the role changed."""
         listed = self.settings.lists_admin(person.channel, person.external_id)
         if listed and person.role != Role.ADMIN:
             await self.storage.roles.grant(person.id, Role.ADMIN, (0,), from_list=True,
                                            system=SystemActor.CONFIG)
             person.role, person.admin_from_list = Role.ADMIN, True
-        elif not listed and person.admin_from_list:
+            return True
+        if not listed and person.admin_from_list:
             await self.storage.roles.revoke(person.id, system=SystemActor.CONFIG)
             person.role, person.admin_from_list = Role.CITIZEN, False
+            return True
+        return False
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming, state = ctx.incoming, ctx.state
