@@ -43,10 +43,28 @@ class Button:
         _TAGS[tag] = cls
 
 
+# Per kind of button: its field names in order, the same as a set, their declared types.
+_SHAPES: dict[type[Button], tuple[tuple[str, ...], frozenset[str], dict[str, Any]]] = {}
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _shape(cls: type[Button]) -> tuple[tuple[str, ...], frozenset[str], dict[str, Any]]:
+    """A kind of button's field names and their declared types, worked out once per kind."""
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        names = tuple(f.name for f in fields(cls))
+        shape = _SHAPES[cls] = (names, frozenset(names), typing.get_type_hints(cls))
+    return shape
+
+
 def encode(button: Button) -> str:
     """The record as stored with the question: '["tag", {field: value}]'."""
-    values = {k: (v.value if isinstance(v, Enum) else v) for k, v in asdict(button).items()}
-    return json.dumps([button.TAG, values], ensure_ascii=False, separators=(",", ":"))
+    # Every field holds a plain value (a str, int, bool, None or enum: what decoding accepts).
+    values = {}
+    for name in _shape(type(button))[0]:
+        value = getattr(button, name)
+        values[name] = value.value if isinstance(value, Enum) else value
+    return _ENCODER.encode([button.TAG, values])
 
 
 def _fits(value: Any, hint: Any) -> tuple[bool, Any]:
@@ -77,9 +95,8 @@ def _fits(value: Any, hint: Any) -> tuple[bool, Any]:
 
 
 def _build(cls: type[B], values: dict[str, Any]) -> B | None:
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in fields(cls)}
-    if set(values) != names:
+    _, names, hints = _shape(cls)
+    if values.keys() != names:
         return None
     kwargs: dict[str, Any] = {}
     for name in names:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 import time
@@ -39,6 +40,18 @@ MAX_INPUT = 4096
 FLOOD_BACKLOG = 10
 FLOOD_NOTE_EVERY = 600.0
 MAX_NAME = 100  # a display name, as kept
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_name(display_name: str) -> str:
+    """A display name as kept (the same few names come with every message of a chat)."""
+    return normalise(display_name)[:MAX_NAME]
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded_label(label: str) -> str:
+    """An option's label folded for comparison with what was typed (labels repeat)."""
+    return fold(label)
 
 
 class _ChatLocks:
@@ -117,21 +130,29 @@ class Dialog:
         return [Reply(catalogue(self.settings.language).t("group.private_only"))]
 
     async def _handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
-        incoming = replace(
-            incoming, display_name=normalise(incoming.display_name)[:MAX_NAME],
-            args=tuple(arg for arg in map(normalise, incoming.args) if arg),
-        )
-        if incoming.text is not None:
-            incoming = replace(incoming, text=normalise(incoming.text)[: MAX_INPUT * 2])
-        people = self.storage.people
-        person = await people.get_or_create(
-            incoming.channel, incoming.user_id, self.settings.language
-        )
-        await self._listed_admin(person)
+        name = _kept_name(incoming.display_name)
+        args = tuple(arg for arg in map(normalise, incoming.args) if arg)
+        text = None if incoming.text is None else normalise(incoming.text)[: MAX_INPUT * 2]
+        if (name, args, text) != (incoming.display_name, incoming.args, incoming.text):
+            incoming = replace(incoming, display_name=name, args=args, text=text)
+        people, dialogs = self.storage.people, self.storage.dialogs
+        # The person, the chat's state and whether messages wait held, in one read; the state
+        # is only this chat's own to change (its messages take turns), so it stays as read.
+        person, state, held = await dialogs.open_chat(
+            incoming.channel, incoming.chat_id, incoming.user_id)
+        if person is None:  # a first message
+            person = await people.get_or_create(
+                incoming.channel, incoming.user_id, self.settings.language
+            )
+            state, held = await dialogs.load(incoming.channel, incoming.chat_id), True
+        if await self._listed_admin(person):
+            held = True  # written, so others had a turn: held messages are looked for again
         if person.stopped:
             await self.storage.broadcasts.resume_person(person.id)
             person.stopped = False
-        await self.storage.outbox.release_held(person.id)
+            held = True
+        if held:
+            await self.storage.outbox.release_held(person.id)
         if (
             person.consent
             and incoming.display_name
@@ -139,7 +160,6 @@ class Dialog:
             != (person.display_name, person.username)
         ):
             await people.update_profile(person, incoming.display_name, incoming.username)
-        state = await self.storage.dialogs.load(incoming.channel, incoming.chat_id)
         if state is None:
             state = DialogState(incoming.channel, incoming.chat_id, person.id)
         ctx = Context(
@@ -162,17 +182,21 @@ class Dialog:
         await self.storage.dialogs.save(ctx.state, now)
         return replies
 
-    async def _listed_admin(self, person: Person) -> None:
+    async def _listed_admin(self, person: Person) -> bool:
         """ADMIN_IDS is the source of truth for bootstrap admins: listed, they are admins;
-        taken off the list, the admin role it gave them goes at their next message."""
+        taken off the list, the admin role it gave them goes at their next message. True when
+        the role changed."""
         listed = self.settings.lists_admin(person.channel, person.external_id)
         if listed and person.role != Role.ADMIN:
             await self.storage.roles.grant(person.id, Role.ADMIN, (0,), from_list=True,
                                            system=SystemActor.CONFIG)
             person.role, person.admin_from_list = Role.ADMIN, True
-        elif not listed and person.admin_from_list:
+            return True
+        if not listed and person.admin_from_list:
             await self.storage.roles.revoke(person.id, system=SystemActor.CONFIG)
             person.role, person.admin_from_list = Role.CITIZEN, False
+            return True
+        return False
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming, state = ctx.incoming, ctx.state
@@ -218,7 +242,7 @@ class Dialog:
         if not folded:
             return None
         for i, (label, value) in enumerate(zip(prompt.labels, prompt.values, strict=False)):
-            if fold(label) == folded and i not in prompt.untyped:
+            if _folded_label(label) == folded and i not in prompt.untyped:
                 return decode(value)
         return None
 

@@ -10,8 +10,6 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import load_workbook
-
 __all__ = [
     "MAX_BYTES",
     "MAX_COLUMNS",
@@ -67,6 +65,8 @@ def read_sheet(data: bytes, max_rows: int = MAX_ROWS) -> Sheet:
     if merged:
         raise SheetRefused("officer.import_merged", cells=", ".join(merged[:5]))
     try:
+        from openpyxl import load_workbook  # 20 MB of modules: loaded when a file comes
+
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     except SheetRefused:
         raise

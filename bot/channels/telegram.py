@@ -14,8 +14,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputFile,
     InputMediaPhoto,
     KeyboardButton,
@@ -38,6 +36,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram_app import TunedApplication
 from bot.channels.telegram_rate import ChatRateLimiter
 from bot.config import Settings
 from bot.content import catalogue
@@ -83,6 +82,8 @@ TRAITS = ChannelTraits(
 MENU = EVERYONE
 # How the label of the button pressed is shown under the question it answered.
 ANSWERED = "➜ <b>{}</b>"
+# Chats whose last question (a message with inline buttons) the sender keeps, as drawn.
+QUESTIONS_KEPT = 10_000
 # Archived voice notes Telegram plays as voice messages (Opus in Ogg), as audio (MP3, M4A);
 # any other kind goes as a file to download and play.
 _AS_VOICE, _AS_AUDIO = (".ogg",), (".mp3", ".m4a")
@@ -172,15 +173,24 @@ def _seconds(voice: Any) -> int:
     return int(length.total_seconds() if hasattr(length, "total_seconds") else length)
 
 
-def _inline(reply: Reply) -> InlineKeyboardMarkup | None:
+def _inline(reply: Reply) -> dict[str, Any] | None:
+    """The reply's options as an inline keyboard, in the Bot API's own JSON shape."""
     if not reply.choices:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(c.label, callback_data=c.wire_value) for c in row]
-            for row in reply.choices
-        ]
-    )
+    return {"inline_keyboard": [[{"text": c.label, "callback_data": c.wire_value} for c in row]
+                                for row in reply.choices]}
+
+
+def _parts(text: str) -> list[str]:
+    """The text in messages Telegram takes; one within the limit in characters is within it in
+    visible ones too (tags don't show), and is not measured again."""
+    return [text] if len(text) <= TRAITS.max_text else split_text(text, TRAITS.max_text)
+
+
+def _html(text: str, markup: Any) -> dict[str, Any]:
+    """The parameters of a text in HTML parse mode, without link previews."""
+    return {"text": text, "parse_mode": ParseMode.HTML.value,
+            "link_preview_options": {"is_disabled": True}, "reply_markup": markup}
 
 
 def _photo(item: Attachment | str, attach: bool) -> InputFile | str:
@@ -211,6 +221,9 @@ class TelegramSender:
         self._app = app
         self._language = language
         self._open_keyboards: set[str] = set()
+        # chat: (message id, HTML) of the last message with inline buttons drawn there, so a
+        # press on it is written into it without rebuilding its HTML from Telegram's entities.
+        self._questions: dict[str, tuple[int, str]] = {}
 
     @property
     def bot(self) -> Bot:
@@ -252,7 +265,18 @@ class TelegramSender:
         """editMessageText (editMessageCaption for a photo): True once the message shows `text`."""
         return await self._guarded(self._replace(chat_id, int(message_id), text))
 
+    def _drawn(self, chat_id: str, message_id: int, html: str | None) -> None:
+        """Keep (or, for None, forget) the HTML of a question drawn in a chat."""
+        kept = self._questions.pop(chat_id, None)
+        if html is not None:
+            self._questions[chat_id] = (message_id, html)
+            if len(self._questions) > QUESTIONS_KEPT:
+                del self._questions[next(iter(self._questions))]  # the longest kept
+        elif kept is not None and kept[0] != message_id:
+            self._questions[chat_id] = kept  # another message: the question stays as it is
+
     async def _delete(self, chat_id: str, message_id: int) -> bool:
+        self._drawn(chat_id, message_id, None)
         try:
             return bool(await self._app.bot.delete_message(chat_id, message_id))
         except BadRequest as exc:
@@ -264,6 +288,7 @@ class TelegramSender:
             raise
 
     async def _replace(self, chat_id: str, message_id: int, text: str) -> bool:
+        self._drawn(chat_id, message_id, None)
         bot = self._app.bot
         try:
             await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
@@ -288,6 +313,16 @@ class TelegramSender:
                 return False
             raise
         return True
+
+    async def _call(self, endpoint: str, params: dict[str, Any]) -> Any:
+        """One Bot API call whose answer is used as Telegram sent it (a dict, or True).
+
+        The library's own methods would parse every answer into a Message (and its keyboard)
+        that the dialog never reads, the largest share of the cost of a reply. This goes through
+        the very path those methods end in (Bot._post: parameters without the None ones, the
+        rate limiter, the same errors raised), so a call and its failures are alike.
+        """
+        return await self._app.bot._post(endpoint, params)
 
     async def _guarded(self, call: Awaitable[T]) -> T:
         """Run one Bot API exchange; raise DeliveryError on any Bot API failure."""
@@ -330,7 +365,7 @@ class TelegramSender:
             shown, note = await self._photos_or_note(chat_id, photos)
             ids.extend(shown)
             text += note
-        parts = split_text(text, TRAITS.max_text)
+        parts = _parts(text)
         markup: Any = None
         if reply.request:
             markup = _request_keyboard(reply)
@@ -342,11 +377,11 @@ class TelegramSender:
             self._open_keyboards.discard(chat_id)
         for i, part in enumerate(parts):
             final = i == len(parts) - 1
-            last = await bot.send_message(
-                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if final else None,
-                disable_web_page_preview=True,
-            )
-            ids.append(str(last.message_id))
+            last = await self._call("sendMessage", {"chat_id": chat_id,
+                                                    **_html(part, markup if final else None)})
+            ids.append(str(last["message_id"]))
+            if final and reply.choices and not reply.request:
+                self._drawn(chat_id, int(last["message_id"]), part)
         return ids
 
     async def _voice(self, chat_id: str, item: Attachment | str) -> tuple[list[str], str]:
@@ -418,26 +453,27 @@ class TelegramSender:
 
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text and buttons in place; False when Telegram refuses."""
-        parts = split_text(reply.text, TRAITS.max_text)
+        parts = _parts(reply.text)
         if (len(parts) != 1 or reply.photos or reply.photo_uploads or reply.request or reply.audio
                 or reply.files):
             return False
+        chat_id = str(message.chat_id)
+        self._drawn(chat_id, message.message_id, None)
         try:
-            await message.edit_text(
-                parts[0],
-                parse_mode=ParseMode.HTML,
-                reply_markup=_inline(reply),
-                disable_web_page_preview=True,
-            )
+            await self._call("editMessageText", {"chat_id": message.chat_id,
+                                                 "message_id": message.message_id,
+                                                 **_html(parts[0], _inline(reply))})
         except BadRequest as exc:
             log.info("edit refused, sending instead: %s", exc.message)
             return False
+        if reply.choices:
+            self._drawn(chat_id, message.message_id, parts[0])
         return True
 
     async def settle_button(self, query: CallbackQuery) -> None:
         """Answer the press, as Telegram requires of every one; its buttons go in `follow_press`."""
         try:
-            await query.answer()
+            await self._call("answerCallbackQuery", {"callback_query_id": query.id})
         except TelegramError as exc:
             log.info("answerCallbackQuery failed: %s", exc)
 
@@ -463,7 +499,8 @@ class TelegramSender:
             if answered is not None and await self.edit(message, answered):
                 return replies[1:]
         try:
-            await message.edit_reply_markup(reply_markup=None)
+            await self._call("editMessageReplyMarkup", {"chat_id": message.chat_id,
+                                                        "message_id": message.message_id})
         except TelegramError as exc:
             log.info("could not remove old buttons: %s", exc)
         return replies
@@ -477,7 +514,11 @@ class TelegramSender:
                   if b.callback_data == data] if markup else []
         if len(labels) != 1:
             return None
-        text = f"{message.text_html}\n\n{ANSWERED.format(esc(labels[0]))}\n\n{question.text}"
+        kept = self._questions.get(str(message.chat_id))
+        shown = kept[1] if kept is not None and kept[0] == message.message_id else None
+        if shown is None:
+            shown = message.text_html  # drawn before a restart, or by a send not kept
+        text = f"{shown}\n\n{ANSWERED.format(esc(labels[0]))}\n\n{question.text}"
         return replace(question, text=text, edit=True)
 
 
@@ -505,6 +546,7 @@ def build_application(
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
         ApplicationBuilder()
+        .application_class(TunedApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .concurrent_updates(concurrent_updates)

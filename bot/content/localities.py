@@ -85,13 +85,14 @@ class Localities:
         if len(full) == 1:
             return full, True
         exact = [u for u in self.units if u.key == bare]
-        starts = [u for u in self.units if u.key.startswith(bare) and u not in exact]
-        words = [
-            u
-            for u in self.units
-            if u not in exact and u not in starts and all(w in u.key.split() for w in bare.split())
-        ]
-        inside = [u for u in self.units if bare in u.key and u not in exact + starts + words]
+        taken = {u.code for u in exact}  # each unit once, in the first list it fits
+        starts = [u for u in self.units if u.code not in taken and u.key.startswith(bare)]
+        taken.update(u.code for u in starts)
+        asked = bare.split()
+        words = [u for u in self.units
+                 if u.code not in taken and all(w in u.key.split() for w in asked)]
+        taken.update(u.code for u in words)
+        inside = [u for u in self.units if u.code not in taken and bare in u.key]
         found = exact + starts + words + inside
         return found[:limit], len(exact) == 1
 

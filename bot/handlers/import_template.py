@@ -7,11 +7,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from bot.content import Campaign, Catalogue, Localities, catalogue
 from bot.handlers.import_rows import COLUMNS, example_row
 from bot.sheet_reader import MAX_BYTES, MAX_ROWS
@@ -27,6 +22,10 @@ _LAST = MAX_ROWS + 1  # the drop-down lists reach as far as rows may go
 def template(campaign: Campaign, units: Localities, texts: Catalogue) -> bytes:
     """The workbook, as bytes: headers always in Vietnamese (the importer reads them), the
     guide in the person's language."""
+    from openpyxl import Workbook  # openpyxl (20 MB of modules) only when a template is made
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     sheet.title = texts.t("officer.data_sheet")
@@ -52,6 +51,8 @@ def template(campaign: Campaign, units: Localities, texts: Catalogue) -> bytes:
 def _guide(guide: Any, campaign: Campaign, units: Localities, texts: Catalogue
            ) -> dict[str, tuple[int, int]]:
     """Write the guide; return where each list is (first and last row of column A)."""
+    from openpyxl.styles import Alignment, Font
+
     lang, vi = texts.language, catalogue("vi")
     write = guide.append
     write([texts.t("officer.guide_title")])
@@ -90,6 +91,9 @@ def _guide(guide: Any, campaign: Campaign, units: Localities, texts: Catalogue
 
 def _drop_downs(sheet: Any, guide: str, lists: dict[str, tuple[int, int]]) -> None:
     """Lists to pick from; anything else may still be typed (a commune without accents)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     vi = catalogue("vi")
     words = {
         "resident_is": [vi.t("officer.resident_is_honoree"), vi.t("officer.resident_is_teller")],

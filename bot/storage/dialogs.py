@@ -8,8 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.people import Person
 
 __all__ = ["DialogState", "Dialogs", "Prompt"]
+
+_JSON = json.JSONEncoder(ensure_ascii=False)  # made once: json.dumps builds one a call
 
 
 @dataclass(slots=True)
@@ -42,6 +45,24 @@ class DialogState:
         self.data = {}
 
 
+def _state(channel: str, chat_id: str, row: Any, prefix: str) -> DialogState:
+    """A dialog state from its row (its columns named with `prefix`)."""
+    prompt = json.loads(row[f"{prefix}prompt"])
+    return DialogState(
+        channel=channel,
+        chat_id=chat_id,
+        person_id=row[f"{prefix}person_id"],
+        flow=row[f"{prefix}flow"],
+        step=row[f"{prefix}step"],
+        data=json.loads(row[f"{prefix}data"]),
+        prompt=Prompt(
+            prompt.get("nonce", ""), prompt.get("values", []), prompt.get("labels", []),
+            prompt.get("untyped", []),
+        ),
+        updated_at=datetime.fromisoformat(row[f"{prefix}updated_at"]),
+    )
+
+
 class Dialogs:
     """Repository of dialog states, keyed by (channel, chat)."""
 
@@ -53,22 +74,24 @@ class Dialogs:
         row = await self._db.fetchone(
             "SELECT * FROM dialogs WHERE channel = ? AND chat_id = ?", (channel, chat_id)
         )
-        if row is None:
-            return None
-        prompt = json.loads(row["prompt"])
-        return DialogState(
-            channel=channel,
-            chat_id=chat_id,
-            person_id=row["person_id"],
-            flow=row["flow"],
-            step=row["step"],
-            data=json.loads(row["data"]),
-            prompt=Prompt(
-                prompt.get("nonce", ""), prompt.get("values", []), prompt.get("labels", []),
-                prompt.get("untyped", []),
-            ),
-            updated_at=datetime.fromisoformat(row["updated_at"]),
+        return None if row is None else _state(channel, chat_id, row, "")
+
+    async def open_chat(self, channel: str, chat_id: str, external_id: str
+                        ) -> tuple[Person | None, DialogState | None, bool]:
+        """What answering a message starts from, in one read: the person behind the account,
+        the chat's state, and whether messages wait held for the person (see
+        `Outbox.release_held`). No person: (None, None, False)."""
+        row = await self._db.fetchone(
+            "SELECT p.*, d.person_id AS d_person_id, d.flow AS d_flow, d.step AS d_step,"
+            " d.data AS d_data, d.prompt AS d_prompt, d.updated_at AS d_updated_at,"
+            " EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id AND o.status = 'held')"
+            " AS d_held FROM people p LEFT JOIN dialogs d ON d.channel = ?1 AND d.chat_id = ?2"
+            " WHERE p.channel = ?1 AND p.external_id = ?3", (channel, chat_id, external_id),
         )
+        if row is None:
+            return None, None, False
+        state = None if row["d_flow"] is None else _state(channel, chat_id, row, "d_")
+        return Person.from_row(row), state, bool(row["d_held"])
 
     async def save(self, state: DialogState, now: datetime) -> None:
         """Write the state as it stands after a completed step (never for an erased person: a
@@ -92,8 +115,8 @@ class Dialogs:
                 state.person_id,
                 state.flow,
                 state.step,
-                json.dumps(state.data, ensure_ascii=False),
-                json.dumps(prompt, ensure_ascii=False),
+                _JSON.encode(state.data),
+                _JSON.encode(prompt),
                 now.isoformat(timespec="seconds"),
             ),
         )
