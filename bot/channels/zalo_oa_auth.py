@@ -54,7 +54,7 @@ async def authorize(settings: Settings, stdin: TextIO, stdout: TextIO, *, code: 
         return 2
     if not settings.zalo_oa_redirect_url:
         print("Set ZALO_OA_REDIRECT_URL to the callback URL saved in the app console"
-              " (Official Account → Thiết lập chung).", file=stdout)
+              " (the Official Account's general settings page).", file=stdout)
         return 2
     storage = await open_storage(settings.database_path)
     api = OaApi(settings.zalo_oa_app_id, settings.zalo_oa_app_secret.get_secret_value(),

@@ -62,7 +62,7 @@ class Word:
 
 
 def words(args: tuple[str, ...] | list[str]) -> list[Word]:
-    """Command arguments as typed: a phrase in quotes ("mỹ hòa hưng", “châu đốc”) is one word;
+    """Command arguments as typed: a phrase in straight or curly quotes is one word;
     a quote left open runs to the end."""
     raw, out = " ".join(args), []
     current: list[str] = []

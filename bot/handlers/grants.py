@@ -4,7 +4,7 @@ officer), /revoke takes some or all away, each answer listing the scope before a
 
 People are named as everywhere (@username, channel:id, a Telegram id), and a bare word that
 names nobody is answered with who it may mean (`root` → `console:root`). Communes are typed as
-elsewhere in the bot: with or without accents, several words ("mỹ hòa hưng" in quotes, or
+elsewhere in the bot: with or without accents, several words (a commune of three words in quotes, or
 unquoted when the words name one commune), `my_hoa_hung`, or the code.
 """
 
@@ -92,7 +92,7 @@ def scope_text(texts: Catalogue, province: int, communes: tuple[int, ...]) -> st
 
 
 def _standing(g: Granting, role: str, communes: tuple[int, ...]) -> str:
-    """'thẩm định — Phường Long Xuyên', 'quản trị viên — toàn tỉnh', 'người dân'."""
+    """A role and its scope in the person's language (e.g. a reviewer's communes)."""
     label = g.texts.t(f"roles.role_{role}")
     if role == Role.CITIZEN:
         return label

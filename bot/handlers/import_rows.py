@@ -90,11 +90,14 @@ def columns_of(sheet: Sheet) -> list[str | None]:
     return found
 
 
+EXAMPLE_COMMUNE = 30307  # the template's example happens in Long Xuyen ward, the province's seat
+
+
 def example_row(campaign: Campaign, units: Localities) -> list[object]:
     """The template's example, in column order (a row equal to it is never imported)."""
     texts = catalogue("vi")
     content = campaign.contents[0]
-    unit = next((u for u in units.units if "Long Xuyên" in u.name), units.units[0])
+    unit = units.get(EXAMPLE_COMMUNE) or units.units[0]
     values = {"commune": unit.name, "kind": campaign.kinds[0].vi,
               "content": str(content.number or 1), "date": date(2025, 9, 2),
               "shown": texts.t("officer.no_word"),

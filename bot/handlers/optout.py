@@ -23,7 +23,7 @@ class GeneralOn(Button, tag="sub.general"):
 
 
 def asks_for_everything(words: tuple[str, ...]) -> bool:
-    """'/unsubscribe all', '/unsubscribe tất cả' …"""
+    """'/unsubscribe all', or the same word typed in Vietnamese, with or without accents."""
     return fold(" ".join(words)) in _EVERYTHING
 
 

@@ -316,7 +316,7 @@ def _summary(ctx: Context) -> Reply:
     photos = len(data.get("photos", []))
     shown = ctx.t("report.summary_photos", count=photos) if photos else none
     voice = data.get("voice")
-    if isinstance(voice, dict):  # "Ghi âm: 1 (0:42)" under the photos
+    if isinstance(voice, dict):  # the voice note's line (count and length) under the photos
         shown = Safe(shown + ctx.t("voice.summary",
                                   length=voice_length(ctx, voice.get("seconds"))))
     lat, lon = data.get("lat"), data.get("lon")

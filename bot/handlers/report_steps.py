@@ -146,7 +146,7 @@ def moved(ctx: Context, *moves: Move) -> bool:
 
 
 def _ask(ctx: Context, text: str, rows: tuple[Row, ...] = (), **extra: Any) -> Reply:
-    """A step's question: numbered "Bước n/N" (not while editing one field from the summary),
+    """A step's question: numbered "step n of N" (not while editing one field from the summary),
     with Back and Cancel. At a step whose answer is free text, typing never picks Back or
     Cancel; where there are no buttons the question says how to go back or cancel instead."""
     step, editing = ctx.state.step, bool(ctx.state.data.get("editing"))
@@ -579,7 +579,7 @@ STEPS: dict[str, Step] = {
     "show_name": Step(ask_show_name, answer_show_name),
 }
 ORDER = [*STEPS, "summary"]
-# Counted "Bước n/N": the national movement is a follow-up of the content, not a step of its own.
+# Counted as "step n of N": the national movement follows the content, not a step of its own.
 NUMBERED = [step for step in STEPS if step != "movement"]
 # Steps whose typed answer is free text: typing there never picks a navigation option.
 FREE_TEXT = frozenset({"commune", "honoree", "honoree_role", "title", "description", "date"})
