@@ -5,13 +5,28 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from typing import Any
 
-from bot.buttons import Button
 from bot.content import Campaign, Safe, localities
 from bot.handlers.answers import Length, parse_coordinates, parse_date, parse_phone, single_line
 from bot.handlers.context import Context
+from bot.handlers.report_buttons import (
+    DropVoice,
+    EditField,
+    Move,
+    PickCampaign,
+    PickCommune,
+    PickContent,
+    PickDate,
+    PickKind,
+    PickMovement,
+    ReportMove,
+    Row,
+    ShowName,
+    VoiceOnly,
+    moved,
+    nav_row,
+)
 from bot.handlers.resident import resident_of, serves, skipped
 from bot.messages import Choice, Reply, esc
 from bot.voice import duration
@@ -23,7 +38,9 @@ __all__ = [
     "EditField",
     "Move",
     "PickCampaign",
+    "PickMovement",
     "ReportMove",
+    "ShowName",
     "Step",
     "applies",
     "description_bounds",
@@ -42,107 +59,6 @@ VOICE_LINE = Length(5, 3000)
 NAME = Length(2, 120)
 ROLE = Length(2, 200)
 Answer = Callable[[Context], Awaitable[list[Reply] | None]]
-Row = tuple[Choice, ...]
-
-
-class Move(StrEnum):
-    """Moving through the report rather than answering."""
-
-    CANCEL = "cancel"
-    RESUME = "resume"
-    RESTART = "restart"
-    BACK = "back"
-    SUBMIT = "submit"
-    EDIT = "edit"
-    DONE = "done"
-    SKIP = "skip"
-    DISCARD = "discard"
-
-
-@dataclass(frozen=True)
-class ReportMove(Button, tag="r.move"):
-    """Back, cancel, skip, done, submit …"""
-
-    move: Move
-
-
-@dataclass(frozen=True)
-class EditField(Button, tag="r.field"):
-    """The field to change from the summary."""
-
-    field: str
-
-
-@dataclass(frozen=True)
-class PickKind(Button, tag="r.kind"):
-    """A kind of story."""
-
-    value: str
-
-
-@dataclass(frozen=True)
-class PickCampaign(Button, tag="r.campaign"):
-    """The open campaign a report is filed under, when several are open."""
-
-    key: str
-
-
-@dataclass(frozen=True)
-class PickContent(Button, tag="r.content"):
-    """An emulation content of the campaign, by its key; None: not sure, the reviewer chooses."""
-
-    key: str | None
-
-
-@dataclass(frozen=True)
-class PickMovement(Button, tag="r.movement"):
-    """A national movement under the content, by its key, or none."""
-
-    key: str | None
-
-
-@dataclass(frozen=True)
-class PickCommune(Button, tag="r.commune"):
-    """One commune among the matches of what was typed."""
-
-    code: int
-
-
-@dataclass(frozen=True)
-class PickDate(Button, tag="r.date"):
-    """Today (0) or yesterday (1)."""
-
-    days_ago: int
-
-
-@dataclass(frozen=True)
-class VoiceOnly(Button, tag="r.voice.only"):
-    """The voice note tells it all: the title serves as the written line."""
-
-
-@dataclass(frozen=True)
-class DropVoice(Button, tag="r.voice.drop"):
-    """Take the voice note out of the draft."""
-
-
-@dataclass(frozen=True)
-class ShowName(Button, tag="r.show"):
-    """Whether the reporter's name may be published."""
-
-    show: bool
-
-
-def nav_row(ctx: Context, back: bool = True, typed: bool = True) -> Row:
-    """Back and Cancel, offered at every step; `typed=False` where typing them is an answer."""
-    cancel = Choice(ctx.t("nav.cancel"), ReportMove(Move.CANCEL), typed)
-    if not back:
-        return (cancel,)
-    return (Choice(ctx.t("nav.back"), ReportMove(Move.BACK), typed), cancel)
-
-
-def moved(ctx: Context, *moves: Move) -> bool:
-    """Whether the person pressed one of these moves."""
-    return isinstance(ctx.choice, ReportMove) and ctx.choice.move in moves
 
 
 def _ask(ctx: Context, text: str, rows: tuple[Row, ...] = (), **extra: Any) -> Reply:
