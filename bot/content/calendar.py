@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -170,25 +170,26 @@ def problem_lines(exc: ValidationError, raw: dict[str, Any], prefix: str,
     return lines
 
 
-def _read(path: Path, prefix: str) -> dict[str, Any]:
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def load_checked(path: Path, model: type[Model], prefix: str, *, by_entry: bool = True,
+                 ) -> tuple[Model | None, list[str]]:
+    """A TOML file read as `model`, or every problem in it, one line each after `prefix`."""
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            raw = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CalendarError(f"{prefix}: {exc}") from None
+        return None, [f"{prefix}: {exc}"]
+    try:
+        return model.model_validate(raw), []
+    except ValidationError as exc:
+        return None, problem_lines(exc, raw, prefix, by_entry=by_entry)
 
 
 def calendar_problems(path: Path, shown: str | None = None) -> tuple[Calendar | None, list[str]]:
     """A calendar file and every problem in it, one line each."""
-    prefix = f"Calendar {shown or path.name}"
-    try:
-        raw = _read(path, prefix)
-    except CalendarError as exc:
-        return None, [str(exc)]
-    try:
-        return Calendar.model_validate(raw), []
-    except ValidationError as exc:
-        return None, problem_lines(exc, raw, prefix)
+    return load_checked(path, Calendar, f"Calendar {shown or path.name}")
 
 
 def load_calendar(path: Path = DEFAULT_FILE, shown: str | None = None) -> Calendar:

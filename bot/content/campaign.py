@@ -8,13 +8,11 @@ a story stores its campaign's key and its content's and movement's keys, never a
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.content.calendar import Deadline, problem_lines
+from bot.content.calendar import Deadline, load_checked
 
 __all__ = [
     "Award",
@@ -184,25 +182,9 @@ class Campaign(BaseModel):
         return next((a for a in self.awards if a.id == award_id), None)
 
 
-def _read(path: Path, prefix: str) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CampaignError(f"{prefix}: {exc}") from None
-
-
 def campaign_problems(path: Path, shown: str | None = None) -> tuple[Campaign | None, list[str]]:
     """A campaign file and every problem in it, one line each naming the file and field."""
-    prefix = f"Campaign file {shown or path.name}"
-    try:
-        raw = _read(path, prefix)
-    except CampaignError as exc:
-        return None, [str(exc)]
-    try:
-        return Campaign.model_validate(raw), []
-    except ValidationError as exc:
-        return None, problem_lines(exc, raw, prefix, by_entry=False)
+    return load_checked(path, Campaign, f"Campaign file {shown or path.name}", by_entry=False)
 
 
 def load_campaign(path: Path, shown: str | None = None) -> Campaign:
