@@ -4,7 +4,6 @@ button presses, through python-telegram-bot's Bot."""
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Awaitable, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -26,8 +25,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
 )
-from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram_rate import retry_seconds
 from bot.content import catalogue
 from bot.messages import (
     Attachment,
@@ -219,11 +218,8 @@ class TelegramSender:
         try:
             return await call
         except RetryAfter as exc:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                delay = exc.retry_after
-            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-            raise DeliveryError("flood control", permanent=False, retry_after=seconds) from exc
+            raise DeliveryError("flood control", permanent=False,
+                                retry_after=retry_seconds(exc)) from exc
         except Forbidden as exc:
             raise DeliveryError(exc.message, permanent=True, stopped=True) from exc
         except BadRequest as exc:
