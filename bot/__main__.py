@@ -122,7 +122,7 @@ def _export(args: argparse.Namespace, settings: Settings, library: Library) -> i
         # RuntimeError: the workbook's writer failed (ExportFailed says why in one line).
         print(f"Export failed: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.out}: {listed} stories")
+    print(f"{args.out}: {listed} {'story' if listed == 1 else 'stories'}")
     return 0
 
 

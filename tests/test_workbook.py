@@ -656,3 +656,10 @@ async def test_a_workbook_over_two_campaigns_names_both_and_each_content_with_it
     contents, _ = table(wb["Theo nội dung thi đua"])
     assert [r[1] for r in contents][:2] == [CONTENTS[1], CONTENTS[2]]  # one campaign: no prefix
     assert contents[-1][1] == "Chưa xác định nội dung"
+
+
+def test_the_cli_counts_one_story_in_the_singular(cli_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "one.csv"
+    done = _cli(cli_db, "--out", str(out), "--from", "2025-03-15", "--to", "2025-03-15")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{out}: 1 story"
