@@ -17,6 +17,8 @@ from bot.messages import ChannelTraits, Contact, Incoming, Location, Reply, plai
 from bot.storage import Storage, open_storage
 from tests.wire import TOKEN, RecordingRequest
 
+pytest_plugins = ["tests.platform_fixtures"]
+
 NUMBERED = ChannelTraits(buttons=False, max_text=2000, max_caption=2000, can_request_contact=False,
                          can_request_location=False)
 

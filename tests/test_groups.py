@@ -4,16 +4,12 @@ button presses alike."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from telegram import Update
 
-from bot.channels.zalo import ZaloChannel, ZaloClient
-from bot.dialog import Dialog
+from bot.channels.zalo import ZaloChannel
 from bot.storage import Storage
 from tests.conftest import TelegramApp
 from tests.fake_zalo import FakeZalo, ZaloPerson
@@ -35,25 +31,6 @@ async def nothing_kept(storage: Storage) -> None:
 
 
 # --- Zalo -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def zalo() -> AsyncIterator[FakeZalo]:
-    async with FakeZalo() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def polling(zalo: FakeZalo, dialog: Dialog) -> AsyncIterator[ZaloChannel]:
-    client = ZaloClient(zalo.api_url, zalo.token, timeout=5.0)
-    channel = ZaloChannel(client, dialog.handle)
-    stop = asyncio.Event()
-    task = asyncio.create_task(channel.poll(stop, timeout=1))
-    yield channel
-    stop.set()
-    await asyncio.wait_for(task, timeout=5)
-    await channel.drain()
-    await client.close()
 
 
 async def test_in_a_zalo_group_the_bot_says_once_to_write_privately_and_keeps_nothing(

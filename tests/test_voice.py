@@ -27,9 +27,9 @@ from tests.conftest import FakeChat, start_telegram
 from tests.fake_zalo import ZaloPerson
 from tests.test_review_storage import person, rows
 from tests.test_telegram import CONSENT_YES, CONTENT_1, KIND_GOOD_DEED, SKIP, SUBMIT
-from tests.test_zalo_platform import RESIDENT, client, polling, resident, zalo
+from tests.test_zalo_platform import RESIDENT, resident
 
-__all__ = ["client", "polling", "resident", "zalo"]  # the Zalo platform's fixtures, shared
+__all__ = ["resident"]  # the Zalo platform's resident fixture, shared
 from tests.wire import TOKEN, RecordingRequest, TelegramPerson, after_press
 
 ADMIN, LAN = 9001, 4242

@@ -134,33 +134,7 @@ _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|nbsp|#\d+|#x[0-9a-fA-F]+);")
 _OPTION = re.compile(r"^\d+\. ", re.MULTILINE)
 
 
-# --- fixtures: the fake platform, the client, a polling channel over the real dialog ---------
-
-
-@pytest.fixture
-async def zalo() -> AsyncIterator[FakeZalo]:
-    async with FakeZalo() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(zalo: FakeZalo) -> AsyncIterator[ZaloClient]:
-    api = ZaloClient(zalo.api_url, zalo.token, timeout=5.0)
-    yield api
-    await api.close()
-
-
-@pytest.fixture
-async def polling(client: ZaloClient, dialog: Dialog) -> AsyncIterator[ZaloChannel]:
-    """ZaloChannel.poll running against the fake platform until the test ends."""
-    channel = ZaloChannel(client, dialog.handle)
-    stop = asyncio.Event()
-    task = asyncio.create_task(channel.poll(stop, timeout=1))
-    yield channel
-    stop.set()
-    await asyncio.wait_for(task, timeout=5)
-    await channel.drain()
-    assert channel.state == "stopped"
+# --- a resident on the fake platform (zalo, client, polling: tests/platform_fixtures.py) --------
 
 
 @pytest.fixture

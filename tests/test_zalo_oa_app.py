@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -16,16 +15,10 @@ import bot.app as app_module
 from bot.app import configured_channels, run_bot
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage import open_storage
-from tests.fake_zalo_oa import FakeOa, TravelClock
+from tests.fake_zalo_oa import FakeOa
 from tests.oa_harness import oa_settings
 
 USER = "6012345678901234567"
-
-
-@pytest.fixture
-async def oa() -> AsyncIterator[FakeOa]:
-    async with FakeOa(TravelClock()) as fake:
-        yield fake
 
 
 def _free_port() -> int:

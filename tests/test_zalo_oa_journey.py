@@ -9,7 +9,6 @@ the SQLite file holds.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +20,7 @@ from bot.dialog import Dialog
 from bot.messages import DeliveryError, Notice, Reply
 from bot.storage import Storage, open_storage
 from tests.conftest import GOOD_DESCRIPTION, TelegramApp
-from tests.fake_zalo_oa import FakeOa, TravelClock
+from tests.fake_zalo_oa import FakeOa
 from tests.oa_harness import OaBot, OaPerson, start_oa
 from tests.wire import TelegramPerson
 
@@ -42,20 +41,6 @@ NOTIFY_APPROVED = (f"✅ Câu chuyện #1 “{TITLE}” của bạn đã đượ
                    " của bot. Mọi người xem được bằng /story 1 hoặc /stories. Cảm ơn bạn đã chia"
                    " sẻ!")
 APPROVED_1 = "✅ Đã duyệt #1; câu chuyện đã được đăng trong mục Gương sáng (/stories)."
-
-
-@pytest.fixture
-async def oa() -> AsyncIterator[FakeOa]:
-    async with FakeOa(TravelClock()) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(settings: Settings, storage: Storage, dialog: Dialog, oa: FakeOa
-              ) -> AsyncIterator[OaBot]:
-    running = await start_oa(settings, storage, dialog, oa, oa.grant())
-    yield running
-    await running.stop()
 
 
 @pytest.fixture

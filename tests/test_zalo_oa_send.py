@@ -21,17 +21,11 @@ from bot.messages import Choice, DeliveryError, Notice, Reply
 from bot.scheduler import Reminders
 from bot.storage import Storage
 from bot.storage.zalo_oa import ZaloOaStore
-from tests.fake_zalo_oa import APP_ID, APP_SECRET, FakeOa, TravelClock
+from tests.fake_zalo_oa import APP_ID, APP_SECRET, FakeOa
 from tests.oa_harness import OaBot, OaPerson, start_oa
 
 USER = "6012345678901234567"
 NOTICE = Notice("notify.status", (("id", "1"), ("title", "Sửa cầu khỉ"), ("status", "Đã duyệt")))
-
-
-@pytest.fixture
-async def oa() -> AsyncIterator[FakeOa]:
-    async with FakeOa(TravelClock()) as fake:
-        yield fake
 
 
 @pytest.fixture

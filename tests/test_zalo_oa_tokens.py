@@ -24,18 +24,12 @@ from bot.config import Settings
 from bot.messages import DeliveryError, Reply
 from bot.storage import Storage, open_storage
 from bot.storage.zalo_oa import ZaloOaStore
-from tests.fake_zalo_oa import APP_ID, APP_SECRET, FakeOa, TravelClock
+from tests.fake_zalo_oa import APP_ID, APP_SECRET, FakeOa
 from tests.oa_harness import oa_settings
 
 PROJECT = Path(__file__).resolve().parent.parent
 USER = "6012345678901234567"
 REDIRECT = "https://guongsang.example/zalo-oa/callback"
-
-
-@pytest.fixture
-async def oa() -> AsyncIterator[FakeOa]:
-    async with FakeOa(TravelClock()) as fake:
-        yield fake
 
 
 @pytest.fixture

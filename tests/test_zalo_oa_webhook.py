@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,26 +16,12 @@ from bot.config import Settings
 from bot.dialog import Dialog
 from bot.messages import Contact, DeliveryError, Incoming, Location, Reply
 from bot.storage import Storage
-from tests.fake_zalo_oa import APP_ID, APP_SECRET, OA_ID, SECRET_KEY, FakeOa, TravelClock
+from tests.fake_zalo_oa import APP_ID, APP_SECRET, OA_ID, SECRET_KEY, FakeOa
 from tests.oa_harness import OaBot, OaPerson, start_oa
 
 USER = "6012345678901234567"
 STALE = "Nút này thuộc một tin nhắn cũ và không còn dùng được."
 CONSENT = "Bạn có đồng ý để Gương Sáng lưu và xử lý thông tin như trên không?"
-
-
-@pytest.fixture
-async def oa() -> AsyncIterator[FakeOa]:
-    async with FakeOa(TravelClock()) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(settings: Settings, storage: Storage, dialog: Dialog, oa: FakeOa
-              ) -> AsyncIterator[OaBot]:
-    running = await start_oa(settings, storage, dialog, oa, oa.grant())
-    yield running
-    await running.stop()
 
 
 async def nothing_changed(storage: Storage, oa: FakeOa) -> None:

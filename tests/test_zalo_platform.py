@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -31,30 +30,6 @@ VOICE_ELSEWHERE = (
     " này, bạn vui lòng trả lời như bot hỏi."
 )
 PHOTO_RECEIVED = "Đã nhận ảnh 1/5. Gửi thêm hoặc chọn Xong."
-
-
-@pytest.fixture
-async def zalo() -> AsyncIterator[FakeZalo]:
-    async with FakeZalo() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(zalo: FakeZalo) -> AsyncIterator[ZaloClient]:
-    api = ZaloClient(zalo.api_url, zalo.token, timeout=5.0)
-    yield api
-    await api.close()
-
-
-@pytest.fixture
-async def polling(client: ZaloClient, dialog: Dialog) -> AsyncIterator[ZaloChannel]:
-    channel = ZaloChannel(client, dialog.handle)
-    stop = asyncio.Event()
-    task = asyncio.create_task(channel.poll(stop, timeout=1))
-    yield channel
-    stop.set()
-    await asyncio.wait_for(task, timeout=5)
-    await channel.drain()
 
 
 @pytest.fixture
