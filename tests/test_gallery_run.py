@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -21,14 +20,11 @@ from tests.archive_data import a_story, publish, reporter
 from tests.fake_zalo import TOKEN as ZALO_TOKEN
 from tests.fake_zalo import FakeZalo
 from tests.gallery_site import CAU_KHI, photo
+from tests.ports import unused_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _until(check: object, seconds: float = 20.0) -> None:
@@ -60,7 +56,7 @@ async def test_run_serves_the_gallery_and_archives_a_zalo_photo_from_its_address
         await publish(storage, story_id)
         await storage.close()
 
-        port = _free_port()
+        port = unused_port()
         names = {name.upper() for name in Settings.model_fields}
         environ = {k: v for k, v in os.environ.items() if k.upper() not in names}
         environ.update(DATABASE_PATH=str(db_path), ZALO_BOT_TOKEN=ZALO_TOKEN,

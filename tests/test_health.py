@@ -8,7 +8,6 @@ port; storage faults are played by making the bot's write transactions fail.
 from __future__ import annotations
 
 import asyncio
-import socket
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -28,14 +27,11 @@ from bot.storage import Storage, open_storage
 from bot.storage.database import Database
 from bot.webhooks import build_web_app
 from tests.fake_zalo import TOKEN, FakeZalo
+from tests.ports import unused_port
 
 FULL = "database or disk is full"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def until(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> None:
@@ -132,7 +128,7 @@ async def test_the_running_bot_reports_its_tasks_and_503_while_storage_refuses_w
     person = await setup.people.get_or_create("zalo", "z-42", "vi")
     await setup.close()
     disk = FullDisk(monkeypatch)
-    port = free_port()
+    port = unused_port()
     async with FakeZalo() as zalo:
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None, database_path=path, zalo_bot_token=SecretStr(TOKEN),

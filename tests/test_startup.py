@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage import migrations
 from tests.fake_zalo import FakeZalo
+from tests.ports import unused_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 VARIABLES = [name.upper() for name in Settings.model_fields]
@@ -245,9 +245,7 @@ def test_a_refused_token_is_one_line_without_the_token_and_a_nonzero_exit(
 def test_a_network_failure_at_start_is_retried_with_backoff_one_line_per_attempt(
     tmp_path: Path,
 ) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = unused_port()  # a port nobody listens on
     process = _start(tmp_path, "run", TELEGRAM_BOT_TOKEN=TOKEN,
                      TELEGRAM_API_URL=f"http://127.0.0.1:{port}/bot")
     assert process.stderr is not None

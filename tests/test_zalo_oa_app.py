@@ -4,7 +4,6 @@ channel's state shown; and the OA settings, each refused in one line naming the 
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -17,14 +16,11 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.storage import open_storage
 from tests.fake_zalo_oa import FakeOa
 from tests.oa_harness import oa_settings
+from tests.ports import unused_port
 
 USER = "6012345678901234567"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _until(check: object, timeout: float = 10.0) -> None:
@@ -40,7 +36,7 @@ async def test_run_serves_the_oa_webhook_and_healthz_says_when_it_needs_reauthor
 ) -> None:
     stop = asyncio.Event()
     monkeypatch.setattr(app_module, "_stop_event", lambda: stop)
-    port = _free_port()
+    port = unused_port()
     configured = oa_settings(settings, oa, http_port=port,
                              zalo_oa_refresh_token=SecretStr(oa.grant()))
     assert configured_channels(configured) == ["zalo_oa"]
