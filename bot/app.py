@@ -162,12 +162,21 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
 
 def _gallery(settings: Settings, storage: Storage,
              campaigns: Campaigns) -> Callable[[web.Application], None] | None:
-    """The public gallery's routes, when GALLERY_URL is set."""
-    if not settings.gallery_url:
+    """The public site's routes, when GALLERY_URL is set: the links to files kept for Zalo
+    users, then the gallery (whose catch-all page comes last)."""
+    site = settings.gallery_url
+    if not site:
         return None
+    from bot import file_links
     from bot.gallery import Gallery
 
-    return Gallery(storage, settings, campaigns).install
+    gallery = Gallery(storage, settings, campaigns)
+
+    def install(app: web.Application) -> None:
+        file_links.install(app, storage, site, catalogue(settings.language))
+        gallery.install(app)
+
+    return install
 
 
 async def _start_archive(storage: Storage, senders: dict[str, Sender],

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from bot.buttons import Button, decode, encode, from_static
 from bot.config import Settings
 from bot.content import Campaigns, catalogue, fold, load_library
+from bot.file_links import as_links
 from bot.handlers import (
     CHOICES,
     COMMANDS,
@@ -179,8 +180,20 @@ class Dialog:
             log.exception("handler failed for %s:%s", incoming.channel, incoming.chat_id)
             return [Reply(catalogue(person.language).t("dialog.error"))]
         replies = self._number(ctx.state, replies, before, incoming.traits.buttons)
+        if not incoming.traits.files and any(r.files for r in replies):
+            replies = await self._links(ctx, replies)
         await self.storage.dialogs.save(ctx.state, now)
         return replies
+
+    async def _links(self, ctx: Context, replies: list[Reply]) -> list[Reply]:
+        """Files swapped for download links; if keeping them fails, for a plain word."""
+        site = self.settings.gallery_url
+        try:
+            return await as_links(self.storage, ctx.texts, site, ctx.person.id, replies, ctx.now)
+        except Exception:
+            log.exception("could not keep a file for %s:%s", ctx.incoming.channel,
+                          ctx.incoming.chat_id)
+            return await as_links(self.storage, ctx.texts, None, ctx.person.id, replies, ctx.now)
 
     async def _listed_admin(self, person: Person) -> bool:
         """ADMIN_IDS is the source of truth for bootstrap admins: listed, they are admins;

@@ -49,6 +49,9 @@ class ChannelTraits:
     can_upload_photos: bool = False
     # A person can send voice notes on it (the report's description step takes one).
     voice: bool = False
+    # It can hand over a file the bot made (a workbook, a chart); where not (Zalo), the dialog
+    # gives a download link instead.
+    files: bool = True
 
 
 @dataclass(frozen=True, slots=True)

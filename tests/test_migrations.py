@@ -238,6 +238,15 @@ ROWS[_version("people_role")] = [
 ]
 
 
+# A workbook kept a day for a Zalo reviewer (person 2) who cannot be sent the file itself.
+ROWS[_version("file_links")] = [
+    ("INSERT INTO file_links (token, person_id, name, kind, data, created_at, expires_at)"
+     " VALUES (?, ?, ?, ?, ?, ?, ?)",
+     ("t" * 32, 2, "guongsang-2025.xlsx", "document", b"PK\x03\x04", "2025-09-12T01:00:00+00:00",
+      "2025-09-13T01:00:00+00:00")),
+]
+
+
 # Stories keep content and movement keys: a story of the standing campaign, content not chosen.
 KEYS = _version("campaign_keys")
 ROWS[KEYS] = [

@@ -38,7 +38,7 @@ CHANNEL = "zalo_oa"
 # number is always read as an option (buttons=False) and the long labels are kept whole.
 TRAITS = ChannelTraits(
     buttons=False, max_text=2000, max_caption=2000, can_request_contact=False,
-    can_request_location=False, voice=True,
+    can_request_location=False, voice=True, files=False,
 )
 UNSUPPORTED = {
     "user_send_audio": "voice", "user_send_sticker": "sticker", "user_send_file": "document",

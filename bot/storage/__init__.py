@@ -12,6 +12,7 @@ from bot.storage.database import Database, DatabaseFileError, migrations
 from bot.storage.dialogs import Dialogs, DialogState, Prompt
 from bot.storage.duplicates import Candidate, Duplicates, Telling
 from bot.storage.erasure import ResidentErased, erase_person, erase_resident
+from bot.storage.file_links import FileLinks, LinkedFile
 from bot.storage.outbox import Outbox, OutboxItem
 from bot.storage.people import People, Person
 from bot.storage.photos import ArchivedPhoto, Photos, media_folder
@@ -45,7 +46,9 @@ __all__ = [
     "Dialogs",
     "Duplicates",
     "Event",
+    "FileLinks",
     "Imported",
+    "LinkedFile",
     "NewStory",
     "Nomination",
     "Outbox",
@@ -104,6 +107,7 @@ class Storage:
     duplicates: Duplicates
     voices: Voices
     behalf: Behalf
+    file_links: FileLinks
 
     async def erase_person(self, person_id: int) -> int:
         """Erase a person's personal data; return how many open stories were withdrawn."""
@@ -129,4 +133,5 @@ async def open_storage(
         db, People(db), Dialogs(db), Stories(db), reviews, Roles(db), Outbox(db), Broadcasts(db),
         Reports(db), Audit(db), Staff(db), Photos(db, media_folder(path)), Search(db),
         PublicStories(db), Duplicates(db), Voices(db, media_folder(path)), Behalf(db),
+        FileLinks(db),
     )

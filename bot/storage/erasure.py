@@ -102,6 +102,7 @@ async def _forget(tx: aiosqlite.Connection, person_id: int) -> None:
         " updated_at = ? WHERE reporter_id = ?", (stamp, person_id),
     )
     await tx.execute("DELETE FROM dialogs WHERE person_id = ?", (person_id,))
+    await tx.execute("DELETE FROM file_links WHERE person_id = ?", (person_id,))
     await tx.execute("DELETE FROM subscriptions WHERE person_id = ?", (person_id,))
     await tx.execute("DELETE FROM reviewer_scopes WHERE person_id = ?", (person_id,))
     await tx.execute(

@@ -1,0 +1,94 @@
+"""Files for channels that cannot carry one (Zalo): the workbook, the import template or a chart
+the bot made is kept for a day, and the person gets a link to it on the public site (GALLERY_URL)
+instead; without a public site they are told plainly where to get it."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
+
+from bot.content import Catalogue, Safe
+from bot.messages import Reply
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.storage import Storage
+
+__all__ = ["LIFETIME", "as_links", "install"]
+
+log = logging.getLogger(__name__)
+
+LIFETIME = timedelta(hours=24)
+_PATH = "tep"  # {GALLERY_URL}/tep/<token>/<name>
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _address(site: str, token: str, name: str) -> str:
+    return f"{site}/{_PATH}/{token}/{quote(name)}"
+
+
+async def as_links(storage: Storage, texts: Catalogue, site: str | None, person_id: int,
+                   replies: list[Reply], now: datetime) -> list[Reply]:
+    """The replies with each file swapped for a link (a chart: a picture by its address), or,
+    without a public site, for a line saying it cannot be sent here."""
+    out: list[Reply] = []
+    for reply in replies:
+        if not reply.files:
+            out.append(reply)
+            continue
+        lines: list[str] = []
+        photos = list(reply.photos)
+        charts_left = False
+        for item in reply.files:
+            if site is None:
+                if item.kind == "photo":
+                    charts_left = True
+                else:
+                    lines.append(texts.t("files.unavailable", name=item.filename))
+                continue
+            token = await storage.file_links.keep(person_id, item.filename, item.kind,
+                                                  item.data, now, LIFETIME)
+            url = _address(site, token, item.filename)
+            if item.kind == "photo":
+                photos.append(url)
+            else:
+                lines.append(texts.t("files.link", name=item.filename, url=Safe(url),
+                                     hours=int(LIFETIME.total_seconds() // 3600)))
+        if charts_left:
+            lines.append(texts.t("files.charts_unavailable"))
+        text = "\n\n".join([reply.text, *lines]) if reply.text else "\n\n".join(lines)
+        out.append(replace(reply, text=Safe(text), files=(), photos=tuple(photos)))
+    return out
+
+
+def install(app: web.Application, storage: Storage, site: str, texts: Catalogue) -> None:
+    """Serve kept files at GET {path of GALLERY_URL}/tep/<token>/<name> until they expire."""
+    from aiohttp import web
+
+    base = urlsplit(site).path.rstrip("/")
+
+    async def serve(request: web.Request) -> web.Response:
+        headers = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex",
+                   "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+        token = request.match_info["token"]
+        found = None
+        if _TOKEN.fullmatch(token):
+            found = await storage.file_links.get(token, datetime.now(UTC))
+        if found is None:
+            return web.Response(text=texts.t("files.expired"), status=404, charset="utf-8",
+                                headers=headers)
+        kind = (_XLSX if found.name.endswith(".xlsx")
+                else mimetypes.guess_type(found.name)[0] or "application/octet-stream")
+        if found.kind == "document":
+            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found.name)}"
+        log.info("a kept file was fetched (%s, %d bytes)", found.kind, len(found.data))
+        return web.Response(body=found.data, content_type=kind, headers=headers)
+
+    app.router.add_get(f"{base}/{_PATH}/{{token}}/{{name}}", serve)

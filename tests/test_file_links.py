@@ -1,0 +1,232 @@
+"""Zalo cannot carry a file the bot made: a reviewer's /export workbook, an officer's /import
+template and the /stats charts reach a Zalo user as a download link on the public site
+(GALLERY_URL), kept a day; without a public site they are told plainly. Telegram still gets the
+file itself."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from openpyxl import load_workbook
+from pydantic import SecretStr
+
+from bot.app import run_bot
+from bot.channels.zalo import ZaloChannel
+from bot.config import Settings
+from bot.content import catalogue
+from bot.dialog import Dialog
+from bot.file_links import LIFETIME, install
+from bot.storage import Storage, open_storage
+from tests.archive_data import a_story, publish, reporter
+from tests.fake_zalo import TOKEN, FakeZalo, ZaloPerson
+from tests.fake_zalo_oa import FakeOa
+from tests.oa_harness import OaPerson, start_oa
+from tests.ports import unused_port
+
+ADMIN = "6011111111111111111"
+SITE = "https://guongsang.example.gov.vn/guong-sang"
+LINK = re.compile(r"(https?://\S+/tep/([A-Za-z0-9_-]{32})/(\S+))")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _admin(storage: Storage, channel: str, external: str) -> None:
+    person = await storage.people.get_or_create(channel, external, "vi")
+    await storage.people.set_consent(person, True, "Lê Văn Duyệt", None)
+    await storage.roles.grant(person.id, "admin", (0,))
+
+
+async def _kept(storage: Storage) -> list[tuple[str, str, str]]:
+    rows = await storage.db.fetchall(
+        "SELECT p.external_id, f.name, f.kind FROM file_links f JOIN people p"
+        " ON p.id = f.person_id ORDER BY f.created_at, f.name")
+    return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+@pytest.fixture
+async def site(storage: Storage) -> AsyncIterator[TestServer]:
+    """The public site's file route alone, over the test's storage."""
+    app = web.Application()
+    install(app, storage, SITE, catalogue("vi"))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+async def _fetch(server: TestServer, url: str) -> tuple[int, dict[str, str], bytes]:
+    path = url.split("guongsang.example.gov.vn", 1)[1]
+    async with aiohttp.ClientSession() as http, http.get(server.make_url(path)) as response:
+        return response.status, dict(response.headers), await response.read()
+
+
+async def _on_zalo(settings: Settings, storage: Storage, zalo: FakeZalo,
+                   gallery: str | None) -> tuple[ZaloChannel, asyncio.Event, asyncio.Task[None]]:
+    from bot.channels.zalo import ZaloClient
+
+    configured = settings.model_copy(update={"gallery_url": gallery})
+    channel = ZaloChannel(ZaloClient(zalo.api_url, zalo.token, timeout=5.0),
+                          Dialog(storage, configured).handle)
+    stop = asyncio.Event()
+    return channel, stop, asyncio.create_task(channel.poll(stop, timeout=1))
+
+
+async def test_a_zalo_reviewer_gets_the_workbook_as_a_link_that_serves_it_for_a_day(
+    settings: Settings, storage: Storage, zalo: FakeZalo, site: TestServer,
+) -> None:
+    who = await reporter(storage)
+    story = await storage.stories.file(a_story("k1", reporter_id=who))
+    await publish(storage, story)
+    await _admin(storage, "zalo", ADMIN)
+    channel, stop, task = await _on_zalo(settings, storage, zalo, SITE)
+    try:
+        said = await ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt").says("/export")
+    finally:
+        stop.set()
+        await task
+    text = "\n".join(said)
+    assert "📎 Tệp guongsang-" in text and "không gửi được qua kênh này" in text
+    assert "Liên kết dùng được trong 24 giờ" in text
+    url, token, name = LINK.findall(text)[0]
+    assert url.startswith(f"{SITE}/tep/") and name.endswith(".xlsx")
+    assert await _kept(storage) == [(ADMIN, name, "document")]
+
+    status, headers, body = await _fetch(site, url)
+    assert status == 200 and headers["Content-Type"] == XLSX
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Content-Disposition"] == f"attachment; filename*=UTF-8''{name}"
+    book = load_workbook(io.BytesIO(body))
+    assert "Nguyễn Văn An" in [c.value for sheet in book.worksheets for row in sheet.iter_rows()
+                               for c in row]
+
+    later = datetime.now(UTC) + LIFETIME + timedelta(minutes=1)
+    assert await storage.file_links.get(token, later) is None  # a day on, the link is dead
+    assert await storage.file_links.get(token, datetime.now(UTC)) is not None
+
+
+async def test_a_wrong_or_unknown_link_is_a_404_in_words_and_serves_nothing(
+    storage: Storage, site: TestServer,
+) -> None:
+    for token in ("x" * 32, "short", "%2E%2E%2Fbot.sqlite3"):
+        status, headers, body = await _fetch(site, f"{SITE}/tep/{token}/a.xlsx")
+        assert status == 404 and headers["Cache-Control"] == "no-store"
+        assert body.decode() == ("Liên kết tải tệp đã hết hạn hoặc không đúng. Xin gõ lại lệnh"
+                                 " trong bot để nhận liên kết mới.")
+
+
+async def test_without_a_public_site_a_zalo_reviewer_is_told_where_to_get_the_file(
+    settings: Settings, storage: Storage, zalo: FakeZalo,
+) -> None:
+    await _admin(storage, "zalo", ADMIN)
+    channel, stop, task = await _on_zalo(settings, storage, zalo, None)
+    try:
+        person = ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt")
+        said = await person.says("/export")
+        stats = await person.says("/stats")
+    finally:
+        stop.set()
+        await task
+    assert any(line.startswith("📎 Tệp guongsang-") and line.endswith(
+        "không gửi được qua kênh này. Xin mở bot trên Telegram để nhận tệp, hoặc nhờ quản trị"
+        " viên gửi giúp.") for line in "\n".join(said).splitlines())
+    assert "/tep/" not in "\n".join(said + stats)
+    assert await _kept(storage) == []
+    assert zalo.photos(ADMIN) == []
+
+
+async def test_the_stats_charts_reach_zalo_as_pictures_by_their_link(
+    settings: Settings, storage: Storage, zalo: FakeZalo, site: TestServer,
+) -> None:
+    story = await storage.stories.file(a_story("k1", reporter_id=await reporter(storage)))
+    await publish(storage, story)
+    await _admin(storage, "zalo", ADMIN)
+    channel, stop, task = await _on_zalo(settings, storage, zalo, SITE)
+    try:
+        said = await ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt").says("/stats")
+    finally:
+        stop.set()
+        await task
+    photos = zalo.photos(ADMIN)
+    assert [p.rsplit("/", 1)[1] for p in photos] == ["stats-weekly.png", "stats-communes.png"]
+    assert "/tep/" not in "\n".join(said) and "Biểu đồ" not in "\n".join(said)
+    status, headers, body = await _fetch(site, photos[0])
+    assert status == 200 and headers["Content-Type"] == "image/png"
+    assert "Content-Disposition" not in headers and body.startswith(b"\x89PNG")
+
+
+async def test_an_officer_on_the_zalo_oa_gets_the_import_template_as_a_link(
+    settings: Settings, storage: Storage, dialog: Dialog, oa: FakeOa, site: TestServer,
+) -> None:
+    await _admin(storage, "zalo_oa", "oa-officer")
+    configured = settings.model_copy(update={"gallery_url": SITE})
+    bot = await start_oa(configured, storage, Dialog(storage, configured), oa, oa.grant(),
+                         gallery_url=SITE)
+    try:
+        said = await OaPerson(oa, bot, "oa-officer", "Lê Văn Duyệt").says("/import")
+    finally:
+        await bot.stop()
+    text = "\n".join(said)
+    url, _, name = LINK.findall(text)[0]
+    assert name == "mau-nhap-cau-chuyen.xlsx"
+    status, _, body = await _fetch(site, url)
+    assert status == 200 and load_workbook(io.BytesIO(body)).sheetnames
+
+
+async def test_erasing_a_person_drops_the_files_kept_for_them(
+    settings: Settings, storage: Storage, zalo: FakeZalo,
+) -> None:
+    await _admin(storage, "zalo", ADMIN)
+    channel, stop, task = await _on_zalo(settings, storage, zalo, SITE)
+    try:
+        await ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt").says("/export")
+    finally:
+        stop.set()
+        await task
+    assert len(await _kept(storage)) == 1
+    person = await storage.people.find("zalo", ADMIN)
+    assert person is not None
+    await storage.erase_person(person.id)
+    assert await _kept(storage) == []
+
+
+async def test_the_running_bot_serves_the_link_it_gave_on_zalo(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    setup = await open_storage(path)
+    await _admin(setup, "zalo", ADMIN)
+    await setup.close()
+    port = unused_port()
+    async with FakeZalo() as zalo:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, database_path=path, zalo_bot_token=SecretStr(TOKEN),
+            zalo_api_url=zalo.api_url, http_port=port,
+            gallery_url=f"http://127.0.0.1:{port}/trang")
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_bot(settings, stop))
+        try:
+            for _ in range(500):
+                if zalo.calls("getUpdates"):
+                    break
+                await asyncio.sleep(0.02)
+            zalo.push(ZaloPerson(zalo, None, ADMIN).update("message.text.received",
+                                                              text="/export"))
+            for _ in range(500):
+                if LINK.search("\n".join(zalo.sent(ADMIN))):
+                    break
+                await asyncio.sleep(0.02)
+            url = LINK.findall("\n".join(zalo.sent(ADMIN)))[0][0]
+            assert url.startswith(f"http://127.0.0.1:{port}/trang/tep/")
+            async with aiohttp.ClientSession() as http, http.get(url) as response:
+                assert response.status == 200
+                assert response.headers["Content-Type"] == XLSX
+                assert load_workbook(io.BytesIO(await response.read())).sheetnames
+        finally:
+            stop.set()
+            await running
