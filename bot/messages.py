@@ -52,6 +52,8 @@ class ChannelTraits:
     # It can hand over a file the bot made (a workbook, a chart); where not (Zalo), the dialog
     # gives a download link instead.
     files: bool = True
+    # A person can send the bot a file (the filled /import spreadsheet).
+    takes_files: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,10 +174,30 @@ async def test_an_officer_on_the_zalo_oa_gets_the_import_template_as_a_link(
     finally:
         await bot.stop()
     text = "\n".join(said)
+    assert "\n3. Gửi tệp vào cuộc trò chuyện này.\n" in text  # the OA takes the filled file
     url, _, name = LINK.findall(text)[0]
     assert name == "mau-nhap-cau-chuyen.xlsx"
     status, _, body = await _fetch(site, url)
     assert status == 200 and load_workbook(io.BytesIO(body)).sheetnames
+
+
+async def test_on_the_zalo_bot_platform_import_says_where_the_filled_file_can_go(
+    settings: Settings, storage: Storage, zalo: FakeZalo,
+) -> None:
+    await _admin(storage, "zalo", ADMIN)
+    channel, stop, task = await _on_zalo(settings, storage, zalo, SITE)
+    try:
+        person = ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt")
+        said = "\n".join(await person.says("/import"))
+        after = await person.says("xin chào")
+    finally:
+        stop.set()
+        await task
+    assert ("\n3. Kênh này không nhận tệp từ bạn được: xin gửi tệp đã điền qua bot trên Telegram,"
+            " hoặc nhờ quản trị viên nhập giúp.\n") in said
+    assert "Gửi tệp vào cuộc trò chuyện này" not in said
+    assert LINK.findall(said)[0][2] == "mau-nhap-cau-chuyen.xlsx"
+    assert not any("Mình đang chờ tệp bảng tính" in text for text in after)  # nothing awaited
 
 
 async def test_erasing_a_person_drops_the_files_kept_for_them(

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo"
 TRAITS = ChannelTraits(
     buttons=False, max_text=2000, max_caption=2000, can_request_contact=False,
-    can_request_location=False, voice=True, files=False,
+    can_request_location=False, voice=True, files=False, takes_files=False,
 )
 EVENTS = ("message.text.received", "message.image.received", "message.sticker.received",
           "message.voice.received", "message.unsupported.received")

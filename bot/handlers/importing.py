@@ -153,9 +153,12 @@ async def on_import(ctx: Context) -> list[Reply]:
     units = localities(ctx.settings.province_code)
     data = await asyncio.to_thread(template, campaign, units, ctx.texts)
     ctx.state.reset()
-    ctx.state.flow, ctx.state.step = FLOW, "file"
+    takes = ctx.incoming.traits.takes_files
+    if takes:  # where no file can come back, nothing is awaited
+        ctx.state.flow, ctx.state.step = FLOW, "file"
+    send = ctx.t("officer.import_send_here" if takes else "officer.import_send_elsewhere")
     text = ctx.t("officer.import_template", max=MAX_BYTES // 1024 // 1024, columns=len(COLUMNS),
-                 campaign=campaign.short(ctx.person.language))
+                 campaign=campaign.short(ctx.person.language), send=send)
     return [Reply(text, files=(Attachment(TEMPLATE_NAME, data),))]
 
 
