@@ -291,6 +291,6 @@ class ZaloOaChannel:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
-        """Close the HTTP clients (the API's, the files'); drain first."""
+        """Close the HTTP clients (the API's, the files'), once the events are drained."""
         await self.downloads.close()
         await self.api.close()
