@@ -312,7 +312,7 @@ async def _start_zalo_oa(
 
     channel, handler = build_zalo_oa(settings, dialog.storage.db, dialog.handle,
                                      on_state=lambda state: states.__setitem__("zalo_oa", state))
-    stack.push_async_callback(channel.api.close)
+    stack.push_async_callback(channel.close)
     stack.push_async_callback(channel.drain)
     seed = settings.zalo_oa_refresh_token
     await channel.keeper.seed(seed.get_secret_value() if seed else None)

@@ -13,6 +13,10 @@ sender, answering as ../shared/design/ZALO_OA.md documents and recording every r
 * `deliver(event)` POSTs an event to `webhook_url`, signed `mac=sha256(app_id + body + timestamp +
   key)`; a user event or a follow opens that user's window at the fake clock.
 
+* GET /files/<key>/<name>: a file a user sent (`upload()` gives its URL, as `user_send_file`
+  carries it in `payload.url`), streamed in chunks with or without a Content-Length; each
+  request is recorded, and the file counts the bytes written to the bot.
+
 `clock` (a TravelClock shared with the bot) is the platform's time: `clock.travel(days=8)`.
 `fail_next(path, error)` answers the next call of a path with an error; `requests` holds every
 call in order with its answer.
@@ -37,7 +41,8 @@ from aiohttp.test_utils import TestServer
 
 from bot.channels.zalo_oa_auth import challenge_of
 
-__all__ = ["APP_ID", "APP_SECRET", "OA_ID", "SECRET_KEY", "FakeOa", "OaRequest", "TravelClock"]
+__all__ = ["APP_ID", "APP_SECRET", "OA_ID", "SECRET_KEY", "FakeOa", "OaFile", "OaRequest",
+           "TravelClock"]
 
 APP_ID = "4291763606161179100"
 APP_SECRET = "FakeOaAppSecretNeverReal"
@@ -84,6 +89,22 @@ class OaRequest:
         return int(self.answer.get("error") or 0)
 
 
+@dataclass
+class OaFile:
+    """A file a user sent, as the platform keeps it: `data` repeated `repeat` times, answered
+    with `status`, with a Content-Length unless `declare` is False (chunked)."""
+
+    data: bytes
+    repeat: int = 1
+    status: int = 200
+    declare: bool = True
+    served: int = 0  # bytes written to the bot so far
+
+    @property
+    def size(self) -> int:
+        return len(self.data) * self.repeat
+
+
 class FakeOa:
     """`async with FakeOa(clock) as oa:`; `oa.url` is both ZALO_OA_API_URL and ZALO_OA_OAUTH_URL."""
 
@@ -105,6 +126,7 @@ class FakeOa:
         self.refresh_delay = 0.0
         self.detail_delays: list[float] = []  # seconds before answering the next profile calls
         self.oauth_down = 0
+        self.files: dict[str, OaFile] = {}
         self._failures: dict[str, list[int]] = {}
         self._ids = itertools.count(1)
         self._server: TestServer | None = None
@@ -115,6 +137,7 @@ class FakeOa:
         app.router.add_post("/v3.0/oa/message/cs", self._cs)
         app.router.add_post("/v3.0/oa/message/template", self._template)
         app.router.add_get("/v3.0/oa/user/detail", self._detail)
+        app.router.add_get("/files/{key}/{name}", self._file)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
         return self
@@ -154,6 +177,12 @@ class FakeOa:
     def revoke_access(self) -> None:
         """Every access token issued so far stops working (an admin revoked the app, or 25 h)."""
         self.access.clear()
+
+    def upload(self, name: str, file: OaFile) -> str:
+        """Keep a file a user sends; the URL its `user_send_file` event carries."""
+        key = secrets.token_hex(8)
+        self.files[key] = file
+        return f"{self.url}/files/{key}/{name}"
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -330,6 +359,23 @@ class FakeOa:
             return self._answer(call, -201)
         return self._answer(call, data={"user_id": user, "display_name": self.profiles[user],
                                         "user_is_follower": user not in self.unfollowed})
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        call = await self._record(request, {})
+        file = self.files.get(request.match_info["key"])
+        if file is None or file.status != 200:
+            call.status = 404 if file is None else file.status
+            return web.Response(status=call.status, text="Error")
+        call.status = 200
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        if file.declare:
+            response.content_length = file.size
+        await response.prepare(request)
+        for _ in range(file.repeat):
+            await response.write(file.data)
+            file.served += len(file.data)
+        await response.write_eof()
+        return response
 
 
 def _valid(message: dict[str, Any]) -> bool:

@@ -44,10 +44,10 @@ class OaBot:
     states: dict[str, str] = field(default_factory=dict)
 
     async def stop(self) -> None:
-        """Finish what is being answered, close the server and the HTTP client."""
+        """Finish what is being answered, close the server and the HTTP clients."""
         await self.channel.drain()
         await self.server.close()
-        await self.channel.api.close()
+        await self.channel.close()
 
 
 async def start_oa(settings: Settings, storage: Storage, dialog: Dialog, oa: FakeOa,
@@ -108,6 +108,12 @@ class OaPerson:
         attachment = {"type": "image", "payload": {"thumbnail": url, "url": url}}
         return await self.send(self.oa.event("user_send_image", self.user_id, message=self._message(
             text="", attachments=[attachment])))
+
+    async def sends_file(self, url: str, name: str, size: object) -> list[str]:
+        """Send a file: the platform gives its URL, name and size."""
+        attachment = {"type": "file", "payload": {"url": url, "name": name, "size": size}}
+        return await self.send(self.oa.event("user_send_file", self.user_id, message=self._message(
+            attachments=[attachment])))
 
     async def sends_location(self, latitude: float, longitude: float) -> list[str]:
         """Share a map pin (coordinates come as strings)."""

@@ -1,5 +1,6 @@
 """Fetching a person's files for the archive: Telegram by file id (getFile, then the file), and
-any channel's web address (Zalo's photo URLs) streamed with a byte cap."""
+any channel's web address (Zalo's photo URLs, a file sent on the Zalo OA) streamed with a byte
+cap."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from bot.imaging import Refused
-from bot.messages import Sender
+from bot.messages import FileTooLarge, Sender
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -46,17 +47,25 @@ class HttpDownloads:
 
     async def __call__(self, url: str, limit: int) -> bytes:
         """The body's bytes; Refused past `limit`, httpx errors for anything worth retrying."""
+        try:
+            return await self.file(url, limit)
+        except FileTooLarge:
+            raise Refused("too_large") from None
+
+    async def file(self, url: str, limit: int) -> bytes:
+        """The body's bytes; FileTooLarge (the size declared, or read so far) past `limit`,
+        before reading when the Content-Length says so; httpx errors as they come."""
         async with self._http.stream("GET", url) as response:
             response.raise_for_status()
             declared = response.headers.get("content-length", "")
             if declared.isdecimal() and int(declared) > limit:
-                raise Refused("too_large")
+                raise FileTooLarge(int(declared))
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    raise Refused("too_large")
+                    raise FileTooLarge(size)
                 chunks.append(chunk)
         return b"".join(chunks)
 

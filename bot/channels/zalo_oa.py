@@ -15,7 +15,9 @@ from typing import Any
 
 import httpx
 
+from bot.channels.downloads import HttpDownloads
 from bot.channels.zalo_oa_api import OaApi, OaApiError
+from bot.channels.zalo_oa_files import Download, document_of
 from bot.channels.zalo_oa_send import OaOptions, ZaloOaSender, button_value
 from bot.channels.zalo_oa_tokens import (
     NEEDS_REAUTH,
@@ -107,8 +109,10 @@ def _images(message: dict[str, Any], kind: str | None = None) -> tuple[str, ...]
     return tuple(urls)
 
 
-def to_incoming(event: dict[str, Any], display_name: str = "") -> Incoming | None:
-    """Translate one event into Incoming; None for what the bot does not answer."""
+def to_incoming(event: dict[str, Any], display_name: str = "",
+                download: Download | None = None) -> Incoming | None:
+    """Translate one event into Incoming; None for what the bot does not answer. A file comes
+    with a Document fetched through `download` (without one, it is only an unsupported kind)."""
     name, user = event.get("event_name"), user_of(event)
     if name not in EVENTS or name == "unfollow" or not user:
         return None
@@ -143,6 +147,8 @@ def to_incoming(event: dict[str, Any], display_name: str = "") -> Incoming | Non
         phone = str(info.get("phone") or "") if isinstance(info, dict) else ""
         return Incoming(**base, contact=Contact(phone)) if phone else Incoming(
             **base, unsupported="info")
+    if name == "user_send_file" and download is not None:
+        return Incoming(**base, unsupported="document", document=document_of(message, download))
     return Incoming(**base, unsupported=UNSUPPORTED[str(name)])
 
 
@@ -154,8 +160,10 @@ class ZaloOaChannel:
 
     def __init__(self, api: OaApi, keeper: TokenKeeper, handle: Handle, *,
                  options: OaOptions | None = None, clock: Clock = utcnow,
-                 max_age: timedelta = timedelta(hours=13), names: int = 10_000) -> None:
+                 max_age: timedelta = timedelta(hours=13), names: int = 10_000,
+                 downloads: HttpDownloads | None = None) -> None:
         self.api = api
+        self.downloads = downloads or HttpDownloads()
         self.keeper = keeper
         self.store = keeper.store
         self.sender = ZaloOaSender(api, keeper, self.store, options, clock)
@@ -242,7 +250,7 @@ class ZaloOaChannel:
             await self.store.unfollowed(user, at)
             return
         await self.store.seen(user, at)
-        incoming = to_incoming(event, await self._name(user))
+        incoming = to_incoming(event, await self._name(user), self.downloads.file)
         if incoming is None:
             return
         for reply in await self._handle(incoming):
@@ -281,3 +289,8 @@ class ZaloOaChannel:
         """Finish the events being answered."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Close the HTTP clients (the API's, the files'), once the events are drained."""
+        await self.downloads.close()
+        await self.api.close()

@@ -8,6 +8,7 @@ from datetime import timedelta
 import httpx
 from aiohttp import web
 
+from bot.channels.downloads import HttpDownloads
 from bot.channels.zalo_oa import Handle, ZaloOaChannel
 from bot.channels.zalo_oa_api import OaApi
 from bot.channels.zalo_oa_send import OaOptions
@@ -40,7 +41,8 @@ def build_zalo_oa(
         template_recipient=settings.zalo_oa_template_recipient,
     )
     max_age = timedelta(hours=settings.zalo_oa_event_max_age_hours)
-    channel = ZaloOaChannel(api, keeper, handle, options=options, clock=clock, max_age=max_age)
+    channel = ZaloOaChannel(api, keeper, handle, options=options, clock=clock, max_age=max_age,
+                            downloads=HttpDownloads(transport=transport))
     signature = Signature(settings.zalo_oa_app_id, settings.zalo_oa_secret_key.get_secret_value(),
                           app_secret, settings.zalo_oa_signature)
     return channel, webhook(signature, channel.receive, max_age=max_age, clock=clock)
