@@ -24,8 +24,15 @@ from bot.imaging import FULL, MAX_PIXELS, THUMB, WEB, Refused
 from bot.storage import Storage, media_folder, open_storage
 from tests.archive_data import a_story, phone_photo, publish, reporter, worker_for
 
-# A moment just after the photos are queued (the queue stamps them with the real clock).
+# A moment just after the photos are queued (the queue stamps them with the real clock): set
+# afresh for every test, so a slow run before this module cannot leave the queue in its future.
 NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def _moment() -> None:
+    global NOW
+    NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
 
 
 def _at(seconds: int) -> str:

@@ -232,7 +232,7 @@ async def test_a_file_over_five_megabytes_is_refused_before_it_is_fetched(
 ) -> None:
     chi = await officer(dialog)
     await chi.sends(b"PK\x03\x04" + b"x" * (5 * 1024 * 1024 + 1))
-    assert chi.text.startswith("Tệp “cau-chuyen.xlsx” lớn quá (5,0 MB; tối đa 5 MB).")
+    assert chi.text.startswith("Tệp “cau-chuyen.xlsx” lớn quá (5,1 MB; tối đa 5 MB).")
     assert await count(storage) == 0
 
 

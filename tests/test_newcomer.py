@@ -167,7 +167,7 @@ async def test_the_zalo_oa_alert_goes_to_the_admins_listed_on_other_channels(
             await channel.keeper.seed("rt-spent-elsewhere")
             with pytest.raises(ReauthNeeded):
                 await channel.keeper.access_token()
-            await channel.api.close()
+            await channel.close()
         rows = await storage.db.fetchall("SELECT channel, chat_id, template FROM outbox")
         assert sorted(tuple(r) for r in rows) == [
             ("console", "lan", "zalo_oa.reauth_needed"), ("telegram", "9001",

@@ -87,7 +87,8 @@ async def test_a_file_over_the_cap_is_refused_and_never_read_past_it(
     headed = OaFile(chunk, repeat=128)
     await chi.says("/import")
     said = await chi.sends_file(oa.upload("qua-lon.xlsx", headed), "qua-lon.xlsx", "lớn")
-    assert said[0].startswith(TOO_BIG) and said[0].endswith("Không có gì được nhập.")
+    assert said[0].startswith(TOO_BIG + "8,0 MB; tối đa 5 MB).")  # the size the platform gave
+    assert said[0].endswith("Không có gì được nhập.")
     assert len(oa.calls(".xlsx")) == 1
 
     # The event says 1,000 bytes, the body runs on without a length: the download stops soon
@@ -95,7 +96,9 @@ async def test_a_file_over_the_cap_is_refused_and_never_read_past_it(
     lying = OaFile(chunk, repeat=1024, declare=False)
     await chi.says("/import")
     said = await chi.sends_file(oa.upload("qua-lon.xlsx", lying), "qua-lon.xlsx", 1000)
-    assert said[0].startswith(TOO_BIG) and said[0].endswith("Không có gì được nhập.")
+    shown = said[0].removeprefix(TOO_BIG).split(" MB;")[0]  # what was read: over 5, not 0,0
+    assert 5 < float(shown.replace(",", ".")) < 32, said[0]
+    assert said[0].endswith("Không có gì được nhập.")
     assert len(oa.calls(".xlsx")) == 2
     assert MAX_BYTES < lying.served < lying.size // 2, lying.served
     assert headed.served < headed.size // 2, headed.served

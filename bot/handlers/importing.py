@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -183,6 +184,17 @@ class ImportFlow:
         return await _take_file(ctx)
 
 
+def _size_of(exc: FileTooLarge) -> int | None:
+    """The size the channel found (declared, or read before it stopped), if it said one."""
+    found = exc.args[0] if exc.args else None
+    return found if isinstance(found, int) and found > 0 else None
+
+
+def _megabytes(size: int) -> str:
+    """A size in MB with one decimal, rounded up (so a file over the cap never reads as at it)."""
+    return f"{math.ceil(size * 10 / 1024 / 1024) / 10:.1f}".replace(".", ",")
+
+
 async def _take_file(ctx: Context) -> list[Reply]:
     """Fetch the file (never more than the cap), import it, answer with the report."""
     document = ctx.incoming.document
@@ -193,8 +205,8 @@ async def _take_file(ctx: Context) -> list[Reply]:
     name = document.filename[:120]
     try:
         data = await document.fetch(MAX_BYTES)
-    except FileTooLarge:
-        size = f"{(document.size or MAX_BYTES + 1) / 1024 / 1024:.1f}".replace(".", ",")
+    except FileTooLarge as exc:
+        size = _megabytes(_size_of(exc) or document.size or MAX_BYTES + 1)
         return [Reply(ctx.t("officer.import_too_big", name=name, size=size,
                             max=MAX_BYTES // 1024 // 1024))]
     except Exception:  # the channel could not give the file: ask for it again
