@@ -9,6 +9,7 @@ import asyncio
 import io
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from openpyxl import load_workbook
 from pydantic import SecretStr
 
 from bot.app import run_bot
-from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo import ZaloChannel, ZaloClient
 from bot.config import Settings
 from bot.content import catalogue
 from bot.dialog import Dialog
@@ -68,15 +69,22 @@ async def _fetch(server: TestServer, url: str) -> tuple[int, dict[str, str], byt
         return response.status, dict(response.headers), await response.read()
 
 
-async def _on_zalo(settings: Settings, storage: Storage, zalo: FakeZalo,
-                   gallery: str | None) -> tuple[ZaloChannel, asyncio.Event, asyncio.Task[None]]:
-    from bot.channels.zalo import ZaloClient
-
+@asynccontextmanager
+async def _admin_on_zalo(settings: Settings, storage: Storage, zalo: FakeZalo,
+                         gallery: str | None) -> AsyncIterator[ZaloPerson]:
+    """An admin on the Zalo Bot Platform, the bot polling for them, GALLERY_URL as given."""
+    await _admin(storage, "zalo", ADMIN)
     configured = settings.model_copy(update={"gallery_url": gallery})
-    channel = ZaloChannel(ZaloClient(zalo.api_url, zalo.token, timeout=5.0),
-                          Dialog(storage, configured).handle)
+    client = ZaloClient(zalo.api_url, zalo.token, timeout=5.0)
+    channel = ZaloChannel(client, Dialog(storage, configured).handle)
     stop = asyncio.Event()
-    return channel, stop, asyncio.create_task(channel.poll(stop, timeout=1))
+    task = asyncio.create_task(channel.poll(stop, timeout=1))
+    try:
+        yield ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt")
+    finally:
+        stop.set()
+        await task
+        await client.close()
 
 
 async def test_a_zalo_reviewer_gets_the_workbook_as_a_link_that_serves_it_for_a_day(
@@ -85,13 +93,8 @@ async def test_a_zalo_reviewer_gets_the_workbook_as_a_link_that_serves_it_for_a_
     who = await reporter(storage)
     story = await storage.stories.file(a_story("k1", reporter_id=who))
     await publish(storage, story)
-    await _admin(storage, "zalo", ADMIN)
-    channel, stop, task = await _on_zalo(settings, storage, zalo, SITE)
-    try:
-        said = await ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt").says("/export")
-    finally:
-        stop.set()
-        await task
+    async with _admin_on_zalo(settings, storage, zalo, SITE) as person:
+        said = await person.says("/export")
     text = "\n".join(said)
     assert "📎 Tệp guongsang-" in text and "không gửi được qua kênh này" in text
     assert "Liên kết dùng được trong 24 giờ" in text
@@ -125,15 +128,13 @@ async def test_a_wrong_or_unknown_link_is_a_404_in_words_and_serves_nothing(
 async def test_without_a_public_site_a_zalo_reviewer_is_told_where_to_get_the_file(
     settings: Settings, storage: Storage, zalo: FakeZalo,
 ) -> None:
-    await _admin(storage, "zalo", ADMIN)
-    channel, stop, task = await _on_zalo(settings, storage, zalo, None)
-    try:
-        person = ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt")
+    story = await storage.stories.file(a_story("k1", reporter_id=await reporter(storage)))
+    await publish(storage, story)
+    async with _admin_on_zalo(settings, storage, zalo, None) as person:
         said = await person.says("/export")
         stats = await person.says("/stats")
-    finally:
-        stop.set()
-        await task
+    assert stats[-1].endswith(
+        "\n\nBiểu đồ không gửi được qua kênh này; các con số ở trên là đầy đủ.")
     assert any(line.startswith("📎 Tệp guongsang-") and line.endswith(
         "không gửi được qua kênh này. Xin mở bot trên Telegram để nhận tệp, hoặc nhờ quản trị"
         " viên gửi giúp.") for line in "\n".join(said).splitlines())
@@ -147,13 +148,8 @@ async def test_the_stats_charts_reach_zalo_as_pictures_by_their_link(
 ) -> None:
     story = await storage.stories.file(a_story("k1", reporter_id=await reporter(storage)))
     await publish(storage, story)
-    await _admin(storage, "zalo", ADMIN)
-    channel, stop, task = await _on_zalo(settings, storage, zalo, SITE)
-    try:
-        said = await ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt").says("/stats")
-    finally:
-        stop.set()
-        await task
+    async with _admin_on_zalo(settings, storage, zalo, SITE) as person:
+        said = await person.says("/stats")
     photos = zalo.photos(ADMIN)
     assert [p.rsplit("/", 1)[1] for p in photos] == ["stats-weekly.png", "stats-communes.png"]
     assert "/tep/" not in "\n".join(said) and "Biểu đồ" not in "\n".join(said)
@@ -184,15 +180,9 @@ async def test_an_officer_on_the_zalo_oa_gets_the_import_template_as_a_link(
 async def test_on_the_zalo_bot_platform_import_says_where_the_filled_file_can_go(
     settings: Settings, storage: Storage, zalo: FakeZalo,
 ) -> None:
-    await _admin(storage, "zalo", ADMIN)
-    channel, stop, task = await _on_zalo(settings, storage, zalo, SITE)
-    try:
-        person = ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt")
+    async with _admin_on_zalo(settings, storage, zalo, SITE) as person:
         said = "\n".join(await person.says("/import"))
         after = await person.says("xin chào")
-    finally:
-        stop.set()
-        await task
     assert ("\n3. Kênh này không nhận tệp từ bạn được: xin gửi tệp đã điền qua bot trên Telegram,"
             " hoặc nhờ quản trị viên nhập giúp.\n") in said
     assert "Gửi tệp vào cuộc trò chuyện này" not in said
@@ -203,17 +193,12 @@ async def test_on_the_zalo_bot_platform_import_says_where_the_filled_file_can_go
 async def test_erasing_a_person_drops_the_files_kept_for_them(
     settings: Settings, storage: Storage, zalo: FakeZalo,
 ) -> None:
-    await _admin(storage, "zalo", ADMIN)
-    channel, stop, task = await _on_zalo(settings, storage, zalo, SITE)
-    try:
-        await ZaloPerson(zalo, channel, ADMIN, "Lê Văn Duyệt").says("/export")
-    finally:
-        stop.set()
-        await task
+    async with _admin_on_zalo(settings, storage, zalo, SITE) as person:
+        await person.says("/export")
     assert len(await _kept(storage)) == 1
-    person = await storage.people.find("zalo", ADMIN)
-    assert person is not None
-    await storage.erase_person(person.id)
+    found = await storage.people.find("zalo", ADMIN)
+    assert found is not None
+    await storage.erase_person(found.id)
     assert await _kept(storage) == []
 
 
