@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -141,6 +142,20 @@ async def test_without_a_public_site_a_zalo_reviewer_is_told_where_to_get_the_fi
     assert "/tep/" not in "\n".join(said + stats)
     assert await _kept(storage) == []
     assert zalo.photos(ADMIN) == []
+
+
+async def test_a_file_that_cannot_be_kept_is_named_plainly_and_the_bot_answers_on(
+    settings: Settings, storage: Storage, zalo: FakeZalo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def full(*_: object) -> str:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(storage.file_links, "keep", full)
+    async with _admin_on_zalo(settings, storage, zalo, SITE) as person:
+        said = "\n".join(await person.says("/export"))
+        again = await person.says("/help")
+    assert "📎 Tệp guongsang-" in said and "Xin mở bot trên Telegram để nhận tệp" in said
+    assert "/tep/" not in said and again  # told plainly; the next message is answered
 
 
 async def test_the_stats_charts_reach_zalo_as_pictures_by_their_link(
