@@ -180,7 +180,7 @@ class Dialog:
             log.exception("handler failed for %s:%s", incoming.channel, incoming.chat_id)
             return [Reply(catalogue(person.language).t("dialog.error"))]
         replies = self._number(ctx.state, replies, before, incoming.traits.buttons)
-        if not incoming.traits.files and any(r.files for r in replies):
+        if not incoming.traits.files and any(r.files or r.photo_uploads for r in replies):
             replies = await self._links(ctx, replies)
         await self.storage.dialogs.save(ctx.state, now)
         return replies

@@ -1,6 +1,7 @@
-"""Files for channels that cannot carry one (Zalo): the workbook, the import template or a chart
-the bot made is kept for a day, and the person gets a link to it on the public site (GALLERY_URL)
-instead; without a public site they are told plainly where to get it."""
+"""Files for channels that cannot carry one (Zalo): the workbook, the import template, a chart or
+the archive's copy of a story's photo is kept for a day, and the person gets a link to it on the
+public site (GALLERY_URL) instead — pictures are shown by their link; without a public site they
+are told plainly where to get a file."""
 
 from __future__ import annotations
 
@@ -36,35 +37,39 @@ def _address(site: str, token: str, name: str) -> str:
 
 async def as_links(storage: Storage, texts: Catalogue, site: str | None, person_id: int,
                    replies: list[Reply], now: datetime) -> list[Reply]:
-    """The replies with each file swapped for a link (a chart: a picture by its address), or,
-    without a public site, for a line saying it cannot be sent here."""
+    """The replies with each file swapped for a link, each picture (a chart, a photo's archived
+    copy) shown by its link; without a public site, a line saying what cannot be sent here."""
     out: list[Reply] = []
     for reply in replies:
-        if not reply.files:
+        if not reply.files and not reply.photo_uploads:
             out.append(reply)
             continue
         lines: list[str] = []
         photos = list(reply.photos)
-        charts_left = False
-        for item in reply.files:
-            if site is None:
+        left = {"photo_uploads": False, "files": False}
+        for where, items in (("photo_uploads", reply.photo_uploads), ("files", reply.files)):
+            for item in items:
+                if site is None:
+                    if item.kind == "photo":
+                        left[where] = True
+                    else:
+                        lines.append(texts.t("files.unavailable", name=item.filename))
+                    continue
+                token = await storage.file_links.keep(person_id, item.filename, item.kind,
+                                                      item.data, now, LIFETIME)
+                url = _address(site, token, item.filename)
                 if item.kind == "photo":
-                    charts_left = True
+                    photos.append(url)
                 else:
-                    lines.append(texts.t("files.unavailable", name=item.filename))
-                continue
-            token = await storage.file_links.keep(person_id, item.filename, item.kind,
-                                                  item.data, now, LIFETIME)
-            url = _address(site, token, item.filename)
-            if item.kind == "photo":
-                photos.append(url)
-            else:
-                lines.append(texts.t("files.link", name=item.filename, url=Safe(url),
-                                     hours=int(LIFETIME.total_seconds() // 3600)))
-        if charts_left:
+                    lines.append(texts.t("files.link", name=item.filename, url=Safe(url),
+                                         hours=int(LIFETIME.total_seconds() // 3600)))
+        if left["photo_uploads"]:
+            lines.append(texts.t("files.photos_unavailable"))
+        if left["files"]:
             lines.append(texts.t("files.charts_unavailable"))
         text = "\n\n".join([reply.text, *lines]) if reply.text else "\n\n".join(lines)
-        out.append(replace(reply, text=Safe(text), files=(), photos=tuple(photos)))
+        out.append(replace(reply, text=Safe(text), files=(), photo_uploads=(),
+                           photos=tuple(photos)))
     return out
 
 

@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from openpyxl import load_workbook
+from PIL import Image
 from pydantic import SecretStr
 
 from bot.app import run_bot
@@ -28,7 +29,7 @@ from bot.content import catalogue
 from bot.dialog import Dialog
 from bot.file_links import LIFETIME, install
 from bot.storage import Storage, open_storage
-from tests.archive_data import a_story, publish, reporter
+from tests.archive_data import a_story, phone_photo, publish, reporter, worker_for
 from tests.fake_zalo import TOKEN, FakeZalo, ZaloPerson
 from tests.fake_zalo_oa import FakeOa
 from tests.oa_harness import OaPerson, start_oa
@@ -171,6 +172,28 @@ async def test_the_stats_charts_reach_zalo_as_pictures_by_their_link(
     status, headers, body = await _fetch(site, photos[0])
     assert status == 200 and headers["Content-Type"] == "image/png"
     assert "Content-Disposition" not in headers and body.startswith(b"\x89PNG")
+
+
+async def test_a_zalo_reviewer_sees_the_archived_photos_of_a_story_filed_on_telegram(
+    settings: Settings, storage: Storage, zalo: FakeZalo, site: TestServer,
+) -> None:
+    story = await storage.stories.file(a_story("k1", ["tg-photo-1", "tg-photo-2"],
+                                               reporter_id=await reporter(storage)))
+    picture = phone_photo()
+    archived = await worker_for(storage, {"tg-photo-1": picture}).run_once(
+        datetime.now(UTC) + timedelta(minutes=1))
+    assert archived == 2  # the first kept, the second unreachable (its card says so)
+    async with _admin_on_zalo(settings, storage, zalo, SITE) as person:
+        card = "\n".join(await person.says(f"/story {story}"))
+        shown = zalo.photos(ADMIN)
+        await person.says(f"/story {story}")  # opened again: the same link
+    assert "Sửa cầu khỉ cho bà con" in card and "/tep/" not in card
+    assert len(shown) == 1 and shown[0].startswith(f"{SITE}/tep/")  # no Telegram file id sent
+    assert zalo.photos(ADMIN) == shown * 2
+    assert await _kept(storage) == [(ADMIN, f"{story}-1.jpg", "photo")]
+    status, headers, body = await _fetch(site, shown[0])
+    assert status == 200 and headers["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(body)).format == "JPEG"
 
 
 async def test_an_officer_on_the_zalo_oa_gets_the_import_template_as_a_link(

@@ -240,10 +240,10 @@ ROWS[_version("people_role")] = [
 
 # A workbook kept a day for a Zalo reviewer (person 2) who cannot be sent the file itself.
 ROWS[_version("file_links")] = [
-    ("INSERT INTO file_links (token, person_id, name, kind, data, created_at, expires_at)"
-     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-     ("t" * 32, 2, "guongsang-2025.xlsx", "document", b"PK\x03\x04", "2025-09-12T01:00:00+00:00",
-      "2025-09-13T01:00:00+00:00")),
+    ("INSERT INTO file_links (token, person_id, name, kind, data, digest, created_at,"
+     " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+     ("t" * 32, 2, "guongsang-2025.xlsx", "document", b"PK\x03\x04", "e" * 64,
+      "2025-09-12T01:00:00+00:00", "2025-09-13T01:00:00+00:00")),
 ]
 
 

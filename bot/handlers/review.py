@@ -175,7 +175,7 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
     if actor is None or not actor.covers(story.commune_code):
         return [Reply(ctx.t("review.not_yours", id=story_id))]
     album = await story_album(ctx.storage.photos, story.id,
-                              ctx.incoming.traits.can_upload_photos)
+                              ctx.archived_photos)
     text = review_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns) \
         + failed_note(album, ctx.texts)
     rows: tuple[tuple[Choice, ...], ...] = ()

@@ -71,7 +71,7 @@ async def public_reply(ctx: Context, story: Story) -> Reply:
     card: str = public_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
     if ctx.settings.gallery_url and story.status == Status.PUBLISHED:
         card += ctx.t("gallery.story_link", url=story_page(ctx.settings.gallery_url, story.id))
-    album = await story_album(ctx.storage.photos, story.id, ctx.incoming.traits.can_upload_photos)
+    album = await story_album(ctx.storage.photos, story.id, ctx.archived_photos)
     return Reply(card, photos=album.photos, photo_uploads=album.uploads)
 
 

@@ -3,6 +3,7 @@ file: the person gets a link, the public site serves the bytes until the link ex
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,14 +35,24 @@ class FileLinks:
 
     async def keep(self, person_id: int, name: str, kind: str, data: bytes, now: datetime,
                    lifetime: timedelta) -> str:
-        """Keep a file for `lifetime`; return its token (32 URL-safe characters)."""
-        token = secrets.token_urlsafe(24)
+        """Keep a file for `lifetime`; return its token (32 URL-safe characters). The same bytes
+        kept for the same person, with more than half their time left, keep their token."""
+        digest = hashlib.sha256(data).hexdigest()
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM file_links WHERE expires_at <= ?", (_stamp(now),))
+            async with tx.execute(
+                "SELECT token FROM file_links WHERE person_id = ? AND digest = ? AND name = ?"
+                " AND expires_at > ?",
+                (person_id, digest, name, _stamp(now + lifetime / 2))) as cur:
+                row = await cur.fetchone()
+            if row is not None:
+                return str(row[0])
+            token = secrets.token_urlsafe(24)
             await tx.execute(
-                "INSERT INTO file_links (token, person_id, name, kind, data, created_at,"
-                " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (token, person_id, name, kind, data, _stamp(now), _stamp(now + lifetime)))
+                "INSERT INTO file_links (token, person_id, name, kind, data, digest, created_at,"
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (token, person_id, name, kind, data, digest, _stamp(now),
+                 _stamp(now + lifetime)))
         return token
 
     async def get(self, token: str, now: datetime) -> LinkedFile | None:

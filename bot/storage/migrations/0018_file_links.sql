@@ -1,13 +1,15 @@
 -- A file the bot made (a workbook, the import template, a chart) for a person on a channel that
 -- cannot carry files (Zalo): kept here for a day behind an unguessable link on the public site.
+-- The same bytes for the same person (a card's photo opened again) keep their link.
 CREATE TABLE file_links (
     token TEXT PRIMARY KEY,
     person_id INTEGER NOT NULL REFERENCES people (id),
     name TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('photo', 'document')),
     data BLOB NOT NULL,
+    digest TEXT NOT NULL,
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
 CREATE INDEX file_links_expiry ON file_links (expires_at);
-CREATE INDEX file_links_person ON file_links (person_id);
+CREATE INDEX file_links_person ON file_links (person_id, digest);
