@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from bot.buttons import Button, decode, encode, from_static
 from bot.config import Settings
 from bot.content import Campaigns, catalogue, fold, load_library
-from bot.file_links import as_links
+from bot.file_links import as_links, carries_files
 from bot.handlers import (
     CHOICES,
     COMMANDS,
@@ -180,7 +180,7 @@ class Dialog:
             log.exception("handler failed for %s:%s", incoming.channel, incoming.chat_id)
             return [Reply(catalogue(person.language).t("dialog.error"))]
         replies = self._number(ctx.state, replies, before, incoming.traits.buttons)
-        if not incoming.traits.files and any(r.files or r.photo_uploads for r in replies):
+        if not incoming.traits.files and any(carries_files(r) for r in replies):
             replies = await self._links(ctx, replies)
         await self.storage.dialogs.save(ctx.state, now)
         return replies

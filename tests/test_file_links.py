@@ -196,6 +196,27 @@ async def test_a_zalo_reviewer_sees_the_archived_photos_of_a_story_filed_on_tele
     assert Image.open(io.BytesIO(body)).format == "JPEG"
 
 
+async def test_a_zalo_reviewer_listens_to_a_voice_note_filed_on_telegram_by_its_link(
+    settings: Settings, storage: Storage, zalo: FakeZalo, site: TestServer,
+) -> None:
+    ogg = b"OggS\x00\x02" + bytes(200)  # the start of an Opus voice note as Telegram records it
+    story = await storage.stories.file(a_story("k1", reporter_id=await reporter(storage),
+                                               voice_ref="tg-voice-1", voice_seconds=42))
+    assert await worker_for(storage, {"tg-voice-1": ogg}).run_once(
+        datetime.now(UTC) + timedelta(minutes=1)) == 1
+    async with _admin_on_zalo(settings, storage, zalo, SITE) as person:
+        card = "\n".join(await person.says(f"/story {story}"))
+    assert ("🎙 Ghi âm: 1 (0:42) — người gửi kể bằng giọng nói (nghe bằng liên kết ở cuối tin"
+            " này).") in card
+    assert "mở thẻ này trên Telegram" not in card
+    assert "🎙 Nghe ghi âm (mở bằng trình duyệt, dùng được trong 24 giờ" in card
+    url, _, name = LINK.findall(card)[0]
+    assert name == f"{story}-ghi-am.ogg"
+    status, headers, body = await _fetch(site, url)
+    assert status == 200 and body == ogg and headers["Content-Type"] == "audio/ogg"
+    assert "Content-Disposition" not in headers  # plays in the browser
+
+
 async def test_an_officer_on_the_zalo_oa_gets_the_import_template_as_a_link(
     settings: Settings, storage: Storage, dialog: Dialog, oa: FakeOa, site: TestServer,
 ) -> None:

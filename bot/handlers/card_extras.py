@@ -79,11 +79,12 @@ async def _voice(ctx: Context, story: Story) -> tuple[Safe, tuple[Attachment | s
         reason = voice.error if voice.error in _VOICE_REASONS else "unreachable"
         failed = ctx.t("voice.card_failed", reason=ctx.t(f"voice.reason_{reason}"))
     stored = ctx.storage.voices.stored(voice.digest) if voice.digest else None
-    if stored is not None and ctx.incoming.traits.can_upload_photos:
+    if stored is not None and ctx.archived_photos:
         data = await asyncio.to_thread(_read, stored)
-        if data is not None:
+        if data is not None:  # uploaded, or (Zalo) given by a link under the card
             upload = Attachment(f"{story.id}-ghi-am{stored.suffix}", data)
-            return Safe(ctx.t("voice.card", length=length) + failed), (upload,)
+            key = "voice.card" if ctx.incoming.traits.can_upload_photos else "voice.card_below"
+            return Safe(ctx.t(key, length=length) + failed), (upload,)
     web = voice.file_ref.startswith(("http://", "https://"))
     if ctx.incoming.channel == "telegram" and story.channel == "telegram" and not web:
         return Safe(ctx.t("voice.card", length=length) + failed), (voice.file_ref,)

@@ -59,9 +59,9 @@ class Context:
 
     @property
     def archived_photos(self) -> bool:
-        """Whether a card shows the archive's copies of its photos: uploaded where the channel
-        can, else by a day's link on the public site (Zalo: its addresses expire, and a
-        Telegram file id means nothing there)."""
+        """Whether a card shows the archive's copies of its photos and voice note: uploaded
+        where the channel can, else by a day's link on the public site (Zalo: its addresses
+        expire, and a Telegram file id means nothing there)."""
         traits = self.incoming.traits
         return traits.can_upload_photos or (not traits.files and bool(self.settings.gallery_url))
 

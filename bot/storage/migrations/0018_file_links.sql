@@ -5,7 +5,7 @@ CREATE TABLE file_links (
     token TEXT PRIMARY KEY,
     person_id INTEGER NOT NULL REFERENCES people (id),
     name TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('photo', 'document')),
+    kind TEXT NOT NULL CHECK (kind IN ('photo', 'audio', 'document')),
     data BLOB NOT NULL,
     digest TEXT NOT NULL,
     created_at TEXT NOT NULL,
