@@ -294,3 +294,22 @@ async def test_the_running_bot_serves_the_link_it_gave_on_zalo(tmp_path: Path) -
         finally:
             stop.set()
             await running
+
+
+async def test_a_big_file_is_kept_whole_and_the_same_bytes_keep_their_link(
+    storage: Storage,
+) -> None:
+    await _admin(storage, "zalo", ADMIN)
+    found = await storage.people.find("zalo", ADMIN)
+    assert found is not None
+    now = datetime.now(UTC)
+    big = bytes(range(256)) * 8192  # 2 MB, hashed and written off the loop
+    first = await storage.file_links.keep(found.id, "a.xlsx", "document", big, now, LIFETIME)
+    again = await storage.file_links.keep(found.id, "a.xlsx", "document", big, now, LIFETIME)
+    other = await storage.file_links.keep(found.id, "a.xlsx", "document", big[1:], now, LIFETIME)
+    late = await storage.file_links.keep(found.id, "a.xlsx", "document", big,
+                                         now + LIFETIME * 0.6, LIFETIME)
+    assert first == again and len({first, other, late}) == 3  # late: too little time was left
+    kept = await storage.file_links.get(first, now)
+    assert kept is not None and kept.data == big
+    assert (kept.name, kept.kind) == ("a.xlsx", "document")

@@ -3,6 +3,7 @@ file: the person gets a link, the public site serves the bytes until the link ex
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -22,6 +23,13 @@ class LinkedFile:
     data: bytes
 
 
+_BIG = 256 * 1024  # bytes past which hashing and writing leave the loop
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _stamp(moment: datetime) -> str:
     """A UTC time as text that sorts as it compares."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
@@ -37,8 +45,11 @@ class FileLinks:
                    lifetime: timedelta) -> str:
         """Keep a file for `lifetime`; return its token (32 URL-safe characters). The same bytes
         kept for the same person, with more than half their time left, keep their token."""
-        digest = hashlib.sha256(data).hexdigest()
-        async with self._db.transaction() as tx:
+        big = len(data) > _BIG
+        digest = (await asyncio.to_thread(_digest, data)) if big else _digest(data)
+        # A workbook of many stories is megabytes: written off the loop, as long writes are.
+        begin = self._db.transaction_long if big else self._db.transaction
+        async with begin() as tx:
             await tx.execute("DELETE FROM file_links WHERE expires_at <= ?", (_stamp(now),))
             async with tx.execute(
                 "SELECT token FROM file_links WHERE person_id = ? AND digest = ? AND name = ?"
