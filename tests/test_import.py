@@ -307,6 +307,9 @@ async def test_in_the_console_the_path_of_a_spreadsheet_is_the_file(
         assert incoming is not None
         return "\n".join(r.text for r in await dialog.handle(incoming))
 
+    asked = await say("/import")  # step 3 says how a file is sent here: by its path
+    assert ("\n3. Gõ đường dẫn tới tệp đã điền trên máy này, ví dụ"
+            " <i>/home/chi/mau-nhap-cau-chuyen.xlsx</i>.\n") in asked
     assert (await say(f"'{sheet}'")).startswith("✅ Đã nhập 1 câu chuyện từ “xa long xuyen.xlsx”")
     typed = console.to_incoming("/import", "chi")
     assert typed is not None and typed.command == "import"  # a command is still a command

@@ -157,7 +157,9 @@ async def on_import(ctx: Context) -> list[Reply]:
     takes = ctx.incoming.traits.takes_files
     if takes:  # where no file can come back, nothing is awaited
         ctx.state.flow, ctx.state.step = FLOW, "file"
-    send = ctx.t("officer.import_send_here" if takes else "officer.import_send_elsewhere")
+    send = ctx.t("officer.import_send_elsewhere" if not takes
+                 else "officer.import_send_path" if ctx.incoming.traits.photo_by_path
+                 else "officer.import_send_here")
     text = ctx.t("officer.import_template", max=MAX_BYTES // 1024 // 1024, columns=len(COLUMNS),
                  campaign=campaign.short(ctx.person.language), send=send)
     return [Reply(text, files=(Attachment(TEMPLATE_NAME, data),))]
