@@ -296,7 +296,7 @@ async def test_the_running_bot_serves_the_link_it_gave_on_zalo(tmp_path: Path) -
             await running
 
 
-async def test_a_big_file_is_kept_whole_and_the_same_bytes_keep_their_link(
+async def test_a_big_file_is_kept_whole_and_the_same_bytes_keep_their_link_as_allowed(
     storage: Storage,
 ) -> None:
     await _admin(storage, "zalo", ADMIN)
@@ -310,6 +310,14 @@ async def test_a_big_file_is_kept_whole_and_the_same_bytes_keep_their_link(
     late = await storage.file_links.keep(found.id, "a.xlsx", "document", big,
                                          now + LIFETIME * 0.6, LIFETIME)
     assert first == again and len({first, other, late}) == 3  # late: too little time was left
+    await _admin(storage, "zalo", "someone-else")
+    second = await storage.people.find("zalo", "someone-else")
+    assert second is not None
+    theirs = await storage.file_links.keep(second.id, "a.xlsx", "document", big, now, LIFETIME)
+    assert theirs not in {first, other, late}  # a document is only ever its own person's
+    photo = await storage.file_links.keep(found.id, "1-1.jpg", "photo", big, now, LIFETIME)
+    assert await storage.file_links.keep(second.id, "1-1.jpg", "photo", big, now,
+                                         LIFETIME) == photo  # a story's photo, one copy
     kept = await storage.file_links.get(first, now)
     assert kept is not None and kept.data == big
     assert (kept.name, kept.kind) == ("a.xlsx", "document")
