@@ -45,49 +45,40 @@ async def as_links(storage: Storage, texts: Catalogue, site: str | None, person_
                    replies: list[Reply], now: datetime) -> list[Reply]:
     """The replies with each file swapped for a link, each picture (a chart, a photo's archived
     copy) shown by its link; without a public site, a line saying what cannot be sent here."""
-    out: list[Reply] = []
-    for reply in replies:
-        if not carries_files(reply):
-            out.append(reply)
-            continue
-        heard = tuple(a for a in reply.audio if isinstance(a, Attachment))
-        lines: list[str] = []
-        photos = list(reply.photos)
-        left = {"photo_uploads": False, "files": False}
-        for where, items in (("photo_uploads", reply.photo_uploads), ("files", reply.files)):
-            for item in items:
-                if site is None:
-                    if item.kind == "photo":
-                        left[where] = True
-                    else:
-                        lines.append(texts.t("files.unavailable", name=item.filename))
-                    continue
-                token = await storage.file_links.keep(person_id, item.filename, item.kind,
-                                                      item.data, now, LIFETIME)
-                url = _address(site, token, item.filename)
-                if item.kind == "photo":
-                    photos.append(url)
-                else:
-                    lines.append(texts.t("files.link", name=item.filename, url=Safe(url),
-                                         hours=int(LIFETIME.total_seconds() // 3600)))
-        for voice in heard:
-            if site is None:
-                lines.append(texts.t("files.voice_unavailable"))
-                continue
-            token = await storage.file_links.keep(person_id, voice.filename, "audio",
-                                                  voice.data, now, LIFETIME)
-            lines.append(texts.t("files.voice_link", url=Safe(_address(site, token,
-                                                                        voice.filename)),
-                                 hours=int(LIFETIME.total_seconds() // 3600)))
-        if left["photo_uploads"]:
+    return [await _swap(storage, texts, site, person_id, reply, now)
+            if carries_files(reply) else reply for reply in replies]
+
+
+async def _swap(storage: Storage, texts: Catalogue, site: str | None, person_id: int,
+                reply: Reply, now: datetime) -> Reply:
+    """One reply's files as links (or as words, without a site)."""
+    heard = tuple(a for a in reply.audio if isinstance(a, Attachment))
+    photos, lines = list(reply.photos), []
+    if site is None:
+        lines += [texts.t("files.unavailable", name=item.filename) for item in reply.files
+                  if item.kind != "photo"]
+        lines += [texts.t("files.voice_unavailable") for _ in heard]
+        if reply.photo_uploads:
             lines.append(texts.t("files.photos_unavailable"))
-        if left["files"]:
+        if any(item.kind == "photo" for item in reply.files):
             lines.append(texts.t("files.charts_unavailable"))
-        text = "\n\n".join([reply.text, *lines]) if reply.text else "\n\n".join(lines)
-        audio = tuple(a for a in reply.audio if not isinstance(a, Attachment))
-        out.append(replace(reply, text=Safe(text), files=(), photo_uploads=(),
-                           photos=tuple(photos), audio=audio))
-    return out
+    else:
+        hours = int(LIFETIME.total_seconds() // 3600)
+        kept = [(item.kind, item) for item in (*reply.photo_uploads, *reply.files)]
+        for kind, item in [*kept, *(("audio", voice) for voice in heard)]:
+            token = await storage.file_links.keep(person_id, item.filename, kind, item.data,
+                                                  now, LIFETIME)
+            url = Safe(_address(site, token, item.filename))
+            if kind == "photo":
+                photos.append(url)
+            elif kind == "audio":
+                lines.append(texts.t("files.voice_link", url=url, hours=hours))
+            else:
+                lines.append(texts.t("files.link", name=item.filename, url=url, hours=hours))
+    text = "\n\n".join([reply.text, *lines] if reply.text else lines)
+    audio = tuple(a for a in reply.audio if not isinstance(a, Attachment))
+    return replace(reply, text=Safe(text), files=(), photo_uploads=(), photos=tuple(photos),
+                   audio=audio)
 
 
 def install(app: web.Application, storage: Storage, site: str, texts: Catalogue) -> None:
