@@ -13,18 +13,20 @@ from bot.imaging import WEB
 from bot.messages import Attachment
 from bot.storage import ArchivedPhoto, Photos
 
-__all__ = ["Album", "failed_note", "story_album"]
+__all__ = ["Album", "elsewhere_note", "failed_note", "story_album"]
 
 REASONS = ("not_image", "too_large", "too_many_pixels", "unreachable")
 
 
 @dataclass(frozen=True, slots=True)
 class Album:
-    """A card's photos: by reference, as uploads, and those that could not be archived."""
+    """A card's photos: by reference, as uploads, those that could not be archived, and how
+    many cannot be shown on this channel at all (another platform's file id, not kept yet)."""
 
     photos: tuple[str, ...]
     uploads: tuple[Attachment, ...]
     failed: tuple[ArchivedPhoto, ...]
+    elsewhere: int = 0
 
 
 def _read(path: Path) -> bytes | None:
@@ -34,10 +36,14 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-async def story_album(photos: Photos, story_id: int, uploads: bool) -> Album:
-    """A story's photos for a card: archived copies uploaded when `uploads`, else references."""
+async def story_album(photos: Photos, story_id: int, uploads: bool,
+                      same_channel: bool = True) -> Album:
+    """A story's photos for a card: archived copies uploaded when `uploads`, else references —
+    a reference that is no web address only on the channel the story came from
+    (`same_channel`); elsewhere it is counted, not sent."""
     refs: list[str] = []
     files: list[Attachment] = []
+    elsewhere = 0
     items = await photos.of_story(story_id)
     for item in items:
         if uploads and item.archived and item.digest is not None:
@@ -45,9 +51,20 @@ async def story_album(photos: Photos, story_id: int, uploads: bool) -> Album:
             if data is not None:
                 files.append(Attachment(f"{story_id}-{item.position + 1}.jpg", data, "photo"))
                 continue
-        refs.append(item.file_ref)
+        if same_channel or item.file_ref.startswith(("http://", "https://")):
+            refs.append(item.file_ref)
+        else:
+            elsewhere += 1
     failed = tuple(item for item in items if item.state == "failed")
-    return Album(tuple(refs), tuple(files), failed)
+    return Album(tuple(refs), tuple(files), failed, elsewhere)
+
+
+def elsewhere_note(album: Album, texts: Catalogue, channel: str) -> Safe:
+    """How many photos sent on `channel` this one cannot show ('' if none)."""
+    if not album.elsewhere:
+        return Safe("")
+    name = {"zalo_oa": "Zalo OA"}.get(channel, channel.capitalize())
+    return texts.t("archive.card_elsewhere", count=album.elsewhere, channel=name)
 
 
 def failed_note(album: Album, texts: Catalogue) -> Safe:

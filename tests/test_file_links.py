@@ -196,6 +196,18 @@ async def test_a_zalo_reviewer_sees_the_archived_photos_of_a_story_filed_on_tele
     assert Image.open(io.BytesIO(body)).format == "JPEG"
 
 
+async def test_without_a_site_a_zalo_reviewer_is_told_the_telegram_photos_are_elsewhere(
+    settings: Settings, storage: Storage, zalo: FakeZalo,
+) -> None:
+    story = await storage.stories.file(a_story("k1", ["tg-photo-1", "https://z.example/2.jpg"],
+                                               reporter_id=await reporter(storage)))
+    async with _admin_on_zalo(settings, storage, zalo, None) as person:
+        card = "\n".join(await person.says(f"/story {story}"))
+    assert ("📷 Có 1 ảnh gửi qua Telegram chưa xem được ở đây: xem trên Telegram, hoặc mở lại"
+            " thẻ này sau.") in card
+    assert zalo.photos(ADMIN) == ["https://z.example/2.jpg"]  # a web address shows anywhere
+
+
 async def test_a_zalo_reviewer_listens_to_a_voice_note_filed_on_telegram_by_its_link(
     settings: Settings, storage: Storage, zalo: FakeZalo, site: TestServer,
 ) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
-from bot.album import failed_note, story_album
+from bot.album import elsewhere_note, failed_note, story_album
 from bot.buttons import Button
 from bot.cards import review_card
 from bot.handlers.answers import Length, single_line
@@ -174,10 +174,10 @@ async def open_card(ctx: Context, story_id: int) -> list[Reply]:
     actor = await ctx.storage.reviews.actor(ctx.person.id)
     if actor is None or not actor.covers(story.commune_code):
         return [Reply(ctx.t("review.not_yours", id=story_id))]
-    album = await story_album(ctx.storage.photos, story.id,
-                              ctx.archived_photos)
+    album = await story_album(ctx.storage.photos, story.id, ctx.archived_photos,
+                              ctx.incoming.channel == story.channel)
     text = review_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns) \
-        + failed_note(album, ctx.texts)
+        + failed_note(album, ctx.texts) + elsewhere_note(album, ctx.texts, story.channel)
     rows: tuple[tuple[Choice, ...], ...] = ()
     if story.status in (Status.PENDING, Status.RECOMMENDED):
         v = (story.id, story.version)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from bot.album import story_album
+from bot.album import elsewhere_note, story_album
 from bot.buttons import Button
 from bot.cards import public_card, story_page
 from bot.handlers.context import Context
@@ -71,7 +71,9 @@ async def public_reply(ctx: Context, story: Story) -> Reply:
     card: str = public_card(story, ctx.texts, ctx.settings.province_code, ctx.campaigns)
     if ctx.settings.gallery_url and story.status == Status.PUBLISHED:
         card += ctx.t("gallery.story_link", url=story_page(ctx.settings.gallery_url, story.id))
-    album = await story_album(ctx.storage.photos, story.id, ctx.archived_photos)
+    album = await story_album(ctx.storage.photos, story.id, ctx.archived_photos,
+                              ctx.incoming.channel == story.channel)
+    card += elsewhere_note(album, ctx.texts, story.channel)
     return Reply(card, photos=album.photos, photo_uploads=album.uploads)
 
 
