@@ -180,7 +180,7 @@ class Dialog:
             log.exception("handler failed for %s:%s", incoming.channel, incoming.chat_id)
             return [Reply(catalogue(person.language).t("dialog.error"))]
         replies = self._number(ctx.state, replies, before, incoming.traits.buttons)
-        if not incoming.traits.files and any(carries_files(r) for r in replies):
+        if any(carries_files(r, incoming.traits) for r in replies):
             replies = await self._links(ctx, replies)
         await self.storage.dialogs.save(ctx.state, now)
         return replies
@@ -189,11 +189,13 @@ class Dialog:
         """Files swapped for download links; if keeping them fails, for a plain word."""
         site = self.settings.gallery_url
         try:
-            return await as_links(self.storage, ctx.texts, site, ctx.person.id, replies, ctx.now)
+            return await as_links(self.storage, ctx.texts, site, ctx.person.id, replies, ctx.now,
+                                  ctx.incoming.traits)
         except Exception:
             log.exception("could not keep a file for %s:%s", ctx.incoming.channel,
                           ctx.incoming.chat_id)
-            return await as_links(self.storage, ctx.texts, None, ctx.person.id, replies, ctx.now)
+            return await as_links(self.storage, ctx.texts, None, ctx.person.id, replies, ctx.now,
+                                  ctx.incoming.traits)
 
     async def _listed_admin(self, person: Person) -> bool:
         """ADMIN_IDS is the source of truth for bootstrap admins: listed, they are admins;

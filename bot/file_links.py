@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from bot.content import Catalogue, Safe
-from bot.messages import Attachment, Reply
+from bot.messages import Attachment, ChannelTraits, Reply
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -35,28 +35,48 @@ def _address(site: str, token: str, name: str) -> str:
     return f"{site}/{_PATH}/{token}/{quote(name)}"
 
 
-def carries_files(reply: Reply) -> bool:
-    """Whether a reply holds bytes the bot made or kept (a file, a photo's or voice's copy)."""
-    return bool(reply.files or reply.photo_uploads
-                or any(isinstance(a, Attachment) for a in reply.audio))
+def carries_files(reply: Reply, traits: ChannelTraits) -> bool:
+    """Whether a reply holds bytes the channel cannot hand over: any (a file, a photo's or a
+    voice note's copy) where it takes none, a file over its cap where it has one."""
+    if not traits.files:
+        return bool(reply.files or reply.photo_uploads
+                    or any(isinstance(a, Attachment) for a in reply.audio))
+    return any(_over(item, traits) for item in reply.files)
+
+
+def _over(item: Attachment, traits: ChannelTraits) -> bool:
+    return traits.max_file is not None and len(item.data) > traits.max_file
 
 
 async def as_links(storage: Storage, texts: Catalogue, site: str | None, person_id: int,
-                   replies: list[Reply], now: datetime) -> list[Reply]:
-    """The replies with each file swapped for a link, each picture (a chart, a photo's archived
-    copy) shown by its link; without a public site, a line saying what cannot be sent here."""
-    return [await _swap(storage, texts, site, person_id, reply, now)
-            if carries_files(reply) else reply for reply in replies]
+                   replies: list[Reply], now: datetime, traits: ChannelTraits) -> list[Reply]:
+    """The replies with each file the channel cannot hand over swapped for a link, each such
+    picture (a chart, a photo's archived copy) shown by its link; without a public site, a line
+    saying what cannot be sent here."""
+    out = []
+    for reply in replies:
+        if not carries_files(reply, traits):
+            out.append(reply)
+        elif traits.files:  # only the files over the channel's cap
+            big = tuple(item for item in reply.files if _over(item, traits))
+            small = tuple(item for item in reply.files if not _over(item, traits))
+            swapped = await _swap(storage, texts, site, person_id,
+                                  replace(reply, files=big, photo_uploads=(), audio=()), now,
+                                  traits.max_file)
+            out.append(replace(reply, text=swapped.text, files=small, photos=swapped.photos))
+        else:
+            out.append(await _swap(storage, texts, site, person_id, reply, now))
+    return out
 
 
 async def _swap(storage: Storage, texts: Catalogue, site: str | None, person_id: int,
-                reply: Reply, now: datetime) -> Reply:
-    """One reply's files as links (or as words, without a site)."""
+                reply: Reply, now: datetime, cap: int | None = None) -> Reply:
+    """One reply's files as links (or as words, without a site: for files over the channel's
+    `cap`, how large they are and how to ask for less)."""
     heard = tuple(a for a in reply.audio if isinstance(a, Attachment))
     photos, lines = list(reply.photos), []
     if site is None:
-        lines += [texts.t("files.unavailable", name=item.filename) for item in reply.files
-                  if item.kind != "photo"]
+        lines += [_unavailable(texts, item, cap) for item in reply.files if item.kind != "photo"]
         lines += [texts.t("files.voice_unavailable") for _ in heard]
         if reply.photo_uploads:
             lines.append(texts.t("files.photos_unavailable"))
@@ -79,6 +99,18 @@ async def _swap(storage: Storage, texts: Catalogue, site: str | None, person_id:
     audio = tuple(a for a in reply.audio if not isinstance(a, Attachment))
     return replace(reply, text=Safe(text), files=(), photo_uploads=(), photos=tuple(photos),
                    audio=audio)
+
+
+def _unavailable(texts: Catalogue, item: Attachment, cap: int | None) -> Safe:
+    """Why a file is not here: the channel takes none, or this one is over its cap."""
+    if cap is None:
+        return texts.t("files.unavailable", name=item.filename)
+    return texts.t("files.too_big", name=item.filename, size=_megabytes(len(item.data)),
+                   max=cap // 1024 // 1024)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f}"
 
 
 def install(app: web.Application, storage: Storage, site: str, texts: Catalogue) -> None:

@@ -52,6 +52,8 @@ class ChannelTraits:
     # It can hand over a file the bot made (a workbook, a chart); where not (Zalo), the dialog
     # gives a download link instead.
     files: bool = True
+    # The largest file it can hand over, in bytes (None: no cap); a larger one goes as a link.
+    max_file: int | None = None
     # A person can send the bot a file (the filled /import spreadsheet).
     takes_files: bool = True
 

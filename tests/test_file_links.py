@@ -11,6 +11,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from PIL import Image
 from pydantic import SecretStr
 
 from bot.app import run_bot
+from bot.channels.telegram_send import TRAITS as TELEGRAM
 from bot.channels.zalo import ZaloChannel, ZaloClient
 from bot.config import Settings
 from bot.content import catalogue
@@ -30,6 +32,7 @@ from bot.dialog import Dialog
 from bot.file_links import LIFETIME, install
 from bot.storage import Storage, open_storage
 from tests.archive_data import a_story, phone_photo, publish, reporter, worker_for
+from tests.conftest import NUMBERED, FakeChat
 from tests.fake_zalo import TOKEN, FakeZalo, ZaloPerson
 from tests.fake_zalo_oa import FakeOa
 from tests.oa_harness import OaPerson, start_oa
@@ -333,3 +336,28 @@ async def test_a_big_file_is_kept_whole_and_the_same_bytes_keep_their_link_as_al
     kept = await storage.file_links.get(first, now)
     assert kept is not None and kept.data == big
     assert (kept.name, kept.kind) == ("a.xlsx", "document")
+
+
+@pytest.mark.parametrize("site", [SITE, None])
+async def test_a_file_over_the_channel_s_cap_goes_as_a_link_or_says_how_to_ask_for_less(
+    settings: Settings, storage: Storage, site: str | None,
+) -> None:
+    assert TELEGRAM.max_file == 50 * 1024 * 1024  # the Bot API's upload limit
+    small_cap = replace(NUMBERED, max_file=1000)  # a workbook is a few kilobytes
+    dialog = Dialog(storage, settings.model_copy(update={"gallery_url": site}))
+    await _admin(storage, "fake", "u1")
+    chat = FakeChat(dialog, "u1", traits=small_cap)
+    [reply] = await chat.says("/export")
+    assert reply.files == ()
+    if site is None:
+        assert reply.text.endswith(
+            " MB, lớn quá để gửi qua kênh này (tối đa 0 MB). Xin thu hẹp lại, ví dụ chọn một đợt"
+            " thi đua hoặc một khoảng thời gian ngắn hơn, hoặc nhờ quản trị viên lấy tệp bằng"
+            " dòng lệnh.")
+        assert await _kept(storage) == []
+    else:
+        assert LINK.findall(reply.text)[0][2].startswith("guongsang-")
+        assert len(await _kept(storage)) == 1
+    roomy = FakeChat(dialog, "u1", traits=replace(NUMBERED, max_file=10 * 1024 * 1024))
+    [whole] = await roomy.says("/export")  # under the cap: the file itself
+    assert [f.filename[:10] for f in whole.files] == ["guongsang-"] and "/tep/" not in whole.text

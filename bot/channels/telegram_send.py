@@ -50,6 +50,7 @@ TRAITS = ChannelTraits(
     can_request_location=True,
     can_upload_photos=True,
     voice=True,
+    max_file=50 * 1024 * 1024,  # the Bot API's limit for a file a bot uploads
 )
 T = TypeVar("T")
 
