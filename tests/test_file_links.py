@@ -32,11 +32,12 @@ from bot.dialog import Dialog
 from bot.file_links import LIFETIME, install
 from bot.storage import Storage, open_storage
 from tests.archive_data import a_story, phone_photo, publish, reporter, worker_for
-from tests.conftest import NUMBERED, FakeChat
+from tests.conftest import NUMBERED, FakeChat, TelegramApp
 from tests.fake_zalo import TOKEN, FakeZalo, ZaloPerson
 from tests.fake_zalo_oa import FakeOa
 from tests.oa_harness import OaPerson, start_oa
 from tests.ports import unused_port
+from tests.wire import TelegramPerson
 
 ADMIN = "6011111111111111111"
 SITE = "https://guongsang.example.gov.vn/guong-sang"
@@ -361,3 +362,18 @@ async def test_a_file_over_the_channel_s_cap_goes_as_a_link_or_says_how_to_ask_f
     roomy = FakeChat(dialog, "u1", traits=replace(NUMBERED, max_file=10 * 1024 * 1024))
     [whole] = await roomy.says("/export")  # under the cap: the file itself
     assert [f.filename[:10] for f in whole.files] == ["guongsang-"] and "/tep/" not in whole.text
+
+
+async def test_a_workbook_telegram_refuses_still_leaves_the_answer_with_a_word(
+    storage: Storage, tg: TelegramApp,
+) -> None:
+    app, wire = tg
+    await _admin(storage, "telegram", "9001")
+    wire.failures["sendDocument"] = (413, "Request Entity Too Large")
+    await TelegramPerson(app, wire, 9001, "Duyệt").says("/export")
+    assert [c.method for c in wire.calls if c.method.startswith("send")] == [
+        "sendDocument", "sendMessage"]
+    text = wire.last_text(9001)
+    assert text.startswith("Không có câu chuyện nào từ trước đến nay.")
+    assert re.search(r"\n\n⚠️ Tệp <b>guongsang-[\d-]+\.xlsx</b> chưa gửi được\. Xin gõ lại lệnh"
+                     r" sau ít phút\.$", text), text

@@ -21,7 +21,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
 )
@@ -231,14 +231,19 @@ class TelegramSender:
     async def _send(self, chat_id: str, reply: Reply, in_dialog: bool) -> list[str]:
         bot = self._app.bot
         ids: list[str] = []
+        text = reply.text
         for item in reply.files:
             upload = InputFile(item.data, filename=item.filename)
-            if item.kind == "photo":
-                sent = await bot.send_photo(chat_id, upload)
-            else:
-                sent = await bot.send_document(chat_id, upload)
+            try:
+                if item.kind == "photo":
+                    sent = await bot.send_photo(chat_id, upload)
+                else:
+                    sent = await bot.send_document(chat_id, upload)
+            except NetworkError as exc:  # refused or lost on the way: the words still go
+                log.warning("a file to %s was not sent: %s", chat_id, exc.message)
+                text += catalogue(self._language).t("files.not_sent", name=item.filename)
+                continue
             ids.append(str(sent.message_id))
-        text = reply.text
         for note_item in reply.audio:
             sent_id, note = await self._voice(chat_id, note_item)
             ids.extend(sent_id)
