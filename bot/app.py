@@ -270,7 +270,7 @@ async def _start_zalo(
     if not await zalo_ready(client, stop, "getMe", None,
                              "check ZALO_BOT_TOKEN and ZALO_API_URL"):
         return False
-    channel = ZaloChannel(client, dialog.handle)
+    channel = ZaloChannel(client, dialog.handle, language=settings.language)
     stack.push_async_callback(channel.drain)
     senders["zalo"] = channel.sender
     if settings.zalo_webhook_url:

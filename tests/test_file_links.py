@@ -233,6 +233,42 @@ async def test_a_zalo_reviewer_listens_to_a_voice_note_filed_on_telegram_by_its_
     assert "Content-Disposition" not in headers  # plays in the browser
 
 
+async def test_a_chart_zalo_cannot_fetch_is_named_and_the_figures_still_arrive(
+    settings: Settings, storage: Storage, zalo: FakeZalo,
+) -> None:
+    story = await storage.stories.file(a_story("k1", reporter_id=await reporter(storage)))
+    await publish(storage, story)
+    zalo.fail_next("sendPhoto", code=400, description="Bad Request: cannot fetch the photo")
+    async with _admin_on_zalo(settings, storage, zalo, SITE) as person:
+        said = await person.says("/stats")
+    assert len(zalo.photos(ADMIN)) == 1  # the second chart went
+    assert said[0].startswith("Thống kê — toàn tỉnh: 1 câu chuyện")
+    assert said[-1].endswith(
+        "\n\n⚠️ Không hiển thị được ảnh 1/2 (Bad Request: cannot fetch the photo).")
+
+
+async def test_on_the_oa_a_refused_chart_is_named_and_the_figures_still_arrive(
+    settings: Settings, storage: Storage, oa: FakeOa,
+) -> None:
+    story = await storage.stories.file(a_story("k1", reporter_id=await reporter(storage)))
+    await publish(storage, story)
+    await _admin(storage, "zalo_oa", "oa-admin")
+    configured = settings.model_copy(update={"gallery_url": SITE})
+    bot = await start_oa(configured, storage, Dialog(storage, configured), oa, oa.grant(),
+                         gallery_url=SITE)
+    try:
+        person = OaPerson(oa, bot, "oa-admin", "Lê Văn Duyệt")
+        await person.says("/help")
+        oa.fail_next("message/cs", -201)  # the first chart: "invalid parameter"
+        said = await person.says("/stats")
+    finally:
+        await bot.stop()
+    pictures = [m for m in person.last if "attachment" in m and "text" not in m]
+    assert len(pictures) == 1  # the second chart went
+    assert said[0].startswith("Thống kê — toàn tỉnh: 1 câu chuyện")
+    assert "⚠️ Không hiển thị được ảnh 1/2 (zalo_oa -201" in said[-1]
+
+
 async def test_an_officer_on_the_zalo_oa_gets_the_import_template_as_a_link(
     settings: Settings, storage: Storage, dialog: Dialog, oa: FakeOa, site: TestServer,
 ) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from bot.content import Safe, catalogue
 from bot.health import State, Trouble
 from bot.messages import (
     ChannelTraits,
@@ -146,8 +147,9 @@ class ZaloSender:
 
     channel = CHANNEL
 
-    def __init__(self, client: ZaloClient) -> None:
+    def __init__(self, client: ZaloClient, language: str = "vi") -> None:
         self._client = client
+        self._language = language
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver a message outside the conversation: numbered options would answer the open
@@ -159,14 +161,31 @@ class ZaloSender:
         return await self._deliver(chat_id, reply)
 
     async def _deliver(self, chat_id: str, reply: Reply) -> str | None:
-        """Deliver a reply; return the last message id."""
+        """Deliver a reply; return the last message id. A photo Zalo refuses (it could not
+        fetch the address) is named in a line added to the text, which still goes."""
         last: str | None = None
+        shown = [p for p in reply.photos if p.startswith(("http://", "https://"))]
+        refused: list[str] = []
+        reason = ""
         try:
-            for photo in reply.photos:
-                if photo.startswith(("http://", "https://")):
+            for n, photo in enumerate(shown, start=1):
+                try:
                     result = await self._client.call("sendPhoto", {"chat_id": chat_id,
                                                                    "photo": photo})
-                    last = _message_id(result) or last
+                except ZaloApiError as exc:
+                    error = delivery_error(exc)
+                    if not error.permanent or error.stopped:
+                        raise
+                    refused.append(f"{n}/{len(shown)}")
+                    reason = error.reason
+                    continue
+                last = _message_id(result) or last
+            if refused:
+                log.warning("photo %s of a message to %s refused, sent without it: %s",
+                            ", ".join(refused), chat_id, reason)
+                note = catalogue(self._language).t("engine.photo_skipped",
+                                                   photos=", ".join(refused), error=reason)
+                reply = replace(reply, text=Safe(reply.text + note))
             for part in render(reply):
                 result = await self._client.call("sendMessage", {"chat_id": chat_id,
                                                                  "text": part})
@@ -209,9 +228,9 @@ class ZaloChannel:
     """Long polling or webhook updates in; each answered through the dialog core."""
 
     def __init__(self, client: ZaloClient, handle: Handle, *, seen: int = 10_000,
-                 first_wait: float = 1.0) -> None:
+                 first_wait: float = 1.0, language: str = "vi") -> None:
         self.client = client
-        self.sender = ZaloSender(client)
+        self.sender = ZaloSender(client, language)
         self._handle = handle
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._seen_max = seen

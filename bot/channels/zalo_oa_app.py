@@ -38,7 +38,7 @@ def build_zalo_oa(
     options = OaOptions(
         window=timedelta(hours=settings.zalo_oa_window_hours),
         max_buttons=settings.zalo_oa_buttons, templates=dict(settings.zalo_oa_templates),
-        template_recipient=settings.zalo_oa_template_recipient,
+        template_recipient=settings.zalo_oa_template_recipient, language=settings.language,
     )
     max_age = timedelta(hours=settings.zalo_oa_event_max_age_hours)
     channel = ZaloOaChannel(api, keeper, handle, options=options, clock=clock, max_age=max_age,

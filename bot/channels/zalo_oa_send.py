@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ import httpx
 
 from bot.channels.zalo_oa_api import OaApi, OaApiError
 from bot.channels.zalo_oa_tokens import Clock, ReauthNeeded, TokenKeeper, TokenUnavailable, utcnow
+from bot.content import Safe, catalogue
 from bot.messages import DeliveryError, Reply, plain_text, split_text
 from bot.storage.zalo_oa import ZaloOaStore
 
@@ -44,6 +45,7 @@ class OaOptions:
     max_buttons: int = 5
     templates: Mapping[str, str] = field(default_factory=dict)
     template_recipient: str = "user_id"
+    language: str = "vi"  # of the words the sender adds itself (a photo Zalo refused)
 
 
 def button_value(text: str) -> str | None:
@@ -118,8 +120,7 @@ class ZaloOaSender:
         inside = user.last_inbound_at is not None and (
             self._clock() - user.last_inbound_at < self._options.window)
         if inside:
-            return await self._deliver(chat_id, render(reply, self._options.max_buttons,
-                                                       numbered=False))
+            return await self._deliver(chat_id, reply, numbered=False)
         template = self._options.templates.get(reply.notice.kind) if reply.notice else None
         if template is None or reply.notice is None:
             raise DeliveryError("zalo_oa: outside the interaction window", permanent=False,
@@ -135,12 +136,34 @@ class ZaloOaSender:
     async def answer(self, chat_id: str, reply: Reply) -> str | None:
         """Answer the person who just wrote (their window is open): options as buttons, or
         numbered where buttons do not fit."""
-        return await self._deliver(chat_id, render(reply, self._options.max_buttons,
-                                                   numbered=True))
+        return await self._deliver(chat_id, reply, numbered=True)
 
-    async def _deliver(self, chat_id: str, messages: list[dict[str, Any]]) -> str | None:
+    async def _deliver(self, chat_id: str, reply: Reply, *, numbered: bool) -> str | None:
+        """The photos, then the text; a photo the platform refuses (it could not fetch the
+        address) is named in a line added to the text, which still goes."""
         last: str | None = None
-        for message in messages:
+        shown = [p for p in reply.photos if p.startswith(("http://", "https://"))]
+        refused: list[str] = []
+        reason = ""
+        for n, url in enumerate(shown, start=1):
+            try:
+                data = await self._call(chat_id, CS, {"recipient": {"user_id": chat_id},
+                                                      "message": _media(url)})
+            except DeliveryError as exc:
+                if not exc.permanent or exc.stopped:
+                    raise
+                refused.append(f"{n}/{len(shown)}")
+                reason = exc.reason
+                continue
+            last = _message_id(data) or last
+        text = reply.text
+        if refused:
+            log.warning("photo %s of a message to %s refused, sent without it: %s",
+                        ", ".join(refused), chat_id, reason)
+            text = Safe(text + catalogue(self._options.language).t(
+                "engine.photo_skipped", photos=", ".join(refused), error=reason))
+        for message in render(replace(reply, photos=(), text=text), self._options.max_buttons,
+                              numbered=numbered):
             data = await self._call(chat_id, CS, {"recipient": {"user_id": chat_id},
                                                   "message": message})
             last = _message_id(data) or last
