@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from bot.content import Safe, catalogue
+from bot.channels.photo_sends import send_photos
+from bot.content import Safe
 from bot.health import State, Trouble
 from bot.messages import (
     ChannelTraits,
@@ -163,28 +164,17 @@ class ZaloSender:
     async def _deliver(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver a reply; return the last message id. A photo Zalo refuses (it could not
         fetch the address) is named in a line added to the text, which still goes."""
-        last: str | None = None
-        shown = [p for p in reply.photos if p.startswith(("http://", "https://"))]
-        refused: list[str] = []
-        reason = ""
+
+        async def photo(url: str) -> str | None:
+            try:
+                return _message_id(await self._client.call(
+                    "sendPhoto", {"chat_id": chat_id, "photo": url}))
+            except ZaloApiError as exc:
+                raise delivery_error(exc) from exc
+
         try:
-            for n, photo in enumerate(shown, start=1):
-                try:
-                    result = await self._client.call("sendPhoto", {"chat_id": chat_id,
-                                                                   "photo": photo})
-                except ZaloApiError as exc:
-                    error = delivery_error(exc)
-                    if not error.permanent or error.stopped:
-                        raise
-                    refused.append(f"{n}/{len(shown)}")
-                    reason = error.reason
-                    continue
-                last = _message_id(result) or last
-            if refused:
-                log.warning("photo %s of a message to %s refused, sent without it: %s",
-                            ", ".join(refused), chat_id, reason)
-                note = catalogue(self._language).t("engine.photo_skipped",
-                                                   photos=", ".join(refused), error=reason)
+            last, note = await send_photos(chat_id, reply.photos, photo, self._language)
+            if note:
                 reply = replace(reply, text=Safe(reply.text + note))
             for part in render(reply):
                 result = await self._client.call("sendMessage", {"chat_id": chat_id,

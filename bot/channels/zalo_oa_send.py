@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 
+from bot.channels.photo_sends import send_photos
 from bot.channels.zalo_oa_api import OaApi, OaApiError
 from bot.channels.zalo_oa_tokens import Clock, ReauthNeeded, TokenKeeper, TokenUnavailable, utcnow
-from bot.content import Safe, catalogue
+from bot.content import Safe
 from bot.messages import DeliveryError, Reply, plain_text, split_text
 from bot.storage.zalo_oa import ZaloOaStore
 
@@ -141,27 +142,13 @@ class ZaloOaSender:
     async def _deliver(self, chat_id: str, reply: Reply, *, numbered: bool) -> str | None:
         """The photos, then the text; a photo the platform refuses (it could not fetch the
         address) is named in a line added to the text, which still goes."""
-        last: str | None = None
-        shown = [p for p in reply.photos if p.startswith(("http://", "https://"))]
-        refused: list[str] = []
-        reason = ""
-        for n, url in enumerate(shown, start=1):
-            try:
-                data = await self._call(chat_id, CS, {"recipient": {"user_id": chat_id},
-                                                      "message": _media(url)})
-            except DeliveryError as exc:
-                if not exc.permanent or exc.stopped:
-                    raise
-                refused.append(f"{n}/{len(shown)}")
-                reason = exc.reason
-                continue
-            last = _message_id(data) or last
-        text = reply.text
-        if refused:
-            log.warning("photo %s of a message to %s refused, sent without it: %s",
-                        ", ".join(refused), chat_id, reason)
-            text = Safe(text + catalogue(self._options.language).t(
-                "engine.photo_skipped", photos=", ".join(refused), error=reason))
+
+        async def photo(url: str) -> str | None:
+            return _message_id(await self._call(chat_id, CS, {"recipient": {"user_id": chat_id},
+                                                              "message": _media(url)}))
+
+        last, note = await send_photos(chat_id, reply.photos, photo, self._options.language)
+        text = Safe(reply.text + note)
         for message in render(replace(reply, photos=(), text=text), self._options.max_buttons,
                               numbered=numbered):
             data = await self._call(chat_id, CS, {"recipient": {"user_id": chat_id},
