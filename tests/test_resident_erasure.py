@@ -32,12 +32,19 @@ async def _resident_fields(storage: Storage, story_id: int = 1) -> tuple[object,
     return tuple(row)
 
 
-async def test_the_officer_erases_a_residents_data_and_the_undecided_story_is_withdrawn(
-    dialog: Dialog, storage: Storage
-) -> None:
+async def filed_for_resident(dialog: Dialog) -> FakeChat:
+    """Chi, the officer of Long Xuyên, has filed story #1 for Bà Sáu (who told it, agreed and
+    may be named); Chi's chat, at the end of the report."""
     chi = await officer_of_long_xuyen(dialog)
     await resident_questions(chi)
     await the_report(chi)
+    return chi
+
+
+async def test_the_officer_erases_a_residents_data_and_the_undecided_story_is_withdrawn(
+    dialog: Dialog, storage: Storage
+) -> None:
+    chi = await filed_for_resident(dialog)
 
     await chi.says("/eraseresident 1")
     assert chi.text.startswith(f"Xóa thông tin của người dân {SAU} khỏi câu chuyện #1?")
@@ -61,9 +68,7 @@ async def test_the_officer_erases_a_residents_data_and_the_undecided_story_is_wi
 async def test_keeping_changes_nothing_and_a_second_try_finds_nothing_to_erase(
     dialog: Dialog, storage: Storage
 ) -> None:
-    chi = await officer_of_long_xuyen(dialog)
-    await resident_questions(chi)
-    await the_report(chi)
+    chi = await filed_for_resident(dialog)
     before = await _resident_fields(storage)
     await chi.says("/eraseresident 1")
     await chi.picks("Không, giữ nguyên")
@@ -80,9 +85,7 @@ async def test_keeping_changes_nothing_and_a_second_try_finds_nothing_to_erase(
 async def test_a_published_story_stays_and_its_post_is_rewritten_without_the_residents_name(
     dialog: Dialog, storage: Storage
 ) -> None:
-    chi = await officer_of_long_xuyen(dialog)
-    await resident_questions(chi)  # Bà Sáu told it and agreed to be named
-    await the_report(chi)
+    await filed_for_resident(dialog)  # Bà Sáu told it and agreed to be named
     await storage.db.write("UPDATE stories SET status = 'published',"
                            " published_at = '2025-09-05T08:00:00+07:00' WHERE id = 1")
     await storage.db.write("INSERT INTO story_posts (story_id, chat_id, message_id, part,"
@@ -127,9 +130,7 @@ async def test_an_honoree_is_told_their_name_stays_in_an_approved_story(
 async def test_only_the_filer_a_reviewer_of_the_commune_or_an_admin_may(
     dialog: Dialog, storage: Storage
 ) -> None:
-    chi = await officer_of_long_xuyen(dialog)
-    await resident_questions(chi)
-    await the_report(chi)
+    chi = await filed_for_resident(dialog)
     before = await _resident_fields(storage)
 
     citizen = FakeChat(dialog, "u9", name="Trần Văn Đọc")
